@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Top-level build: the kernel module (through Kbuild), libqpu, the tools, and
+# the host and VM tests. `make help` lists the targets.
+
+KREL_CACHE := build/kernel/release
+KREL ?= $(shell cat $(KREL_CACHE) 2>/dev/null)
+ifneq ($(KREL),)
+KDIR ?= $(firstword $(wildcard /lib/modules/$(KREL)/build /usr/src/linux-headers-$(KREL)))
+endif
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+CC ?= gcc
+BUILD := build
+WERROR ?= -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra $(WERROR) -std=gnu11 -D_GNU_SOURCE \
+	  -Iuapi -Ilibqpu/include
+PKG_CONFIG ?= pkg-config
+
+# Portable core, compiled for the host too.
+CORE_SRCS := $(wildcard kmod/core/*.c)
+CORE_HOST_OBJS := $(patsubst kmod/core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
+
+LIB_SRCS := $(wildcard libqpu/*.c)
+LIB_OBJS := $(patsubst libqpu/%.c,$(BUILD)/libqpu/%.o,$(LIB_SRCS))
+LIB_PIC_OBJS := $(patsubst libqpu/%.c,$(BUILD)/libqpu/%.pic.o,$(LIB_SRCS))
+LIB_SONAME := libqpu.so.0
+LIB_A := $(BUILD)/lib/libqpu.a
+LIB_SO := $(BUILD)/lib/$(LIB_SONAME)
+
+# Libraries tools and tests link against (static for the VM).
+LDLIBS_USER := -lm -lpthread
+LDLIBS_STATIC := -static -lm -lpthread
+
+TOOL_SRCS := $(wildcard tools/*.c)
+TOOLS := $(patsubst tools/%.c,$(BUILD)/bin/%,$(TOOL_SRCS))
+TOOLS_STATIC := $(patsubst tools/%.c,$(BUILD)/vm-bin/%,$(TOOL_SRCS))
+
+HOST_TEST_SRCS := $(wildcard selftests/host/*.c)
+HOST_TESTS := $(patsubst selftests/host/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRCS))
+
+VM_TEST_SRCS := $(wildcard selftests/vm/*.c)
+VM_TESTS := $(patsubst selftests/vm/%.c,$(BUILD)/vm-tests/%,$(VM_TEST_SRCS))
+
+# Host benchmarks of the portable core: print figures, never pass/fail.
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+EXAMPLE_SRCS := $(wildcard examples/*.c)
+EXAMPLES_STATIC := $(patsubst examples/%.c,$(BUILD)/vm-bin/%,$(EXAMPLE_SRCS))
+
+HDRS := uapi/linux/qpu.h $(wildcard libqpu/include/*.h libqpu/*.h \
+	kmod/core/*.h selftests/*.h)
+
+.PHONY: all module lib tools tests host-tests vm-tests deps check run \
+	vm-shell clean help module-check benches
+.DEFAULT_GOAL := all
+
+all: module lib tools tests benches
+
+help:
+	@echo "make deps        install build/test dependencies (Debian 12/13)"
+	@echo "make             module, libqpu, tools, tests"
+	@echo "make check       host unit tests, then the VM selftests"
+	@echo "                 (T=prog or T=prog:test runs one file or test)"
+	@echo "make run         boot the VM and show the device working"
+	@echo "make vm-shell    boot the VM with a shell"
+	@echo "make module-check  W=1 and sparse (C=1) builds of the module"
+	@echo "KDIR=...         kernel build tree (default: $(KDIR))"
+
+deps:
+	sh scripts/deps.sh $(BUILD)/kernel
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# Warning-free under W=1 and sparse; used by CI.
+module-check:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=1 modules 2>&1 | tee $(BUILD)/module-check.log
+	@! grep -E "warning:|error:" $(BUILD)/module-check.log
+
+$(BUILD)/core/%.o: kmod/core/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ikmod/core -c -o $@ $<
+
+$(BUILD)/libqpu/%.o: libqpu/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ikmod/core -c -o $@ $<
+
+$(BUILD)/libqpu/%.pic.o: libqpu/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ikmod/core -fPIC -fvisibility=hidden -DQPU_BUILDING_SO \
+		-c -o $@ $<
+
+$(LIB_A): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(LIB_PIC_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -o $@ $^ $(LDLIBS_USER)
+	ln -sf $(LIB_SONAME) $(BUILD)/lib/libqpu.so
+
+$(BUILD)/lib/libqpu.pc: libqpu/libqpu.pc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(or $(PREFIX),/usr/local)|' $< > $@
+
+lib: $(LIB_A) $(LIB_SO) $(BUILD)/lib/libqpu.pc
+
+$(BUILD)/bin/%: tools/%.c $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS_USER)
+
+$(BUILD)/vm-bin/%: tools/%.c $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS_STATIC)
+
+$(BUILD)/vm-bin/%: examples/%.c $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS_STATIC)
+
+tools: $(TOOLS) $(TOOLS_STATIC) $(EXAMPLES_STATIC)
+
+$(BUILD)/host-tests/%: selftests/host/%.c $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ikmod/core -Iselftests -o $@ $< $(CORE_HOST_OBJS) \
+		$(LIB_A) $(LDLIBS_USER)
+
+$(BUILD)/vm-tests/%: selftests/vm/%.c $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iselftests -o $@ $< $(LIB_A) $(LDLIBS_STATIC)
+
+$(BUILD)/bench/%: bench/%.c $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O3 -Ikmod/core -o $@ $< $(CORE_HOST_OBJS) $(LIB_A) \
+		$(LDLIBS_USER)
+
+benches: $(BENCHES)
+
+host-tests: $(HOST_TESTS)
+vm-tests: $(VM_TESTS)
+tests: host-tests vm-tests
+
+# The test command: host unit tests, then the VM selftests.
+# T=prog or T=prog:test limits the VM run to one file or one test.
+check: all
+	sh scripts/check.sh $(if $(T),--only "$(T)")
+
+# The main job: boot the VM, load the module, show it working.
+run: all
+	sh scripts/vm/run.sh --script scripts/vm/demo.sh
+
+vm-shell: all
+	sh scripts/vm/run.sh --shell
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -rf $(BUILD)/core $(BUILD)/libqpu $(BUILD)/lib $(BUILD)/bin \
+		$(BUILD)/vm-bin $(BUILD)/host-tests $(BUILD)/vm-tests $(BUILD)/vm $(BUILD)/bench

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * qalloc.h - physical qubit allocator (portable core).
+ *
+ * Hands out connected regions of a coupling graph. Not thread-safe: the
+ * caller serialises every call on one allocator (the driver holds the
+ * device's alloc_lock).
+ */
+#ifndef QPU_CORE_QALLOC_H
+#define QPU_CORE_QALLOC_H
+
+#include "port.h"
+#include "topology.h"
+
+struct qc_alloc;
+
+/** qc_alloc_create() - allocator over @t, all qubits free; NULL on ENOMEM */
+struct qc_alloc *qc_alloc_create(const struct qc_topology *t);
+void qc_alloc_destroy(struct qc_alloc *a);
+
+/**
+ * qc_alloc_get() - allocate @k qubits forming a connected region
+ * @a: allocator
+ * @k: number of qubits, >= 1
+ * @owner: non-zero tag stored with each qubit (the allocation handle)
+ * @phys: out: k physical qubit indices; phys[v] is virtual qubit v. Virtual
+ *	order is breadth-first from the region's first qubit, so virtual
+ *	neighbours tend to be physical neighbours.
+ *
+ * Return: 0; -EINVAL for k == 0 or owner == 0; -E2BIG if k exceeds the
+ * device; -ENOSPC if no connected set of k free qubits exists now.
+ * Cost: O(V + E) of the free subgraph (O(V) on a fully connected device).
+ */
+int qc_alloc_get(struct qc_alloc *a, u32 k, u32 owner, u32 *phys);
+
+/** qc_alloc_put() - release @k qubits listed in @phys; O(k) */
+void qc_alloc_put(struct qc_alloc *a, const u32 *phys, u32 k);
+
+/** qc_alloc_owner() - owner tag of qubit @q, 0 when free */
+u32 qc_alloc_owner(const struct qc_alloc *a, u32 q);
+
+/** qc_alloc_free_count() - qubits currently free */
+u32 qc_alloc_free_count(const struct qc_alloc *a);
+
+/**
+ * qc_alloc_region_edges() - coupling map of a region in virtual indices
+ * @a: allocator (its per-qubit scratch space is used, so callers serialise
+ *	this like every other call)
+ * @phys: region, phys[v] = physical qubit of virtual v
+ * @k: qubits in the region
+ * @edges: out: (va, vb) pairs, va < vb, sorted; may be NULL to count only
+ * @cap: capacity of @edges in edges
+ *
+ * Return: the number of edges inside the region (which may exceed @cap;
+ * only min(cap, count) are written).
+ */
+u32 qc_alloc_region_edges(struct qc_alloc *a, const u32 *phys, u32 k,
+			  u32 *edges, u32 cap);
+
+#endif /* QPU_CORE_QALLOC_H */

@@ -1,0 +1,103 @@
+#!/bin/sh
+# Install everything the project needs on a fresh Debian 12 or 13 machine,
+# from Debian's own archives, and unpack the matching 6.12 kernel image into
+# the build tree's cache (never onto the host). Idempotent: a second run that
+# finds everything in place only checks and returns.
+#
+# Usage: scripts/deps.sh [CACHE_DIR]   (default: build/kernel)
+set -eu
+
+cache=${1:-build/kernel}
+export DEBIAN_FRONTEND=noninteractive
+
+. /etc/os-release
+case "${VERSION_CODENAME:-}" in
+bookworm)
+	# 6.12 comes from bookworm-security (linux-6.12 LTS) and backports;
+	# libbpf 1.4 and bpftool 7.5 only from backports.
+	suite=bookworm-backports
+	kmeta_headers=linux-headers-6.12-amd64
+	kmeta_image=linux-image-6.12-amd64
+	;;
+trixie)
+	suite=trixie
+	kmeta_headers=linux-headers-amd64
+	kmeta_image=linux-image-amd64
+	;;
+*)
+	echo "deps: unsupported distribution '${PRETTY_NAME:-unknown}'" \
+	     "(Debian 12 or 13 needed)" >&2
+	exit 1
+	;;
+esac
+
+pkgs="build-essential make gcc pkg-config $kmeta_headers qemu-system-x86
+      busybox-static cpio kmod pahole sparse clang llvm lld
+      liburing-dev libnl-genl-3-dev libnl-3-dev libbpf-dev bpftool
+      libelf-dev zlib1g-dev libzstd-dev"
+# Built with the suite's newest versions (backports on Debian 12).
+bp_pkgs="libbpf-dev bpftool pahole $kmeta_headers"
+
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+
+if [ "$suite" = bookworm-backports ]; then
+	list=/etc/apt/sources.list.d/qpu-bookworm-backports.list
+	if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list \
+		/etc/apt/sources.list.d/; then
+		echo "deb http://deb.debian.org/debian bookworm-backports main" |
+			$sudo tee "$list" >/dev/null
+		missing="$missing (backports)"
+	fi
+fi
+
+bpf_ok() {
+	# libbpf >= 1.4 is needed for module struct_ops.
+	v=$(dpkg-query -W -f='${Version}' libbpf-dev 2>/dev/null) || return 1
+	dpkg --compare-versions "$v" ge 1:1.4
+}
+
+if [ -n "$missing" ] || ! bpf_ok; then
+	echo "deps: installing:$missing"
+	$sudo apt-get update -q
+	$sudo apt-get install -y -q --no-install-recommends $pkgs
+	if [ "$suite" = bookworm-backports ]; then
+		$sudo apt-get install -y -q --no-install-recommends \
+			-t bookworm-backports $bp_pkgs
+	fi
+fi
+
+# The concrete kernel release behind the headers metapackage, e.g.
+# linux-headers-6.12.117+deb12-amd64 -> 6.12.117+deb12-amd64.
+hdr=$(apt-cache depends "$kmeta_headers" 2>/dev/null |
+	sed -n 's/^ *Depends: linux-headers-\(6\.12[^ ]*-amd64\)$/\1/p' | head -n1)
+if [ -z "$hdr" ]; then
+	# Fall back to whatever 6.12 headers are installed.
+	hdr=$(ls -d /usr/src/linux-headers-6.12*-amd64 2>/dev/null | tail -n1 |
+		sed 's|.*/linux-headers-||')
+fi
+[ -n "$hdr" ] || { echo "deps: no 6.12 kernel headers found" >&2; exit 1; }
+[ -d "/lib/modules/$hdr/build" ] || [ -d "/usr/src/linux-headers-$hdr" ] || {
+	echo "deps: headers for $hdr are not installed" >&2; exit 1; }
+
+mkdir -p "$cache"
+if [ ! -f "$cache/vmlinuz-$hdr" ]; then
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	echo "deps: fetching kernel image $hdr"
+	# The -unsigned package carries the same kernel as the signed one.
+	(cd "$tmp" && { apt-get download "linux-image-$hdr-unsigned" 2>/dev/null ||
+		apt-get download "linux-image-$hdr"; })
+	dpkg-deb -x "$tmp"/linux-image-*.deb "$tmp/root"
+	cp "$tmp/root/boot/vmlinuz-$hdr" "$cache/vmlinuz-$hdr.tmp"
+	mv "$cache/vmlinuz-$hdr.tmp" "$cache/vmlinuz-$hdr"
+fi
+ln -sfn "vmlinuz-$hdr" "$cache/vmlinuz"
+echo "$hdr" > "$cache/release"
+echo "deps: ok (kernel $hdr, image $cache/vmlinuz-$hdr)"
