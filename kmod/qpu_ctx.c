@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qpu_ctx.c - per-open-file contexts and the qubit allocations they hold.
+ *
+ * A context belongs to one open file description. A forked child shares
+ * its parent's file and so its context, like any file descriptor; a
+ * process that wants qubits of its own opens the device again. Everything
+ * a context holds is returned when the last reference to the file goes,
+ * whether by close(), exit or SIGKILL.
+ *
+ * Locking: qpu_ctx.lock protects the context's allocation table and qubit
+ * count; the device's alloc_lock (taken inside it) protects the allocator.
+ */
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "qpu_drv.h"
+
+struct qpu_ctx *qpu_ctx_create(struct qpu_device *qdev)
+{
+	struct qpu_ctx *ctx;
+
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL_ACCOUNT);
+	if (!ctx)
+		return ERR_PTR(-ENOMEM);
+
+	/* An open that raced with removal must not see a dead device. */
+	down_read(&qdev->lifecycle);
+	if (qdev->dead) {
+		up_read(&qdev->lifecycle);
+		kfree(ctx);
+		return ERR_PTR(-ENODEV);
+	}
+	get_device(&qdev->dev);
+	up_read(&qdev->lifecycle);
+
+	ctx->qdev = qdev;
+	mutex_init(&ctx->lock);
+	xa_init_flags(&ctx->allocs, XA_FLAGS_ALLOC1);
+	qpu_obj_inc(QPU_OBJ_CONTEXTS);
+	return ctx;
+}
+
+static void qpu_allocation_release(struct qpu_ctx *ctx, struct qpu_allocation *a)
+{
+	struct qpu_device *qdev = ctx->qdev;
+
+	mutex_lock(&qdev->alloc_lock);
+	qc_alloc_put(qdev->alloc, a->phys, a->k);
+	mutex_unlock(&qdev->alloc_lock);
+	ctx->nr_qubits -= a->k;
+	kvfree(a);
+	qpu_obj_dec(QPU_OBJ_ALLOCATIONS);
+}
+
+void qpu_ctx_destroy(struct qpu_ctx *ctx)
+{
+	struct qpu_device *qdev = ctx->qdev;
+	struct qpu_allocation *a;
+	unsigned long handle;
+
+	/* Last reference to the file: nobody else can reach ctx any more. */
+	xa_for_each(&ctx->allocs, handle, a)
+		qpu_allocation_release(ctx, a);
+	xa_destroy(&ctx->allocs);
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+	qpu_obj_dec(QPU_OBJ_CONTEXTS);
+	put_device(&qdev->dev);
+}
+
+/*
+ * Write an allocation's virtual-to-physical map and coupling map (in
+ * virtual indices) to the user pointers of @arg. Serves ALLOC and QUERY.
+ * Called with ctx->lock held.
+ */
+static int qpu_allocation_describe(struct qpu_ctx *ctx,
+				   const struct qpu_allocation *a,
+				   struct qpu_alloc *arg)
+{
+	struct qpu_device *qdev = ctx->qdev;
+	u32 cap = arg->num_edges, nedges;
+	u32 *edges = NULL;
+	int ret = 0;
+
+	mutex_lock(&qdev->alloc_lock);
+	nedges = qc_alloc_region_edges(qdev->alloc, a->phys, a->k, NULL, 0);
+	mutex_unlock(&qdev->alloc_lock);
+
+	arg->num_qubits = a->k;
+	arg->num_edges = nedges;
+	if (arg->edges_ptr && cap < nedges)
+		return -EOVERFLOW;
+
+	if (arg->phys_ptr &&
+	    copy_to_user(u64_to_user_ptr(arg->phys_ptr), a->phys,
+			 array_size(a->k, sizeof(u32))))
+		return -EFAULT;
+
+	if (!arg->edges_ptr || !nedges)
+		return 0;
+	edges = kvmalloc_array(nedges, 2 * sizeof(u32), GFP_KERNEL_ACCOUNT);
+	if (!edges)
+		return -ENOMEM;
+	mutex_lock(&qdev->alloc_lock);
+	qc_alloc_region_edges(qdev->alloc, a->phys, a->k, edges, nedges);
+	mutex_unlock(&qdev->alloc_lock);
+	if (copy_to_user(u64_to_user_ptr(arg->edges_ptr), edges,
+			 array_size(nedges, sizeof(struct qpu_edge))))
+		ret = -EFAULT;
+	kvfree(edges);
+	return ret;
+}
+
+static bool qpu_alloc_args_valid(const struct qpu_alloc *arg)
+{
+	return !arg->flags && qpu_is_zero(arg->reserved, sizeof(arg->reserved));
+}
+
+int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
+{
+	struct qpu_device *qdev = ctx->qdev;
+	struct qpu_allocation *a;
+	u32 k = arg->num_qubits, handle;
+	int ret;
+
+	if (!qpu_alloc_args_valid(arg) || !k)
+		return -EINVAL;
+	if (k > qdev->topo->num_qubits)
+		return -E2BIG;
+
+	a = kvzalloc(struct_size(a, phys, k), GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return -ENOMEM;
+	a->k = k;
+
+	mutex_lock(&ctx->lock);
+	if (ctx->nr_qubits + k > READ_ONCE(qdev->max_ctx_qubits)) {
+		ret = -EDQUOT;
+		goto err_unlock;
+	}
+
+	mutex_lock(&qdev->alloc_lock);
+	if (++qdev->owner_seq == 0)
+		qdev->owner_seq = 1;
+	a->owner = qdev->owner_seq;
+	ret = qc_alloc_get(qdev->alloc, k, a->owner, a->phys);
+	mutex_unlock(&qdev->alloc_lock);
+	if (ret)
+		goto err_unlock;
+	ctx->nr_qubits += k;
+	qpu_obj_inc(QPU_OBJ_ALLOCATIONS);
+
+	ret = xa_alloc(&ctx->allocs, &handle, a, xa_limit_31b, GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		qpu_allocation_release(ctx, a);
+		goto out_unlock;
+	}
+
+	ret = qpu_allocation_describe(ctx, a, arg);
+	if (ret) {
+		/* Nothing is allocated when the reply cannot be delivered. */
+		xa_erase(&ctx->allocs, handle);
+		qpu_allocation_release(ctx, a);
+		goto out_unlock;
+	}
+	arg->handle = handle;
+	goto out_unlock;
+
+err_unlock:
+	kvfree(a);
+out_unlock:
+	mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+int qpu_ctx_alloc_query(struct qpu_ctx *ctx, struct qpu_alloc *arg)
+{
+	struct qpu_allocation *a;
+	int ret;
+
+	if (!qpu_alloc_args_valid(arg))
+		return -EINVAL;
+
+	mutex_lock(&ctx->lock);
+	a = arg->handle ? xa_load(&ctx->allocs, arg->handle) : NULL;
+	ret = a ? qpu_allocation_describe(ctx, a, arg) : -ENOENT;
+	mutex_unlock(&ctx->lock);
+	return ret;
+}
+
+int qpu_ctx_free(struct qpu_ctx *ctx, struct qpu_free *arg)
+{
+	struct qpu_allocation *a;
+
+	if (arg->flags || !qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
+		return -EINVAL;
+
+	mutex_lock(&ctx->lock);
+	a = arg->handle ? xa_erase(&ctx->allocs, arg->handle) : NULL;
+	if (a)
+		qpu_allocation_release(ctx, a);
+	mutex_unlock(&ctx->lock);
+	return a ? 0 : -ENOENT;
+}

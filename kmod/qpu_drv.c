@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qpu_drv.c - module entry, the qpu class, and creation and removal of
+ * /dev/qpuN devices (at load, and at runtime through the class attributes
+ * new_device and del_device, as netdevsim does).
+ *
+ * qpu_devices[] maps ids to live devices and is protected by
+ * qpu_devices_lock, which also serialises creation and removal.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "qpu_drv.h"
+
+static unsigned int nr_devices = 1;
+module_param(nr_devices, uint, 0444);
+MODULE_PARM_DESC(nr_devices, "Devices created at load, /dev/qpu0.. (default 1)");
+
+static char *topology = "heavyhex:27";
+module_param(topology, charp, 0444);
+MODULE_PARM_DESC(topology, "Topology of devices created at load (default heavyhex:27)");
+
+static DEFINE_MUTEX(qpu_devices_lock);
+static struct qpu_device *qpu_devices[QPU_MAX_DEVICES];
+static dev_t qpu_devt;
+
+static char *qpu_devnode(const struct device *dev, umode_t *mode)
+{
+	/* Any user may use a QPU; tenants and quotas bound what they get. */
+	if (mode)
+		*mode = 0666;
+	return NULL;
+}
+
+static const struct attribute_group *qpu_class_groups[];
+
+static const struct class qpu_class = {
+	.name = "qpu",
+	.class_groups = qpu_class_groups,
+	.devnode = qpu_devnode,
+};
+
+static void qpu_device_release(struct device *dev)
+{
+	struct qpu_device *qdev = to_qpu_device(dev);
+
+	qpu_calib_fini(qdev);
+	qc_alloc_destroy(qdev->alloc);
+	qc_topology_destroy(qdev->topo);
+	kfree(qdev);
+	qpu_obj_dec(QPU_OBJ_DEVICES);
+}
+
+/**
+ * qpu_device_create() - create /dev/qpu@id with topology @spec
+ * @id: device id, < QPU_MAX_DEVICES
+ * @spec: topology spec, see qc_topology_create()
+ *
+ * Return: 0, -EINVAL (bad id or spec), -E2BIG (spec too large),
+ * -EEXIST (id in use), -ENOMEM, or a device-core error.
+ */
+int qpu_device_create(u32 id, const char *spec)
+{
+	struct qpu_device *qdev;
+	int ret;
+
+	if (id >= QPU_MAX_DEVICES)
+		return -EINVAL;
+
+	qdev = kzalloc(sizeof(*qdev), GFP_KERNEL);
+	if (!qdev)
+		return -ENOMEM;
+	qdev->id = id;
+	init_rwsem(&qdev->lifecycle);
+	mutex_init(&qdev->alloc_lock);
+
+	ret = qc_topology_create(spec, QPU_MAX_QUBITS, QPU_MAX_EDGES, &qdev->topo);
+	if (ret)
+		goto err_free;
+	qdev->alloc = qc_alloc_create(qdev->topo);
+	if (!qdev->alloc) {
+		ret = -ENOMEM;
+		goto err_topo;
+	}
+	qdev->max_ctx_qubits = qdev->topo->num_qubits;
+	ret = qpu_calib_init(qdev);
+	if (ret)
+		goto err_alloc;
+
+	mutex_lock(&qpu_devices_lock);
+	if (qpu_devices[id]) {
+		ret = -EEXIST;
+		goto err_unlock;
+	}
+
+	/* From here on the device's release callback frees everything. */
+	qpu_obj_inc(QPU_OBJ_DEVICES);
+	device_initialize(&qdev->dev);
+	qdev->dev.class = &qpu_class;
+	qdev->dev.devt = MKDEV(MAJOR(qpu_devt), id);
+	qdev->dev.groups = qpu_device_groups;
+	qdev->dev.release = qpu_device_release;
+	ret = dev_set_name(&qdev->dev, "qpu%u", id);
+	if (ret)
+		goto err_put;
+
+	cdev_init(&qdev->cdev, &qpu_fops);
+	qdev->cdev.owner = THIS_MODULE;
+	ret = cdev_device_add(&qdev->cdev, &qdev->dev);
+	if (ret)
+		goto err_put;
+
+	qpu_devices[id] = qdev;
+	mutex_unlock(&qpu_devices_lock);
+	dev_info(&qdev->dev, "%u qubits, topology %s\n", qdev->topo->num_qubits,
+		 qdev->topo->name);
+	return 0;
+
+err_put:
+	mutex_unlock(&qpu_devices_lock);
+	put_device(&qdev->dev);
+	return ret;
+err_unlock:
+	mutex_unlock(&qpu_devices_lock);
+	qpu_calib_fini(qdev);
+err_alloc:
+	qc_alloc_destroy(qdev->alloc);
+err_topo:
+	qc_topology_destroy(qdev->topo);
+err_free:
+	kfree(qdev);
+	return ret;
+}
+
+/* Called with qpu_devices_lock held. */
+static void qpu_device_remove_locked(struct qpu_device *qdev)
+{
+	qpu_devices[qdev->id] = NULL;
+
+	/*
+	 * Wait for file operations in progress, then fail all later ones.
+	 * Open files keep the qpu_device alive (get_device() at open) and
+	 * release their allocations into its allocator when they close.
+	 */
+	down_write(&qdev->lifecycle);
+	qdev->dead = true;
+	up_write(&qdev->lifecycle);
+
+	cdev_device_del(&qdev->cdev, &qdev->dev);
+	dev_info(&qdev->dev, "removed\n");
+	put_device(&qdev->dev);
+}
+
+/**
+ * qpu_device_remove() - remove /dev/qpu@id
+ * @id: device id
+ *
+ * Safe while files are open: their later calls fail with -ENODEV.
+ * Return: 0 or -ENOENT.
+ */
+int qpu_device_remove(u32 id)
+{
+	struct qpu_device *qdev;
+
+	if (id >= QPU_MAX_DEVICES)
+		return -ENOENT;
+	mutex_lock(&qpu_devices_lock);
+	qdev = qpu_devices[id];
+	if (qdev)
+		qpu_device_remove_locked(qdev);
+	mutex_unlock(&qpu_devices_lock);
+	return qdev ? 0 : -ENOENT;
+}
+
+/* "ID SPEC", e.g. "3 grid:4x5" */
+static ssize_t new_device_store(const struct class *class,
+				const struct class_attribute *attr,
+				const char *buf, size_t count)
+{
+	char spec[QPU_TOPOLOGY_NAME_LEN];
+	unsigned int id;
+	int ret, n = 0;
+
+	/* %31s matches QPU_TOPOLOGY_NAME_LEN - 1. */
+	if (sscanf(buf, "%u %31s %n", &id, spec, &n) != 2 || buf[n])
+		return -EINVAL;
+	ret = qpu_device_create(id, spec);
+	return ret ? ret : count;
+}
+static CLASS_ATTR_WO(new_device);
+
+/* "ID" */
+static ssize_t del_device_store(const struct class *class,
+				const struct class_attribute *attr,
+				const char *buf, size_t count)
+{
+	unsigned int id;
+	int ret;
+
+	ret = kstrtouint(buf, 10, &id);
+	if (ret)
+		return ret;
+	ret = qpu_device_remove(id);
+	return ret ? ret : count;
+}
+static CLASS_ATTR_WO(del_device);
+
+static struct attribute *qpu_class_attrs[] = {
+	&class_attr_new_device.attr,
+	&class_attr_del_device.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(qpu_class);
+
+static void qpu_remove_all(void)
+{
+	u32 id;
+
+	mutex_lock(&qpu_devices_lock);
+	for (id = 0; id < QPU_MAX_DEVICES; id++)
+		if (qpu_devices[id])
+			qpu_device_remove_locked(qpu_devices[id]);
+	mutex_unlock(&qpu_devices_lock);
+}
+
+static int __init qpu_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	if (nr_devices > QPU_MAX_DEVICES) {
+		pr_err("nr_devices=%u exceeds %u\n", nr_devices, QPU_MAX_DEVICES);
+		return -EINVAL;
+	}
+
+	ret = alloc_chrdev_region(&qpu_devt, 0, QPU_MAX_DEVICES, "qpu");
+	if (ret)
+		return ret;
+	ret = class_register(&qpu_class);
+	if (ret)
+		goto err_region;
+	qpu_debugfs_init();
+
+	for (i = 0; i < nr_devices; i++) {
+		ret = qpu_device_create(i, topology);
+		if (ret) {
+			pr_err("cannot create qpu%u with topology '%s': %d\n",
+			       i, topology, ret);
+			goto err_devices;
+		}
+	}
+	return 0;
+
+err_devices:
+	qpu_remove_all();
+	qpu_debugfs_fini();
+	class_unregister(&qpu_class);
+err_region:
+	unregister_chrdev_region(qpu_devt, QPU_MAX_DEVICES);
+	return ret;
+}
+
+static void __exit qpu_exit(void)
+{
+	qpu_remove_all();
+	class_unregister(&qpu_class);
+	unregister_chrdev_region(qpu_devt, QPU_MAX_DEVICES);
+	qpu_obj_check_leaks();
+	qpu_debugfs_fini();
+}
+
+module_init(qpu_init);
+module_exit(qpu_exit);
+
+MODULE_DESCRIPTION("Simulated quantum processing units (/dev/qpuN)");
+MODULE_LICENSE("GPL");

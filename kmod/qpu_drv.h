@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * qpu_drv.h - internal types of the qpu driver shared by its files.
+ *
+ * Objects and their lifetimes:
+ *
+ *  struct qpu_device   one /dev/qpuN. Its lifetime is that of its embedded
+ *                      struct device: created by qpu_device_create(), made
+ *                      unreachable by qpu_device_remove() and freed by the
+ *                      device release callback once the last open file has
+ *                      dropped its reference (get_device() at open).
+ *  struct qpu_ctx      one open file (file->private_data). Owns the qubit
+ *                      allocations made through that file.
+ *
+ * Locks (outer to inner): qpu_ctx.lock -> qpu_device.alloc_lock.
+ * qpu_device.lifecycle is taken for reading around every file operation
+ * and for writing once, by removal, to set ->dead; it nests outside both.
+ */
+#ifndef QPU_DRV_H
+#define QPU_DRV_H
+
+#include <linux/atomic.h>
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/xarray.h>
+#include <linux/qpu.h>
+
+#include "core/qalloc.h"
+#include "core/topology.h"
+
+/**
+ * struct qpu_calib - calibration data of one device
+ * @lock: protects every array below and @epoch updates
+ * @epoch: bumped on every accepted change; readable without @lock
+ * @readout_ppm: per-qubit readout error, parts per million
+ * @gate1q_ppm: per-qubit single-qubit gate error, ppm
+ * @t1_us: per-qubit relaxation time, microseconds
+ * @t2_us: per-qubit dephasing time, microseconds
+ * @gate2q_ppm: per-edge two-qubit gate error, ppm, indexed like
+ *	qc_topology.edges
+ */
+struct qpu_calib {
+	struct mutex lock;
+	atomic64_t epoch;
+	u32 *readout_ppm;
+	u32 *gate1q_ppm;
+	u32 *t1_us;
+	u32 *t2_us;
+	u32 *gate2q_ppm;
+};
+
+/**
+ * struct qpu_device - one simulated QPU, /dev/qpuN
+ * @dev: the class device; its refcount is the qpu_device's
+ * @cdev: character device
+ * @id: N of /dev/qpuN
+ * @lifecycle: read-held by file operations, write-held by removal
+ * @dead: set under @lifecycle (write) when the device is removed; every
+ *	later file operation fails with -ENODEV
+ * @topo: immutable coupling graph
+ * @alloc_lock: protects @alloc and @owner_seq
+ * @alloc: physical qubit allocator
+ * @owner_seq: last owner tag handed to the allocator
+ * @max_ctx_qubits: most qubits one context may hold (sysfs tunable)
+ * @calib: calibration data
+ */
+struct qpu_device {
+	struct device dev;
+	struct cdev cdev;
+	u32 id;
+
+	struct rw_semaphore lifecycle;
+	bool dead;
+
+	struct qc_topology *topo;
+
+	struct mutex alloc_lock;
+	struct qc_alloc *alloc;
+	u32 owner_seq;
+
+	u32 max_ctx_qubits;
+	struct qpu_calib calib;
+};
+
+static inline struct qpu_device *to_qpu_device(struct device *dev)
+{
+	return container_of(dev, struct qpu_device, dev);
+}
+
+/**
+ * struct qpu_ctx - per-open-file state
+ * @qdev: the device, referenced for the life of the file
+ * @lock: protects @allocs and @nr_qubits
+ * @allocs: handle -> struct qpu_allocation
+ * @nr_qubits: qubits held by all of @allocs
+ */
+struct qpu_ctx {
+	struct qpu_device *qdev;
+	struct mutex lock;
+	struct xarray allocs;
+	u32 nr_qubits;
+};
+
+/**
+ * struct qpu_allocation - qubits held by a context
+ * @owner: allocator owner tag (device-wide unique while live)
+ * @k: number of qubits
+ * @phys: phys[v] is the physical qubit behind virtual qubit v
+ */
+struct qpu_allocation {
+	u32 owner;
+	u32 k;
+	u32 phys[] __counted_by(k);
+};
+
+/* qpu_drv.c */
+extern const struct file_operations qpu_fops;
+int qpu_device_create(u32 id, const char *spec);
+int qpu_device_remove(u32 id);
+
+/* qpu_ctx.c */
+struct qpu_ctx *qpu_ctx_create(struct qpu_device *qdev);
+void qpu_ctx_destroy(struct qpu_ctx *ctx);
+int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg);
+int qpu_ctx_alloc_query(struct qpu_ctx *ctx, struct qpu_alloc *arg);
+int qpu_ctx_free(struct qpu_ctx *ctx, struct qpu_free *arg);
+
+/* qpu_sysfs.c */
+extern const struct attribute_group *qpu_device_groups[];
+
+/* qpu_calib.c */
+extern const struct attribute_group qpu_calib_group;
+int qpu_calib_init(struct qpu_device *qdev);
+void qpu_calib_fini(struct qpu_device *qdev);
+ssize_t qpu_records_read(char *buf, loff_t off, size_t count, u32 nrec,
+			 u32 reclen,
+			 void (*fmt)(void *priv, u32 idx, char *out),
+			 void *priv);
+
+/* qpu_debugfs.c: object counters, checked at unload and by the tests */
+enum qpu_obj_kind {
+	QPU_OBJ_DEVICES,
+	QPU_OBJ_CONTEXTS,
+	QPU_OBJ_ALLOCATIONS,
+	QPU_OBJ_NR,
+};
+
+void qpu_obj_inc(enum qpu_obj_kind kind);
+void qpu_obj_dec(enum qpu_obj_kind kind);
+void qpu_debugfs_init(void);
+void qpu_debugfs_fini(void);
+int qpu_obj_check_leaks(void);
+
+/* Helpers shared by the ioctl handlers. */
+static inline bool qpu_is_zero(const void *p, size_t len)
+{
+	return !memchr_inv(p, 0, len);
+}
+
+#endif /* QPU_DRV_H */

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qpu_fops.c - file operations of /dev/qpuN: open, release and the ioctl
+ * dispatcher, plus the device-wide query ioctls (info, topology).
+ *
+ * The dispatcher owns the ABI conventions of uapi/linux/qpu.h: it decodes
+ * the struct size from the ioctl number, copies arguments in with
+ * copy_struct_from_user() semantics, holds qpu_device.lifecycle for reading
+ * while the handler runs (so removal waits for it and later calls see
+ * -ENODEV), and copies the struct back, on failure too.
+ */
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include "qpu_drv.h"
+
+static int qpu_open(struct inode *inode, struct file *file)
+{
+	struct qpu_device *qdev = container_of(inode->i_cdev, struct qpu_device,
+					       cdev);
+	struct qpu_ctx *ctx;
+
+	ctx = qpu_ctx_create(qdev);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+	file->private_data = ctx;
+	return 0;
+}
+
+static int qpu_release(struct inode *inode, struct file *file)
+{
+	qpu_ctx_destroy(file->private_data);
+	return 0;
+}
+
+static int qpu_ioctl_get_info(struct qpu_ctx *ctx, void *data)
+{
+	struct qpu_device *qdev = ctx->qdev;
+	struct qpu_info *info = data;
+
+	if (info->flags || !qpu_is_zero(info->reserved, sizeof(info->reserved)))
+		return -EINVAL;
+
+	info->api_version = QPU_API_VERSION;
+	info->features = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION;
+	info->dev_id = qdev->id;
+	info->topology = qdev->topo->kind;
+	info->num_qubits = qdev->topo->num_qubits;
+	info->num_edges = qdev->topo->num_edges;
+	info->max_ctx_qubits = READ_ONCE(qdev->max_ctx_qubits);
+	mutex_lock(&qdev->alloc_lock);
+	info->free_qubits = qc_alloc_free_count(qdev->alloc);
+	mutex_unlock(&qdev->alloc_lock);
+	info->calibration_epoch = atomic64_read(&qdev->calib.epoch);
+	strscpy(info->topology_name, qdev->topo->name, sizeof(info->topology_name));
+	return 0;
+}
+
+static int qpu_ioctl_get_topology(struct qpu_ctx *ctx, void *data)
+{
+	const struct qc_topology *t = ctx->qdev->topo;
+	struct qpu_topology *arg = data;
+	u32 cap = arg->num_edges;
+
+	if (arg->flags || !qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
+		return -EINVAL;
+
+	arg->num_edges = t->num_edges;
+	if (!arg->edges_ptr)
+		return 0;
+	if (cap < t->num_edges)
+		return -ENOSPC;
+	/* qc_topology.edges is laid out exactly like struct qpu_edge[]. */
+	BUILD_BUG_ON(sizeof(struct qpu_edge) != 2 * sizeof(u32));
+	if (copy_to_user(u64_to_user_ptr(arg->edges_ptr), t->edges,
+			 array_size(t->num_edges, sizeof(struct qpu_edge))))
+		return -EFAULT;
+	return 0;
+}
+
+static int qpu_ioctl_alloc(struct qpu_ctx *ctx, void *data)
+{
+	return qpu_ctx_alloc(ctx, data);
+}
+
+static int qpu_ioctl_alloc_query(struct qpu_ctx *ctx, void *data)
+{
+	return qpu_ctx_alloc_query(ctx, data);
+}
+
+static int qpu_ioctl_free(struct qpu_ctx *ctx, void *data)
+{
+	return qpu_ctx_free(ctx, data);
+}
+
+/**
+ * struct qpu_ioctl_desc - one ioctl of the dispatch table
+ * @cmd: the ioctl number as published (direction, size of the first
+ *	published struct version)
+ * @ksize: the struct size this kernel knows
+ * @fn: handler; gets a kernel copy of the struct
+ */
+struct qpu_ioctl_desc {
+	unsigned int cmd;
+	size_t ksize;
+	int (*fn)(struct qpu_ctx *ctx, void *data);
+};
+
+#define QPU_IOCTL(_cmd, _fn, _type)					\
+	[_IOC_NR(_cmd)] = { .cmd = _cmd, .ksize = sizeof(_type), .fn = _fn }
+
+static const struct qpu_ioctl_desc qpu_ioctls[] = {
+	QPU_IOCTL(QPU_IOC_GET_INFO, qpu_ioctl_get_info, struct qpu_info),
+	QPU_IOCTL(QPU_IOC_GET_TOPOLOGY, qpu_ioctl_get_topology, struct qpu_topology),
+	QPU_IOCTL(QPU_IOC_ALLOC, qpu_ioctl_alloc, struct qpu_alloc),
+	QPU_IOCTL(QPU_IOC_FREE, qpu_ioctl_free, struct qpu_free),
+	QPU_IOCTL(QPU_IOC_ALLOC_QUERY, qpu_ioctl_alloc_query, struct qpu_alloc),
+};
+
+/* Large enough for every argument struct of the table above. */
+union qpu_ioctl_args {
+	struct qpu_info info;
+	struct qpu_topology topology;
+	struct qpu_alloc alloc;
+	struct qpu_free free;
+};
+
+static long qpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
+{
+	struct qpu_ctx *ctx = file->private_data;
+	struct qpu_device *qdev = ctx->qdev;
+	void __user *uptr = (void __user *)uarg;
+	const struct qpu_ioctl_desc *desc;
+	union qpu_ioctl_args args;
+	unsigned int nr = _IOC_NR(cmd);
+	size_t usize = _IOC_SIZE(cmd);
+	long ret;
+
+	if (_IOC_TYPE(cmd) != QPU_IOC_MAGIC || nr >= ARRAY_SIZE(qpu_ioctls))
+		return -ENOTTY;
+	desc = &qpu_ioctls[nr];
+	if (!desc->fn || _IOC_DIR(cmd) != _IOC_DIR(desc->cmd))
+		return -ENOTTY;
+	/* Structs only grow: anything smaller than the first version is bad. */
+	if (usize < _IOC_SIZE(desc->cmd))
+		return -EINVAL;
+	BUILD_BUG_ON(sizeof(args) > 256);
+
+	memset(&args, 0, sizeof(args));
+	if (_IOC_DIR(cmd) & _IOC_WRITE) {
+		ret = copy_struct_from_user(&args, desc->ksize, uptr, usize);
+		if (ret)
+			return ret;
+	}
+
+	down_read(&qdev->lifecycle);
+	ret = qdev->dead ? -ENODEV : desc->fn(ctx, &args);
+	up_read(&qdev->lifecycle);
+
+	if ((_IOC_DIR(cmd) & _IOC_READ) && ret != -ENODEV &&
+	    copy_to_user(uptr, &args, min(usize, desc->ksize)))
+		ret = ret ?: -EFAULT;
+	return ret;
+}
+
+const struct file_operations qpu_fops = {
+	.owner = THIS_MODULE,
+	.open = qpu_open,
+	.release = qpu_release,
+	.unlocked_ioctl = qpu_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qpu_sysfs.c - per-device sysfs attributes under /sys/class/qpu/qpuN/
+ * (documented in Documentation/ABI/testing/sysfs-class-qpu).
+ *
+ * Attributes read immutable topology data without locks; free_qubits takes
+ * the device's alloc_lock; max_ctx_qubits is a plain u32 read and written
+ * with READ_ONCE/WRITE_ONCE (a context checks it once per allocation).
+ * sysfs removal drains attribute calls before the device goes away.
+ */
+#include <linux/device.h>
+#include <linux/kstrtox.h>
+#include <linux/sysfs.h>
+
+#include "qpu_drv.h"
+
+static ssize_t dev_id_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_qpu_device(dev)->id);
+}
+static DEVICE_ATTR_RO(dev_id);
+
+static ssize_t num_qubits_show(struct device *dev, struct device_attribute *attr,
+			       char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_qpu_device(dev)->topo->num_qubits);
+}
+static DEVICE_ATTR_RO(num_qubits);
+
+static ssize_t num_edges_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_qpu_device(dev)->topo->num_edges);
+}
+static DEVICE_ATTR_RO(num_edges);
+
+static ssize_t topology_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_qpu_device(dev)->topo->name);
+}
+static DEVICE_ATTR_RO(topology);
+
+static ssize_t free_qubits_show(struct device *dev, struct device_attribute *attr,
+				char *buf)
+{
+	struct qpu_device *qdev = to_qpu_device(dev);
+	u32 n;
+
+	mutex_lock(&qdev->alloc_lock);
+	n = qc_alloc_free_count(qdev->alloc);
+	mutex_unlock(&qdev->alloc_lock);
+	return sysfs_emit(buf, "%u\n", n);
+}
+static DEVICE_ATTR_RO(free_qubits);
+
+static ssize_t max_ctx_qubits_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_qpu_device(dev)->max_ctx_qubits));
+}
+
+static ssize_t max_ctx_qubits_store(struct device *dev,
+				    struct device_attribute *attr,
+				    const char *buf, size_t count)
+{
+	struct qpu_device *qdev = to_qpu_device(dev);
+	u32 val;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &val);
+	if (ret)
+		return ret;
+	if (!val || val > qdev->topo->num_qubits)
+		return -ERANGE;
+	/* Applies to later allocations; qubits already held stay held. */
+	WRITE_ONCE(qdev->max_ctx_qubits, val);
+	return count;
+}
+static DEVICE_ATTR_RW(max_ctx_qubits);
+
+static ssize_t calibration_epoch_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  (u64)atomic64_read(&to_qpu_device(dev)->calib.epoch));
+}
+static DEVICE_ATTR_RO(calibration_epoch);
+
+/* coupling_map: one fixed-width record per edge, "%4u %4u\n". */
+#define QPU_EDGE_RECLEN 10
+
+static void qpu_edge_fmt(void *priv, u32 idx, char *out)
+{
+	const struct qc_topology *t = priv;
+
+	snprintf(out, QPU_EDGE_RECLEN + 1, "%4u %4u\n", t->edges[2 * idx],
+		 t->edges[2 * idx + 1]);
+}
+
+static ssize_t coupling_map_read(struct file *file, struct kobject *kobj,
+				 struct bin_attribute *attr, char *buf,
+				 loff_t off, size_t count)
+{
+	struct qpu_device *qdev = to_qpu_device(kobj_to_dev(kobj));
+
+	return qpu_records_read(buf, off, count, qdev->topo->num_edges,
+				QPU_EDGE_RECLEN, qpu_edge_fmt, qdev->topo);
+}
+static BIN_ATTR_RO(coupling_map, 0);
+
+static struct attribute *qpu_device_attrs[] = {
+	&dev_attr_dev_id.attr,
+	&dev_attr_num_qubits.attr,
+	&dev_attr_num_edges.attr,
+	&dev_attr_topology.attr,
+	&dev_attr_free_qubits.attr,
+	&dev_attr_max_ctx_qubits.attr,
+	&dev_attr_calibration_epoch.attr,
+	NULL,
+};
+
+static struct bin_attribute *qpu_device_bin_attrs[] = {
+	&bin_attr_coupling_map,
+	NULL,
+};
+
+static const struct attribute_group qpu_device_group = {
+	.attrs = qpu_device_attrs,
+	.bin_attrs = qpu_device_bin_attrs,
+};
+
+const struct attribute_group *qpu_device_groups[] = {
+	&qpu_device_group,
+	&qpu_calib_group,
+	NULL,
+};

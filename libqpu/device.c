@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * device.c - libqpu device handles: open, info, topology, and qubit
+ * allocation over the ioctls of <linux/qpu.h>.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int qpu_ioctl(struct qpu_dev *dev, unsigned long cmd, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(dev->fd, cmd, arg);
+	} while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : ret;
+}
+
+QPU_EXPORT int qpu_open(const char *path, struct qpu_dev **out)
+{
+	struct qpu_info info;
+	struct qpu_dev *dev;
+	int ret;
+
+	if (!path)
+		path = getenv("QPU_DEVICE");
+	if (!path)
+		path = "/dev/qpu0";
+
+	dev = calloc(1, sizeof(*dev));
+	if (!dev)
+		return -ENOMEM;
+	dev->path = strdup(path);
+	if (!dev->path) {
+		free(dev);
+		return -ENOMEM;
+	}
+	dev->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (dev->fd < 0) {
+		ret = -errno;
+		goto err;
+	}
+	/* Refuse anything that is not a qpu device we understand. */
+	memset(&info, 0, sizeof(info));
+	ret = qpu_ioctl(dev, QPU_IOC_GET_INFO, &info);
+	if (ret == -ENOTTY || (!ret && info.api_version != QPU_API_VERSION))
+		ret = -ENODEV;
+	if (ret)
+		goto err;
+	*out = dev;
+	return 0;
+err:
+	if (dev->fd >= 0)
+		close(dev->fd);
+	free(dev->path);
+	free(dev);
+	return ret;
+}
+
+QPU_EXPORT void qpu_close(struct qpu_dev *dev)
+{
+	if (!dev)
+		return;
+	close(dev->fd);
+	free(dev->path);
+	free(dev);
+}
+
+QPU_EXPORT int qpu_fd(const struct qpu_dev *dev)
+{
+	return dev->fd;
+}
+
+QPU_EXPORT const char *qpu_path(const struct qpu_dev *dev)
+{
+	return dev->path;
+}
+
+QPU_EXPORT int qpu_get_info(struct qpu_dev *dev, struct qpu_info *info)
+{
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	ret = qpu_ioctl(dev, QPU_IOC_GET_INFO, info);
+	if (ret)
+		return qpu_set_error(dev, ret, "%s: device info: %s", dev->path,
+				     qpu_strerror(ret));
+	return 0;
+}
+
+QPU_EXPORT int qpu_get_topology(struct qpu_dev *dev, struct qpu_edge **edges,
+				uint32_t *num_edges)
+{
+	struct qpu_topology t;
+	struct qpu_edge *e = NULL;
+	int ret;
+
+	/* The count first, then the edges; retry if it changed meanwhile. */
+	memset(&t, 0, sizeof(t));
+	ret = qpu_ioctl(dev, QPU_IOC_GET_TOPOLOGY, &t);
+	if (ret)
+		goto fail;
+	e = calloc(t.num_edges ? t.num_edges : 1, sizeof(*e));
+	if (!e)
+		return qpu_set_error(dev, -ENOMEM, "out of memory");
+	t.edges_ptr = (uintptr_t)e;
+	ret = qpu_ioctl(dev, QPU_IOC_GET_TOPOLOGY, &t);
+	if (ret)
+		goto fail;
+	*edges = e;
+	*num_edges = t.num_edges;
+	return 0;
+fail:
+	free(e);
+	return qpu_set_error(dev, ret, "%s: coupling map: %s", dev->path,
+			     qpu_strerror(ret));
+}
+
+static int qpu_explain_alloc(struct qpu_dev *dev, int err, uint32_t k)
+{
+	struct qpu_info info;
+
+	memset(&info, 0, sizeof(info));
+	qpu_ioctl(dev, QPU_IOC_GET_INFO, &info);
+	switch (-err) {
+	case EINVAL:
+		return qpu_set_error(dev, err, "cannot allocate %u qubits", k);
+	case E2BIG:
+		return qpu_set_error(dev, err,
+				     "%u qubits requested but %s has only %u",
+				     k, dev->path, info.num_qubits);
+	case EDQUOT:
+		return qpu_set_error(dev, err,
+				     "%u more qubits would exceed this context's limit of %u",
+				     k, info.max_ctx_qubits);
+	case ENOSPC:
+		return qpu_set_error(dev, err,
+				     "no connected region of %u free qubits on %s (%u free)",
+				     k, dev->path, info.free_qubits);
+	default:
+		return qpu_set_error(dev, err, "allocating %u qubits: %s", k,
+				     qpu_strerror(err));
+	}
+}
+
+QPU_EXPORT int qpu_alloc_qubits(struct qpu_dev *dev, uint32_t k,
+				struct qpu_qubits **out)
+{
+	struct qpu_qubits *q;
+	struct qpu_alloc a;
+	struct qpu_free f;
+	int ret;
+
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return qpu_set_error(dev, -ENOMEM, "out of memory");
+	memset(&a, 0, sizeof(a));
+	a.num_qubits = k;
+	ret = qpu_ioctl(dev, QPU_IOC_ALLOC, &a);
+	if (ret) {
+		free(q);
+		return qpu_explain_alloc(dev, ret, k);
+	}
+	q->handle = a.handle;
+	q->num_qubits = k;
+	q->num_edges = a.num_edges;
+	q->phys = calloc(k, sizeof(*q->phys));
+	q->edges = calloc(a.num_edges ? a.num_edges : 1, sizeof(*q->edges));
+	if (!q->phys || !q->edges) {
+		ret = qpu_set_error(dev, -ENOMEM, "out of memory");
+		goto err_free;
+	}
+	/* Map and edges in a second call, now that their sizes are known. */
+	memset(&a, 0, sizeof(a));
+	a.handle = q->handle;
+	a.num_edges = q->num_edges;
+	a.phys_ptr = (uintptr_t)q->phys;
+	a.edges_ptr = (uintptr_t)q->edges;
+	ret = qpu_ioctl(dev, QPU_IOC_ALLOC_QUERY, &a);
+	if (ret) {
+		qpu_set_error(dev, ret, "describing allocation: %s",
+			      qpu_strerror(ret));
+		goto err_free;
+	}
+	*out = q;
+	return 0;
+err_free:
+	memset(&f, 0, sizeof(f));
+	f.handle = q->handle;
+	qpu_ioctl(dev, QPU_IOC_FREE, &f);
+	free(q->phys);
+	free(q->edges);
+	free(q);
+	return ret;
+}
+
+QPU_EXPORT int qpu_free_qubits(struct qpu_dev *dev, struct qpu_qubits *q)
+{
+	struct qpu_free f;
+	int ret;
+
+	if (!q)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	f.handle = q->handle;
+	ret = qpu_ioctl(dev, QPU_IOC_FREE, &f);
+	free(q->phys);
+	free(q->edges);
+	free(q);
+	if (ret)
+		return qpu_set_error(dev, ret, "freeing qubits: %s",
+				     qpu_strerror(ret));
+	return 0;
+}
+
+QPU_EXPORT const char *qpu_topology_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case QPU_TOPO_LINE:
+		return "line";
+	case QPU_TOPO_RING:
+		return "ring";
+	case QPU_TOPO_GRID:
+		return "grid";
+	case QPU_TOPO_HEAVYHEX:
+		return "heavyhex";
+	case QPU_TOPO_FULL:
+		return "full";
+	default:
+		return "unknown";
+	}
+}
