@@ -61,6 +61,8 @@ enum qpu_topology_kind {
 #define QPU_FEAT_ALLOC		(1ULL << 0)
 /** QPU_FEAT_CALIBRATION - per-qubit and per-edge calibration in sysfs */
 #define QPU_FEAT_CALIBRATION	(1ULL << 1)
+/** QPU_FEAT_RUN - circuits, buffers and %QPU_IOC_RUN are supported */
+#define QPU_FEAT_RUN		(1ULL << 2)
 
 /**
  * struct qpu_info - device description, from %QPU_IOC_GET_INFO
@@ -76,6 +78,9 @@ enum qpu_topology_kind {
  * @calibration_epoch: out: bumped on every calibration change
  * @topology_name: out: NUL-terminated spec the device was created with,
  *	e.g. "grid:4x5"
+ * @max_sim_qubits: out: widest circuit the simulator runs (admin tunable,
+ *	at most %QPU_MAX_SIM_QUBITS)
+ * @pad: 0
  * @reserved: must be 0
  */
 struct qpu_info {
@@ -90,7 +95,9 @@ struct qpu_info {
 	__u32 free_qubits;
 	__u64 calibration_epoch;
 	char  topology_name[QPU_TOPOLOGY_NAME_LEN];
-	__u64 reserved[4];
+	__u32 max_sim_qubits;
+	__u32 pad;
+	__u64 reserved[3];
 };
 
 /**
@@ -165,6 +172,385 @@ struct qpu_free {
 	__u64 reserved[2];
 };
 
+/*
+ * Circuits.
+ *
+ * A circuit is an array of struct qpu_gate over virtual qubits 0..n-1 of
+ * an allocation and classical bits 0..m-1 (m <= QPU_MAX_CLBITS). It is
+ * loaded once (%QPU_IOC_CIRCUIT_LOAD), validated, hashed (SHA-256) and run
+ * many times. Angles are affine in parameters, so one circuit serves a
+ * whole training run: angle = scale * param[slot] + offset.
+ */
+
+/** QPU_MAX_GATES - most gates in one circuit */
+#define QPU_MAX_GATES		65536
+/** QPU_MAX_CLBITS - most classical bits in one circuit */
+#define QPU_MAX_CLBITS		64
+/** QPU_MAX_PARAMS - most parameter slots in one circuit */
+#define QPU_MAX_PARAMS		4096
+/** QPU_MAX_OBSERVABLES - most Z-string observables in one circuit */
+#define QPU_MAX_OBSERVABLES	256
+/** QPU_MAX_CONTROLS - most control qubits of one gate */
+#define QPU_MAX_CONTROLS	4
+/** QPU_MAX_SIM_QUBITS - hard ceiling of the simulator's width */
+#define QPU_MAX_SIM_QUBITS	26
+
+/**
+ * enum qpu_op - gate opcodes
+ *
+ * Every unitary opcode may carry up to %QPU_MAX_CONTROLS control qubits
+ * (qpu_gate.nctrl): the gate then acts only when all controls are 1. So
+ * cx is X with one control, ccx X with two, c3x/c4x X with three/four,
+ * csx and c3sqrtx SX with one/three, cp/cu1 P with one, cswap SWAP with
+ * one. Angles are the gate's parameters in OpenQASM order.
+ *
+ * @QPU_OP_ID: identity (also u0)
+ * @QPU_OP_X: Pauli X
+ * @QPU_OP_Y: Pauli Y
+ * @QPU_OP_Z: Pauli Z
+ * @QPU_OP_H: Hadamard
+ * @QPU_OP_S: sqrt(Z)
+ * @QPU_OP_SDG: S dagger
+ * @QPU_OP_T: sqrt(S)
+ * @QPU_OP_TDG: T dagger
+ * @QPU_OP_SX: sqrt(X)
+ * @QPU_OP_SXDG: SX dagger
+ * @QPU_OP_RX: exp(-i theta X / 2); angle 0 = theta
+ * @QPU_OP_RY: exp(-i theta Y / 2); angle 0 = theta
+ * @QPU_OP_RZ: exp(-i phi Z / 2); angle 0 = phi
+ * @QPU_OP_P: diag(1, e^{i lambda}) (u1); angle 0 = lambda
+ * @QPU_OP_U2: U3(pi/2, phi, lambda); angles phi, lambda
+ * @QPU_OP_U3: OpenQASM U(theta, phi, lambda) (u, u3); angles in that order
+ * @QPU_OP_SWAP: exchange two qubits (two targets)
+ * @QPU_OP_RXX: exp(-i theta X(x)X / 2) (two targets); angle 0 = theta
+ * @QPU_OP_RZZ: exp(-i theta Z(x)Z / 2) (two targets); angle 0 = theta
+ * @QPU_OP_MEASURE: measure qubit 0 into classical bit qpu_gate.cbit
+ * @QPU_OP_RESET: reset qubit 0 to |0>
+ * @QPU_OP_BARRIER: no effect on the state (kept for timing and hashing);
+ *	qubits are ignored
+ */
+enum qpu_op {
+	QPU_OP_ID = 1,
+	QPU_OP_X,
+	QPU_OP_Y,
+	QPU_OP_Z,
+	QPU_OP_H,
+	QPU_OP_S,
+	QPU_OP_SDG,
+	QPU_OP_T,
+	QPU_OP_TDG,
+	QPU_OP_SX,
+	QPU_OP_SXDG,
+	QPU_OP_RX,
+	QPU_OP_RY,
+	QPU_OP_RZ,
+	QPU_OP_P,
+	QPU_OP_U2,
+	QPU_OP_U3,
+	QPU_OP_SWAP,
+	QPU_OP_RXX,
+	QPU_OP_RZZ,
+	QPU_OP_MEASURE,
+	QPU_OP_RESET,
+	QPU_OP_BARRIER,
+	QPU_OP_NR,
+};
+
+/** QPU_GATE_COND - the gate runs only if the classical register matches */
+#define QPU_GATE_COND		(1U << 0)
+
+/** QPU_NUM_ANGLES - angles per gate */
+#define QPU_NUM_ANGLES		3
+
+/**
+ * struct qpu_gate - one operation of a circuit (96 bytes)
+ * @op: enum qpu_op
+ * @nctrl: control qubits, 0..%QPU_MAX_CONTROLS, in @qubits[0..nctrl-1]
+ * @flags: QPU_GATE_* bits
+ * @pad0: must be 0
+ * @qubits: controls, then the gate's targets (one, or two for SWAP, RXX,
+ *	RZZ), as virtual qubit indices; unused entries must be 0; operands
+ *	of one gate must be distinct
+ * @cbit: %QPU_OP_MEASURE: the classical bit written; otherwise 0
+ * @cond_start: with %QPU_GATE_COND: first classical bit of the register
+ *	compared (bit 0 of the value)
+ * @cond_width: with %QPU_GATE_COND: width of that register, 1..64
+ * @cond_value: with %QPU_GATE_COND: run iff the register equals this
+ * @param: angle i is a constant (0) or uses parameter slot param[i] - 1
+ * @pad1: must be 0
+ * @scale: angle i = scale[i] * parameter + offset[i]: IEEE-754 binary64
+ *	bit patterns (finite); scale is ignored for constants and must be 0
+ * @offset: see @scale
+ *
+ * Unused angles (beyond the opcode's count) must have param, scale and
+ * offset 0. A gate acting on two qubits needs them coupled in the
+ * allocation; one acting on three or more needs them to induce a
+ * connected subgraph (hardware would decompose it along those couplings).
+ * Neither applies on a fully connected device.
+ */
+struct qpu_gate {
+	__u8  op;
+	__u8  nctrl;
+	__u8  flags;
+	__u8  pad0;
+	__u16 qubits[6];
+	__u32 cbit;
+	__u16 cond_start;
+	__u16 cond_width;
+	__u64 cond_value;
+	__u32 param[QPU_NUM_ANGLES];
+	__u32 pad1;
+	__u64 scale[QPU_NUM_ANGLES];
+	__u64 offset[QPU_NUM_ANGLES];
+};
+
+/**
+ * enum qpu_circuit_error - why a circuit was rejected (detail of -EINVAL)
+ * @QPU_CERR_NONE: no error
+ * @QPU_CERR_OP: unknown opcode, or controls on MEASURE/RESET/BARRIER
+ * @QPU_CERR_NCTRL: too many controls
+ * @QPU_CERR_QUBIT: qubit index outside the circuit's width
+ * @QPU_CERR_DUP_QUBIT: the same qubit twice in one gate
+ * @QPU_CERR_NOT_COUPLED: two-qubit gate on an uncoupled pair, or a
+ *	multi-qubit gate on a disconnected set
+ * @QPU_CERR_CBIT: classical bit outside the circuit's classical width
+ * @QPU_CERR_COND: bad condition (register outside the classical width,
+ *	width 0 or > 64, value wider than the register)
+ * @QPU_CERR_PARAM: parameter slot outside num_params
+ * @QPU_CERR_ANGLE: angle not finite, or set where the opcode has none
+ * @QPU_CERR_RESERVED: padding or unused field not zero
+ * @QPU_CERR_OBSERVABLE: observable mask names qubits outside the width
+ */
+enum qpu_circuit_error {
+	QPU_CERR_NONE,
+	QPU_CERR_OP,
+	QPU_CERR_NCTRL,
+	QPU_CERR_QUBIT,
+	QPU_CERR_DUP_QUBIT,
+	QPU_CERR_NOT_COUPLED,
+	QPU_CERR_CBIT,
+	QPU_CERR_COND,
+	QPU_CERR_PARAM,
+	QPU_CERR_ANGLE,
+	QPU_CERR_RESERVED,
+	QPU_CERR_OBSERVABLE,
+};
+
+/**
+ * struct qpu_circuit_load - load a circuit, %QPU_IOC_CIRCUIT_LOAD
+ * @flags: in: must be 0
+ * @alloc: in: allocation whose coupling map the circuit is validated
+ *	against; it is the circuit's default allocation for runs
+ * @num_qubits: in: circuit width, 1..k of @alloc and <= the device's
+ *	max_sim_qubits (-E2BIG otherwise)
+ * @num_clbits: in: classical bits, 0..%QPU_MAX_CLBITS
+ * @num_params: in: parameter slots the gates may use, 0..%QPU_MAX_PARAMS
+ * @num_gates: in: entries of @gates_ptr, 1..%QPU_MAX_GATES
+ * @gates_ptr: in: user pointer to struct qpu_gate[num_gates]
+ * @num_observables: in: entries of @observables_ptr, 0..%QPU_MAX_OBSERVABLES
+ * @handle: out: circuit handle, > 0
+ * @observables_ptr: in: user pointer to __u64 Z-string masks: bit q set
+ *	means Z on virtual qubit q; a run that asks for expectation values
+ *	gets <psi|Z..Z|psi> for each
+ * @error: out: enum qpu_circuit_error when the call fails with -EINVAL
+ *	because of a gate or observable
+ * @error_index: out: index of the offending gate (or observable)
+ * @hash: out: SHA-256 of the circuit (gates, widths, observables)
+ * @reserved: must be 0
+ */
+struct qpu_circuit_load {
+	__u32 flags;
+	__u32 alloc;
+	__u32 num_qubits;
+	__u32 num_clbits;
+	__u32 num_params;
+	__u32 num_gates;
+	__u64 gates_ptr;
+	__u32 num_observables;
+	__u32 handle;
+	__u64 observables_ptr;
+	__u32 error;
+	__u32 error_index;
+	__u8  hash[32];
+	__u64 reserved[4];
+};
+
+/**
+ * struct qpu_circuit_free - unload a circuit, %QPU_IOC_CIRCUIT_FREE
+ * @flags: in: must be 0
+ * @handle: in: circuit handle; -ENOENT if unknown to this file
+ * @reserved: must be 0
+ */
+struct qpu_circuit_free {
+	__u32 flags;
+	__u32 handle;
+	__u64 reserved[2];
+};
+
+/*
+ * Buffers: memory shared between a process and the driver, mmap()ed from
+ * the file that created them at the offset the driver gives. Parameters
+ * (binary64 arrays) and results live there, so a training loop never
+ * copies them.
+ */
+
+/** QPU_MAX_BUFFER_SIZE - largest buffer */
+#define QPU_MAX_BUFFER_SIZE	(256ULL << 20)
+
+/**
+ * struct qpu_buffer_create - create a buffer, %QPU_IOC_BUFFER_CREATE
+ * @flags: in: must be 0
+ * @handle: out: buffer handle, > 0
+ * @size: in: bytes, 1..%QPU_MAX_BUFFER_SIZE, rounded up to pages; out:
+ *	the rounded size
+ * @mmap_offset: out: offset to pass to mmap() on this file; the mapping
+ *	must cover the whole buffer (length == size, MAP_SHARED)
+ * @reserved: must be 0
+ */
+struct qpu_buffer_create {
+	__u32 flags;
+	__u32 handle;
+	__u64 size;
+	__u64 mmap_offset;
+	__u64 reserved[2];
+};
+
+/**
+ * struct qpu_buffer_destroy - drop a buffer handle, %QPU_IOC_BUFFER_DESTROY
+ * @flags: in: must be 0
+ * @handle: in: buffer handle; -ENOENT if unknown
+ * @reserved: must be 0
+ *
+ * Existing mappings and running jobs keep the memory until they are done.
+ */
+struct qpu_buffer_destroy {
+	__u32 flags;
+	__u32 handle;
+	__u64 reserved[2];
+};
+
+/** QPU_RUN_SEED - qpu_job.seed is given; otherwise the driver picks one */
+#define QPU_RUN_SEED		(1U << 0)
+/** QPU_RUN_EXPECT - compute the circuit's observables' expectation values */
+#define QPU_RUN_EXPECT		(1U << 1)
+
+/**
+ * struct qpu_job - what to run (80 bytes: fits the command area of a
+ *	128-byte io_uring SQE)
+ * @circuit: circuit handle
+ * @flags: QPU_RUN_* bits
+ * @shots: shots per parameter vector, 1..%QPU_MAX_SHOTS
+ * @num_sweeps: P, parameter vectors to run; 0 means 1
+ * @seed: with %QPU_RUN_SEED the sampling seed; parameter vector i uses a
+ *	seed derived from it and i (reported in each result slice)
+ * @param_buf: buffer holding the parameters; 0 if the circuit has none
+ * @result_buf: buffer receiving the results
+ * @param_offset: byte offset of vector 0 in @param_buf (8-byte aligned)
+ * @result_offset: byte offset of slice 0 in @result_buf (8-byte aligned)
+ * @param_stride: bytes from one parameter vector to the next (multiple
+ *	of 8, >= 8 * num_params); ignored when P == 1
+ * @result_stride: bytes from one result slice to the next (multiple of 8,
+ *	>= the slice size needed); ignored when P == 1
+ * @alloc: allocation to run on; 0 means the circuit's. Another allocation
+ *	of the same file works if it has at least the circuit's width and
+ *	every coupling the circuit relies on.
+ * @pad: must be 0
+ * @reserved: must be 0
+ */
+struct qpu_job {
+	__u32 circuit;
+	__u32 flags;
+	__u32 shots;
+	__u32 num_sweeps;
+	__u64 seed;
+	__u32 param_buf;
+	__u32 result_buf;
+	__u64 param_offset;
+	__u64 result_offset;
+	__u32 param_stride;
+	__u32 result_stride;
+	__u32 alloc;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/** QPU_MAX_SHOTS - most shots of one job */
+#define QPU_MAX_SHOTS		(1U << 20)
+/** QPU_MAX_SWEEPS - most parameter vectors of one job */
+#define QPU_MAX_SWEEPS		4096
+/** QPU_RESULT_MAGIC - qpu_result.magic of a written result slice */
+#define QPU_RESULT_MAGIC	0x51505552	/* "QPUR" */
+
+/**
+ * struct qpu_result - header of one result slice (64 bytes), followed by
+ *	@num_counts struct qpu_count sorted by bits, then @num_expect
+ *	binary64 expectation values (as __u64 bit patterns)
+ * @magic: %QPU_RESULT_MAGIC once the slice is complete
+ * @status: 0, or the negative errno the slice failed with
+ * @num_counts: distinct outcomes observed
+ * @num_clbits: classical bits per outcome
+ * @num_expect: expectation values that follow the counts
+ * @sweep_index: which parameter vector this slice belongs to
+ * @shots: shots taken
+ * @seed: seed used for this slice
+ * @sim_ns: simulation time spent, nanoseconds
+ * @qpu_ns: estimated execution time on the modelled device, nanoseconds
+ *	(see Documentation/qpu/timing.rst)
+ * @calibration_epoch: the device's calibration epoch when the slice ran
+ */
+struct qpu_result {
+	__u32 magic;
+	__s32 status;
+	__u32 num_counts;
+	__u32 num_clbits;
+	__u32 num_expect;
+	__u32 sweep_index;
+	__u64 shots;
+	__u64 seed;
+	__u64 sim_ns;
+	__u64 qpu_ns;
+	__u64 calibration_epoch;
+};
+
+/**
+ * struct qpu_count - one histogram entry
+ * @bits: outcome, classical bit i in bit i
+ * @count: shots that produced it
+ */
+struct qpu_count {
+	__u64 bits;
+	__u64 count;
+};
+
+/**
+ * QPU_RESULT_SLICE_SIZE - bytes one result slice may need: the header,
+ * one count per possible outcome (at most min(shots, 2^clbits)), and the
+ * expectation values. Jobs whose slices have less room fail with
+ * -ENOSPC before running.
+ */
+#define QPU_RESULT_SLICE_SIZE(outcomes, nexpect) \
+	(sizeof(struct qpu_result) + 16ULL * (outcomes) + 8ULL * (nexpect))
+
+/**
+ * struct qpu_run - run a job synchronously, %QPU_IOC_RUN
+ * @job: in: what to run
+ * @status: out: 0 or the negative errno of the first failed slice
+ * @needed: out: with -ENOSPC, the result bytes one slice needs
+ * @seed: out: the seed used (slice 0)
+ * @sim_ns: out: simulation time of all slices
+ * @qpu_ns: out: estimated device time of all slices
+ * @reserved: must be 0
+ */
+struct qpu_run {
+	struct qpu_job job;
+	__s32 status;
+	__u32 needed;
+	__u64 seed;
+	__u64 sim_ns;
+	__u64 qpu_ns;
+	__u64 reserved[2];
+};
+
 #define QPU_IOC_MAGIC		0xB9
 
 /* Get device information. */
@@ -177,5 +563,15 @@ struct qpu_free {
 #define QPU_IOC_FREE		_IOW(QPU_IOC_MAGIC, 0x03, struct qpu_free)
 /* Describe an existing allocation (map and coupling edges). */
 #define QPU_IOC_ALLOC_QUERY	_IOWR(QPU_IOC_MAGIC, 0x04, struct qpu_alloc)
+/* Load (validate, hash, store) a circuit. */
+#define QPU_IOC_CIRCUIT_LOAD	_IOWR(QPU_IOC_MAGIC, 0x05, struct qpu_circuit_load)
+/* Unload a circuit. */
+#define QPU_IOC_CIRCUIT_FREE	_IOW(QPU_IOC_MAGIC, 0x06, struct qpu_circuit_free)
+/* Create a shared buffer. */
+#define QPU_IOC_BUFFER_CREATE	_IOWR(QPU_IOC_MAGIC, 0x07, struct qpu_buffer_create)
+/* Drop a shared buffer. */
+#define QPU_IOC_BUFFER_DESTROY	_IOW(QPU_IOC_MAGIC, 0x08, struct qpu_buffer_destroy)
+/* Run a job and wait for it. */
+#define QPU_IOC_RUN		_IOWR(QPU_IOC_MAGIC, 0x09, struct qpu_run)
 
 #endif /* _UAPI_LINUX_QPU_H */
