@@ -92,6 +92,153 @@ int qpu_free_qubits(struct qpu_dev *dev, struct qpu_qubits *q);
 /** qpu_topology_kind_name() - "line", "ring", "grid", "heavyhex", "full" */
 const char *qpu_topology_kind_name(uint32_t kind);
 
+/*
+ * Circuits (userspace side): build with the builder calls or parse
+ * OpenQASM 2.0, then load onto a device with qpu_circuit_load().
+ */
+
+/**
+ * struct qpu_angle - an angle: constant, or affine in a runtime parameter
+ * @param: 0 for a constant, n for parameter slot n - 1
+ * @scale: multiplies the parameter
+ * @offset: added (the whole value for a constant)
+ */
+struct qpu_angle {
+	uint32_t param;
+	double scale;
+	double offset;
+};
+
+/** qpu_const() - a constant angle */
+static inline struct qpu_angle qpu_const(double v)
+{
+	struct qpu_angle a = { 0, 0.0, v };
+	return a;
+}
+
+/** qpu_param() - scale * param[slot] + offset */
+static inline struct qpu_angle qpu_param(uint32_t slot, double scale, double offset)
+{
+	struct qpu_angle a = { slot + 1, scale, offset };
+	return a;
+}
+
+struct qpu_circuit;
+
+/**
+ * qpu_circuit_new() - an empty circuit
+ * @num_qubits: width (virtual qubits 0..n-1)
+ * @num_clbits: classical bits, <= QPU_MAX_CLBITS; they form one register
+ *	named "c" unless qpu_circuit_add_creg() defines registers
+ *
+ * Return: the circuit, or NULL when out of memory or the sizes are bad.
+ */
+struct qpu_circuit *qpu_circuit_new(uint32_t num_qubits, uint32_t num_clbits);
+void qpu_circuit_free(struct qpu_circuit *c);
+
+/**
+ * qpu_circuit_gate() - append a gate
+ * @c: circuit
+ * @op: enum qpu_op
+ * @nctrl: control qubits, the first @nctrl of @qubits
+ * @qubits: controls then targets
+ * @nqubits: total operands (nctrl + 1, or nctrl + 2 for SWAP, RXX, RZZ)
+ * @angles: the opcode's angles (may be NULL when it has none)
+ * @nangles: their number, which must match the opcode
+ *
+ * The gate takes the condition set by qpu_circuit_set_cond(), if any.
+ * Return: 0 or -EINVAL (bad operands), -E2BIG (too many gates), -ENOMEM.
+ */
+int qpu_circuit_gate(struct qpu_circuit *c, uint32_t op, uint32_t nctrl,
+		     const uint32_t *qubits, uint32_t nqubits,
+		     const struct qpu_angle *angles, uint32_t nangles);
+
+/* Shorthands for common gates; same return values as qpu_circuit_gate(). */
+int qpu_circuit_h(struct qpu_circuit *c, uint32_t q);
+int qpu_circuit_x(struct qpu_circuit *c, uint32_t q);
+int qpu_circuit_rx(struct qpu_circuit *c, uint32_t q, struct qpu_angle theta);
+int qpu_circuit_ry(struct qpu_circuit *c, uint32_t q, struct qpu_angle theta);
+int qpu_circuit_rz(struct qpu_circuit *c, uint32_t q, struct qpu_angle phi);
+int qpu_circuit_cx(struct qpu_circuit *c, uint32_t ctrl, uint32_t target);
+int qpu_circuit_cz(struct qpu_circuit *c, uint32_t ctrl, uint32_t target);
+int qpu_circuit_measure(struct qpu_circuit *c, uint32_t q, uint32_t cbit);
+int qpu_circuit_reset(struct qpu_circuit *c, uint32_t q);
+int qpu_circuit_barrier(struct qpu_circuit *c);
+
+/**
+ * qpu_circuit_set_cond() - make the following gates conditional
+ * @c: circuit
+ * @start: first classical bit of the compared register
+ * @width: its width, 1..64; 0 clears the condition
+ * @value: gates run iff the register equals this
+ */
+int qpu_circuit_set_cond(struct qpu_circuit *c, uint32_t start, uint32_t width,
+			 uint64_t value);
+
+/** qpu_circuit_add_observable() - add a Z-string (bit q = Z on qubit q) */
+int qpu_circuit_add_observable(struct qpu_circuit *c, uint64_t zmask);
+
+/**
+ * qpu_circuit_add_creg() - name the next @width classical bits
+ * Return: the register's first bit, or -EINVAL/-E2BIG/-ENOMEM
+ */
+int qpu_circuit_add_creg(struct qpu_circuit *c, const char *name, uint32_t width);
+
+/**
+ * qpu_circuit_set_num_params() - declare the parameter slots; by default
+ *	the count is one past the highest slot any gate uses
+ */
+int qpu_circuit_set_num_params(struct qpu_circuit *c, uint32_t n);
+
+uint32_t qpu_circuit_num_qubits(const struct qpu_circuit *c);
+uint32_t qpu_circuit_num_clbits(const struct qpu_circuit *c);
+uint32_t qpu_circuit_num_params(const struct qpu_circuit *c);
+uint32_t qpu_circuit_num_gates(const struct qpu_circuit *c);
+const struct qpu_gate *qpu_circuit_gates(const struct qpu_circuit *c);
+uint32_t qpu_circuit_num_observables(const struct qpu_circuit *c);
+const uint64_t *qpu_circuit_observables(const struct qpu_circuit *c);
+
+/**
+ * qpu_circuit_creg() - classical register @i (in declaration order)
+ * Return: 0, or -ENOENT past the last register
+ */
+int qpu_circuit_creg(const struct qpu_circuit *c, uint32_t i, const char **name,
+		     uint32_t *start, uint32_t *width);
+
+/**
+ * qpu_circuit_param_name() - name of parameter slot @slot from a QASM
+ *	"param" declaration ("theta[2]"), or NULL
+ */
+const char *qpu_circuit_param_name(const struct qpu_circuit *c, uint32_t slot);
+
+/**
+ * qpu_qasm_parse() - parse OpenQASM 2.0 source into a circuit
+ * @text: NUL-terminated source
+ * @filename: name used in error messages (may be NULL: "<input>")
+ * @out: receives the circuit
+ * @err: receives "file:line:col: message" on failure
+ * @errlen: size of @err
+ *
+ * Supports the whole OpenQASM 2.0 language (qreg/creg, qelib1.inc gates,
+ * gate definitions, opaque (rejected when used), measure, reset, barrier,
+ * if) plus one extension for variational circuits: "param NAME[N];"
+ * declares runtime parameter slots usable in angle expressions that stay
+ * affine (a * NAME[i] + b). All qregs are laid out one after another as
+ * the circuit's virtual qubits, all cregs likewise as its classical bits.
+ *
+ * Return: 0, -EINVAL (syntax or semantic error, message in @err),
+ * -ENOENT (an include file other than qelib1.inc not found), -ENOMEM.
+ */
+int qpu_qasm_parse(const char *text, const char *filename,
+		   struct qpu_circuit **out, char *err, size_t errlen);
+
+/** qpu_qasm_parse_file() - qpu_qasm_parse() of a file's contents */
+int qpu_qasm_parse_file(const char *path, struct qpu_circuit **out, char *err,
+			size_t errlen);
+
+/** qpu_op_name() - OpenQASM name of an opcode with @nctrl controls ("ccx") */
+const char *qpu_op_name(uint32_t op, uint32_t nctrl);
+
 #ifdef __cplusplus
 }
 #endif
