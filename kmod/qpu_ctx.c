@@ -37,6 +37,8 @@ struct qpu_ctx *qpu_ctx_create(struct qpu_device *qdev)
 	ctx->qdev = qdev;
 	mutex_init(&ctx->lock);
 	xa_init_flags(&ctx->allocs, XA_FLAGS_ALLOC1);
+	xa_init_flags(&ctx->buffers, XA_FLAGS_ALLOC1);
+	xa_init_flags(&ctx->circuits, XA_FLAGS_ALLOC1);
 	qpu_obj_inc(QPU_OBJ_CONTEXTS);
 	return ctx;
 }
@@ -57,9 +59,20 @@ void qpu_ctx_destroy(struct qpu_ctx *ctx)
 {
 	struct qpu_device *qdev = ctx->qdev;
 	struct qpu_allocation *a;
+	struct qpu_circuit *circ;
+	struct qpu_buffer *buf;
 	unsigned long handle;
 
-	/* Last reference to the file: nobody else can reach ctx any more. */
+	/*
+	 * Last reference to the file: nobody else can reach ctx any more, and
+	 * no job runs (a running job holds the file).
+	 */
+	xa_for_each(&ctx->circuits, handle, circ)
+		qpu_circuit_put(circ);
+	xa_destroy(&ctx->circuits);
+	xa_for_each(&ctx->buffers, handle, buf)
+		qpu_buffer_put(buf);
+	xa_destroy(&ctx->buffers);
 	xa_for_each(&ctx->allocs, handle, a)
 		qpu_allocation_release(ctx, a);
 	xa_destroy(&ctx->allocs);
@@ -151,8 +164,9 @@ int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 	ctx->nr_qubits += k;
 	qpu_obj_inc(QPU_OBJ_ALLOCATIONS);
 
-	ret = xa_alloc(&ctx->allocs, &handle, a, xa_limit_31b, GFP_KERNEL_ACCOUNT);
-	if (ret) {
+	ret = xa_alloc_cyclic(&ctx->allocs, &handle, a, xa_limit_31b,
+			      &ctx->alloc_next, GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
 		qpu_allocation_release(ctx, a);
 		goto out_unlock;
 	}
@@ -192,14 +206,19 @@ int qpu_ctx_alloc_query(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 int qpu_ctx_free(struct qpu_ctx *ctx, struct qpu_free *arg)
 {
 	struct qpu_allocation *a;
+	int ret = 0;
 
 	if (arg->flags || !qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
 		return -EINVAL;
 
 	mutex_lock(&ctx->lock);
-	a = arg->handle ? xa_erase(&ctx->allocs, arg->handle) : NULL;
-	if (a)
-		qpu_allocation_release(ctx, a);
+	a = arg->handle ? xa_load(&ctx->allocs, arg->handle) : NULL;
+	if (!a)
+		ret = -ENOENT;
+	else if (a->busy)
+		ret = -EBUSY;	/* a job is running on these qubits */
+	else
+		qpu_allocation_release(ctx, xa_erase(&ctx->allocs, arg->handle));
 	mutex_unlock(&ctx->lock);
-	return a ? 0 : -ENOENT;
+	return ret;
 }

@@ -21,6 +21,8 @@ static const char *const qpu_obj_names[QPU_OBJ_NR] = {
 	[QPU_OBJ_DEVICES] = "devices",
 	[QPU_OBJ_CONTEXTS] = "contexts",
 	[QPU_OBJ_ALLOCATIONS] = "allocations",
+	[QPU_OBJ_BUFFERS] = "buffers",
+	[QPU_OBJ_CIRCUITS] = "circuits",
 };
 
 static struct dentry *qpu_debugfs_root;

@@ -86,6 +86,7 @@ int qpu_device_create(u32 id, const char *spec)
 		goto err_topo;
 	}
 	qdev->max_ctx_qubits = qdev->topo->num_qubits;
+	qdev->max_sim_qubits = QPU_DEFAULT_SIM_QUBITS;
 	ret = qpu_calib_init(qdev);
 	if (ret)
 		goto err_alloc;

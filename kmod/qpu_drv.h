@@ -10,7 +10,12 @@
  *                      device release callback once the last open file has
  *                      dropped its reference (get_device() at open).
  *  struct qpu_ctx      one open file (file->private_data). Owns the qubit
- *                      allocations made through that file.
+ *                      allocations, buffers and circuits made through it.
+ *  struct qpu_buffer   shared memory, kref'd: the handle table, mappings
+ *                      (through their page references) and running jobs
+ *                      each keep it.
+ *  struct qpu_circuit  a validated circuit, kref'd: the handle table and
+ *                      running jobs each keep it.
  *
  * Locks (outer to inner): qpu_ctx.lock -> qpu_device.alloc_lock.
  * qpu_device.lifecycle is taken for reading around every file operation
@@ -22,13 +27,20 @@
 #include <linux/atomic.h>
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/kref.h>
+#include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/xarray.h>
 #include <linux/qpu.h>
 
+#include "core/circuit.h"
 #include "core/qalloc.h"
+#include "core/sim.h"
 #include "core/topology.h"
+
+/** QPU_DEFAULT_SIM_QUBITS - default of the max_sim_qubits tunable */
+#define QPU_DEFAULT_SIM_QUBITS	20
 
 /**
  * struct qpu_calib - calibration data of one device
@@ -64,6 +76,7 @@ struct qpu_calib {
  * @alloc: physical qubit allocator
  * @owner_seq: last owner tag handed to the allocator
  * @max_ctx_qubits: most qubits one context may hold (sysfs tunable)
+ * @max_sim_qubits: widest circuit that may be loaded (sysfs tunable)
  * @calib: calibration data
  */
 struct qpu_device {
@@ -81,6 +94,7 @@ struct qpu_device {
 	u32 owner_seq;
 
 	u32 max_ctx_qubits;
+	u32 max_sim_qubits;
 	struct qpu_calib calib;
 };
 
@@ -92,27 +106,83 @@ static inline struct qpu_device *to_qpu_device(struct device *dev)
 /**
  * struct qpu_ctx - per-open-file state
  * @qdev: the device, referenced for the life of the file
- * @lock: protects @allocs and @nr_qubits
+ * @lock: protects the tables, their cursors, @nr_qubits and every
+ *	qpu_allocation.busy of this context
  * @allocs: handle -> struct qpu_allocation
+ * @buffers: handle -> struct qpu_buffer
+ * @circuits: handle -> struct qpu_circuit
+ * @alloc_next: cyclic handle cursors, so a freed handle is not soon
+ *	reused by something else
+ * @buffer_next: see @alloc_next
+ * @circuit_next: see @alloc_next
  * @nr_qubits: qubits held by all of @allocs
  */
 struct qpu_ctx {
 	struct qpu_device *qdev;
 	struct mutex lock;
 	struct xarray allocs;
+	struct xarray buffers;
+	struct xarray circuits;
+	u32 alloc_next;
+	u32 buffer_next;
+	u32 circuit_next;
 	u32 nr_qubits;
 };
 
 /**
  * struct qpu_allocation - qubits held by a context
  * @owner: allocator owner tag (device-wide unique while live)
+ * @busy: jobs running on these qubits; freeing fails with -EBUSY meanwhile
  * @k: number of qubits
  * @phys: phys[v] is the physical qubit behind virtual qubit v
  */
 struct qpu_allocation {
 	u32 owner;
+	u32 busy;
 	u32 k;
 	u32 phys[] __counted_by(k);
+};
+
+/**
+ * struct qpu_buffer - memory shared with userspace
+ * @ref: references (handle table, jobs)
+ * @size: bytes, a multiple of PAGE_SIZE
+ * @npages: pages in @pages
+ * @pages: the pages, charged to the creator's memory cgroup
+ * @vaddr: kernel mapping of @pages
+ */
+struct qpu_buffer {
+	struct kref ref;
+	size_t size;
+	unsigned int npages;
+	struct page **pages;
+	void *vaddr;
+};
+
+/**
+ * struct qpu_circuit - a loaded circuit
+ * @ref: references (handle table, jobs)
+ * @core: the simulator's view (points into @gates and @observables)
+ * @gates: validated gates
+ * @observables: Z masks
+ * @pairs: couplings the circuit relies on ((a << 16) | b, virtual)
+ * @num_pairs: entries in @pairs
+ * @alloc_handle: allocation it was validated against
+ * @alloc_owner: that allocation's owner tag, to detect handle reuse
+ * @shot_ns: modelled duration of one shot
+ * @hash: SHA-256 of the circuit
+ */
+struct qpu_circuit {
+	struct kref ref;
+	struct qc_circuit core;
+	struct qpu_gate *gates;
+	u64 *observables;
+	u32 *pairs;
+	u32 num_pairs;
+	u32 alloc_handle;
+	u32 alloc_owner;
+	u64 shot_ns;
+	u8 hash[32];
 };
 
 /* qpu_drv.c */
@@ -126,6 +196,22 @@ void qpu_ctx_destroy(struct qpu_ctx *ctx);
 int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg);
 int qpu_ctx_alloc_query(struct qpu_ctx *ctx, struct qpu_alloc *arg);
 int qpu_ctx_free(struct qpu_ctx *ctx, struct qpu_free *arg);
+
+/* qpu_buffer.c */
+int qpu_buffer_create(struct qpu_ctx *ctx, struct qpu_buffer_create *arg);
+int qpu_buffer_destroy(struct qpu_ctx *ctx, struct qpu_buffer_destroy *arg);
+void qpu_buffer_put(struct qpu_buffer *buf);
+int qpu_buffer_mmap(struct qpu_ctx *ctx, struct vm_area_struct *vma);
+
+/* qpu_circuit.c */
+int qpu_circuit_load(struct qpu_ctx *ctx, struct qpu_circuit_load *arg);
+int qpu_circuit_free(struct qpu_ctx *ctx, struct qpu_circuit_free *arg);
+void qpu_circuit_put(struct qpu_circuit *circ);
+bool qpu_circuit_fits(const struct qpu_circuit *circ, struct qpu_device *qdev,
+		      const struct qpu_allocation *a);
+
+/* qpu_run.c */
+int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg);
 
 /* qpu_sysfs.c */
 extern const struct attribute_group *qpu_device_groups[];
@@ -144,6 +230,8 @@ enum qpu_obj_kind {
 	QPU_OBJ_DEVICES,
 	QPU_OBJ_CONTEXTS,
 	QPU_OBJ_ALLOCATIONS,
+	QPU_OBJ_BUFFERS,
+	QPU_OBJ_CIRCUITS,
 	QPU_OBJ_NR,
 };
 

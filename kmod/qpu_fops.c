@@ -43,7 +43,7 @@ static int qpu_ioctl_get_info(struct qpu_ctx *ctx, void *data)
 		return -EINVAL;
 
 	info->api_version = QPU_API_VERSION;
-	info->features = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION;
+	info->features = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION | QPU_FEAT_RUN;
 	info->dev_id = qdev->id;
 	info->topology = qdev->topo->kind;
 	info->num_qubits = qdev->topo->num_qubits;
@@ -54,6 +54,7 @@ static int qpu_ioctl_get_info(struct qpu_ctx *ctx, void *data)
 	mutex_unlock(&qdev->alloc_lock);
 	info->calibration_epoch = atomic64_read(&qdev->calib.epoch);
 	strscpy(info->topology_name, qdev->topo->name, sizeof(info->topology_name));
+	info->max_sim_qubits = READ_ONCE(qdev->max_sim_qubits);
 	return 0;
 }
 
@@ -94,6 +95,31 @@ static int qpu_ioctl_free(struct qpu_ctx *ctx, void *data)
 	return qpu_ctx_free(ctx, data);
 }
 
+static int qpu_ioctl_circuit_load(struct qpu_ctx *ctx, void *data)
+{
+	return qpu_circuit_load(ctx, data);
+}
+
+static int qpu_ioctl_circuit_free(struct qpu_ctx *ctx, void *data)
+{
+	return qpu_circuit_free(ctx, data);
+}
+
+static int qpu_ioctl_buffer_create(struct qpu_ctx *ctx, void *data)
+{
+	return qpu_buffer_create(ctx, data);
+}
+
+static int qpu_ioctl_buffer_destroy(struct qpu_ctx *ctx, void *data)
+{
+	return qpu_buffer_destroy(ctx, data);
+}
+
+static int qpu_ioctl_run(struct qpu_ctx *ctx, void *data)
+{
+	return qpu_ctx_run(ctx, data);
+}
+
 /**
  * struct qpu_ioctl_desc - one ioctl of the dispatch table
  * @cmd: the ioctl number as published (direction, size of the first
@@ -116,6 +142,12 @@ static const struct qpu_ioctl_desc qpu_ioctls[] = {
 	QPU_IOCTL(QPU_IOC_ALLOC, qpu_ioctl_alloc, struct qpu_alloc),
 	QPU_IOCTL(QPU_IOC_FREE, qpu_ioctl_free, struct qpu_free),
 	QPU_IOCTL(QPU_IOC_ALLOC_QUERY, qpu_ioctl_alloc_query, struct qpu_alloc),
+	QPU_IOCTL(QPU_IOC_CIRCUIT_LOAD, qpu_ioctl_circuit_load, struct qpu_circuit_load),
+	QPU_IOCTL(QPU_IOC_CIRCUIT_FREE, qpu_ioctl_circuit_free, struct qpu_circuit_free),
+	QPU_IOCTL(QPU_IOC_BUFFER_CREATE, qpu_ioctl_buffer_create, struct qpu_buffer_create),
+	QPU_IOCTL(QPU_IOC_BUFFER_DESTROY, qpu_ioctl_buffer_destroy,
+		  struct qpu_buffer_destroy),
+	QPU_IOCTL(QPU_IOC_RUN, qpu_ioctl_run, struct qpu_run),
 };
 
 /* Large enough for every argument struct of the table above. */
@@ -124,6 +156,11 @@ union qpu_ioctl_args {
 	struct qpu_topology topology;
 	struct qpu_alloc alloc;
 	struct qpu_free free;
+	struct qpu_circuit_load circuit_load;
+	struct qpu_circuit_free circuit_free;
+	struct qpu_buffer_create buffer_create;
+	struct qpu_buffer_destroy buffer_destroy;
+	struct qpu_run run;
 };
 
 static long qpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
@@ -164,11 +201,24 @@ static long qpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	return ret;
 }
 
+static int qpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct qpu_ctx *ctx = file->private_data;
+	struct qpu_device *qdev = ctx->qdev;
+	int ret;
+
+	down_read(&qdev->lifecycle);
+	ret = qdev->dead ? -ENODEV : qpu_buffer_mmap(ctx, vma);
+	up_read(&qdev->lifecycle);
+	return ret;
+}
+
 const struct file_operations qpu_fops = {
 	.owner = THIS_MODULE,
 	.open = qpu_open,
 	.release = qpu_release,
 	.unlocked_ioctl = qpu_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = qpu_mmap,
 	.llseek = noop_llseek,
 };

@@ -80,6 +80,30 @@ static ssize_t max_ctx_qubits_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(max_ctx_qubits);
 
+static ssize_t max_sim_qubits_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_qpu_device(dev)->max_sim_qubits));
+}
+
+static ssize_t max_sim_qubits_store(struct device *dev,
+				    struct device_attribute *attr,
+				    const char *buf, size_t count)
+{
+	u32 val;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &val);
+	if (ret)
+		return ret;
+	if (!val || val > QPU_MAX_SIM_QUBITS)
+		return -ERANGE;
+	/* Checked at circuit load; circuits already loaded keep running. */
+	WRITE_ONCE(to_qpu_device(dev)->max_sim_qubits, val);
+	return count;
+}
+static DEVICE_ATTR_RW(max_sim_qubits);
+
 static ssize_t calibration_epoch_show(struct device *dev,
 				      struct device_attribute *attr, char *buf)
 {
@@ -117,6 +141,7 @@ static struct attribute *qpu_device_attrs[] = {
 	&dev_attr_topology.attr,
 	&dev_attr_free_qubits.attr,
 	&dev_attr_max_ctx_qubits.attr,
+	&dev_attr_max_sim_qubits.attr,
 	&dev_attr_calibration_epoch.attr,
 	NULL,
 };

@@ -39,6 +39,10 @@ typedef int64_t s64;
 #define qc_zalloc(sz)		calloc(1, (sz))
 #define qc_free(p)		free(p)
 #define qc_snprintf		snprintf
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#endif
 #endif
 
 #endif /* QPU_CORE_PORT_H */

@@ -540,6 +540,17 @@ struct qpu_count {
  * @sim_ns: out: simulation time of all slices
  * @qpu_ns: out: estimated device time of all slices
  * @reserved: must be 0
+ *
+ * Errors: -EINVAL (bad flags, reserved bits, zero shots, a seed without
+ * %QPU_RUN_SEED, misaligned or out-of-range parameter references, or
+ * parameters and results overlapping), -E2BIG (shots or sweeps over the
+ * limits), -ENOENT (unknown circuit, allocation or buffer, or the
+ * circuit's allocation was freed), -EXDEV (the allocation is narrower than
+ * the circuit or lacks a coupling it relies on), -ENOSPC (result slices do
+ * not fit: @needed gives the bytes one slice needs; the buffer must hold
+ * result_offset + (P - 1) * result_stride + needed), -ENOMEM, -EINTR (a
+ * fatal signal stopped the run). While a job runs, freeing its allocation
+ * fails with -EBUSY.
  */
 struct qpu_run {
 	struct qpu_job job;

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qalloc.c - physical qubit allocator (portable core).
+ *
+ * Hands out connected regions of free qubits of one immutable topology.
+ * Not thread-safe: the caller serialises every call on an allocator.
+ *
+ * Algorithm of qc_alloc_get(), for k qubits on a graph of V qubits and E
+ * edges:
+ *
+ *  1. Label the connected components of the free subgraph by breadth-first
+ *     search from each not yet reached free qubit, in ascending index order,
+ *     so a component is found from its lowest qubit. Each search also
+ *     counts the free degree of every qubit it pops and remembers the qubit
+ *     of least free degree (ties: lowest index). O(V + E).
+ *  2. Best fit: keep the smallest component with at least k qubits; ties go
+ *     to the one found first (lowest first qubit). A component of exactly k
+ *     qubits cannot be beaten, so the scan stops there.
+ *  3. From that component's least-free-degree qubit (a leaf or a corner of
+ *     the free space, so that what is left tends to stay connected),
+ *     breadth-first collect exactly k free qubits. The search order is the
+ *     virtual order: phys[0] is the seed. O(k + edges touched).
+ *
+ * On a fully connected coupling graph (E == V(V-1)/2: "full:N", also the
+ * tiny line/ring/grid graphs that happen to be complete) any k free qubits
+ * form a region, so the k lowest free qubits are taken: O(V).
+ *
+ * qc_alloc_put() is O(k). qc_alloc_region_edges() marks the region's
+ * virtual indices in a per-qubit scratch array, walks each member's sorted
+ * neighbour list collecting the neighbours of higher virtual index, sorts
+ * that short list (heapsort) and emits it: O(sum of degrees + E_region log
+ * deg). On a complete graph every pair is coupled and the pairs are emitted
+ * directly, O(min(cap, k^2)).
+ *
+ * All scratch space is allocated by qc_alloc_create(); nothing else
+ * allocates. No floating point, no recursion, small stack frames.
+ */
+#include "port.h"
+#include "qalloc.h"
+
+/**
+ * struct qc_alloc - allocator state
+ * @t: topology allocated from
+ * @n: qubits of @t
+ * @nfree: qubits currently free
+ * @stamp: generation of the current component labelling
+ * @complete: @t couples every pair of qubits
+ * @owner: per qubit, owner tag or 0 when free
+ * @seen: per qubit, @stamp when the current labelling reached it
+ * @queue: BFS queue of the labelling, @n entries
+ * @vidx: per qubit, virtual index + 1 inside qc_alloc_region_edges(), else 0
+ * @tmp: neighbour list being sorted, max degree entries
+ */
+struct qc_alloc {
+	const struct qc_topology *t;
+	u32 n;
+	u32 nfree;
+	u32 stamp;
+	bool complete;
+	u32 *owner;
+	u32 *seen;
+	u32 *queue;
+	u32 *vidx;
+	u32 *tmp;
+};
+
+/* Iterative heapsort of @n u32 values, ascending. */
+static void qc_sort_u32(u32 *v, u32 n)
+{
+	u32 start, end, root, child, tmp;
+
+	if (n < 2)
+		return;
+	start = n / 2;
+	end = n;
+	while (end > 1) {
+		if (start > 0) {
+			start--;		/* heapify phase */
+		} else {
+			end--;			/* extraction phase */
+			tmp = v[end];
+			v[end] = v[0];
+			v[0] = tmp;
+		}
+		root = start;
+		while ((child = 2 * root + 1) < end) {
+			if (child + 1 < end && v[child + 1] > v[child])
+				child++;
+			if (v[root] >= v[child])
+				break;
+			tmp = v[root];
+			v[root] = v[child];
+			v[child] = tmp;
+			root = child;
+		}
+	}
+}
+
+struct qc_alloc *qc_alloc_create(const struct qc_topology *t)
+{
+	struct qc_alloc *a;
+	u32 n, q, deg, maxdeg = 0;
+	size_t words, bytes;
+
+	if (!t || !t->num_qubits)
+		return NULL;
+	n = t->num_qubits;
+	for (q = 0; q < n; q++) {
+		deg = qc_topology_degree(t, q);
+		if (deg > maxdeg)
+			maxdeg = deg;
+	}
+	/* owner, seen, queue, vidx: n each; tmp: maxdeg (+1, never empty) */
+	words = (size_t)n * 4 + maxdeg + 1;
+	if (words > (((size_t)-1) - sizeof(*a)) / sizeof(u32))
+		return NULL;
+	bytes = sizeof(*a) + words * sizeof(u32);
+	a = qc_zalloc(bytes);
+	if (!a)
+		return NULL;
+	a->t = t;
+	a->n = n;
+	a->nfree = n;
+	a->complete = (u64)t->num_edges == (u64)n * (n - 1) / 2;
+	a->owner = (u32 *)(a + 1);
+	a->seen = a->owner + n;
+	a->queue = a->seen + n;
+	a->vidx = a->queue + n;
+	a->tmp = a->vidx + n;
+	return a;
+}
+
+void qc_alloc_destroy(struct qc_alloc *a)
+{
+	qc_free(a);
+}
+
+/* Complete graph: the k lowest free qubits. Caller checked k <= nfree. */
+static void qc_alloc_get_complete(struct qc_alloc *a, u32 k, u32 owner, u32 *phys)
+{
+	u32 q, i = 0;
+
+	for (q = 0; q < a->n && i < k; q++) {
+		if (a->owner[q])
+			continue;
+		a->owner[q] = owner;
+		phys[i++] = q;
+	}
+}
+
+/* Start a new component labelling: fresh stamp, clearing on wrap-around. */
+static u32 qc_alloc_new_stamp(struct qc_alloc *a)
+{
+	if (++a->stamp == 0) {
+		memset(a->seen, 0, (size_t)a->n * sizeof(u32));
+		a->stamp = 1;
+	}
+	return a->stamp;
+}
+
+/*
+ * Steps 1 and 2: find the best-fitting free component for @k qubits and
+ * return its seed in *@seed. Returns false when no component is big enough.
+ */
+static bool qc_alloc_best_fit(struct qc_alloc *a, u32 k, u32 *seed)
+{
+	const struct qc_topology *t = a->t;
+	u32 stamp = qc_alloc_new_stamp(a);
+	u32 best_size = 0, s, head, tail, u, w, j, fdeg, cseed, cdeg;
+
+	for (s = 0; s < a->n; s++) {
+		if (a->owner[s] || a->seen[s] == stamp)
+			continue;
+		a->seen[s] = stamp;
+		a->queue[0] = s;
+		head = 0;
+		tail = 1;
+		cseed = s;
+		cdeg = (u32)-1;
+		while (head < tail) {
+			u = a->queue[head++];
+			fdeg = 0;
+			for (j = t->adj_off[u]; j < t->adj_off[u + 1]; j++) {
+				w = t->adj[j];
+				if (a->owner[w])
+					continue;
+				fdeg++;
+				if (a->seen[w] != stamp) {
+					a->seen[w] = stamp;
+					a->queue[tail++] = w;
+				}
+			}
+			if (fdeg < cdeg || (fdeg == cdeg && u < cseed)) {
+				cdeg = fdeg;
+				cseed = u;
+			}
+		}
+		if (tail >= k && (!best_size || tail < best_size)) {
+			best_size = tail;
+			*seed = cseed;
+			if (tail == k)
+				break;
+		}
+	}
+	return best_size != 0;
+}
+
+int qc_alloc_get(struct qc_alloc *a, u32 k, u32 owner, u32 *phys)
+{
+	const struct qc_topology *t = a->t;
+	u32 seed, head, cnt, u, w, j;
+
+	if (!k || !owner)
+		return -EINVAL;
+	if (k > a->n)
+		return -E2BIG;
+	if (k > a->nfree)
+		return -ENOSPC;
+
+	if (a->complete) {
+		qc_alloc_get_complete(a, k, owner, phys);
+		a->nfree -= k;
+		return 0;
+	}
+	if (!qc_alloc_best_fit(a, k, &seed))
+		return -ENOSPC;
+
+	/* Step 3: BFS from the seed, using @phys as the queue. */
+	a->owner[seed] = owner;
+	phys[0] = seed;
+	cnt = 1;
+	for (head = 0; cnt < k; head++) {
+		u = phys[head];
+		for (j = t->adj_off[u]; j < t->adj_off[u + 1] && cnt < k; j++) {
+			w = t->adj[j];
+			if (a->owner[w])
+				continue;
+			a->owner[w] = owner;
+			phys[cnt++] = w;
+		}
+	}
+	a->nfree -= k;
+	return 0;
+}
+
+void qc_alloc_put(struct qc_alloc *a, const u32 *phys, u32 k)
+{
+	u32 i, q;
+
+	for (i = 0; i < k; i++) {
+		q = phys[i];
+		/* Ignore bogus or repeated entries: keep nfree consistent. */
+		if (q >= a->n || !a->owner[q])
+			continue;
+		a->owner[q] = 0;
+		a->nfree++;
+	}
+}
+
+u32 qc_alloc_owner(const struct qc_alloc *a, u32 q)
+{
+	return q < a->n ? a->owner[q] : 0;
+}
+
+u32 qc_alloc_free_count(const struct qc_alloc *a)
+{
+	return a->nfree;
+}
+
+/* Complete graph: every pair (va, vb), va < vb, in lexicographic order. */
+static u32 qc_alloc_region_edges_complete(u32 k, u32 *edges, u32 cap)
+{
+	u64 count = (u64)k * (k - 1) / 2;
+	u32 va, vb, i = 0;
+
+	if (edges) {
+		for (va = 0; va < k && i < cap; va++) {
+			for (vb = va + 1; vb < k && i < cap; vb++) {
+				edges[2 * i] = va;
+				edges[2 * i + 1] = vb;
+				i++;
+			}
+		}
+	}
+	return count > 0xffffffffULL ? 0xffffffffU : (u32)count;
+}
+
+u32 qc_alloc_region_edges(struct qc_alloc *a, const u32 *phys, u32 k,
+			  u32 *edges, u32 cap)
+{
+	const struct qc_topology *t = a->t;
+	u32 va, vb, j, p, len, i, count = 0;
+
+	if (a->complete)
+		return qc_alloc_region_edges_complete(k, edges, cap);
+
+	for (va = 0; va < k; va++)
+		if (phys[va] < a->n)
+			a->vidx[phys[va]] = va + 1;
+
+	for (va = 0; va < k; va++) {
+		p = phys[va];
+		if (p >= a->n)
+			continue;
+		len = 0;
+		for (j = t->adj_off[p]; j < t->adj_off[p + 1]; j++) {
+			vb = a->vidx[t->adj[j]];
+			/* vb is virtual index + 1: keep those above va */
+			if (vb > va + 1)
+				a->tmp[len++] = vb - 1;
+		}
+		if (edges && count < cap) {
+			qc_sort_u32(a->tmp, len);
+			for (i = 0; i < len && count + i < cap; i++) {
+				edges[2 * (count + i)] = va;
+				edges[2 * (count + i) + 1] = a->tmp[i];
+			}
+		}
+		count += len;
+	}
+
+	for (va = 0; va < k; va++)
+		if (phys[va] < a->n)
+			a->vidx[phys[va]] = 0;
+	return count;
+}
