@@ -56,6 +56,8 @@ HDRS := uapi/linux/qpu.h $(wildcard libqpu/include/*.h libqpu/*.h \
 .PHONY: all module lib tools tests host-tests vm-tests deps check run \
 	vm-shell clean help module-check benches
 .DEFAULT_GOAL := all
+# Keep intermediate objects (the host build of the core) between links.
+.SECONDARY:
 
 all: module lib tools tests benches
 

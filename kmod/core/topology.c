@@ -24,9 +24,11 @@ enum {
 	QC_TOPO_FULL		= 5,
 };
 
-/* CSR offsets are u32 and count 2 * num_edges entries. */
+/*
+ * CSR offsets are u32 and count 2 * num_edges entries. Every family is
+ * connected (E >= V - 1), so this also keeps num_qubits + 1 within a u32.
+ */
 #define QC_TOPO_EDGE_LIMIT	0x7fffffffULL
-#define QC_TOPO_QUBIT_LIMIT	0xfffffffeULL
 
 /* IBM Falcon processors, listed edge by edge (IBM's qubit numbering). */
 static const u8 qc_hh7[] = {
@@ -214,7 +216,7 @@ static int qc_spec_parse(const char *s, const char *end, struct qc_spec *sp)
 		break;
 	default: /* QC_TOPO_HEAVYHEX */
 		sp->hh = NULL;
-		for (i = 0; i < sizeof(qc_hh_families) / sizeof(qc_hh_families[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(qc_hh_families); i++)
 			if (qc_hh_families[i].n == sp->a)
 				sp->hh = &qc_hh_families[i];
 		if (!sp->hh)
@@ -298,22 +300,26 @@ static void qc_put_edge(u32 *edges, u32 *i, u32 a, u32 b)
 static u32 qc_gen_heavyhex_lattice(const struct qc_hh_family *f, u32 *edges)
 {
 	u32 w = f->width, rows = f->rows, nb = (w + 1) / 4;
-	u32 r, c, j, len, first, next_first, start = 0, next, bridge, col;
+	u32 r, c, j, len, next_first, start = 0, next, bridge, col;
 	u32 i = 0;
 
 	for (r = 0; r < rows; r++) {
-		first = r == rows - 1 ? 1 : 0;
 		len = (r == 0 || r == rows - 1) ? w - 1 : w;
 		for (c = 0; c + 1 < len; c++)
 			qc_put_edge(edges, &i, start + c, start + c + 1);
 		if (r == rows - 1)
 			break;
+		/*
+		 * Row r has bridges below, so it is not the last row and its
+		 * first qubit sits in column 0; row r + 1 starts in column 1
+		 * when it is the last row.
+		 */
 		bridge = start + len;
 		next = bridge + nb;
 		next_first = r + 1 == rows - 1 ? 1 : 0;
 		for (j = 0; j < nb; j++) {
 			col = (r % 2 ? 2 : 0) + 4 * j;
-			qc_put_edge(edges, &i, start + col - first, bridge + j);
+			qc_put_edge(edges, &i, start + col, bridge + j);
 			qc_put_edge(edges, &i, bridge + j, next + col - next_first);
 		}
 		start = next;
@@ -445,8 +451,7 @@ int qc_topology_create(const char *spec, u32 max_qubits, u32 max_edges,
 	ret = qc_spec_parse(s, end, &sp);
 	if (ret)
 		return ret;
-	if (sp.nq > max_qubits || sp.ne > max_edges ||
-	    sp.nq > QC_TOPO_QUBIT_LIMIT || sp.ne > QC_TOPO_EDGE_LIMIT)
+	if (sp.nq > max_qubits || sp.ne > max_edges || sp.ne > QC_TOPO_EDGE_LIMIT)
 		return -E2BIG;
 
 	t = qc_zalloc(sizeof(*t));

@@ -1,0 +1,771 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qalloc_test.c - host unit tests of kmod/core/qalloc.c.
+ *
+ * Every allocation is checked against an independent model kept by the
+ * test: regions are connected (BFS over the topology restricted to the
+ * region), listed in breadth-first virtual order, disjoint from all live
+ * allocations, tagged with their owner; the free count adds up; -ENOSPC is
+ * returned exactly when no free connected component is big enough, and the
+ * region comes from the best-fitting component; qc_alloc_region_edges()
+ * matches a brute-force O(k^2) scan. A fixed-seed random stress runs that
+ * on heavyhex:1121, grid:32x32 and full:1024 among others.
+ */
+#include <stdint.h>
+
+#include <linux/qpu.h>
+
+#include "qpu_test.h"
+#include "qalloc.h"
+#include "topology.h"
+
+static struct qc_topology *mk(const char *spec)
+{
+	struct qc_topology *t = NULL;
+	int ret = qc_topology_create(spec, QPU_MAX_QUBITS, QPU_MAX_EDGES, &t);
+
+	if (ret || !t)
+		QT_FAIL("qc_topology_create(\"%s\") = %d", spec, ret);
+	return t;
+}
+
+static struct qc_alloc *mka(const struct qc_topology *t)
+{
+	struct qc_alloc *a = qc_alloc_create(t);
+
+	QT_ASSERT(a != NULL);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), t->num_qubits);
+	return a;
+}
+
+static void *zalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	QT_ASSERT(p != NULL);
+	return p;
+}
+
+static int is_complete(const struct qc_topology *t)
+{
+	return (uint64_t)t->num_edges ==
+	       (uint64_t)t->num_qubits * (t->num_qubits - 1) / 2;
+}
+
+/* xorshift64*: fixed seeds make every run identical. */
+static uint64_t rng_state;
+
+static void rng_seed(uint64_t s)
+{
+	rng_state = s ? s : 0x9e3779b97f4a7c15ULL;
+}
+
+static uint32_t rng(uint32_t bound)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545f4914f6cdd1dULL) >> 32) % bound;
+}
+
+/*
+ * The region @phys[0..k) must be k distinct qubits owned by @owner,
+ * connected, and in breadth-first order from phys[0]: the distance from
+ * phys[0] inside the region never decreases along the virtual order.
+ */
+static void check_region(const struct qc_topology *t, const struct qc_alloc *a,
+			 const uint32_t *phys, uint32_t k, uint32_t owner)
+{
+	uint32_t n = t->num_qubits, v, j, head = 0, tail = 0;
+	int32_t *vidx = zalloc(n, sizeof(*vidx));
+	uint32_t *dist = zalloc(k, sizeof(*dist));
+	uint32_t *queue = zalloc(k, sizeof(*queue));
+	char *seen = zalloc(k, 1);
+
+	for (v = 0; v < n; v++)
+		vidx[v] = -1;
+	for (v = 0; v < k; v++) {
+		QT_ASSERT_LT(phys[v], n);
+		if (vidx[phys[v]] >= 0)
+			QT_FAIL("qubit %u twice in a region (v %d and %u)",
+				phys[v], vidx[phys[v]], v);
+		vidx[phys[v]] = (int32_t)v;
+		QT_ASSERT_EQ(qc_alloc_owner(a, phys[v]), owner);
+	}
+	queue[tail++] = 0;
+	seen[0] = 1;
+	dist[0] = 0;
+	while (head < tail) {
+		uint32_t u = queue[head++], p = phys[u];
+
+		for (j = t->adj_off[p]; j < t->adj_off[p + 1]; j++) {
+			int32_t w = vidx[t->adj[j]];
+
+			if (w >= 0 && !seen[w]) {
+				seen[w] = 1;
+				dist[w] = dist[u] + 1;
+				queue[tail++] = (uint32_t)w;
+			}
+		}
+	}
+	if (tail != k)
+		QT_FAIL("region of %u qubits is not connected (%u reached)", k, tail);
+	for (v = 1; v < k; v++)
+		if (dist[v] < dist[v - 1])
+			QT_FAIL("virtual %u at distance %u after distance %u: not BFS order",
+				v, dist[v], dist[v - 1]);
+	free(vidx);
+	free(dist);
+	free(queue);
+	free(seen);
+}
+
+/* qc_alloc_region_edges() against a brute-force scan of all pairs. */
+static void check_region_edges(const struct qc_topology *t, struct qc_alloc *a,
+			       const uint32_t *phys, uint32_t k)
+{
+	uint32_t va, vb, i, want = 0, got, half;
+	uint32_t *ref, *out;
+
+	for (va = 0; va < k; va++)
+		for (vb = va + 1; vb < k; vb++)
+			want += qc_topology_coupled(t, phys[va], phys[vb]);
+	ref = zalloc((size_t)want * 2 + 2, sizeof(*ref));
+	out = zalloc((size_t)want * 2 + 2, sizeof(*out));
+	i = 0;
+	for (va = 0; va < k; va++) {
+		for (vb = va + 1; vb < k; vb++) {
+			if (qc_topology_coupled(t, phys[va], phys[vb])) {
+				ref[2 * i] = va;
+				ref[2 * i + 1] = vb;
+				i++;
+			}
+		}
+	}
+
+	QT_ASSERT_EQ(qc_alloc_region_edges(a, phys, k, NULL, 0), want);
+	QT_ASSERT_EQ(qc_alloc_region_edges(a, phys, k, NULL, want + 5), want);
+
+	/* exact capacity, plus one sentinel pair that must stay untouched */
+	memset(out, 0xa5, ((size_t)want * 2 + 2) * sizeof(*out));
+	got = qc_alloc_region_edges(a, phys, k, out, want);
+	QT_ASSERT_EQ(got, want);
+	for (i = 0; i < want; i++)
+		if (out[2 * i] != ref[2 * i] || out[2 * i + 1] != ref[2 * i + 1])
+			QT_FAIL("region edge %u is %u-%u, want %u-%u", i, out[2 * i],
+				out[2 * i + 1], ref[2 * i], ref[2 * i + 1]);
+	QT_ASSERT_EQ(out[2 * want], 0xa5a5a5a5u);
+
+	/* short capacity: the first ones only, the total still returned */
+	half = want / 2;
+	memset(out, 0xa5, ((size_t)want * 2 + 2) * sizeof(*out));
+	QT_ASSERT_EQ(qc_alloc_region_edges(a, phys, k, out, half), want);
+	for (i = 0; i < half; i++)
+		QT_ASSERT(out[2 * i] == ref[2 * i] && out[2 * i + 1] == ref[2 * i + 1]);
+	QT_ASSERT_EQ(out[2 * half], 0xa5a5a5a5u);
+	QT_ASSERT_EQ(out[2 * half + 1], 0xa5a5a5a5u);
+	free(ref);
+	free(out);
+}
+
+/*
+ * Test-side model of an allocator: expected owner of every qubit and the
+ * live allocations, with an oracle for the free components.
+ */
+struct live {
+	uint32_t owner;
+	uint32_t k;
+	uint32_t *phys;
+};
+
+struct model {
+	const struct qc_topology *t;
+	struct qc_alloc *a;
+	uint32_t n;
+	uint32_t *owner;
+	struct live *live;
+	uint32_t nlive;
+	uint32_t next_owner;
+	/* oracle scratch */
+	uint32_t *comp;
+	uint32_t *csize;
+	uint32_t *cmin;
+	uint32_t *queue;
+	uint32_t ncomp;
+	/* statistics */
+	uint32_t n_ok, n_nospc;
+};
+
+static void model_init(struct model *m, const struct qc_topology *t)
+{
+	memset(m, 0, sizeof(*m));
+	m->t = t;
+	m->a = mka(t);
+	m->n = t->num_qubits;
+	m->owner = zalloc(m->n, sizeof(uint32_t));
+	m->live = zalloc(m->n, sizeof(struct live));
+	m->comp = zalloc(m->n, sizeof(uint32_t));
+	m->csize = zalloc(m->n, sizeof(uint32_t));
+	m->cmin = zalloc(m->n, sizeof(uint32_t));
+	m->queue = zalloc(m->n, sizeof(uint32_t));
+	m->next_owner = 1;
+}
+
+static void model_fini(struct model *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nlive; i++)
+		free(m->live[i].phys);
+	qc_alloc_destroy(m->a);
+	free(m->owner);
+	free(m->live);
+	free(m->comp);
+	free(m->csize);
+	free(m->cmin);
+	free(m->queue);
+}
+
+/* Whole-state check: owners, free count. O(V). */
+static void model_check(const struct model *m)
+{
+	uint32_t q, nfree = 0;
+
+	for (q = 0; q < m->n; q++) {
+		if (qc_alloc_owner(m->a, q) != m->owner[q])
+			QT_FAIL("qubit %u owned by %u, want %u", q,
+				qc_alloc_owner(m->a, q), m->owner[q]);
+		nfree += !m->owner[q];
+	}
+	QT_ASSERT_EQ(qc_alloc_free_count(m->a), nfree);
+}
+
+/* Oracle: connected components of the free subgraph, from the model. */
+static void model_components(struct model *m)
+{
+	const struct qc_topology *t = m->t;
+	uint32_t s, head, tail, j;
+
+	for (s = 0; s < m->n; s++)
+		m->comp[s] = UINT32_MAX;
+	m->ncomp = 0;
+	for (s = 0; s < m->n; s++) {
+		if (m->owner[s] || m->comp[s] != UINT32_MAX)
+			continue;
+		head = tail = 0;
+		m->queue[tail++] = s;
+		m->comp[s] = m->ncomp;
+		while (head < tail) {
+			uint32_t u = m->queue[head++];
+
+			for (j = t->adj_off[u]; j < t->adj_off[u + 1]; j++) {
+				uint32_t w = t->adj[j];
+
+				if (!m->owner[w] && m->comp[w] == UINT32_MAX) {
+					m->comp[w] = m->ncomp;
+					m->queue[tail++] = w;
+				}
+			}
+		}
+		m->csize[m->ncomp] = tail;
+		m->cmin[m->ncomp] = s;
+		m->ncomp++;
+	}
+}
+
+static uint32_t free_degree(const struct model *m, uint32_t q)
+{
+	const struct qc_topology *t = m->t;
+	uint32_t j, d = 0;
+
+	for (j = t->adj_off[q]; j < t->adj_off[q + 1]; j++)
+		d += !m->owner[t->adj[j]];
+	return d;
+}
+
+/*
+ * Allocate k qubits and check the result against the model: the error code
+ * (-ENOSPC exactly when no free component has k qubits), the component
+ * chosen (smallest that fits, ties to the lowest first qubit), the seed
+ * (least free degree in it, ties lowest), the region itself, its edges.
+ * Returns the allocator's return value.
+ */
+static int model_get(struct model *m, uint32_t k, int check_edges)
+{
+	uint32_t *phys = zalloc(k, sizeof(uint32_t));
+	uint32_t owner = m->next_owner++, nfree = qc_alloc_free_count(m->a);
+	uint32_t c, best = UINT32_MAX, v, q, i, mind = UINT32_MAX, seed = 0;
+	int complete = is_complete(m->t), ret;
+
+	if (!complete) {
+		model_components(m);
+		for (c = 0; c < m->ncomp; c++)
+			if (m->csize[c] >= k &&
+			    (best == UINT32_MAX || m->csize[c] < m->csize[best]))
+				best = c;	/* ties: found first = lowest */
+		if (best != UINT32_MAX) {
+			for (q = 0; q < m->n; q++) {
+				if (m->comp[q] != best)
+					continue;
+				if (free_degree(m, q) < mind) {
+					mind = free_degree(m, q);
+					seed = q;
+				}
+			}
+		}
+	}
+
+	ret = qc_alloc_get(m->a, k, owner, phys);
+	if (k > m->n) {
+		QT_ASSERT_EQ(ret, -E2BIG);
+	} else if (complete ? k > nfree : best == UINT32_MAX) {
+		QT_ASSERT_EQ(ret, -ENOSPC);
+	} else {
+		QT_ASSERT_EQ(ret, 0);
+	}
+	if (ret) {
+		m->n_nospc++;
+		free(phys);
+		model_check(m);	/* a failed call changes nothing */
+		return ret;
+	}
+
+	for (v = 0; v < k; v++) {
+		QT_ASSERT_LT(phys[v], m->n);
+		if (m->owner[phys[v]])
+			QT_FAIL("qubit %u handed out to %u while owned by %u",
+				phys[v], owner, m->owner[phys[v]]);
+		m->owner[phys[v]] = owner;
+		if (!complete)
+			QT_ASSERT_EQ(m->comp[phys[v]], best);
+	}
+	if (complete) {
+		/* the k lowest free qubits, ascending */
+		for (q = 0, i = 0; q < m->n && i < k; q++) {
+			if (m->owner[q] == owner) {
+				QT_ASSERT_EQ(phys[i], q);
+				i++;
+			} else {
+				QT_ASSERT(m->owner[q] != 0);
+			}
+		}
+	} else {
+		QT_ASSERT_EQ(phys[0], seed);
+	}
+	check_region(m->t, m->a, phys, k, owner);
+	if (check_edges)
+		check_region_edges(m->t, m->a, phys, k);
+	m->live[m->nlive++] = (struct live){ owner, k, phys };
+	m->n_ok++;
+	model_check(m);
+	return 0;
+}
+
+static void model_put(struct model *m, uint32_t idx)
+{
+	struct live l = m->live[idx];
+	uint32_t v;
+
+	qc_alloc_put(m->a, l.phys, l.k);
+	for (v = 0; v < l.k; v++)
+		m->owner[l.phys[v]] = 0;
+	free(l.phys);
+	m->live[idx] = m->live[--m->nlive];
+	model_check(m);
+}
+
+static void put_all(struct model *m)
+{
+	while (m->nlive)
+		model_put(m, m->nlive - 1);
+	QT_ASSERT_EQ(qc_alloc_free_count(m->a), m->n);
+}
+
+/* ---------------------------------------------------------------------- */
+
+QPU_TEST(argument_errors)
+{
+	struct qc_topology *t = mk("grid:4x4");
+	struct qc_alloc *a = mka(t);
+	uint32_t phys[17];
+
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 0, 1, phys), EINVAL);
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 1, 0, phys), EINVAL);
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 0, 0, phys), EINVAL);
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 17, 1, phys), E2BIG);
+	QT_ASSERT_NEGERR(qc_alloc_get(a, UINT32_MAX, 1, phys), E2BIG);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 16);
+	QT_ASSERT_EQ(qc_alloc_get(a, 10, 7, phys), 0);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 6);
+	/* more than the device is E2BIG even when busy; more than free ENOSPC */
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 17, 1, phys), E2BIG);
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 7, 1, phys), ENOSPC);
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 16, 1, phys), ENOSPC);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 6);
+	qc_alloc_destroy(a);
+	qc_topology_destroy(t);
+	QT_ASSERT(qc_alloc_create(NULL) == NULL);
+	qc_alloc_destroy(NULL);
+}
+
+QPU_TEST(whole_device)
+{
+	static const char *const specs[] = {
+		"line:1", "line:9", "ring:7", "grid:5x5", "heavyhex:27",
+		"heavyhex:127", "full:1", "full:33",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct qc_topology *t = mk(specs[i]);
+		struct model m;
+
+		model_init(&m, t);
+		QT_ASSERT_EQ(model_get(&m, t->num_qubits, 1), 0);
+		QT_ASSERT_EQ(qc_alloc_free_count(m.a), 0);
+		/* a region of the whole device holds every edge */
+		QT_ASSERT_EQ(qc_alloc_region_edges(m.a, m.live[0].phys, t->num_qubits,
+						   NULL, 0), t->num_edges);
+		QT_ASSERT_NEGERR(model_get(&m, 1, 0), ENOSPC);
+		put_all(&m);
+		QT_ASSERT_EQ(model_get(&m, t->num_qubits, 0), 0);
+		model_fini(&m);
+		qc_topology_destroy(t);
+	}
+}
+
+QPU_TEST(line_fragmentation)
+{
+	struct qc_topology *t = mk("line:10");
+	struct qc_alloc *a = mka(t);
+	uint32_t single[10], phys[10], q;
+
+	/* singles go left to right: each seed is the free end of the line */
+	for (q = 0; q < 10; q++) {
+		QT_ASSERT_EQ(qc_alloc_get(a, 1, 100 + q, &single[q]), 0);
+		QT_ASSERT_EQ(single[q], q);
+	}
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 1, 1, phys), ENOSPC);
+	/* free the odd qubits: 5 free, no two adjacent */
+	for (q = 1; q < 10; q += 2)
+		qc_alloc_put(a, &single[q], 1);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 5);
+	for (q = 0; q < 10; q++)
+		QT_ASSERT_EQ(qc_alloc_owner(a, q), q % 2 ? 0 : 100 + q);
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 2, 1, phys), ENOSPC);
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 5, 1, phys), ENOSPC);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 5);
+	/* one qubit still fits: the lowest hole */
+	QT_ASSERT_EQ(qc_alloc_get(a, 1, 1, phys), 0);
+	QT_ASSERT_EQ(phys[0], 1);
+	qc_alloc_put(a, phys, 1);
+	/* free qubit 2: 1-2-3 joins up */
+	qc_alloc_put(a, &single[2], 1);
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 4, 1, phys), ENOSPC);
+	QT_ASSERT_EQ(qc_alloc_get(a, 3, 42, phys), 0);
+	QT_ASSERT_EQ(phys[0], 1);
+	QT_ASSERT_EQ(phys[1], 2);
+	QT_ASSERT_EQ(phys[2], 3);
+	QT_ASSERT_EQ(qc_alloc_owner(a, 2), 42);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 3);
+	qc_alloc_destroy(a);
+	qc_topology_destroy(t);
+}
+
+QPU_TEST(best_fit)
+{
+	struct qc_topology *t = mk("line:10");
+	struct qc_alloc *a = mka(t);
+	uint32_t single[10], phys[10], q;
+
+	for (q = 0; q < 10; q++)
+		QT_ASSERT_EQ(qc_alloc_get(a, 1, 1, &single[q]), 0);
+	/* holes {1,2,3} and {6,7}: two qubits go to the hole of two */
+	qc_alloc_put(a, &single[1], 3);
+	qc_alloc_put(a, &single[6], 2);
+	QT_ASSERT_EQ(qc_alloc_get(a, 2, 2, phys), 0);
+	QT_ASSERT_EQ(phys[0], 6);
+	QT_ASSERT_EQ(phys[1], 7);
+	/* holes {1,2,3} and {8}: one qubit goes to {8}... */
+	qc_alloc_put(a, &single[8], 1);
+	QT_ASSERT_EQ(qc_alloc_get(a, 1, 3, phys), 0);
+	QT_ASSERT_EQ(phys[0], 8);
+	/* ...and three to {1,2,3} */
+	QT_ASSERT_EQ(qc_alloc_get(a, 3, 4, phys), 0);
+	QT_ASSERT_EQ(phys[0], 1);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 0);
+	qc_alloc_destroy(a);
+	qc_topology_destroy(t);
+
+	/* equal sizes: the component with the lowest first qubit */
+	t = mk("line:9");
+	a = mka(t);
+	for (q = 0; q < 9; q++)
+		QT_ASSERT_EQ(qc_alloc_get(a, 1, 1, &single[q]), 0);
+	qc_alloc_put(a, &single[6], 2);	/* {6,7} */
+	qc_alloc_put(a, &single[1], 2);	/* {1,2} */
+	qc_alloc_put(a, &single[4], 1);	/* {4} */
+	QT_ASSERT_EQ(qc_alloc_get(a, 2, 5, phys), 0);
+	QT_ASSERT_EQ(phys[0], 1);
+	QT_ASSERT_EQ(phys[1], 2);
+	QT_ASSERT_EQ(qc_alloc_get(a, 2, 6, phys), 0);
+	QT_ASSERT_EQ(phys[0], 6);
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 2, 7, phys), ENOSPC);
+	QT_ASSERT_EQ(qc_alloc_get(a, 1, 7, phys), 0);
+	QT_ASSERT_EQ(phys[0], 4);
+	qc_alloc_destroy(a);
+	qc_topology_destroy(t);
+}
+
+QPU_TEST(grid_bfs_order)
+{
+	struct qc_topology *t = mk("grid:4x4");
+	struct model m;
+
+	model_init(&m, t);
+	/* corner seed, BFS: 0, then 1 and 4, then 2, 5, 8 */
+	QT_ASSERT_EQ(model_get(&m, 6, 1), 0);
+	QT_ASSERT_EQ(m.live[0].phys[0], 0);
+	QT_ASSERT_EQ(m.live[0].phys[1], 1);
+	QT_ASSERT_EQ(m.live[0].phys[2], 4);
+	QT_ASSERT_EQ(m.live[0].phys[3], 2);
+	QT_ASSERT_EQ(m.live[0].phys[4], 5);
+	QT_ASSERT_EQ(m.live[0].phys[5], 8);
+	/* edges in virtual indices: 0-1 0-2 1-3 1-4 2-4 2-5 */
+	QT_ASSERT_EQ(qc_alloc_region_edges(m.a, m.live[0].phys, 6, NULL, 0), 6);
+	QT_ASSERT_EQ(model_get(&m, 10, 1), 0);
+	QT_ASSERT_NEGERR(model_get(&m, 1, 1), ENOSPC);
+	put_all(&m);
+	model_fini(&m);
+	qc_topology_destroy(t);
+}
+
+QPU_TEST(full_lowest_free)
+{
+	struct qc_topology *t = mk("full:16");
+	struct model m;
+	uint32_t e[12];
+
+	model_init(&m, t);
+	QT_ASSERT_EQ(model_get(&m, 3, 1), 0);	/* 0 1 2 */
+	QT_ASSERT_EQ(model_get(&m, 2, 1), 0);	/* 3 4 */
+	model_put(&m, 0);			/* the first; 3 4 remain */
+	QT_ASSERT_EQ(model_get(&m, 4, 1), 0);	/* 0 1 2 5 */
+	QT_ASSERT_EQ(m.live[1].phys[3], 5);
+	QT_ASSERT_EQ(qc_alloc_region_edges(m.a, m.live[1].phys, 4, e, 6), 6);
+	QT_ASSERT(e[0] == 0 && e[1] == 1 && e[2] == 0 && e[3] == 2 && e[4] == 0 &&
+		  e[5] == 3 && e[6] == 1 && e[7] == 2 && e[8] == 1 && e[9] == 3 &&
+		  e[10] == 2 && e[11] == 3);
+	QT_ASSERT_EQ(model_get(&m, 10, 1), 0);
+	QT_ASSERT_NEGERR(model_get(&m, 1, 1), ENOSPC);
+	put_all(&m);
+	model_fini(&m);
+	qc_topology_destroy(t);
+}
+
+/* region_edges on arbitrary sets in scrambled virtual order */
+QPU_TEST(region_edges_scrambled)
+{
+	static const char *const specs[] = {
+		"line:30", "ring:30", "grid:8x8", "heavyhex:127", "full:64",
+		"full:300", "grid:1x1",
+	};
+	size_t i;
+	int round;
+
+	rng_seed(7);
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct qc_topology *t = mk(specs[i]);
+		struct qc_alloc *a = mka(t);
+		uint32_t n = t->num_qubits, *perm = zalloc(n, sizeof(uint32_t));
+		uint32_t q, j, tmp;
+
+		for (round = 0; round < 50; round++) {
+			uint32_t k = 1 + rng(n);
+
+			for (q = 0; q < n; q++)
+				perm[q] = q;
+			for (q = n - 1; q > 0; q--) {
+				j = rng(q + 1);
+				tmp = perm[q];
+				perm[q] = perm[j];
+				perm[j] = tmp;
+			}
+			check_region_edges(t, a, perm, k);
+		}
+		/* the allocator's state is untouched by it */
+		QT_ASSERT_EQ(qc_alloc_free_count(a), n);
+		for (q = 0; q < n; q++)
+			QT_ASSERT_EQ(qc_alloc_owner(a, q), 0);
+		free(perm);
+		qc_alloc_destroy(a);
+		qc_topology_destroy(t);
+	}
+}
+
+QPU_TEST(put_ignores_free_qubits)
+{
+	struct qc_topology *t = mk("ring:8");
+	struct qc_alloc *a = mka(t);
+	uint32_t phys[4];
+
+	QT_ASSERT_EQ(qc_alloc_get(a, 4, 9, phys), 0);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 4);
+	qc_alloc_put(a, phys, 4);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 8);
+	qc_alloc_put(a, phys, 4);	/* again: no effect */
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 8);
+	qc_alloc_put(a, phys, 0);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 8);
+	qc_alloc_destroy(a);
+	qc_topology_destroy(t);
+}
+
+QPU_TEST(allocators_are_independent)
+{
+	struct qc_topology *t = mk("heavyhex:27");
+	struct qc_alloc *a = mka(t), *b = mka(t);
+	uint32_t pa[27], pb[27], v;
+
+	QT_ASSERT_EQ(qc_alloc_get(a, 27, 1, pa), 0);
+	QT_ASSERT_EQ(qc_alloc_free_count(b), 27);
+	QT_ASSERT_EQ(qc_alloc_get(b, 5, 2, pb), 0);
+	for (v = 0; v < 5; v++)
+		QT_ASSERT_EQ(qc_alloc_owner(a, pb[v]), 1);
+	qc_alloc_destroy(a);
+	qc_alloc_destroy(b);
+	qc_topology_destroy(t);
+}
+
+/* Random size: mostly small, sometimes medium, rarely large. */
+static uint32_t random_k(uint32_t n)
+{
+	uint32_t r = rng(100);
+
+	if (r < 70)
+		return 1 + rng(8);
+	if (r < 95)
+		return 1 + rng(n / 16 > 8 ? n / 16 : 8);
+	return 1 + rng(n / 3);
+}
+
+static void stress(const char *spec, uint64_t seed, uint32_t steps)
+{
+	struct qc_topology *t = mk(spec);
+	struct model m;
+	uint32_t step, small_edges;
+
+	rng_seed(seed);
+	model_init(&m, t);
+	/* brute-force edge checks are O(k^2 log deg): keep them to small k */
+	small_edges = is_complete(t) ? 96 : 256;
+	for (step = 0; step < steps; step++) {
+		int alloc = m.nlive == 0 || rng(100) < 55;
+
+		if (alloc) {
+			uint32_t k = random_k(m.n);
+
+			model_get(&m, k, k <= small_edges);
+		} else {
+			model_put(&m, rng(m.nlive));
+		}
+	}
+	printf("# %s: %u allocations, %u ENOSPC, %u live at the end, %u free\n",
+	       spec, m.n_ok, m.n_nospc, m.nlive, qc_alloc_free_count(m.a));
+	/* the sequence must have exercised both outcomes */
+	QT_ASSERT_GT(m.n_ok, steps / 4);
+	QT_ASSERT_GT(m.n_nospc, 0);
+	put_all(&m);
+	/* after everything is back, the whole device is one region again */
+	QT_ASSERT_EQ(model_get(&m, m.n, 0), 0);
+	model_fini(&m);
+	qc_topology_destroy(t);
+}
+
+QPU_TEST(stress_heavyhex_1121)
+{
+	stress("heavyhex:1121", 1, 4000);
+}
+
+QPU_TEST(stress_grid_32x32)
+{
+	stress("grid:32x32", 2, 4000);
+}
+
+QPU_TEST(stress_full_1024)
+{
+	stress("full:1024", 3, 4000);
+}
+
+QPU_TEST(stress_small_devices)
+{
+	stress("heavyhex:27", 4, 3000);
+	stress("heavyhex:127", 5, 3000);
+	stress("ring:40", 6, 3000);
+	stress("line:64", 7, 3000);
+	stress("grid:3x17", 8, 3000);
+	stress("full:20", 9, 3000);
+}
+
+/* Run a fixed random sequence; return a hash of every result. */
+static uint64_t run_sequence(const struct qc_topology *t, uint64_t seed)
+{
+	struct qc_alloc *a = mka(t);
+	uint32_t n = t->num_qubits, nlive = 0, step, v;
+	uint32_t **live = zalloc(n, sizeof(uint32_t *)), *lk = zalloc(n, sizeof(uint32_t));
+	uint64_t h = 1469598103934665603ULL;
+
+	rng_seed(seed);
+	for (step = 0; step < 2000; step++) {
+		if (nlive == 0 || rng(100) < 55) {
+			uint32_t k = random_k(n), *phys = zalloc(k, sizeof(uint32_t));
+			int ret = qc_alloc_get(a, k, step + 1, phys);
+
+			h = (h ^ (uint32_t)ret) * 1099511628211ULL;
+			if (ret) {
+				free(phys);
+				continue;
+			}
+			for (v = 0; v < k; v++)
+				h = (h ^ phys[v]) * 1099511628211ULL;
+			live[nlive] = phys;
+			lk[nlive++] = k;
+		} else {
+			uint32_t i = rng(nlive);
+
+			qc_alloc_put(a, live[i], lk[i]);
+			free(live[i]);
+			live[i] = live[--nlive];
+			lk[i] = lk[nlive];
+		}
+	}
+	while (nlive--)
+		free(live[nlive]);
+	free(live);
+	free(lk);
+	qc_alloc_destroy(a);
+	return h;
+}
+
+QPU_TEST(deterministic)
+{
+	static const char *const specs[] = { "heavyhex:433", "grid:20x20", "full:200" };
+	size_t i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct qc_topology *t1 = mk(specs[i]), *t2 = mk(specs[i]);
+		uint64_t h1 = run_sequence(t1, 11), h2 = run_sequence(t1, 11);
+		uint64_t h3 = run_sequence(t2, 11), h4 = run_sequence(t1, 12);
+
+		QT_ASSERT(h1 == h2);
+		QT_ASSERT(h1 == h3);
+		QT_ASSERT(h1 != h4);	/* the hash does see the results */
+		qc_topology_destroy(t1);
+		qc_topology_destroy(t2);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	return qt_main(argc, argv);
+}
