@@ -35,7 +35,11 @@ struct qpu_ctx *qpu_ctx_create(struct qpu_device *qdev)
 	up_read(&qdev->lifecycle);
 
 	ctx->qdev = qdev;
+	kref_init(&ctx->ref);
 	mutex_init(&ctx->lock);
+	xa_init_flags(&ctx->jobs, XA_FLAGS_ALLOC1);
+	INIT_LIST_HEAD(&ctx->done);
+	init_waitqueue_head(&ctx->wq);
 	xa_init_flags(&ctx->allocs, XA_FLAGS_ALLOC1);
 	xa_init_flags(&ctx->buffers, XA_FLAGS_ALLOC1);
 	xa_init_flags(&ctx->circuits, XA_FLAGS_ALLOC1);
@@ -55,18 +59,37 @@ static void qpu_allocation_release(struct qpu_ctx *ctx, struct qpu_allocation *a
 	qpu_obj_dec(QPU_OBJ_ALLOCATIONS);
 }
 
+static void qpu_ctx_release(struct kref *ref)
+{
+	struct qpu_ctx *ctx = container_of(ref, struct qpu_ctx, ref);
+	struct qpu_device *qdev = ctx->qdev;
+
+	xa_destroy(&ctx->jobs);
+	mutex_destroy(&ctx->lock);
+	kfree(ctx);
+	qpu_obj_dec(QPU_OBJ_CONTEXTS);
+	put_device(&qdev->dev);
+}
+
+/* Jobs hold references to their context; the open file holds one. */
+void qpu_ctx_put(struct qpu_ctx *ctx)
+{
+	kref_put(&ctx->ref, qpu_ctx_release);
+}
+
 void qpu_ctx_destroy(struct qpu_ctx *ctx)
 {
-	struct qpu_device *qdev = ctx->qdev;
 	struct qpu_allocation *a;
 	struct qpu_circuit *circ;
 	struct qpu_buffer *buf;
 	unsigned long handle;
 
 	/*
-	 * Last reference to the file: nobody else can reach ctx any more, and
-	 * no job runs (a running job holds the file).
+	 * Last reference to the file: no new job can arrive. Cancel queued
+	 * jobs and wait for running ones; after that nothing else uses what
+	 * the context owns.
 	 */
+	qpu_jobs_teardown(ctx);
 	xa_for_each(&ctx->circuits, handle, circ)
 		qpu_circuit_put(circ);
 	xa_destroy(&ctx->circuits);
@@ -76,10 +99,7 @@ void qpu_ctx_destroy(struct qpu_ctx *ctx)
 	xa_for_each(&ctx->allocs, handle, a)
 		qpu_allocation_release(ctx, a);
 	xa_destroy(&ctx->allocs);
-	mutex_destroy(&ctx->lock);
-	kfree(ctx);
-	qpu_obj_dec(QPU_OBJ_CONTEXTS);
-	put_device(&qdev->dev);
+	qpu_ctx_put(ctx);
 }
 
 /*

@@ -23,6 +23,7 @@ static const char *const qpu_obj_names[QPU_OBJ_NR] = {
 	[QPU_OBJ_ALLOCATIONS] = "allocations",
 	[QPU_OBJ_BUFFERS] = "buffers",
 	[QPU_OBJ_CIRCUITS] = "circuits",
+	[QPU_OBJ_JOBS] = "jobs",
 };
 
 static struct dentry *qpu_debugfs_root;

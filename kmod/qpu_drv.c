@@ -90,6 +90,9 @@ int qpu_device_create(u32 id, const char *spec)
 	ret = qpu_calib_init(qdev);
 	if (ret)
 		goto err_alloc;
+	ret = qpu_sched_init(qdev);
+	if (ret)
+		goto err_sched;
 
 	mutex_lock(&qpu_devices_lock);
 	if (qpu_devices[id]) {
@@ -122,10 +125,13 @@ int qpu_device_create(u32 id, const char *spec)
 
 err_put:
 	mutex_unlock(&qpu_devices_lock);
+	qpu_sched_shutdown(qdev);
 	put_device(&qdev->dev);
 	return ret;
 err_unlock:
 	mutex_unlock(&qpu_devices_lock);
+err_sched:
+	qpu_sched_shutdown(qdev);
 	qpu_calib_fini(qdev);
 err_alloc:
 	qc_alloc_destroy(qdev->alloc);
@@ -149,6 +155,9 @@ static void qpu_device_remove_locked(struct qpu_device *qdev)
 	down_write(&qdev->lifecycle);
 	qdev->dead = true;
 	up_write(&qdev->lifecycle);
+
+	/* Jobs complete with -ENODEV and wake their waiters. */
+	qpu_sched_shutdown(qdev);
 
 	cdev_device_del(&qdev->cdev, &qdev->dev);
 	dev_info(&qdev->dev, "removed\n");

@@ -17,9 +17,14 @@
  *  struct qpu_circuit  a validated circuit, kref'd: the handle table and
  *                      running jobs each keep it.
  *
- * Locks (outer to inner): qpu_ctx.lock -> qpu_device.alloc_lock.
- * qpu_device.lifecycle is taken for reading around every file operation
- * and for writing once, by removal, to set ->dead; it nests outside both.
+ *  struct qpu_job      an asynchronous job (qpu_job.c), queued on its
+ *                      device and run by the device's executor threads
+ *                      (qpu_sched.c). It holds a reference to its context.
+ *
+ * Locks (outer to inner): qpu_ctx.lock -> qpu_device.sched_lock (spinlock)
+ * and qpu_ctx.lock -> qpu_device.alloc_lock. qpu_device.lifecycle is taken
+ * for reading around every file operation and for writing once, by
+ * removal, to set ->dead; it nests outside all of them.
  */
 #ifndef QPU_DRV_H
 #define QPU_DRV_H
@@ -31,6 +36,8 @@
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 #include <linux/qpu.h>
 
@@ -41,6 +48,14 @@
 
 /** QPU_DEFAULT_SIM_QUBITS - default of the max_sim_qubits tunable */
 #define QPU_DEFAULT_SIM_QUBITS	20
+/** QPU_MAX_WORKERS - most executor threads per device */
+#define QPU_MAX_WORKERS		16
+/** QPU_DEFAULT_WORKERS - executor threads a new device starts with */
+#define QPU_DEFAULT_WORKERS	2
+
+struct task_struct;
+struct io_uring_cmd;
+struct mem_cgroup;
 
 /**
  * struct qpu_calib - calibration data of one device
@@ -78,6 +93,14 @@ struct qpu_calib {
  * @max_ctx_qubits: most qubits one context may hold (sysfs tunable)
  * @max_sim_qubits: widest circuit that may be loaded (sysfs tunable)
  * @calib: calibration data
+ * @sched_lock: protects @queue, @running, every job's state and list node,
+ *	and qpu_allocation.running of jobs on this device
+ * @queue: queued jobs, in submission order
+ * @running: jobs an executor is running
+ * @sched_wq: executors wait here for work
+ * @workers_lock: protects @workers and @nr_workers
+ * @workers: executor threads
+ * @nr_workers: their number (sysfs "workers")
  */
 struct qpu_device {
 	struct device dev;
@@ -96,6 +119,14 @@ struct qpu_device {
 	u32 max_ctx_qubits;
 	u32 max_sim_qubits;
 	struct qpu_calib calib;
+
+	spinlock_t sched_lock;
+	struct list_head queue;
+	struct list_head running;
+	wait_queue_head_t sched_wq;
+	struct mutex workers_lock;
+	struct task_struct *workers[QPU_MAX_WORKERS];
+	u32 nr_workers;
 };
 
 static inline struct qpu_device *to_qpu_device(struct device *dev)
@@ -116,6 +147,18 @@ static inline struct qpu_device *to_qpu_device(struct device *dev)
  * @buffer_next: see @alloc_next
  * @circuit_next: see @alloc_next
  * @nr_qubits: qubits held by all of @allocs
+ * @ref: the open file holds one reference, every job another; the struct
+ *	(not what it owns, which release tears down) lives until the last
+ * @jobs: id -> struct qpu_job, from submission until reaped (ioctl jobs) or
+ *	completed (io_uring jobs)
+ * @job_next: cyclic cursor of @jobs
+ * @nr_jobs: entries in @jobs
+ * @nr_pending: ioctl jobs submitted and not yet completed
+ * @done: completed ioctl jobs not yet reaped, oldest first
+ * @inflight: jobs not yet completed (atomic: completion decrements it
+ *	without ctx->lock, then wakes @wq)
+ * @wq: woken on every job completion: WAIT, poll and release wait here
+ * @done_seq: incremented on every completion (lets waiters sleep unlocked)
  */
 struct qpu_ctx {
 	struct qpu_device *qdev;
@@ -127,18 +170,32 @@ struct qpu_ctx {
 	u32 buffer_next;
 	u32 circuit_next;
 	u32 nr_qubits;
+
+	struct kref ref;
+	struct xarray jobs;
+	u32 job_next;
+	u32 nr_jobs;
+	u32 nr_pending;
+	struct list_head done;
+	atomic_t inflight;
+	wait_queue_head_t wq;
+	atomic_t done_seq;
 };
 
 /**
  * struct qpu_allocation - qubits held by a context
  * @owner: allocator owner tag (device-wide unique while live)
- * @busy: jobs running on these qubits; freeing fails with -EBUSY meanwhile
+ * @busy: jobs holding these qubits (queued or running); freeing fails with
+ *	-EBUSY meanwhile
+ * @running: an executor runs a job on them (qpu_device.sched_lock): jobs on
+ *	one allocation run one at a time, like on hardware
  * @k: number of qubits
  * @phys: phys[v] is the physical qubit behind virtual qubit v
  */
 struct qpu_allocation {
 	u32 owner;
 	u32 busy;
+	bool running;
 	u32 k;
 	u32 phys[] __counted_by(k);
 };
@@ -210,8 +267,106 @@ void qpu_circuit_put(struct qpu_circuit *circ);
 bool qpu_circuit_fits(const struct qpu_circuit *circ, struct qpu_device *qdev,
 		      const struct qpu_allocation *a);
 
+/**
+ * struct qpu_exec - a job with everything resolved and referenced
+ * @qdev: device
+ * @circ: circuit (referenced)
+ * @alloc: allocation (marked busy)
+ * @pbuf: parameter buffer (referenced) or NULL
+ * @rbuf: result buffer (referenced)
+ * @job: the job as submitted
+ * @nsweeps: parameter vectors, >= 1
+ * @max_outcomes: histogram entries one slice may need
+ * @nexpect: expectation values per slice
+ * @slice_size: bytes one result slice needs
+ * @seed: base seed
+ * @sim_ns: simulation time of all slices
+ * @qpu_ns: modelled device time of all slices
+ * @abort: 0, or the errno to stop with at the next FPU section boundary
+ *	(-ECANCELED, -ENODEV); set from any context
+ */
+struct qpu_exec {
+	struct qpu_device *qdev;
+	struct qpu_circuit *circ;
+	struct qpu_allocation *alloc;
+	struct qpu_buffer *pbuf;
+	struct qpu_buffer *rbuf;
+	struct qpu_job_desc job;
+	u32 nsweeps;
+	u32 max_outcomes;
+	u32 nexpect;
+	u32 slice_size;
+	u64 seed;
+	u64 sim_ns;
+	u64 qpu_ns;
+	atomic_t abort;
+};
+
 /* qpu_run.c */
+int qpu_exec_prepare(struct qpu_ctx *ctx, struct qpu_exec *x, u32 *needed);
+int qpu_exec_run(struct qpu_exec *x);
+void qpu_exec_release(struct qpu_ctx *ctx, struct qpu_exec *x);
 int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg);
+
+/**
+ * struct qpu_job - an asynchronous job
+ * @x: what it runs, resolved and referenced (qpu_run.c)
+ * @ctx: its context (referenced)
+ * @node: in qpu_device.queue or .running (sched_lock), then in
+ *	qpu_ctx.done (ctx->lock) once completed, for ioctl jobs
+ * @id: id in ctx->jobs
+ * @state: enum qpu_job_state (sched_lock)
+ * @status: 0 or negative errno, valid once completed
+ * @user_data: from qpu_submit
+ * @submit_ns: CLOCK_MONOTONIC submission time
+ * @start_ns: when an executor picked it up
+ * @end_ns: when it completed
+ * @ucmd: the io_uring command that submitted it, or NULL
+ * @memcg: submitter's memory cgroup, charged for the job's memory
+ */
+struct qpu_job {
+	struct qpu_exec x;
+	struct qpu_ctx *ctx;
+	struct list_head node;
+	u32 id;
+	u32 state;
+	int status;
+	u64 user_data;
+	u64 submit_ns;
+	u64 start_ns;
+	u64 end_ns;
+	struct io_uring_cmd *ucmd;
+	struct mem_cgroup *memcg;
+};
+
+/* qpu_ctx.c */
+void qpu_ctx_put(struct qpu_ctx *ctx);
+
+/* qpu_job.c */
+int qpu_job_submit(struct qpu_ctx *ctx, const struct qpu_job *tmpl,
+		   u32 *id, u32 *needed, unsigned int issue_flags);
+int qpu_job_submit_ioctl(struct qpu_ctx *ctx, struct qpu_submit *arg);
+int qpu_job_wait(struct qpu_ctx *ctx, struct qpu_wait *arg);
+int qpu_job_cancel(struct qpu_ctx *ctx, struct qpu_cancel *arg);
+void qpu_job_finish(struct qpu_job *job, int status);
+void qpu_job_notify(struct qpu_ctx *ctx);
+void qpu_job_forget(struct qpu_job *job);
+void qpu_jobs_teardown(struct qpu_ctx *ctx);
+__poll_t qpu_job_poll(struct qpu_ctx *ctx, struct file *file,
+		      struct poll_table_struct *wait);
+
+/* qpu_sched.c */
+int qpu_sched_init(struct qpu_device *qdev);
+void qpu_sched_shutdown(struct qpu_device *qdev);
+void qpu_sched_enqueue(struct qpu_job *job);
+int qpu_sched_claim(struct qpu_job *job, int abort);
+int qpu_sched_set_workers(struct qpu_device *qdev, u32 n);
+void qpu_sched_job_done(struct qpu_job *job);
+
+/* qpu_uring.c */
+int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
+void qpu_uring_prepare(struct qpu_job *job, unsigned int issue_flags);
+void qpu_uring_complete(struct qpu_job *job);
 
 /* qpu_sysfs.c */
 extern const struct attribute_group *qpu_device_groups[];
@@ -232,6 +387,7 @@ enum qpu_obj_kind {
 	QPU_OBJ_ALLOCATIONS,
 	QPU_OBJ_BUFFERS,
 	QPU_OBJ_CIRCUITS,
+	QPU_OBJ_JOBS,
 	QPU_OBJ_NR,
 };
 

@@ -43,7 +43,8 @@ static int qpu_ioctl_get_info(struct qpu_ctx *ctx, void *data)
 		return -EINVAL;
 
 	info->api_version = QPU_API_VERSION;
-	info->features = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION | QPU_FEAT_RUN;
+	info->features = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION | QPU_FEAT_RUN |
+			 QPU_FEAT_ASYNC;
 	info->dev_id = qdev->id;
 	info->topology = qdev->topo->kind;
 	info->num_qubits = qdev->topo->num_qubits;
@@ -120,6 +121,16 @@ static int qpu_ioctl_run(struct qpu_ctx *ctx, void *data)
 	return qpu_ctx_run(ctx, data);
 }
 
+static int qpu_ioctl_submit(struct qpu_ctx *ctx, void *data)
+{
+	return qpu_job_submit_ioctl(ctx, data);
+}
+
+static int qpu_ioctl_cancel(struct qpu_ctx *ctx, void *data)
+{
+	return qpu_job_cancel(ctx, data);
+}
+
 /**
  * struct qpu_ioctl_desc - one ioctl of the dispatch table
  * @cmd: the ioctl number as published (direction, size of the first
@@ -148,6 +159,10 @@ static const struct qpu_ioctl_desc qpu_ioctls[] = {
 	QPU_IOCTL(QPU_IOC_BUFFER_DESTROY, qpu_ioctl_buffer_destroy,
 		  struct qpu_buffer_destroy),
 	QPU_IOCTL(QPU_IOC_RUN, qpu_ioctl_run, struct qpu_run),
+	QPU_IOCTL(QPU_IOC_SUBMIT, qpu_ioctl_submit, struct qpu_submit),
+	/* QPU_IOC_WAIT sleeps: handled outside the lifecycle lock. */
+	QPU_IOCTL(QPU_IOC_WAIT, NULL, struct qpu_wait),
+	QPU_IOCTL(QPU_IOC_CANCEL, qpu_ioctl_cancel, struct qpu_cancel),
 };
 
 /* Large enough for every argument struct of the table above. */
@@ -161,6 +176,9 @@ union qpu_ioctl_args {
 	struct qpu_buffer_create buffer_create;
 	struct qpu_buffer_destroy buffer_destroy;
 	struct qpu_run run;
+	struct qpu_submit submit;
+	struct qpu_wait wait;
+	struct qpu_cancel cancel;
 };
 
 static long qpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
@@ -177,7 +195,7 @@ static long qpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	if (_IOC_TYPE(cmd) != QPU_IOC_MAGIC || nr >= ARRAY_SIZE(qpu_ioctls))
 		return -ENOTTY;
 	desc = &qpu_ioctls[nr];
-	if (!desc->fn || _IOC_DIR(cmd) != _IOC_DIR(desc->cmd))
+	if (!desc->cmd || _IOC_DIR(cmd) != _IOC_DIR(desc->cmd))
 		return -ENOTTY;
 	/* Structs only grow: anything smaller than the first version is bad. */
 	if (usize < _IOC_SIZE(desc->cmd))
@@ -191,9 +209,17 @@ static long qpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 			return ret;
 	}
 
-	down_read(&qdev->lifecycle);
-	ret = qdev->dead ? -ENODEV : desc->fn(ctx, &args);
-	up_read(&qdev->lifecycle);
+	if (nr == _IOC_NR(QPU_IOC_WAIT)) {
+		/*
+		 * Waiting must not hold off removal: it only looks at this
+		 * context's jobs, which removal completes, waking us.
+		 */
+		ret = qpu_job_wait(ctx, &args.wait);
+	} else {
+		down_read(&qdev->lifecycle);
+		ret = qdev->dead ? -ENODEV : desc->fn(ctx, &args);
+		up_read(&qdev->lifecycle);
+	}
 
 	if ((_IOC_DIR(cmd) & _IOC_READ) && ret != -ENODEV &&
 	    copy_to_user(uptr, &args, min(usize, desc->ksize)))
@@ -213,6 +239,11 @@ static int qpu_mmap(struct file *file, struct vm_area_struct *vma)
 	return ret;
 }
 
+static __poll_t qpu_poll(struct file *file, struct poll_table_struct *wait)
+{
+	return qpu_job_poll(file->private_data, file, wait);
+}
+
 const struct file_operations qpu_fops = {
 	.owner = THIS_MODULE,
 	.open = qpu_open,
@@ -220,5 +251,7 @@ const struct file_operations qpu_fops = {
 	.unlocked_ioctl = qpu_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = qpu_mmap,
+	.poll = qpu_poll,
+	.uring_cmd = qpu_uring_cmd,
 	.llseek = noop_llseek,
 };

@@ -16,7 +16,8 @@
  *
  * Locking: ctx->lock is held only to look up and reference the job's
  * objects and to mark the allocation busy; the simulation runs unlocked
- * on references.
+ * on references. Used by synchronous runs (QPU_IOC_RUN, in the caller's
+ * context) and by asynchronous jobs (qpu_job.c, in executor threads).
  */
 #include <asm/fpu/api.h>
 #include <linux/ktime.h>
@@ -28,38 +29,6 @@
 
 /* Amplitude updates per FPU section: well under a millisecond natively. */
 #define QPU_FPU_BUDGET	(1ULL << 18)
-
-/**
- * struct qpu_exec - a job with everything resolved and referenced
- * @qdev: device
- * @circ: circuit (referenced)
- * @alloc: allocation (marked busy)
- * @pbuf: parameter buffer (referenced) or NULL
- * @rbuf: result buffer (referenced)
- * @job: the job as submitted
- * @nsweeps: parameter vectors, >= 1
- * @max_outcomes: histogram entries one slice may need
- * @nexpect: expectation values per slice
- * @slice_size: bytes one result slice needs
- * @seed: base seed
- * @sim_ns: simulation time of all slices
- * @qpu_ns: modelled device time of all slices
- */
-struct qpu_exec {
-	struct qpu_device *qdev;
-	struct qpu_circuit *circ;
-	struct qpu_allocation *alloc;
-	struct qpu_buffer *pbuf;
-	struct qpu_buffer *rbuf;
-	struct qpu_job job;
-	u32 nsweeps;
-	u32 max_outcomes;
-	u32 nexpect;
-	u32 slice_size;
-	u64 seed;
-	u64 sim_ns;
-	u64 qpu_ns;
-};
 
 /* Does [off, off + (n - 1) * stride + len) fit in @size, aligned? */
 static bool qpu_range_ok(u64 off, u32 n, u32 stride, u64 len, u64 size)
@@ -77,7 +46,7 @@ static u64 qpu_range_end(u64 off, u32 n, u32 stride, u64 len)
 	return off + (u64)(n - 1) * stride + len;
 }
 
-static int qpu_exec_check_job(const struct qpu_job *job)
+static int qpu_exec_check_job(const struct qpu_job_desc *job)
 {
 	if (job->flags & ~(QPU_RUN_SEED | QPU_RUN_EXPECT))
 		return -EINVAL;
@@ -92,7 +61,12 @@ static int qpu_exec_check_job(const struct qpu_job *job)
 	return 0;
 }
 
-static void qpu_exec_put(struct qpu_ctx *ctx, struct qpu_exec *x)
+/**
+ * qpu_exec_release() - drop what qpu_exec_prepare() took
+ * @ctx: the job's context
+ * @x: the job
+ */
+void qpu_exec_release(struct qpu_ctx *ctx, struct qpu_exec *x)
 {
 	if (x->alloc) {
 		mutex_lock(&ctx->lock);
@@ -107,7 +81,7 @@ static void qpu_exec_put(struct qpu_ctx *ctx, struct qpu_exec *x)
 /* Look up and reference the job's objects. Called with ctx->lock held. */
 static int qpu_exec_resolve_locked(struct qpu_ctx *ctx, struct qpu_exec *x)
 {
-	const struct qpu_job *job = &x->job;
+	const struct qpu_job_desc *job = &x->job;
 	struct qpu_allocation *a;
 	u32 ahandle;
 
@@ -142,7 +116,7 @@ static int qpu_exec_resolve_locked(struct qpu_ctx *ctx, struct qpu_exec *x)
 /* Check the byte ranges the job reads and writes; sets *needed. */
 static int qpu_exec_check_ranges(struct qpu_exec *x, u32 *needed)
 {
-	const struct qpu_job *job = &x->job;
+	const struct qpu_job_desc *job = &x->job;
 	u32 np = x->circ->core.num_params;
 	u64 pend = 0, rend;
 
@@ -183,8 +157,19 @@ static int qpu_exec_check_ranges(struct qpu_exec *x, u32 *needed)
 	return 0;
 }
 
+/* Between FPU sections: 0 to go on, or the errno to stop with. */
+static int qpu_exec_should_stop(const struct qpu_exec *x)
+{
+	int abort = atomic_read(&x->abort);
+
+	if (abort)
+		return abort;
+	return fatal_signal_pending(current) ? -EINTR : 0;
+}
+
 /* Run the simulator in bounded FPU sections. */
-static int qpu_sim_execute(const struct qc_sim_job *sj, struct qc_sim_out *out)
+static int qpu_sim_execute(const struct qpu_exec *x, const struct qc_sim_job *sj,
+			   struct qc_sim_out *out)
 {
 	struct qc_sim *sim;
 	size_t size;
@@ -210,10 +195,10 @@ static int qpu_sim_execute(const struct qc_sim_job *sj, struct qc_sim_out *out)
 		ret = qc_sim_step(sim, QPU_FPU_BUDGET);
 		kernel_fpu_end();
 		if (ret > 0) {
-			if (fatal_signal_pending(current)) {
-				ret = -EINTR;
+			ret = qpu_exec_should_stop(x);
+			if (ret)
 				break;
-			}
+			ret = 1;
 			cond_resched();
 		}
 	}
@@ -232,7 +217,7 @@ static int qpu_exec_slice(struct qpu_exec *x, u32 i, u64 *params,
 			  struct qpu_count *counts, u64 *expect)
 {
 	const struct qc_circuit *c = &x->circ->core;
-	const struct qpu_job *job = &x->job;
+	const struct qpu_job_desc *job = &x->job;
 	struct qc_sim_job sj = {
 		.circuit = c,
 		.params = params,
@@ -254,7 +239,7 @@ static int qpu_exec_slice(struct qpu_exec *x, u32 i, u64 *params,
 	if (c->num_params)
 		memcpy(params, x->pbuf->vaddr + job->param_offset +
 		       (u64)i * job->param_stride, 8 * c->num_params);
-	ret = qpu_sim_execute(&sj, &out);
+	ret = qpu_sim_execute(x, &sj, &out);
 
 	hdr->magic = 0;
 	hdr->status = ret;
@@ -280,7 +265,15 @@ static int qpu_exec_slice(struct qpu_exec *x, u32 i, u64 *params,
 	return ret;
 }
 
-static int qpu_exec_run(struct qpu_exec *x)
+/**
+ * qpu_exec_run() - simulate every slice of a prepared job
+ * @x: the job
+ *
+ * Runs in the submitter's context (synchronous runs) or an executor
+ * thread. Stops early when x->abort is set.
+ * Return: 0 or the first slice's error.
+ */
+int qpu_exec_run(struct qpu_exec *x)
 {
 	const struct qc_circuit *c = &x->circ->core;
 	struct qpu_count *counts;
@@ -295,8 +288,11 @@ static int qpu_exec_run(struct qpu_exec *x)
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < x->nsweeps && !ret; i++)
-		ret = qpu_exec_slice(x, i, params, counts, expect);
+	for (i = 0; i < x->nsweeps && !ret; i++) {
+		ret = atomic_read(&x->abort);
+		if (!ret)
+			ret = qpu_exec_slice(x, i, params, counts, expect);
+	}
 out:
 	kvfree(counts);
 	kvfree(params);
@@ -304,38 +300,57 @@ out:
 	return ret;
 }
 
+/**
+ * qpu_exec_prepare() - validate a job and resolve its objects
+ * @ctx: the submitting context
+ * @x: zeroed, with x->job set
+ * @needed: out: with -ENOSPC, the bytes one result slice needs
+ *
+ * On success the job holds references to its circuit and buffers and
+ * marks its allocation busy; qpu_exec_release() undoes that (on failure
+ * too).
+ * Return: 0 or a negative errno (see struct qpu_run).
+ */
+int qpu_exec_prepare(struct qpu_ctx *ctx, struct qpu_exec *x, u32 *needed)
+{
+	int ret;
+
+	*needed = 0;
+	x->qdev = ctx->qdev;
+	ret = qpu_exec_check_job(&x->job);
+	if (ret)
+		return ret;
+	x->nsweeps = x->job.num_sweeps ?: 1;
+	x->seed = x->job.flags & QPU_RUN_SEED ? x->job.seed : get_random_u64();
+
+	mutex_lock(&ctx->lock);
+	ret = qpu_exec_resolve_locked(ctx, x);
+	mutex_unlock(&ctx->lock);
+	if (!ret)
+		ret = qpu_exec_check_ranges(x, needed);
+	if (ret != -ENOSPC)
+		*needed = 0;
+	return ret;
+}
+
 int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg)
 {
-	struct qpu_exec x = { .qdev = ctx->qdev, .job = arg->job };
-	u32 needed = 0;
+	struct qpu_exec x = { .job = arg->job };
+	u32 needed;
 	int ret;
 
 	arg->status = 0;
-	arg->needed = 0;
 	if (!qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
 		return -EINVAL;
-	ret = qpu_exec_check_job(&x.job);
-	if (ret)
-		return ret;
-	x.nsweeps = x.job.num_sweeps ?: 1;
-	x.seed = x.job.flags & QPU_RUN_SEED ? x.job.seed : get_random_u64();
-
-	mutex_lock(&ctx->lock);
-	ret = qpu_exec_resolve_locked(ctx, &x);
-	mutex_unlock(&ctx->lock);
-	if (!ret)
-		ret = qpu_exec_check_ranges(&x, &needed);
-	if (ret) {
-		arg->needed = ret == -ENOSPC ? needed : 0;
-		goto out;
+	ret = qpu_exec_prepare(ctx, &x, &needed);
+	arg->needed = needed;
+	if (!ret) {
+		ret = qpu_exec_run(&x);
+		arg->status = ret;
+		arg->seed = x.seed;
+		arg->sim_ns = x.sim_ns;
+		arg->qpu_ns = x.qpu_ns;
 	}
-
-	ret = qpu_exec_run(&x);
-	arg->status = ret;
-	arg->seed = x.seed;
-	arg->sim_ns = x.sim_ns;
-	arg->qpu_ns = x.qpu_ns;
-out:
-	qpu_exec_put(ctx, &x);
+	qpu_exec_release(ctx, &x);
 	return ret;
 }

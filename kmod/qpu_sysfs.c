@@ -104,6 +104,26 @@ static ssize_t max_sim_qubits_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(max_sim_qubits);
 
+static ssize_t workers_show(struct device *dev, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_qpu_device(dev)->nr_workers));
+}
+
+static ssize_t workers_store(struct device *dev, struct device_attribute *attr,
+			     const char *buf, size_t count)
+{
+	u32 val;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &val);
+	if (ret)
+		return ret;
+	ret = qpu_sched_set_workers(to_qpu_device(dev), val);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(workers);
+
 static ssize_t calibration_epoch_show(struct device *dev,
 				      struct device_attribute *attr, char *buf)
 {
@@ -142,6 +162,7 @@ static struct attribute *qpu_device_attrs[] = {
 	&dev_attr_free_qubits.attr,
 	&dev_attr_max_ctx_qubits.attr,
 	&dev_attr_max_sim_qubits.attr,
+	&dev_attr_workers.attr,
 	&dev_attr_calibration_epoch.attr,
 	NULL,
 };

@@ -239,6 +239,89 @@ int qpu_qasm_parse_file(const char *path, struct qpu_circuit **out, char *err,
 /** qpu_op_name() - OpenQASM name of an opcode with @nctrl controls ("ccx") */
 const char *qpu_op_name(uint32_t op, uint32_t nctrl);
 
+/*
+ * Running circuits on a device.
+ */
+
+/**
+ * struct qpu_loaded - a circuit loaded on a device
+ * @handle: kernel handle
+ * @num_params: parameter slots
+ * @hash: SHA-256 computed by the kernel
+ */
+struct qpu_loaded {
+	uint32_t handle;
+	uint32_t num_params;
+	uint8_t hash[32];
+};
+
+/**
+ * qpu_circuit_load() - validate and load @c for the qubits @q
+ *
+ * On -EINVAL caused by a gate, qpu_errmsg() names the gate, its index and
+ * the reason ("gate 12 (cx 3,7): qubits 3 and 7 are not coupled in this
+ * allocation"). A circuit wider than @q fails with -E2BIG and says so
+ * (routing onto uncoupled qubits is not done by the library).
+ */
+int qpu_circuit_load(struct qpu_dev *dev, const struct qpu_circuit *c,
+		     const struct qpu_qubits *q, struct qpu_loaded *out);
+
+/** qpu_circuit_unload() - drop a loaded circuit */
+int qpu_circuit_unload(struct qpu_dev *dev, uint32_t handle);
+
+/**
+ * struct qpu_buffer - a buffer shared with the kernel, mapped here
+ * @handle: kernel handle
+ * @size: bytes (a page multiple)
+ * @ptr: the mapping
+ */
+struct qpu_buffer {
+	uint32_t handle;
+	size_t size;
+	void *ptr;
+};
+
+/** qpu_buffer_new() - create and map a buffer of at least @size bytes */
+int qpu_buffer_new(struct qpu_dev *dev, size_t size, struct qpu_buffer **out);
+
+/** qpu_buffer_free() - unmap and destroy (NULL is a no-op) */
+int qpu_buffer_free(struct qpu_dev *dev, struct qpu_buffer *buf);
+
+/**
+ * qpu_result_size() - bytes one result slice of a run may need
+ * @num_clbits: classical bits of the circuit
+ * @shots: shots of the run
+ * @num_expect: expectation values asked for (0 if none)
+ */
+size_t qpu_result_size(uint32_t num_clbits, uint32_t shots, uint32_t num_expect);
+
+/**
+ * qpu_run_job() - run @job and wait (ioctl path)
+ * @dev: device
+ * @job: what to run; see struct qpu_job_desc
+ * @out: may be NULL; receives seed, timings and, on -ENOSPC, the size
+ *
+ * Return: 0 or -errno; results are in the result buffer.
+ */
+int qpu_run_job(struct qpu_dev *dev, const struct qpu_job_desc *job,
+		struct qpu_run *out);
+
+/**
+ * qpu_result_at() - the result slice at @offset of @buf
+ * Return: the slice, or NULL if none is complete there.
+ */
+const struct qpu_result *qpu_result_at(const struct qpu_buffer *buf,
+				       size_t offset);
+
+/** qpu_result_counts() - the slice's histogram, sorted by outcome */
+const struct qpu_count *qpu_result_counts(const struct qpu_result *r);
+
+/** qpu_result_expect() - expectation value @i of the slice */
+double qpu_result_expect(const struct qpu_result *r, uint32_t i);
+
+/** qpu_circuit_error_name() - text for an enum qpu_circuit_error */
+const char *qpu_circuit_error_name(uint32_t err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -63,6 +63,8 @@ enum qpu_topology_kind {
 #define QPU_FEAT_CALIBRATION	(1ULL << 1)
 /** QPU_FEAT_RUN - circuits, buffers and %QPU_IOC_RUN are supported */
 #define QPU_FEAT_RUN		(1ULL << 2)
+/** QPU_FEAT_ASYNC - %QPU_IOC_SUBMIT/WAIT/CANCEL, poll() and io_uring */
+#define QPU_FEAT_ASYNC		(1ULL << 3)
 
 /**
  * struct qpu_info - device description, from %QPU_IOC_GET_INFO
@@ -429,13 +431,13 @@ struct qpu_buffer_destroy {
 	__u64 reserved[2];
 };
 
-/** QPU_RUN_SEED - qpu_job.seed is given; otherwise the driver picks one */
+/** QPU_RUN_SEED - qpu_job_desc.seed is given; otherwise the driver picks one */
 #define QPU_RUN_SEED		(1U << 0)
 /** QPU_RUN_EXPECT - compute the circuit's observables' expectation values */
 #define QPU_RUN_EXPECT		(1U << 1)
 
 /**
- * struct qpu_job - what to run (80 bytes: fits the command area of a
+ * struct qpu_job_desc - what to run (80 bytes: fits the command area of a
  *	128-byte io_uring SQE)
  * @circuit: circuit handle
  * @flags: QPU_RUN_* bits
@@ -457,7 +459,7 @@ struct qpu_buffer_destroy {
  * @pad: must be 0
  * @reserved: must be 0
  */
-struct qpu_job {
+struct qpu_job_desc {
 	__u32 circuit;
 	__u32 flags;
 	__u32 shots;
@@ -553,12 +555,123 @@ struct qpu_count {
  * fails with -EBUSY.
  */
 struct qpu_run {
-	struct qpu_job job;
+	struct qpu_job_desc job;
 	__s32 status;
 	__u32 needed;
 	__u64 seed;
 	__u64 sim_ns;
 	__u64 qpu_ns;
+	__u64 reserved[2];
+};
+
+/*
+ * Asynchronous jobs.
+ *
+ * %QPU_IOC_SUBMIT queues a job and returns its id at once; the device's
+ * executor threads run it. Completed jobs are reaped with %QPU_IOC_WAIT,
+ * and poll() on the file reports EPOLLIN while a completed job waits to be
+ * reaped. io_uring submits the same struct qpu_job_desc as the payload of a
+ * %QPU_URING_CMD_RUN command (IORING_OP_URING_CMD on a ring set up with
+ * IORING_SETUP_SQE128); its CQE arrives when the job completes, with the
+ * job status as res and, on a ring with IORING_SETUP_CQE32, the job id in
+ * big_cqe[0]. Such jobs are not reaped with %QPU_IOC_WAIT.
+ *
+ * Closing the file cancels queued jobs and waits for running ones.
+ */
+
+/** QPU_MAX_JOBS - most jobs one open file may have in flight or unreaped */
+#define QPU_MAX_JOBS		16384
+
+/** QPU_URING_CMD_RUN - io_uring command op: run the struct qpu_job_desc in the SQE */
+#define QPU_URING_CMD_RUN	1
+
+/**
+ * enum qpu_job_state - life of a job
+ * @QPU_JOB_QUEUED: waiting for an executor
+ * @QPU_JOB_RUNNING: being simulated
+ * @QPU_JOB_DONE: finished, status 0
+ * @QPU_JOB_FAILED: finished with a negative errno status
+ * @QPU_JOB_CANCELLED: cancelled (status -ECANCELED, or -ENODEV when the
+ *	device was removed)
+ */
+enum qpu_job_state {
+	QPU_JOB_QUEUED = 1,
+	QPU_JOB_RUNNING,
+	QPU_JOB_DONE,
+	QPU_JOB_FAILED,
+	QPU_JOB_CANCELLED,
+};
+
+/**
+ * struct qpu_submit - queue a job, %QPU_IOC_SUBMIT
+ * @job: in: what to run (validated now: same errors as %QPU_IOC_RUN)
+ * @job_id: out: id, > 0, valid on this file until reaped
+ * @needed: out: with -ENOSPC, the bytes one result slice needs
+ * @user_data: in: returned unchanged by %QPU_IOC_WAIT
+ * @reserved: must be 0
+ *
+ * Fails with -EAGAIN when the file already has %QPU_MAX_JOBS jobs.
+ */
+struct qpu_submit {
+	struct qpu_job_desc job;
+	__u32 job_id;
+	__u32 needed;
+	__u64 user_data;
+	__u64 reserved[2];
+};
+
+/** QPU_WAIT_ANY - reap whichever job completes first; @job_id is ignored */
+#define QPU_WAIT_ANY		(1U << 0)
+
+/**
+ * struct qpu_wait - wait for a job and reap it, %QPU_IOC_WAIT
+ * @flags: in: QPU_WAIT_* bits
+ * @job_id: in: the job (without %QPU_WAIT_ANY); out: the job reaped
+ * @timeout_ns: in: < 0 waits forever, 0 only checks, > 0 waits at most
+ *	that long
+ * @status: out: 0 or the job's negative errno
+ * @state: out: enum qpu_job_state
+ * @user_data: out: as given at submission
+ * @submit_ns: out: CLOCK_MONOTONIC time of submission
+ * @start_ns: out: when an executor started it (0 if it never ran)
+ * @end_ns: out: when it completed
+ * @sim_ns: out: simulation time
+ * @qpu_ns: out: modelled device time
+ * @seed: out: seed used (slice 0)
+ * @reserved: must be 0
+ *
+ * Errors: -ENOENT (no such job, or %QPU_WAIT_ANY with no job in flight),
+ * -EAGAIN (timeout 0 and nothing completed), -ETIMEDOUT, -EINTR.
+ */
+struct qpu_wait {
+	__u32 flags;
+	__u32 job_id;
+	__s64 timeout_ns;
+	__s32 status;
+	__u32 state;
+	__u64 user_data;
+	__u64 submit_ns;
+	__u64 start_ns;
+	__u64 end_ns;
+	__u64 sim_ns;
+	__u64 qpu_ns;
+	__u64 seed;
+	__u64 reserved[2];
+};
+
+/**
+ * struct qpu_cancel - cancel a job, %QPU_IOC_CANCEL
+ * @flags: in: must be 0
+ * @job_id: in: the job
+ * @reserved: must be 0
+ *
+ * A queued job is cancelled at once, a running one at the simulator's next
+ * checkpoint; either completes with -ECANCELED. Errors: -ENOENT (no such
+ * job), -EALREADY (it already completed).
+ */
+struct qpu_cancel {
+	__u32 flags;
+	__u32 job_id;
 	__u64 reserved[2];
 };
 
@@ -584,5 +697,11 @@ struct qpu_run {
 #define QPU_IOC_BUFFER_DESTROY	_IOW(QPU_IOC_MAGIC, 0x08, struct qpu_buffer_destroy)
 /* Run a job and wait for it. */
 #define QPU_IOC_RUN		_IOWR(QPU_IOC_MAGIC, 0x09, struct qpu_run)
+/* Queue a job. */
+#define QPU_IOC_SUBMIT		_IOWR(QPU_IOC_MAGIC, 0x0a, struct qpu_submit)
+/* Wait for a job and reap it. */
+#define QPU_IOC_WAIT		_IOWR(QPU_IOC_MAGIC, 0x0b, struct qpu_wait)
+/* Cancel a job. */
+#define QPU_IOC_CANCEL		_IOW(QPU_IOC_MAGIC, 0x0c, struct qpu_cancel)
 
 #endif /* _UAPI_LINUX_QPU_H */

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qpu_sched.c - a device's job queue and its executor threads.
+ *
+ * Jobs wait in qpu_device.queue in submission order. Each executor thread
+ * ("qpuN-wM", count tunable in sysfs "workers") takes the oldest queued job
+ * whose allocation is idle: jobs on one allocation run one at a time, as
+ * they would on hardware, while jobs on disjoint allocations (different
+ * processes, or several allocations of one) run concurrently.
+ *
+ * Scheduling policy plugs in at qpu_sched_pick(): tenant fair-share
+ * (weights, quotas charged in modelled device time, qpu_ns) replaces its
+ * FIFO scan without touching the rest of this file.
+ *
+ * Locking: qpu_device.sched_lock (spinlock) protects the queue and running
+ * lists, job states and qpu_allocation.running. workers_lock serialises
+ * starting and stopping threads. Executors hold no lock while simulating.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/sched/mm.h>
+#include <linux/memcontrol.h>
+
+#include "qpu_drv.h"
+#include "qpu_trace.h"
+
+/* The next job to run, or NULL. Called with sched_lock held. */
+static struct qpu_job *qpu_sched_pick(struct qpu_device *qdev)
+{
+	struct qpu_job *job;
+
+	list_for_each_entry(job, &qdev->queue, node)
+		if (!job->x.alloc->running)
+			return job;
+	return NULL;
+}
+
+/* Take the next job and mark it running, or return NULL. */
+static struct qpu_job *qpu_sched_take(struct qpu_device *qdev)
+{
+	struct qpu_job *job;
+
+	spin_lock(&qdev->sched_lock);
+	job = qpu_sched_pick(qdev);
+	if (job) {
+		list_move_tail(&job->node, &qdev->running);
+		job->state = QPU_JOB_RUNNING;
+		job->x.alloc->running = true;
+	}
+	spin_unlock(&qdev->sched_lock);
+	return job;
+}
+
+static bool qpu_sched_has_work(struct qpu_device *qdev)
+{
+	bool ret;
+
+	spin_lock(&qdev->sched_lock);
+	ret = qpu_sched_pick(qdev) != NULL;
+	spin_unlock(&qdev->sched_lock);
+	return ret;
+}
+
+static void qpu_sched_run_one(struct qpu_job *job)
+{
+	struct mem_cgroup *old;
+	int ret;
+
+	job->start_ns = ktime_get_ns();
+	trace_qpu_job_start(job);
+	/* Charge the simulator's memory to the submitter's cgroup. */
+	old = set_active_memcg(job->memcg);
+	ret = qpu_exec_run(&job->x);
+	set_active_memcg(old);
+	qpu_job_finish(job, ret);
+}
+
+static int qpu_worker_fn(void *data)
+{
+	struct qpu_device *qdev = data;
+	struct qpu_job *job;
+
+	while (!kthread_should_stop()) {
+		job = qpu_sched_take(qdev);
+		if (job) {
+			qpu_sched_run_one(job);
+			cond_resched();
+			continue;
+		}
+		wait_event_interruptible(qdev->sched_wq,
+					 kthread_should_stop() ||
+					 qpu_sched_has_work(qdev));
+	}
+	return 0;
+}
+
+/**
+ * qpu_sched_enqueue() - queue a prepared job and wake an executor
+ * @job: the job; its context's file is open and the device alive
+ */
+void qpu_sched_enqueue(struct qpu_job *job)
+{
+	struct qpu_device *qdev = job->ctx->qdev;
+
+	spin_lock(&qdev->sched_lock);
+	job->state = QPU_JOB_QUEUED;
+	list_add_tail(&job->node, &qdev->queue);
+	spin_unlock(&qdev->sched_lock);
+	wake_up(&qdev->sched_wq);
+}
+
+/**
+ * qpu_sched_claim() - take a job away from the executors to cancel it
+ * @job: the job
+ * @abort: errno a running job stops with
+ *
+ * Return: 1 if the job was queued: it is off the queue and the caller's
+ * to complete with qpu_job_finish(); 0 if it is running: it will stop at
+ * its next checkpoint and its executor completes it; -EALREADY if it has
+ * completed.
+ */
+int qpu_sched_claim(struct qpu_job *job, int abort)
+{
+	struct qpu_device *qdev = job->ctx->qdev;
+	int ret = -EALREADY;
+
+	spin_lock(&qdev->sched_lock);
+	if (job->state == QPU_JOB_QUEUED) {
+		/* Running, as far as everyone else is concerned. */
+		list_del_init(&job->node);
+		job->state = QPU_JOB_RUNNING;
+		ret = 1;
+	} else if (job->state == QPU_JOB_RUNNING) {
+		atomic_cmpxchg(&job->x.abort, 0, abort);
+		ret = 0;
+	}
+	spin_unlock(&qdev->sched_lock);
+	return ret;
+}
+
+/**
+ * qpu_sched_job_done() - a job stops occupying the device
+ * @job: the job; called once, when it completes
+ */
+void qpu_sched_job_done(struct qpu_job *job)
+{
+	struct qpu_device *qdev = job->ctx->qdev;
+	bool was_running;
+
+	spin_lock(&qdev->sched_lock);
+	was_running = !list_empty(&job->node);
+	list_del_init(&job->node);
+	if (was_running)
+		job->x.alloc->running = false;
+	spin_unlock(&qdev->sched_lock);
+	/* Another job on the same allocation may run now. */
+	if (was_running)
+		wake_up(&qdev->sched_wq);
+}
+
+/**
+ * qpu_sched_set_workers() - start or stop executor threads
+ * @qdev: device
+ * @n: threads wanted, 1..QPU_MAX_WORKERS
+ *
+ * Stopping a thread waits for the job it runs.
+ * Return: 0, -ERANGE, or an error from kthread_run().
+ */
+int qpu_sched_set_workers(struct qpu_device *qdev, u32 n)
+{
+	int ret = 0;
+
+	if (!n || n > QPU_MAX_WORKERS)
+		return -ERANGE;
+	mutex_lock(&qdev->workers_lock);
+	while (qdev->nr_workers < n) {
+		struct task_struct *t;
+
+		t = kthread_run(qpu_worker_fn, qdev, "qpu%u-w%u", qdev->id,
+				qdev->nr_workers);
+		if (IS_ERR(t)) {
+			ret = PTR_ERR(t);
+			break;
+		}
+		qdev->workers[qdev->nr_workers++] = t;
+	}
+	while (qdev->nr_workers > n)
+		kthread_stop(qdev->workers[--qdev->nr_workers]);
+	mutex_unlock(&qdev->workers_lock);
+	return ret;
+}
+
+int qpu_sched_init(struct qpu_device *qdev)
+{
+	spin_lock_init(&qdev->sched_lock);
+	INIT_LIST_HEAD(&qdev->queue);
+	INIT_LIST_HEAD(&qdev->running);
+	init_waitqueue_head(&qdev->sched_wq);
+	mutex_init(&qdev->workers_lock);
+	return qpu_sched_set_workers(qdev, QPU_DEFAULT_WORKERS);
+}
+
+/**
+ * qpu_sched_shutdown() - the device is going away
+ * @qdev: device, already marked dead (no new jobs can arrive)
+ *
+ * Queued jobs complete with -ENODEV at once, running ones at their next
+ * checkpoint; then the executors stop. Waiters wake up as jobs complete.
+ */
+void qpu_sched_shutdown(struct qpu_device *qdev)
+{
+	struct qpu_job *job, *tmp;
+	LIST_HEAD(cancelled);
+
+	spin_lock(&qdev->sched_lock);
+	list_for_each_entry_safe(job, tmp, &qdev->queue, node) {
+		list_move_tail(&job->node, &cancelled);
+		job->state = QPU_JOB_RUNNING;
+	}
+	list_for_each_entry(job, &qdev->running, node)
+		atomic_cmpxchg(&job->x.abort, 0, -ENODEV);
+	spin_unlock(&qdev->sched_lock);
+
+	list_for_each_entry_safe(job, tmp, &cancelled, node) {
+		list_del_init(&job->node);
+		qpu_job_finish(job, -ENODEV);
+	}
+
+	mutex_lock(&qdev->workers_lock);
+	while (qdev->nr_workers)
+		kthread_stop(qdev->workers[--qdev->nr_workers]);
+	mutex_unlock(&qdev->workers_lock);
+}
