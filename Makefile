@@ -30,8 +30,8 @@ LIB_A := $(BUILD)/lib/libqpu.a
 LIB_SO := $(BUILD)/lib/$(LIB_SONAME)
 
 # Libraries tools and tests link against (static for the VM).
-LDLIBS_USER := -lm -lpthread
-LDLIBS_STATIC := -static -lm -lpthread
+LDLIBS_USER := -luring -lm -lpthread
+LDLIBS_STATIC := -static -luring -lm -lpthread
 
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOLS := $(patsubst tools/%.c,$(BUILD)/bin/%,$(TOOL_SRCS))

@@ -322,6 +322,78 @@ double qpu_result_expect(const struct qpu_result *r, uint32_t i);
 /** qpu_circuit_error_name() - text for an enum qpu_circuit_error */
 const char *qpu_circuit_error_name(uint32_t err);
 
+/*
+ * Asynchronous batches: many jobs in flight, submitted with one system
+ * call through io_uring (IORING_SETUP_SQE128 | IORING_SETUP_CQE32), or
+ * through the SUBMIT/WAIT ioctls when io_uring is unavailable (for example
+ * kernel.io_uring_disabled) or QPU_BATCH_IOCTL is asked for. Both paths
+ * give the same results.
+ */
+
+/** QPU_BATCH_IOCTL - use the ioctl path even if io_uring works */
+#define QPU_BATCH_IOCTL		(1U << 0)
+
+struct qpu_batch;
+
+/**
+ * struct qpu_completion - one finished job
+ * @user_data: as given to qpu_batch_add()
+ * @status: 0 or the job's negative errno
+ * @job_id: the kernel's job id
+ */
+struct qpu_completion {
+	uint64_t user_data;
+	int32_t status;
+	uint32_t job_id;
+};
+
+/** qpu_batch_cb - called for each completion reaped by qpu_batch_wait() */
+typedef void (*qpu_batch_cb)(const struct qpu_completion *c, void *arg);
+
+/**
+ * qpu_batch_new() - a batch context on @dev with room for @depth jobs in
+ *	flight (1..4096)
+ * @flags: QPU_BATCH_* bits
+ */
+int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags,
+		  struct qpu_batch **out);
+void qpu_batch_free(struct qpu_batch *b);
+
+/** qpu_batch_uses_uring() - 1 if the batch goes through io_uring */
+int qpu_batch_uses_uring(const struct qpu_batch *b);
+
+/** qpu_batch_set_callback() - call @cb for every completion (NULL: none) */
+void qpu_batch_set_callback(struct qpu_batch *b, qpu_batch_cb cb, void *arg);
+
+/**
+ * qpu_batch_add() - queue a job (nothing reaches the kernel yet)
+ * Return: 0, or -EBUSY when @depth jobs are queued or in flight.
+ */
+int qpu_batch_add(struct qpu_batch *b, const struct qpu_job_desc *job,
+		  uint64_t user_data);
+
+/**
+ * qpu_batch_submit() - send every queued job (one io_uring_enter() call)
+ * Return: jobs submitted, or -errno. On the ioctl path a job rejected at
+ * submission completes at once with its error.
+ */
+int qpu_batch_submit(struct qpu_batch *b);
+
+/**
+ * qpu_batch_wait() - reap completions
+ * @b: batch
+ * @out: room for @max completions (may be NULL when a callback is set)
+ * @min: wait until at least this many were reaped (bounded by the jobs
+ *	in flight)
+ * @max: reap at most this many
+ * Return: number reaped, or -errno.
+ */
+int qpu_batch_wait(struct qpu_batch *b, struct qpu_completion *out,
+		   uint32_t min, uint32_t max);
+
+/** qpu_batch_inflight() - jobs submitted and not yet reaped */
+uint32_t qpu_batch_inflight(const struct qpu_batch *b);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * batch.c - libqpu asynchronous batches over io_uring (liburing), with the
+ * SUBMIT/WAIT ioctls as a fallback that behaves the same.
+ *
+ * liburing 2.3 (Debian 12) has no io_uring_prep_uring_cmd(), so SQEs are
+ * prepared here: all 128 bytes cleared first (io_uring_prep_rw() would
+ * leave bytes 64..127, the command payload, untouched).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <liburing.h>
+
+#include "internal.h"
+
+#define QPU_BATCH_MAX_DEPTH	4096
+
+struct qpu_pending_job {
+	struct qpu_job_desc job;
+	uint64_t user_data;
+};
+
+struct qpu_batch {
+	struct qpu_dev *dev;
+	int use_uring;
+	struct io_uring ring;
+	uint32_t depth;
+	uint32_t inflight;		/* submitted, not reaped */
+	uint32_t nqueued;		/* added, not submitted */
+	struct qpu_pending_job *queued;
+	/* ioctl path: completions of jobs the kernel refused at submission */
+	struct qpu_completion *early;
+	uint32_t nearly;
+	qpu_batch_cb cb;
+	void *cb_arg;
+};
+
+QPU_EXPORT int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags,
+			     struct qpu_batch **out)
+{
+	struct io_uring_params p;
+	struct qpu_batch *b;
+	int ret;
+
+	if (!depth || depth > QPU_BATCH_MAX_DEPTH || (flags & ~QPU_BATCH_IOCTL))
+		return qpu_set_error(dev, -EINVAL, "bad batch depth %u or flags",
+				     depth);
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->dev = dev;
+	b->depth = depth;
+	b->queued = calloc(depth, sizeof(*b->queued));
+	b->early = calloc(depth, sizeof(*b->early));
+	if (!b->queued || !b->early) {
+		qpu_batch_free(b);
+		return -ENOMEM;
+	}
+	if (!(flags & QPU_BATCH_IOCTL)) {
+		memset(&p, 0, sizeof(p));
+		p.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+		/* Room for every job in flight to complete at once. */
+		p.flags |= IORING_SETUP_CQSIZE;
+		p.cq_entries = depth;
+		ret = io_uring_queue_init_params(depth, &b->ring, &p);
+		/* Disabled, unsupported or not allowed: the ioctl path works. */
+		b->use_uring = ret == 0;
+	}
+	*out = b;
+	return 0;
+}
+
+QPU_EXPORT void qpu_batch_free(struct qpu_batch *b)
+{
+	if (!b)
+		return;
+	/* Closing the ring cancels what is still in flight. */
+	if (b->use_uring)
+		io_uring_queue_exit(&b->ring);
+	free(b->queued);
+	free(b->early);
+	free(b);
+}
+
+QPU_EXPORT int qpu_batch_uses_uring(const struct qpu_batch *b)
+{
+	return b->use_uring;
+}
+
+QPU_EXPORT void qpu_batch_set_callback(struct qpu_batch *b, qpu_batch_cb cb,
+				       void *arg)
+{
+	b->cb = cb;
+	b->cb_arg = arg;
+}
+
+QPU_EXPORT uint32_t qpu_batch_inflight(const struct qpu_batch *b)
+{
+	return b->inflight;
+}
+
+QPU_EXPORT int qpu_batch_add(struct qpu_batch *b, const struct qpu_job_desc *job,
+			     uint64_t user_data)
+{
+	if (b->nqueued + b->inflight >= b->depth)
+		return -EBUSY;
+	b->queued[b->nqueued].job = *job;
+	b->queued[b->nqueued].user_data = user_data;
+	b->nqueued++;
+	return 0;
+}
+
+static void qpu_prep_run_sqe(struct io_uring_sqe *sqe, int fd,
+			     const struct qpu_pending_job *pj)
+{
+	/* A 128-byte SQE; the command area is its last 80 bytes. */
+	memset(sqe, 0, 2 * sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = QPU_URING_CMD_RUN;
+	sqe->user_data = pj->user_data;
+	memcpy(sqe->cmd, &pj->job, sizeof(pj->job));
+}
+
+static int qpu_batch_submit_uring(struct qpu_batch *b)
+{
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < b->nqueued; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
+
+		if (!sqe)
+			break;	/* cannot happen: depth bounds the queue */
+		qpu_prep_run_sqe(sqe, qpu_fd(b->dev), &b->queued[i]);
+	}
+	do {
+		ret = io_uring_submit(&b->ring);
+	} while (ret == -EINTR);
+	if (ret < 0)
+		return qpu_set_error(b->dev, ret, "io_uring submit: %s",
+				     qpu_strerror(ret));
+	b->inflight += ret;
+	memmove(b->queued, b->queued + ret, (b->nqueued - ret) * sizeof(*b->queued));
+	b->nqueued -= ret;
+	return ret;
+}
+
+static int qpu_batch_submit_ioctl(struct qpu_batch *b)
+{
+	struct qpu_submit s;
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < b->nqueued; i++) {
+		memset(&s, 0, sizeof(s));
+		s.job = b->queued[i].job;
+		s.user_data = b->queued[i].user_data;
+		ret = qpu_ioctl(b->dev, QPU_IOC_SUBMIT, &s);
+		if (ret) {
+			/* Report it like io_uring would: as a completion. */
+			b->early[b->nearly++] = (struct qpu_completion) {
+				.user_data = s.user_data, .status = ret,
+			};
+		}
+		b->inflight++;
+	}
+	ret = b->nqueued;
+	b->nqueued = 0;
+	return ret;
+}
+
+QPU_EXPORT int qpu_batch_submit(struct qpu_batch *b)
+{
+	if (!b->nqueued)
+		return 0;
+	return b->use_uring ? qpu_batch_submit_uring(b) : qpu_batch_submit_ioctl(b);
+}
+
+static void qpu_batch_deliver(struct qpu_batch *b, struct qpu_completion *out,
+			      uint32_t n, const struct qpu_completion *c)
+{
+	if (out)
+		out[n] = *c;
+	if (b->cb)
+		b->cb(c, b->cb_arg);
+	b->inflight--;
+}
+
+static int qpu_batch_reap_uring(struct qpu_batch *b, struct qpu_completion *out,
+				uint32_t n, int wait)
+{
+	struct io_uring_cqe *cqe;
+	struct qpu_completion c;
+	int ret;
+
+	do {
+		ret = wait ? io_uring_wait_cqe(&b->ring, &cqe) :
+			     io_uring_peek_cqe(&b->ring, &cqe);
+	} while (ret == -EINTR);
+	if (ret)
+		return ret;
+	c.user_data = cqe->user_data;
+	c.status = cqe->res;
+	c.job_id = (uint32_t)cqe->big_cqe[0];
+	io_uring_cqe_seen(&b->ring, cqe);
+	qpu_batch_deliver(b, out, n, &c);
+	return 0;
+}
+
+static int qpu_batch_reap_ioctl(struct qpu_batch *b, struct qpu_completion *out,
+				uint32_t n, int wait)
+{
+	struct qpu_completion c;
+	struct qpu_wait w;
+	int ret;
+
+	if (b->nearly) {
+		qpu_batch_deliver(b, out, n, &b->early[--b->nearly]);
+		return 0;
+	}
+	memset(&w, 0, sizeof(w));
+	w.flags = QPU_WAIT_ANY;
+	w.timeout_ns = wait ? -1 : 0;
+	ret = qpu_ioctl(b->dev, QPU_IOC_WAIT, &w);
+	if (ret)
+		return ret;
+	c.user_data = w.user_data;
+	c.status = w.status;
+	c.job_id = w.job_id;
+	qpu_batch_deliver(b, out, n, &c);
+	return 0;
+}
+
+QPU_EXPORT int qpu_batch_wait(struct qpu_batch *b, struct qpu_completion *out,
+			      uint32_t min, uint32_t max)
+{
+	uint32_t n = 0;
+	int ret;
+
+	if (min > max)
+		min = max;
+	while (n < max && b->inflight) {
+		int wait = n < min;
+
+		ret = b->use_uring ? qpu_batch_reap_uring(b, out, n, wait) :
+				     qpu_batch_reap_ioctl(b, out, n, wait);
+		if (ret == -EAGAIN)
+			break;	/* nothing more completed right now */
+		if (ret)
+			return qpu_set_error(b->dev, ret, "waiting for jobs: %s",
+					     qpu_strerror(ret));
+		n++;
+	}
+	return n;
+}
