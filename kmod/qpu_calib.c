@@ -188,16 +188,59 @@ static int qpu_edge_cmp(const void *key, const void *elt)
 	return 0;
 }
 
-/* Parse and validate one line; 0, -EINVAL (syntax), -ERANGE, -ENOENT. */
-static int qpu_calib_parse(const struct qc_topology *t, const char *line,
+/*
+ * Split @line into at most @max blank-separated words; returns their
+ * number, or -EINVAL if there are more.
+ */
+static int qpu_split_words(char *line, char **words, int max)
+{
+	int n = 0;
+	char *w;
+
+	while ((w = strsep(&line, " \t"))) {
+		if (!*w)
+			continue;
+		if (n == max)
+			return -EINVAL;
+		words[n++] = w;
+	}
+	return n;
+}
+
+/* Decimal u32 words: -EINVAL if not a number, -ERANGE if too large. */
+static int qpu_parse_u32s(char **words, int n, u32 *out)
+{
+	int i, ret;
+
+	for (i = 0; i < n; i++) {
+		ret = kstrtou32(words[i], 10, &out[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Parse and validate one line (modified in place): "q Q R G T1 T2" or
+ * "e A B G". Return: 0, -EINVAL (syntax), -ERANGE, -ENOENT (not an edge).
+ */
+static int qpu_calib_parse(const struct qc_topology *t, char *line,
 			   struct qpu_calib_update *u)
 {
-	u32 a, b, *hit, key[2];
-	int n = 0;
+	u32 v[5], key[2], *hit;
+	char *words[6];
+	int n, ret;
 
-	if (sscanf(line, " q %u %u %u %u %u %n", &u->index, &u->val[0], &u->val[1],
-		   &u->val[2], &u->val[3], &n) == 5 && !line[n]) {
+	n = qpu_split_words(line, words, ARRAY_SIZE(words));
+	if (n < 1)
+		return -EINVAL;
+	if (!strcmp(words[0], "q") && n == 6) {
+		ret = qpu_parse_u32s(words + 1, 5, v);
+		if (ret)
+			return ret;
 		u->edge = false;
+		u->index = v[0];
+		memcpy(u->val, v + 1, sizeof(u->val));
 		if (u->index >= t->num_qubits)
 			return -ERANGE;
 		if (u->val[0] > QPU_PPM_MAX || u->val[1] > QPU_PPM_MAX)
@@ -208,14 +251,17 @@ static int qpu_calib_parse(const struct qc_topology *t, const char *line,
 			return -ERANGE;
 		return 0;
 	}
-	n = 0;
-	if (sscanf(line, " e %u %u %u %n", &a, &b, &u->val[0], &n) == 3 && !line[n]) {
+	if (!strcmp(words[0], "e") && n == 4) {
+		ret = qpu_parse_u32s(words + 1, 3, v);
+		if (ret)
+			return ret;
 		u->edge = true;
-		if (a >= t->num_qubits || b >= t->num_qubits ||
+		u->val[0] = v[2];
+		if (v[0] >= t->num_qubits || v[1] >= t->num_qubits ||
 		    u->val[0] > QPU_PPM_MAX)
 			return -ERANGE;
-		key[0] = min(a, b);
-		key[1] = max(a, b);
+		key[0] = min(v[0], v[1]);
+		key[1] = max(v[0], v[1]);
 		hit = bsearch(key, t->edges, t->num_edges, 2 * sizeof(u32),
 			      qpu_edge_cmp);
 		if (!hit)
@@ -234,7 +280,7 @@ static ssize_t calibration_write(struct file *file, struct kobject *kobj,
 	struct qpu_calib *c = &qdev->calib;
 	struct qpu_calib_update *ups;
 	char *text, *p, *line;
-	size_t nups = 0, i;
+	size_t nups = 0, nlines, i;
 	int ret = 0;
 
 	if (!count)
@@ -242,9 +288,10 @@ static ssize_t calibration_write(struct file *file, struct kobject *kobj,
 	/* Whole lines per write(2): a write must end with a newline. */
 	if (buf[count - 1] != '\n')
 		return -EINVAL;
+	for (nlines = 0, i = 0; i < count; i++)
+		nlines += buf[i] == '\n';
 	text = kmemdup_nul(buf, count, GFP_KERNEL);
-	/* A line is at least "q 0 0 0 1 1" or "e 0 1 0": 8 bytes. */
-	ups = kvcalloc(count / 8 + 1, sizeof(*ups), GFP_KERNEL);
+	ups = kvcalloc(nlines, sizeof(*ups), GFP_KERNEL);
 	if (!text || !ups) {
 		ret = -ENOMEM;
 		goto out;
@@ -256,10 +303,6 @@ static ssize_t calibration_write(struct file *file, struct kobject *kobj,
 
 		if (!*s || *s == '#')
 			continue;
-		if (nups >= count / 8 + 1) {
-			ret = -EINVAL;
-			goto out;
-		}
 		ret = qpu_calib_parse(qdev->topo, s, &ups[nups]);
 		if (ret)
 			goto out;

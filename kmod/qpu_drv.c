@@ -190,12 +190,19 @@ static ssize_t new_device_store(const struct class *class,
 				const struct class_attribute *attr,
 				const char *buf, size_t count)
 {
-	char spec[QPU_TOPOLOGY_NAME_LEN];
-	unsigned int id;
-	int ret, n = 0;
+	char text[64], *p, *idw, *spec;
+	u32 id;
+	int ret;
 
-	/* %31s matches QPU_TOPOLOGY_NAME_LEN - 1. */
-	if (sscanf(buf, "%u %31s %n", &id, spec, &n) != 2 || buf[n])
+	if (strscpy(text, buf, sizeof(text)) < 0)
+		return -EINVAL;
+	p = strim(text);
+	idw = strsep(&p, " \t");
+	spec = p ? skip_spaces(p) : NULL;
+	if (!spec || !*spec || strpbrk(spec, " \t"))
+		return -EINVAL;
+	/* kstrtou32 refuses overflow: a huge id must not wrap to a small one. */
+	if (kstrtou32(idw, 10, &id))
 		return -EINVAL;
 	ret = qpu_device_create(id, spec);
 	return ret ? ret : count;

@@ -39,7 +39,8 @@ static int qpu_ioctl_get_info(struct qpu_ctx *ctx, void *data)
 	struct qpu_device *qdev = ctx->qdev;
 	struct qpu_info *info = data;
 
-	if (info->flags || !qpu_is_zero(info->reserved, sizeof(info->reserved)))
+	if (info->flags || info->pad ||
+	    !qpu_is_zero(info->reserved, sizeof(info->reserved)))
 		return -EINVAL;
 
 	info->api_version = QPU_API_VERSION;
@@ -126,6 +127,47 @@ static int qpu_ioctl_submit(struct qpu_ctx *ctx, void *data)
 	return qpu_job_submit_ioctl(ctx, data);
 }
 
+/*
+ * Undo handlers: a call that created something but whose reply (with the
+ * new handle) could not be copied out is undone, so nothing is left that
+ * userspace cannot name.
+ */
+static void qpu_undo_alloc(struct qpu_ctx *ctx, void *data)
+{
+	struct qpu_free f = { .handle = ((struct qpu_alloc *)data)->handle };
+
+	qpu_ctx_free(ctx, &f);
+}
+
+static void qpu_undo_circuit_load(struct qpu_ctx *ctx, void *data)
+{
+	struct qpu_circuit_free f = {
+		.handle = ((struct qpu_circuit_load *)data)->handle,
+	};
+
+	qpu_circuit_free(ctx, &f);
+}
+
+static void qpu_undo_buffer_create(struct qpu_ctx *ctx, void *data)
+{
+	struct qpu_buffer_destroy d = {
+		.handle = ((struct qpu_buffer_create *)data)->handle,
+	};
+
+	qpu_buffer_destroy(ctx, &d);
+}
+
+static void qpu_undo_submit(struct qpu_ctx *ctx, void *data)
+{
+	struct qpu_submit *s = data;
+	struct qpu_cancel c = { .job_id = s->job_id };
+	struct qpu_wait w = { .job_id = s->job_id, .timeout_ns = -1 };
+
+	/* Cancel it and reap it: it completes promptly once cancelled. */
+	qpu_job_cancel(ctx, &c);
+	qpu_job_wait(ctx, &w);
+}
+
 static int qpu_ioctl_cancel(struct qpu_ctx *ctx, void *data)
 {
 	return qpu_job_cancel(ctx, data);
@@ -137,29 +179,37 @@ static int qpu_ioctl_cancel(struct qpu_ctx *ctx, void *data)
  *	published struct version)
  * @ksize: the struct size this kernel knows
  * @fn: handler; gets a kernel copy of the struct
+ * @undo: for calls that create an object: undoes a successful @fn whose
+ *	reply could not be copied out
  */
 struct qpu_ioctl_desc {
 	unsigned int cmd;
 	size_t ksize;
 	int (*fn)(struct qpu_ctx *ctx, void *data);
+	void (*undo)(struct qpu_ctx *ctx, void *data);
 };
 
-#define QPU_IOCTL(_cmd, _fn, _type)					\
-	[_IOC_NR(_cmd)] = { .cmd = _cmd, .ksize = sizeof(_type), .fn = _fn }
+#define QPU_IOCTL_UNDO(_cmd, _fn, _type, _undo)				\
+	[_IOC_NR(_cmd)] = { .cmd = _cmd, .ksize = sizeof(_type), .fn = _fn, \
+			    .undo = _undo }
+#define QPU_IOCTL(_cmd, _fn, _type) QPU_IOCTL_UNDO(_cmd, _fn, _type, NULL)
 
 static const struct qpu_ioctl_desc qpu_ioctls[] = {
 	QPU_IOCTL(QPU_IOC_GET_INFO, qpu_ioctl_get_info, struct qpu_info),
 	QPU_IOCTL(QPU_IOC_GET_TOPOLOGY, qpu_ioctl_get_topology, struct qpu_topology),
-	QPU_IOCTL(QPU_IOC_ALLOC, qpu_ioctl_alloc, struct qpu_alloc),
+	QPU_IOCTL_UNDO(QPU_IOC_ALLOC, qpu_ioctl_alloc, struct qpu_alloc, qpu_undo_alloc),
 	QPU_IOCTL(QPU_IOC_FREE, qpu_ioctl_free, struct qpu_free),
 	QPU_IOCTL(QPU_IOC_ALLOC_QUERY, qpu_ioctl_alloc_query, struct qpu_alloc),
-	QPU_IOCTL(QPU_IOC_CIRCUIT_LOAD, qpu_ioctl_circuit_load, struct qpu_circuit_load),
+	QPU_IOCTL_UNDO(QPU_IOC_CIRCUIT_LOAD, qpu_ioctl_circuit_load,
+		       struct qpu_circuit_load, qpu_undo_circuit_load),
 	QPU_IOCTL(QPU_IOC_CIRCUIT_FREE, qpu_ioctl_circuit_free, struct qpu_circuit_free),
-	QPU_IOCTL(QPU_IOC_BUFFER_CREATE, qpu_ioctl_buffer_create, struct qpu_buffer_create),
+	QPU_IOCTL_UNDO(QPU_IOC_BUFFER_CREATE, qpu_ioctl_buffer_create,
+		       struct qpu_buffer_create, qpu_undo_buffer_create),
 	QPU_IOCTL(QPU_IOC_BUFFER_DESTROY, qpu_ioctl_buffer_destroy,
 		  struct qpu_buffer_destroy),
 	QPU_IOCTL(QPU_IOC_RUN, qpu_ioctl_run, struct qpu_run),
-	QPU_IOCTL(QPU_IOC_SUBMIT, qpu_ioctl_submit, struct qpu_submit),
+	QPU_IOCTL_UNDO(QPU_IOC_SUBMIT, qpu_ioctl_submit, struct qpu_submit,
+		       qpu_undo_submit),
 	/* QPU_IOC_WAIT sleeps: handled outside the lifecycle lock. */
 	QPU_IOCTL(QPU_IOC_WAIT, NULL, struct qpu_wait),
 	QPU_IOCTL(QPU_IOC_CANCEL, qpu_ioctl_cancel, struct qpu_cancel),
@@ -212,9 +262,10 @@ static long qpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	if (nr == _IOC_NR(QPU_IOC_WAIT)) {
 		/*
 		 * Waiting must not hold off removal: it only looks at this
-		 * context's jobs, which removal completes, waking us.
+		 * context's jobs, which removal completes, waking us. A wait
+		 * that started before removal returns its job (status -ENODEV).
 		 */
-		ret = qpu_job_wait(ctx, &args.wait);
+		ret = READ_ONCE(qdev->dead) ? -ENODEV : qpu_job_wait(ctx, &args.wait);
 	} else {
 		down_read(&qdev->lifecycle);
 		ret = qdev->dead ? -ENODEV : desc->fn(ctx, &args);
@@ -222,8 +273,15 @@ static long qpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	}
 
 	if ((_IOC_DIR(cmd) & _IOC_READ) && ret != -ENODEV &&
-	    copy_to_user(uptr, &args, min(usize, desc->ksize)))
+	    copy_to_user(uptr, &args, min(usize, desc->ksize))) {
+		if (!ret && desc->undo) {
+			down_read(&qdev->lifecycle);
+			if (!qdev->dead)
+				desc->undo(ctx, &args);
+			up_read(&qdev->lifecycle);
+		}
 		ret = ret ?: -EFAULT;
+	}
 	return ret;
 }
 

@@ -641,7 +641,9 @@ struct qpu_submit {
  * @reserved: must be 0
  *
  * Errors: -ENOENT (no such job, or %QPU_WAIT_ANY with no job in flight),
- * -EAGAIN (timeout 0 and nothing completed), -ETIMEDOUT, -EINTR.
+ * -EAGAIN (timeout 0 and nothing completed), -ETIMEDOUT, -EINTR, -ENODEV
+ * (the device was removed before the call; a wait already sleeping when
+ * it is removed returns its job, completed with status -ENODEV).
  */
 struct qpu_wait {
 	__u32 flags;
