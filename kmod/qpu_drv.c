@@ -199,7 +199,8 @@ static ssize_t new_device_store(const struct class *class,
 	p = strim(text);
 	idw = strsep(&p, " \t");
 	spec = p ? skip_spaces(p) : NULL;
-	if (!spec || !*spec || strpbrk(spec, " \t"))
+	if (!spec || !*spec || strpbrk(spec, " \t") ||
+	    strlen(spec) >= QPU_TOPOLOGY_NAME_LEN)
 		return -EINVAL;
 	/* kstrtou32 refuses overflow: a huge id must not wrap to a small one. */
 	if (kstrtou32(idw, 10, &id))

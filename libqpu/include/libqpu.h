@@ -147,6 +147,7 @@ void qpu_circuit_free(struct qpu_circuit *c);
  * @nangles: their number, which must match the opcode
  *
  * The gate takes the condition set by qpu_circuit_set_cond(), if any.
+ * A measurement needs its classical bit: use qpu_circuit_measure().
  * Return: 0 or -EINVAL (bad operands), -E2BIG (too many gates), -ENOMEM.
  */
 int qpu_circuit_gate(struct qpu_circuit *c, uint32_t op, uint32_t nctrl,
@@ -227,7 +228,8 @@ const char *qpu_circuit_param_name(const struct qpu_circuit *c, uint32_t slot);
  * the circuit's virtual qubits, all cregs likewise as its classical bits.
  *
  * Return: 0, -EINVAL (syntax or semantic error, message in @err),
- * -ENOENT (an include file other than qelib1.inc not found), -ENOMEM.
+ * -ENOENT (an include file other than qelib1.inc not found), -E2BIG (more
+ * than QPU_MAX_GATES gates), -ENOMEM.
  */
 int qpu_qasm_parse(const char *text, const char *filename,
 		   struct qpu_circuit **out, char *err, size_t errlen);
@@ -236,7 +238,10 @@ int qpu_qasm_parse(const char *text, const char *filename,
 int qpu_qasm_parse_file(const char *path, struct qpu_circuit **out, char *err,
 			size_t errlen);
 
-/** qpu_op_name() - OpenQASM name of an opcode with @nctrl controls ("ccx") */
+/**
+ * qpu_op_name() - OpenQASM name of an opcode with @nctrl controls ("ccx");
+ *	"unknown" (never NULL) for a combination no gate has
+ */
 const char *qpu_op_name(uint32_t op, uint32_t nctrl);
 
 /*
