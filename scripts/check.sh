@@ -28,7 +28,12 @@ while [ "$#" -gt 0 ]; do
 		only=$2
 		shift
 		;;
-	-h|--help) awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"; exit 0 ;;
+	-h|--help)
+		# The comment block at the top of this file.
+		awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next }
+		     NR > 2 { exit }' "$0"
+		exit 0
+		;;
 	*) echo "check.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
@@ -51,7 +56,10 @@ programs() {
 	done
 }
 
-# Split the selection between the VM and the host.
+passed=0 failed=0 skipped=0 ntests=0
+
+# Split the selection between the VM and the host. An unknown name is a
+# failure (a typo must not pass), the others still run.
 host_sel=
 vm_sel=
 if [ -n "$only" ]; then
@@ -62,18 +70,21 @@ if [ -n "$only" ]; then
 		elif [ -x "$host_dir/$p" ]; then
 			host_sel="$host_sel $t"
 		else
-			echo "check.sh: no test program '$p' in $vm_dir or" \
-			     "$host_dir (run 'make')" >&2
-			exit 2
+			echo "check: $t: FAILED: no test program '$p' in" \
+			     "$vm_dir or $host_dir (run 'make')"
+			failed=$((failed + 1))
 		fi
 	done
 else
 	host_sel=$(programs "$host_dir" | tr '\n' ' ')
 fi
-host_sel=$(echo $host_sel)
-vm_sel=$(echo $vm_sel)
-
-passed=0 failed=0 skipped=0 ntests=0
+# Normalise the spacing (words, one space apart).
+# shellcheck disable=SC2086
+host_sel=$(printf '%s ' $host_sel)
+# shellcheck disable=SC2086
+vm_sel=$(printf '%s ' $vm_sel)
+host_sel=${host_sel% }
+vm_sel=${vm_sel% }
 
 # Add a "PASSED FAILED SKIPPED NTESTS" summary file to the totals.
 add_summary() {
@@ -102,6 +113,7 @@ run_host_tests() {
 
 if [ -n "$host_sel" ]; then
 	echo "==== host unit tests"
+	mkdir -p build
 	hlog=build/host-tests.log
 	run_host_tests | tee "$hlog"
 	echo "==== host results"
@@ -129,8 +141,8 @@ fi
 echo "===="
 rc=0
 [ "$failed" -eq 0 ] || rc=1
-if [ "$ntests" -eq 0 ]; then
-	echo "check: no tests ran"
+if [ "$ntests" -eq 0 ] && [ "$failed" -eq 0 ]; then
+	echo "check: FAILED: no tests ran"
 	rc=1
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
