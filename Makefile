@@ -54,7 +54,7 @@ HDRS := uapi/linux/qpu.h $(wildcard libqpu/include/*.h libqpu/*.h \
 	kmod/core/*.h selftests/*.h selftests/vm/*.h)
 
 .PHONY: all module lib tools tests host-tests vm-tests deps check run \
-	vm-shell clean help module-check benches
+	vm-shell clean help module-check benches bench
 .DEFAULT_GOAL := all
 # Keep intermediate objects (the host build of the core) between links.
 .SECONDARY:
@@ -68,6 +68,7 @@ help:
 	@echo "                 (T=prog or T=prog:test runs one file or test)"
 	@echo "make run         boot the VM and show the device working"
 	@echo "make vm-shell    boot the VM with a shell"
+	@echo "make bench       qpu-bench in the VM (table and CSV)"
 	@echo "make module-check  W=1 and sparse (C=1) builds of the module"
 	@echo "KDIR=...         kernel build tree (default: $(KDIR))"
 
@@ -160,6 +161,10 @@ run: all
 
 vm-shell: all
 	sh scripts/vm/run.sh --shell
+
+# Benchmarks: qpu-bench in the VM (figures, never pass/fail).
+bench: all
+	sh scripts/vm/run.sh --script scripts/vm/bench.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

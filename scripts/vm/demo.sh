@@ -35,3 +35,33 @@ if [ -x /bin/qpuctl ]; then
 	section "qpuctl info"
 	qpuctl info
 fi
+
+section "qpuctl alloc 5 (a connected region of the coupling map)"
+qpuctl alloc 5
+
+section "calibration of qubit 0 and edge 0 (q: readout/1q error ppm, T1/T2 us)"
+head -n 1 /sys/class/qpu/qpu0/calibration
+grep -m 1 '^e' /sys/class/qpu/qpu0/calibration
+
+section "a second device at runtime: grid:3x4"
+qpuctl device add 1 grid:3x4
+qpuctl -d /dev/qpu1 info | head -n 4
+qpuctl device del 1
+
+for f in bell ghz qft grover; do
+	if [ -r "/examples/$f.qasm" ] && [ -x /bin/qpu-run ]; then
+		section "qpu-run --shots 1000 --seed 1 examples/$f.qasm"
+		qpu-run --shots 1000 --seed 1 "/examples/$f.qasm"
+	fi
+done
+
+if [ -r /examples/ansatz.qasm ] && [ -x /bin/qpu-run ]; then
+	section "qpu-run examples/ansatz.qasm with parameters"
+	qpu-run --shots 1000 --seed 1 \
+		--param 1.5708,0,0,0,0,0,0,0 /examples/ansatz.qasm
+fi
+
+if [ -x /bin/vqc ]; then
+	section "vqc: a variational classifier trained through io_uring batches"
+	vqc --epochs 15
+fi
