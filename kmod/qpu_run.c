@@ -176,9 +176,6 @@ static int qpu_sim_execute(const struct qpu_exec *x, const struct qc_sim_job *sj
 	void *arena;
 	int ret;
 
-#ifdef QPU_NO_SIM	/* TEMPORARY */
-	return -EOPNOTSUPP;
-#endif
 	/* sim.c is an FPU unit: even its integer helpers run in a section. */
 	kernel_fpu_begin();
 	size = qc_sim_mem_size(sj);

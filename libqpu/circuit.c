@@ -557,3 +557,36 @@ QPU_EXPORT const char *qpu_op_name(uint32_t op, uint32_t nctrl)
 		return "unknown";
 	return qpu_op_names[op][nctrl];
 }
+
+QPU_EXPORT int qpu_circuit_remap(struct qpu_circuit *c, const uint32_t *map,
+				 uint32_t width)
+{
+	uint32_t g, i, q;
+
+	if (!width || width > QPU_MAX_QUBITS)
+		return -EINVAL;
+	for (q = 0; q < c->num_qubits; q++)
+		if (map[q] >= width)
+			return -EINVAL;
+	for (g = 0; g < c->num_gates; g++) {
+		struct qpu_gate *gt = &c->gates[g];
+		uint32_t n = gt->nctrl + op_targets(gt->op);
+
+		for (i = 0; i < n; i++)
+			gt->qubits[i] = map[gt->qubits[i]];
+	}
+	for (i = 0; i < c->num_obs; i++) {
+		uint64_t m = 0;
+
+		for (q = 0; q < c->num_qubits && q < 64; q++) {
+			if (!(c->obs[i] >> q & 1))
+				continue;
+			if (map[q] >= 64)
+				return -EINVAL;
+			m |= 1ULL << map[q];
+		}
+		c->obs[i] = m;
+	}
+	c->num_qubits = width;
+	return 0;
+}

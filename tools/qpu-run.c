@@ -204,6 +204,29 @@ static void print_results(const struct opts *o, const struct qpu_circuit *c,
 	free(sorted);
 }
 
+/* Put the circuit's qubits where its gates find couplings. */
+static int place(struct qpu_circuit *c, const struct qpu_qubits *q)
+{
+	uint32_t n = qpu_circuit_num_qubits(c), *map;
+	int ret;
+
+	map = calloc(n, sizeof(*map));
+	if (!map)
+		return -ENOMEM;
+	ret = qpu_circuit_layout(c, q, map);
+	if (!ret)
+		ret = qpu_circuit_remap(c, map, q->num_qubits);
+	if (ret == -EXDEV)
+		fprintf(stderr, "qpu-run: no placement of the circuit's %u qubits on "
+			"the allocated region couples every multi-qubit gate; the "
+			"circuit needs routing, which is not supported\n", n);
+	else if (ret)
+		fprintf(stderr, "qpu-run: placing the circuit: %s\n",
+			qpu_strerror(ret));
+	free(map);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct qpu_buffer *pbuf = NULL, *rbuf = NULL;
@@ -230,8 +253,11 @@ int main(int argc, char **argv)
 			qpu_strerror(rc));
 		goto out;
 	}
-	if (qpu_alloc_qubits(dev, qpu_circuit_num_qubits(c), &q) ||
-	    qpu_circuit_load(dev, c, q, &l))
+	if (qpu_alloc_qubits(dev, qpu_circuit_num_qubits(c), &q))
+		goto fail;
+	if (place(c, q))
+		goto out;
+	if (qpu_circuit_load(dev, c, q, &l))
 		goto fail;
 	if (l.num_params) {
 		if (qpu_buffer_new(dev, l.num_params * sizeof(double), &pbuf))

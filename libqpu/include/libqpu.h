@@ -239,6 +239,29 @@ int qpu_qasm_parse_file(const char *path, struct qpu_circuit **out, char *err,
 			size_t errlen);
 
 /**
+ * qpu_circuit_layout() - place a circuit's qubits on an allocation
+ * @c: circuit
+ * @q: allocation, at least as wide as @c
+ * @map: out: map[i] is the allocation's virtual qubit for circuit qubit i
+ *
+ * Finds an injective placement under which every two-qubit gate acts on a
+ * coupled pair and every wider gate on a connected set (what the kernel
+ * checks at load), by backtracking search; the identity is tried first.
+ * This is layout, not routing: no SWAPs are inserted.
+ * Return: 0, -E2BIG (circuit wider than @q), -EXDEV (no placement exists,
+ * or none was found within the search budget), -ENOMEM.
+ */
+int qpu_circuit_layout(const struct qpu_circuit *c, const struct qpu_qubits *q,
+		       uint32_t *map);
+
+/**
+ * qpu_circuit_remap() - rename qubit i to map[i] in every gate and
+ *	observable; the circuit's width becomes @width
+ * Return: 0 or -EINVAL (a target outside @width, or an observable past 64).
+ */
+int qpu_circuit_remap(struct qpu_circuit *c, const uint32_t *map, uint32_t width);
+
+/**
  * qpu_op_name() - OpenQASM name of an opcode with @nctrl controls ("ccx");
  *	"unknown" (never NULL) for a combination no gate has
  */
