@@ -204,23 +204,53 @@ static void print_results(const struct opts *o, const struct qpu_circuit *c,
 	free(sorted);
 }
 
-/* Put the circuit's qubits where its gates find couplings. */
-static int place(struct qpu_circuit *c, const struct qpu_qubits *q)
+/*
+ * Allocate qubits and place the circuit on them so that its gates find
+ * couplings. A region exactly as wide as the circuit may lack the shape
+ * it needs (a chain of CX on a branchy heavy-hex region), so wider
+ * regions are tried, up to twice the circuit's width.
+ */
+static int alloc_and_place(struct qpu_dev *dev, struct qpu_circuit *c,
+			   struct qpu_qubits **out)
 {
-	uint32_t n = qpu_circuit_num_qubits(c), *map;
-	int ret;
+	uint32_t n = qpu_circuit_num_qubits(c), k, *map;
+	struct qpu_info info;
+	int ret = -EXDEV;
 
+	if (qpu_get_info(dev, &info))
+		return -1;
 	map = calloc(n, sizeof(*map));
 	if (!map)
 		return -ENOMEM;
-	ret = qpu_circuit_layout(c, q, map);
-	if (!ret)
-		ret = qpu_circuit_remap(c, map, q->num_qubits);
+	for (k = n; k <= 2 * n && k <= info.num_qubits; k++) {
+		struct qpu_qubits *q;
+
+		ret = qpu_alloc_qubits(dev, k, &q);
+		if (ret) {
+			if (k == n) {
+				fprintf(stderr, "qpu-run: %s\n", qpu_errmsg(dev));
+				break;
+			}
+			ret = -EXDEV;	/* no wider region: report placement */
+			break;
+		}
+		ret = qpu_circuit_layout(c, q, map);
+		if (!ret) {
+			ret = qpu_circuit_remap(c, map, k);
+			if (!ret) {
+				*out = q;
+				break;
+			}
+		}
+		qpu_free_qubits(dev, q);
+		if (ret != -EXDEV)
+			break;
+	}
 	if (ret == -EXDEV)
-		fprintf(stderr, "qpu-run: no placement of the circuit's %u qubits on "
-			"the allocated region couples every multi-qubit gate; the "
-			"circuit needs routing, which is not supported\n", n);
-	else if (ret)
+		fprintf(stderr, "qpu-run: no region of %u to %u qubits on this device "
+			"couples every multi-qubit gate of the circuit; it needs "
+			"routing, which is not supported\n", n, k - 1);
+	else if (ret && ret != -1 && !*qpu_errmsg(dev))
 		fprintf(stderr, "qpu-run: placing the circuit: %s\n",
 			qpu_strerror(ret));
 	free(map);
@@ -253,9 +283,7 @@ int main(int argc, char **argv)
 			qpu_strerror(rc));
 		goto out;
 	}
-	if (qpu_alloc_qubits(dev, qpu_circuit_num_qubits(c), &q))
-		goto fail;
-	if (place(c, q))
+	if (alloc_and_place(dev, c, &q))
 		goto out;
 	if (qpu_circuit_load(dev, c, q, &l))
 		goto fail;

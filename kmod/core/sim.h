@@ -100,8 +100,27 @@ struct qc_sim *qc_sim_init(void *mem, size_t size, const struct qc_sim_job *job,
  * qc_sim_step() - advance the simulation by about @budget amplitude
  *	updates (at least one gate or one sampled shot), floating point
  * Return: 1 if more work remains, 0 when finished (results in the
- * qc_sim_out given to qc_sim_init()), negative errno on failure.
+ * qc_sim_out given to qc_sim_init()), negative errno on failure: -EDOM
+ * when a parameterised angle is not finite, -ENOSPC when the histogram
+ * has more entries than @max_counts. qc_sim_out.work is kept up to date
+ * after every call.
  */
 int qc_sim_step(struct qc_sim *sim, u64 budget);
+
+/*
+ * For tests.
+ */
+
+/**
+ * qc_sim_state() - the simulation's amplitudes: 2^n (re, im) pairs of
+ *	doubles, basis index x at [2x, 2x + 1]
+ * @sim: a simulation
+ *
+ * Once qc_sim_step() has returned 0 they hold the final state of a circuit
+ * without measurements, or the last shot's final state of a per-shot
+ * circuit; terminal sampling reuses this memory for its cumulative array.
+ * Return: the amplitudes.
+ */
+const double *qc_sim_state(const struct qc_sim *sim);
 
 #endif /* QPU_CORE_SIM_H */

@@ -48,12 +48,24 @@ qpuctl device add 1 grid:3x4
 qpuctl -d /dev/qpu1 info | head -n 4
 qpuctl device del 1
 
-for f in bell ghz qft grover; do
-	if [ -r "/examples/$f.qasm" ] && [ -x /bin/qpu-run ]; then
-		section "qpu-run --shots 1000 --seed 1 examples/$f.qasm"
-		qpu-run --shots 1000 --seed 1 "/examples/$f.qasm"
-	fi
+for f in bell ghz; do
+	section "qpu-run --shots 1000 --seed 1 examples/$f.qasm"
+	qpu-run --shots 1000 --seed 1 "/examples/$f.qasm"
 done
+
+section "qpu-run examples/qft.qasm on heavy-hex: all-to-all gates need routing"
+if qpu-run --shots 1000 /examples/qft.qasm; then
+	echo "demo: expected qft.qasm to be rejected on heavyhex:27" >&2
+	exit 1
+fi
+
+section "a fully connected device, full:8, for QFT and Grover"
+qpuctl device add 2 full:8
+for f in qft grover; do
+	section "qpu-run -d /dev/qpu2 --shots 1000 --seed 1 examples/$f.qasm"
+	qpu-run -d /dev/qpu2 --shots 1000 --seed 1 "/examples/$f.qasm"
+done
+qpuctl device del 2
 
 if [ -r /examples/ansatz.qasm ] && [ -x /bin/qpu-run ]; then
 	section "qpu-run examples/ansatz.qasm with parameters"
