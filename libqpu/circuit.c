@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "circuit_priv.h"
+#include "circuit.h"
 
 struct qpu_creg {
 	char *name;
@@ -51,35 +52,6 @@ struct qpu_circuit {
 	uint32_t cond_width;	/* 0: none */
 	uint64_t cond_value;
 };
-
-/* Angles each opcode takes. */
-static uint32_t op_angles(uint32_t op)
-{
-	switch (op) {
-	case QPU_OP_RX: case QPU_OP_RY: case QPU_OP_RZ: case QPU_OP_P:
-	case QPU_OP_RXX: case QPU_OP_RZZ:
-		return 1;
-	case QPU_OP_U2:
-		return 2;
-	case QPU_OP_U3:
-		return 3;
-	default:
-		return 0;
-	}
-}
-
-/* Target operands of an opcode (after the controls). */
-static uint32_t op_targets(uint32_t op)
-{
-	switch (op) {
-	case QPU_OP_SWAP: case QPU_OP_RXX: case QPU_OP_RZZ:
-		return 2;
-	case QPU_OP_BARRIER:
-		return 0;
-	default:
-		return 1;
-	}
-}
 
 static bool op_takes_controls(uint32_t op)
 {
@@ -215,9 +187,9 @@ QPU_EXPORT int qpu_circuit_gate(struct qpu_circuit *c, uint32_t op,
 		return -EINVAL;
 	if (nctrl > QPU_MAX_CONTROLS || (nctrl && !op_takes_controls(op)))
 		return -EINVAL;
-	if (nqubits != nctrl + op_targets(op) || (nqubits && !qubits))
+	if (nqubits != nctrl + qc_op_targets(op) || (nqubits && !qubits))
 		return -EINVAL;
-	if (nangles != op_angles(op) || (nangles && !angles))
+	if (nangles != qc_op_angles(op) || (nangles && !angles))
 		return -EINVAL;
 
 	memset(&g, 0, sizeof(g));
@@ -570,7 +542,7 @@ QPU_EXPORT int qpu_circuit_remap(struct qpu_circuit *c, const uint32_t *map,
 			return -EINVAL;
 	for (g = 0; g < c->num_gates; g++) {
 		struct qpu_gate *gt = &c->gates[g];
-		uint32_t n = gt->nctrl + op_targets(gt->op);
+		uint32_t n = gt->nctrl + qc_op_targets(gt->op);
 
 		for (i = 0; i < n; i++)
 			gt->qubits[i] = map[gt->qubits[i]];

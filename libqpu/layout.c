@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "circuit.h"
 
 #define QPU_LAYOUT_STEPS	(1U << 20)
 
@@ -28,19 +29,10 @@ struct layout {
 	uint32_t steps;
 };
 
-static uint32_t gate_operands(const struct qpu_gate *g)
-{
-	if (g->op == QPU_OP_BARRIER)
-		return 0;
-	if (g->op == QPU_OP_SWAP || g->op == QPU_OP_RXX || g->op == QPU_OP_RZZ)
-		return g->nctrl + 2u;
-	return g->nctrl + 1u;
-}
-
 /* Do the mapped operands of @g induce a connected subgraph? */
 static bool gate_connected(const struct layout *l, const struct qpu_gate *g)
 {
-	uint32_t n = gate_operands(g), reached = 1, i, j;
+	uint32_t n = qc_gate_operands(g), reached = 1, i, j;
 	bool in[6] = { true }, grew = true;
 
 	while (reached < n && grew) {
@@ -66,7 +58,7 @@ static bool wide_gates_ok(const struct layout *l)
 	uint32_t i;
 
 	for (i = 0; i < l->ngates; i++)
-		if (gate_operands(&l->gates[i]) > 2 && !gate_connected(l, &l->gates[i]))
+		if (qc_gate_operands(&l->gates[i]) > 2 && !gate_connected(l, &l->gates[i]))
 			return false;
 	return true;
 }
@@ -142,7 +134,7 @@ static void add_interactions(struct layout *l)
 	for (g = 0; g < l->ngates; g++) {
 		const struct qpu_gate *gt = &l->gates[g];
 
-		if (gate_operands(gt) != 2)
+		if (qc_gate_operands(gt) != 2)
 			continue;	/* wider gates are checked at the leaves */
 		i = gt->qubits[0];
 		j = gt->qubits[1];

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "internal.h"
+#include "circuit.h"
 
 QPU_EXPORT const char *qpu_circuit_error_name(uint32_t err)
 {
@@ -46,8 +47,7 @@ QPU_EXPORT const char *qpu_circuit_error_name(uint32_t err)
 /* "cx 3,7" for messages. */
 static void qpu_gate_text(const struct qpu_gate *g, char *buf, size_t len)
 {
-	uint32_t n = g->nctrl + (g->op == QPU_OP_SWAP || g->op == QPU_OP_RXX ||
-				 g->op == QPU_OP_RZZ ? 2 : 1), i;
+	uint32_t n = qc_gate_operands(g), i;
 	int off;
 
 	off = snprintf(buf, len, "%s", qpu_op_name(g->op, g->nctrl));

@@ -8,35 +8,7 @@
  * floating-point angles are checked through their bit patterns.
  */
 #include "circuit.h"
-
-/* Angles each opcode takes. */
-static u32 qc_op_angles(u32 op)
-{
-	switch (op) {
-	case QPU_OP_RX: case QPU_OP_RY: case QPU_OP_RZ: case QPU_OP_P:
-	case QPU_OP_RXX: case QPU_OP_RZZ:
-		return 1;
-	case QPU_OP_U2:
-		return 2;
-	case QPU_OP_U3:
-		return 3;
-	default:
-		return 0;
-	}
-}
-
-/* Target operands of an opcode (after the controls). */
-static u32 qc_op_targets(u32 op)
-{
-	switch (op) {
-	case QPU_OP_SWAP: case QPU_OP_RXX: case QPU_OP_RZZ:
-		return 2;
-	case QPU_OP_BARRIER:
-		return 0;
-	default:
-		return 1;
-	}
-}
+#include "sort.h"
 
 static bool qc_finite(u64 bits)
 {
@@ -48,37 +20,12 @@ static bool qc_bits_fit(u64 value, u32 width)
 	return width >= 64 || !(value >> width);
 }
 
-/* Sort u32 keys in place (heapsort: no recursion, no allocation). */
-static void qc_sift(u32 *a, u32 root, u32 n)
-{
-	for (;;) {
-		u32 child = 2 * root + 1, t;
-
-		if (child >= n)
-			return;
-		if (child + 1 < n && a[child + 1] > a[child])
-			child++;
-		if (a[root] >= a[child])
-			return;
-		t = a[root];
-		a[root] = a[child];
-		a[child] = t;
-		root = child;
-	}
-}
-
+/* Sort @n keys and drop repeats; returns how many remain. */
 static u32 qc_sort_unique(u32 *a, u32 n)
 {
-	u32 i, out = 0, t;
+	u32 i, out = 0;
 
-	for (i = n / 2; i-- > 0;)
-		qc_sift(a, i, n);
-	for (i = n; i-- > 1;) {
-		t = a[0];
-		a[0] = a[i];
-		a[i] = t;
-		qc_sift(a, 0, i);
-	}
+	qc_sort_u32(a, n);
 	for (i = 0; i < n; i++)
 		if (!out || a[out - 1] != a[i])
 			a[out++] = a[i];

@@ -11,6 +11,41 @@
 #include "port.h"
 #include <linux/qpu.h>
 
+/** qc_op_angles() - angles an opcode takes (struct qpu_gate.param etc.) */
+static inline u32 qc_op_angles(u32 op)
+{
+	switch (op) {
+	case QPU_OP_RX: case QPU_OP_RY: case QPU_OP_RZ: case QPU_OP_P:
+	case QPU_OP_RXX: case QPU_OP_RZZ:
+		return 1;
+	case QPU_OP_U2:
+		return 2;
+	case QPU_OP_U3:
+		return 3;
+	default:
+		return 0;
+	}
+}
+
+/** qc_op_targets() - target operands of an opcode, after its controls */
+static inline u32 qc_op_targets(u32 op)
+{
+	switch (op) {
+	case QPU_OP_SWAP: case QPU_OP_RXX: case QPU_OP_RZZ:
+		return 2;
+	case QPU_OP_BARRIER:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/** qc_gate_operands() - qubit operands of @g: controls plus targets */
+static inline u32 qc_gate_operands(const struct qpu_gate *g)
+{
+	return g->nctrl + qc_op_targets(g->op);
+}
+
 /**
  * struct qc_coupling - how the validator asks whether qubits are coupled
  * @full: every pair is coupled (fully connected device)

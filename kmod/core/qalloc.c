@@ -36,6 +36,7 @@
  * allocates. No floating point, no recursion, small stack frames.
  */
 #include "port.h"
+#include "sort.h"
 #include "qalloc.h"
 
 /**
@@ -63,38 +64,6 @@ struct qc_alloc {
 	u32 *vidx;
 	u32 *tmp;
 };
-
-/* Iterative heapsort of @n u32 values, ascending. */
-static void qc_sort_u32(u32 *v, u32 n)
-{
-	u32 start, end, root, child, tmp;
-
-	if (n < 2)
-		return;
-	start = n / 2;
-	end = n;
-	while (end > 1) {
-		if (start > 0) {
-			start--;		/* heapify phase */
-		} else {
-			end--;			/* extraction phase */
-			tmp = v[end];
-			v[end] = v[0];
-			v[0] = tmp;
-		}
-		root = start;
-		while ((child = 2 * root + 1) < end) {
-			if (child + 1 < end && v[child + 1] > v[child])
-				child++;
-			if (v[root] >= v[child])
-				break;
-			tmp = v[root];
-			v[root] = v[child];
-			v[child] = tmp;
-			root = child;
-		}
-	}
-}
 
 struct qc_alloc *qc_alloc_create(const struct qc_topology *t)
 {

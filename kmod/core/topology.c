@@ -13,6 +13,7 @@
  * point, no recursion: it builds into qpu.ko and into host tests alike.
  */
 #include "port.h"
+#include "sort.h"
 #include "topology.h"
 
 /* Values of enum qpu_topology_kind (uapi/linux/qpu.h); tests cross-check. */
@@ -255,38 +256,6 @@ static void *qc_zalloc_array(size_t n, size_t size)
 	if (size && n > ((size_t)-1) / size)
 		return NULL;
 	return qc_zalloc(n * size);
-}
-
-/* Iterative heapsort of @n u32 values, ascending. */
-static void qc_sort_u32(u32 *v, u32 n)
-{
-	u32 start, end, root, child, tmp;
-
-	if (n < 2)
-		return;
-	start = n / 2;
-	end = n;
-	while (end > 1) {
-		if (start > 0) {
-			start--;		/* heapify phase */
-		} else {
-			end--;			/* extraction phase */
-			tmp = v[end];
-			v[end] = v[0];
-			v[0] = tmp;
-		}
-		root = start;
-		while ((child = 2 * root + 1) < end) {
-			if (child + 1 < end && v[child + 1] > v[child])
-				child++;
-			if (v[root] >= v[child])
-				break;
-			tmp = v[root];
-			v[root] = v[child];
-			v[child] = tmp;
-			root = child;
-		}
-	}
 }
 
 static void qc_put_edge(u32 *edges, u32 *i, u32 a, u32 b)
