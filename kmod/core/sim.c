@@ -36,11 +36,15 @@
  * uniform from the job's xoshiro256** stream and a binary search. Otherwise
  * every shot starts from |0..0> (or from a copy of the state after the
  * gates preceding the first measurement, reset or condition, which is the
- * same thing computed once) and measurements sample and collapse in order.
+ * same thing computed once) and measurements sample and collapse in order;
+ * a final run of two or more measurements is sampled jointly like terminal
+ * sampling (one uniform, one basis index, one collapse onto the measured
+ * pattern) instead of two passes per measured qubit.
  */
 #include "port.h"
-#include "sim.h"
+#include "circuit.h"
 #include "fmath.h"
+#include "sim.h"
 
 #define QC_ALIGN		64
 /* the smallest slice of a pass, in amplitude updates */
@@ -147,6 +151,11 @@ struct qc_sim {
 	u64 N;
 	u32 n, nops, nobs, shots;
 	u32 prefix_end;
+	/* per shot: ops [tail_start, nops) are unconditional measurements */
+	u32 tail_start;
+	u32 tail_npos;
+	u64 tail_mask;
+	u8 tail_pos[QPU_MAX_SIM_QUBITS];
 	bool per_shot, use_snap, dense, any_meas, map_ident;
 	u8 phase;
 	int err;
@@ -165,6 +174,7 @@ struct qc_sim {
 	u8 msub;
 	u8 mout;
 	double ms0, ms1, mscale;
+	u64 mx;
 	u32 shot;
 	u64 creg;
 	u64 pos;
@@ -261,20 +271,6 @@ static double qc_uniform(struct qc_sim *sim)
 
 /* ---- job scan and arena layout (integer only) ---- */
 
-static u32 qc_gate_targets(u32 op)
-{
-	switch (op) {
-	case QPU_OP_SWAP:
-	case QPU_OP_RXX:
-	case QPU_OP_RZZ:
-		return 2;
-	case QPU_OP_BARRIER:
-		return 0;
-	default:
-		return 1;
-	}
-}
-
 static bool qc_gate_is_nop(const struct qpu_gate *g)
 {
 	return g->op == QPU_OP_ID || g->op == QPU_OP_BARRIER || g->op >= QPU_OP_NR ||
@@ -289,7 +285,7 @@ static bool qc_needs_per_shot(const struct qc_circuit *c)
 
 	for (i = 0; i < c->num_gates; i++) {
 		const struct qpu_gate *g = &c->gates[i];
-		u32 nq = g->nctrl + qc_gate_targets(g->op);
+		u32 nq = qc_gate_operands(g);
 
 		if (g->op == QPU_OP_BARRIER)
 			continue;
@@ -429,7 +425,7 @@ static u8 qc_kind_of(u32 op)
 
 static void qc_op_init(struct qc_op *op, const struct qpu_gate *g, u32 index)
 {
-	u32 nt = qc_gate_targets(g->op), nc = g->nctrl, i, j;
+	u32 nt = qc_op_targets(g->op), nc = g->nctrl, i, j;
 
 	memset(op, 0, sizeof(*op));
 	op->kind = qc_kind_of(g->op);
@@ -512,6 +508,8 @@ struct qc_sim *qc_sim_init(void *mem, size_t size, const struct qc_sim_job *job,
 	}
 	if (c->num_params)
 		memcpy(base + l.params, job->params, 8ULL * c->num_params);
+	/* all-zero bits are 0.0: the per-shot sums start from zero */
+	memset(base + l.tot, 0, 8ULL * in.nobs);
 	sim->n = c->num_qubits;
 	sim->N = 1ULL << c->num_qubits;
 	sim->shots = job->shots;
@@ -541,6 +539,18 @@ struct qc_sim *qc_sim_init(void *mem, size_t size, const struct qc_sim_job *job,
 	sim->nops = k;
 	if (sim->prefix_end == ~0U)
 		sim->prefix_end = k;
+	/* a run of two or more final measurements is sampled jointly */
+	sim->tail_start = k;
+	while (sim->tail_start > 0 && sim->ops[sim->tail_start - 1].kind == QC_K_MEASURE &&
+	       !sim->ops[sim->tail_start - 1].cond)
+		sim->tail_start--;
+	if (k - sim->tail_start < 2)
+		sim->tail_start = k;
+	for (i = sim->tail_start; i < k; i++)
+		sim->tail_mask |= sim->ops[i].b0;
+	for (i = 0; i < sim->n; i++)
+		if (sim->tail_mask >> i & 1)
+			sim->tail_pos[sim->tail_npos++] = (u8)i;
 	sim->map_ident = true;
 	for (i = 0; i < c->num_clbits; i++) {
 		if (src[i] == 0xff)
@@ -571,7 +581,7 @@ const double *qc_sim_state(const struct qc_sim *sim)
 
 /* ---- gate matrices (first part of qc_sim_step) ---- */
 
-static double qc_angle(const struct qc_sim *sim, const struct qpu_gate *g, int i)
+static double qc_angle(const struct qc_sim *sim, const struct qpu_gate *g, u32 i)
 {
 	double off = qc_f64(g->offset[i]);
 
@@ -605,23 +615,8 @@ static int qc_op_compile(const struct qc_sim *sim, struct qc_op *op)
 	const struct qpu_gate *g = &sim->c->gates[op->gate];
 	double a[QPU_NUM_ANGLES] = { 0.0, 0.0, 0.0 };
 	double *m = op->m, s, c;
-	int i, na;
+	u32 i, na = qc_op_angles(g->op);
 
-	switch (g->op) {
-	case QPU_OP_U2:
-		na = 2;
-		break;
-	case QPU_OP_U3:
-		na = 3;
-		break;
-	case QPU_OP_RX: case QPU_OP_RY: case QPU_OP_RZ: case QPU_OP_P:
-	case QPU_OP_RXX: case QPU_OP_RZZ:
-		na = 1;
-		break;
-	default:
-		na = 0;
-		break;
-	}
 	for (i = 0; i < na; i++) {
 		a[i] = qc_angle(sim, g, i);
 		if (!qc_isfinite(a[i]))
@@ -1174,6 +1169,143 @@ static u64 qc_unit_measure(struct qc_sim *sim, struct qc_op *op, u64 left)
 	return 2 * done;
 }
 
+static inline double qc_prob(const double *a, u64 x)
+{
+	return a[2 * x] * a[2 * x] + a[2 * x + 1] * a[2 * x + 1];
+}
+
+/*
+ * The final run of measurements of a shot, sampled jointly: one basis index
+ * x drawn from |a_x|^2 gives every measured bit, then the state collapses
+ * onto the measured pattern. Sub-phases (msub): 0 total probability, 1 scan
+ * for x, 2 probability of the pattern, 3 collapse.
+ */
+static u64 qc_unit_tail(struct qc_sim *sim, u64 left)
+{
+	const u64 pat = sim->mx & sim->tail_mask;
+	double *a = sim->cur;
+	u64 x = sim->kpos, end, i, done;
+
+	switch (sim->msub) {
+	case 0:
+		if (!x)
+			sim->ms0 = 0.0;
+		end = qc_min64(x + qc_align_up(qc_chunk(left, 1), QC_BLOCK), sim->N);
+		while (x < end) {
+			u64 bend = qc_min64(x + QC_BLOCK, end);
+			double t = 0.0;
+
+			for (; x < bend; x++)
+				t += qc_prob(a, x);
+			sim->ms0 += t;
+		}
+		done = end - sim->kpos;
+		sim->kpos = end;
+		if (end == sim->N) {
+			sim->ms1 = qc_uniform(sim) * sim->ms0;
+			sim->csum = 0.0;
+			sim->kpos = 0;
+			sim->msub = 1;
+		}
+		break;
+	case 1:
+		end = qc_min64(x + qc_align_up(qc_chunk(left, 1), QC_BLOCK), sim->N);
+		while (x < end && sim->msub == 1) {
+			u64 bend = qc_min64(x + QC_BLOCK, end);
+			double t = 0.0, r = sim->csum;
+
+			for (i = x; i < bend; i++)
+				t += qc_prob(a, i);
+			if (r + t > sim->ms1) {
+				for (i = x; i < bend; i++) {
+					r += qc_prob(a, i);
+					if (r > sim->ms1) {
+						sim->mx = i;
+						sim->msub = 2;
+						break;
+					}
+				}
+			}
+			sim->csum += t;
+			x = bend;
+		}
+		done = x - sim->kpos;
+		sim->kpos = x;
+		if (sim->msub == 1 && x == sim->N) {
+			/* rounding left u beyond the sum: the last possible x */
+			for (i = sim->N; i-- > 1 && !(qc_prob(a, i) > 0.0);)
+				;
+			sim->mx = i;
+			sim->msub = 2;
+			done += sim->N - i;
+		}
+		if (sim->msub == 2) {
+			sim->kpos = 0;
+			sim->ms0 = 0.0;
+		}
+		break;
+	case 2: {
+		u64 nk = sim->N >> sim->tail_npos, rl = 1ULL << sim->tail_pos[0];
+
+		end = qc_min64(x + qc_align_up(qc_chunk(left, 1), QC_BLOCK), nk);
+		while (x < end) {
+			u64 bend = qc_min64(x + QC_BLOCK, end);
+			double t = 0.0;
+
+			while (x < bend) {
+				u64 len = qc_min64(rl - (x & (rl - 1)), bend - x), b = x, j;
+
+				for (j = 0; j < sim->tail_npos; j++) {
+					u64 low = (1ULL << sim->tail_pos[j]) - 1;
+
+					b = ((b & ~low) << 1) | (b & low);
+				}
+				b |= pat;
+				for (j = 0; j < len; j++)
+					t += qc_prob(a, b + j);
+				x += len;
+			}
+			sim->ms0 += t;
+		}
+		done = end - sim->kpos;
+		sim->kpos = end;
+		if (end == nk) {
+			sim->mscale = sim->ms0 > 0.0 ? 1.0 / qc_sqrt(sim->ms0) : 0.0;
+			sim->kpos = 0;
+			sim->msub = 3;
+		}
+		break;
+	}
+	default:
+		end = qc_min64(x + qc_chunk(left, 1), sim->N);
+		for (i = x; i < end; i++) {
+			if ((i & sim->tail_mask) == pat) {
+				a[2 * i] *= sim->mscale;
+				a[2 * i + 1] *= sim->mscale;
+			} else {
+				a[2 * i] = 0.0;
+				a[2 * i + 1] = 0.0;
+			}
+		}
+		done = end - x;
+		sim->kpos = end;
+		if (end == sim->N) {
+			for (i = sim->tail_start; i < sim->nops; i++) {
+				const struct qc_op *op = &sim->ops[i];
+				u64 bit = (sim->mx & op->b0) ? 1 : 0;
+
+				sim->creg = (sim->creg & ~(1ULL << op->cbit)) | (bit << op->cbit);
+			}
+			sim->kpos = 0;
+			sim->msub = 0;
+			sim->gi = sim->nops;
+		}
+		break;
+	}
+	sim->work += done;
+	return done ? done : 1;
+}
+
 static u64 qc_unit_gates(struct qc_sim *sim, u64 left)
 {
 	struct qc_op *op;
@@ -1186,6 +1318,8 @@ static u64 qc_unit_gates(struct qc_sim *sim, u64 left)
 			qc_state_done(sim);
 		return 1;
 	}
+	if (sim->gi == sim->tail_start && sim->per_shot)
+		return qc_unit_tail(sim, left);
 	op = &sim->ops[sim->gi];
 	if (!sim->kpos && !sim->msub && !qc_cond_ok(sim, op)) {
 		sim->gi++;
@@ -1283,24 +1417,26 @@ static u64 qc_unit_sample(struct qc_sim *sim, u64 left)
 {
 	const double *d = sim->state;
 	const double total = d[sim->N - 1];
-	u64 per = sim->n + 8;
+	/* a binary search; beyond the caches every probe is a memory access */
+	u64 per = (sim->n + 8) * (sim->N > (1ULL << 18) ? 4 : 1);
 	u64 s = sim->pos, end = qc_min64(s + qc_chunk(left, per), sim->shots);
 
 	for (; s < end; s++) {
 		double u = qc_uniform(sim) * total;
-		bool ge = !(u < total);
-		u64 lo = 0, hi = sim->N - 1;
+		const double *b = d;
+		u64 len = sim->N;
 
-		/* first x with cum[x] > u (cum[x] >= total if u rounded up) */
-		while (lo < hi) {
-			u64 mid = lo + (hi - lo) / 2;
+		/* u rounded up to the total: the last x that has probability */
+		if (!(u < total) && total > 0.0)
+			u = qc_f64(qc_bits64(total) - 1);
+		/* first x with cum[x] > u (branch-free lower bound) */
+		while (len > 1) {
+			u64 half = len >> 1;
 
-			if (ge ? d[mid] >= total : d[mid] > u)
-				hi = mid;
-			else
-				lo = mid + 1;
+			b = b[half - 1] > u ? b : b + half;
+			len -= half;
 		}
-		qc_record(sim, (u32)s, qc_map_outcome(sim, lo));
+		qc_record(sim, (u32)s, qc_map_outcome(sim, (u64)(b - d)));
 	}
 	per *= end - sim->pos;
 	sim->pos = end;
