@@ -431,6 +431,186 @@ QPU_TEST_TIMEOUT(remove_device_with_jobs, 300)
 	assert_objs_eq(&after, &before);
 }
 
+/* Reference slices: one synchronous RUN per seed 0..7 into @ref. */
+static void reference_slices(struct rig *r, void *ref)
+{
+	struct qpu_job_desc j;
+	uint32_t i;
+
+	for (i = 0; i < 8; i++) {
+		j = rig_job(r, i, i);
+		QT_ASSERT_EQ(qpu_run_job(r->dev, &j, NULL), 0);
+		memcpy((char *)ref + i * r->slice, slice_ok(r, i), r->slice);
+	}
+}
+
+/*
+ * One of eight processes: 1000 jobs, by SUBMIT/WAIT (even children) or
+ * io_uring batches of 64 (odd), every slice checked against the
+ * synchronous result for its seed.
+ */
+static void many_jobs_child(int child)
+{
+	struct qpu_completion done[NSLOTS];
+	struct qpu_job_desc j;
+	struct qpu_submit s;
+	struct qpu_batch *b;
+	struct qpu_wait w;
+	uint32_t i, k, got;
+	struct rig r;
+	void *ref;
+	int n;
+
+	rig_up(&r, NULL);
+	for (i = 0; i < NSLOTS; i++)
+		((double *)r.params->ptr)[i] = 0.3 * (i % 8) + 0.1 * child;
+	ref = calloc(8, r.slice);
+	QT_ASSERT(ref);
+	reference_slices(&r, ref);
+	QT_ASSERT_EQ(qpu_batch_new(r.dev, NSLOTS, child % 2 ? 0 : QPU_BATCH_IOCTL, &b), 0);
+	for (k = 0; k < 1000; k += NSLOTS) {
+		uint32_t m = k + NSLOTS <= 1000 ? NSLOTS : 1000 - k;
+
+		memset(r.results->ptr, 0, r.results->size);
+		for (i = 0; i < m; i++) {
+			/* Slot i reads parameter i, seed i % 8: like ref[i % 8]. */
+			j = rig_job(&r, i, i % 8);
+			j.param_offset = (i % 8) * sizeof(double);
+			if (child % 2) {
+				QT_ASSERT_EQ(qpu_batch_add(b, &j, i), 0);
+				continue;
+			}
+			memset(&s, 0, sizeof(s));
+			s.job = j;
+			QT_ASSERT_EQ(qpu_ioc(qpu_fd(r.dev), QPU_IOC_SUBMIT, &s), 0);
+		}
+		if (child % 2) {
+			QT_ASSERT_EQ(qpu_batch_submit(b), (int)m);
+			for (got = 0; got < m; got += n) {
+				n = qpu_batch_wait(b, done, m - got, NSLOTS);
+				QT_ASSERT_GT(n, 0);
+			}
+		} else {
+			for (i = 0; i < m; i++) {
+				memset(&w, 0, sizeof(w));
+				w.flags = QPU_WAIT_ANY;
+				w.timeout_ns = -1;
+				QT_ASSERT_EQ(qpu_ioc(qpu_fd(r.dev), QPU_IOC_WAIT, &w), 0);
+				QT_ASSERT_EQ(w.status, 0);
+			}
+		}
+		for (i = 0; i < m; i++)
+			assert_same_slice(slice_ok(&r, i),
+					  (void *)((char *)ref + (i % 8) * r.slice));
+	}
+	qpu_batch_free(b);
+	free(ref);
+	rig_down(&r);
+	_exit(0);
+}
+
+QPU_TEST_TIMEOUT(eight_processes_thousand_jobs, 600)
+{
+	struct qpu_objs before, after;
+	pid_t pids[8];
+	int i;
+
+	read_objs(&before);
+	for (i = 0; i < 8; i++) {
+		pids[i] = fork_ok();
+		if (!pids[i])
+			many_jobs_child(i);
+	}
+	for (i = 0; i < 8; i++)
+		wait_ok(pids[i]);
+	read_objs(&after);
+	assert_objs_eq(&after, &before);
+}
+
+/* Tearing the ring down, then closing, with commands in flight. */
+QPU_TEST(ring_teardown_and_close_with_commands_in_flight)
+{
+	struct qpu_objs before, after;
+	struct qpu_job_desc j;
+	struct qpu_batch *b;
+	struct rig r;
+	uint32_t i;
+
+	read_objs(&before);
+	rig_up(&r, NULL);
+	QT_ASSERT_EQ(qpu_batch_new(r.dev, 256, 0, &b), 0);
+	QT_ASSERT(qpu_batch_uses_uring(b));
+	for (i = 0; i < 256; i++) {
+		j = rig_job(&r, i % NSLOTS, i);
+		QT_ASSERT_EQ(qpu_batch_add(b, &j, i), 0);
+	}
+	QT_ASSERT_EQ(qpu_batch_submit(b), 256);
+	qpu_batch_free(b);		/* io_uring_queue_exit() with all in flight */
+	rig_down(&r);			/* and close */
+	for (i = 0; i < 200; i++) {
+		read_objs(&after);
+		if (!memcmp(&after, &before, sizeof(after)))
+			break;
+		usleep(50000);
+	}
+	assert_objs_eq(&after, &before);
+}
+
+/* Job ids are per file; cancelling a queued job completes it cancelled. */
+QPU_TEST(job_ids_per_file_and_cancel)
+{
+	struct qpu_submit s;
+	struct qpu_cancel c;
+	struct qpu_wait w;
+	struct rig r, other;
+	uint32_t i, last = 0, cancelled = 0;
+
+	rig_up(&r, NULL);
+	rig_up(&other, NULL);
+	QT_ASSERT_EQ(write_dev_attr(0, "workers", "1"), 0);
+	for (i = 0; i < 64; i++) {
+		memset(&s, 0, sizeof(s));
+		s.job = rig_job(&r, i, i);
+		s.job.shots = QPU_MAX_SHOTS;	/* slow enough to keep a queue */
+		s.job.result_offset = 0;
+		s.job.flags &= ~QPU_RUN_EXPECT;
+		QT_ASSERT_EQ(qpu_ioc(qpu_fd(r.dev), QPU_IOC_SUBMIT, &s), 0);
+		last = s.job_id;
+	}
+	/* Another file does not know the id. */
+	memset(&w, 0, sizeof(w));
+	w.job_id = last;
+	QT_ASSERT_EQ(qpu_ioc(qpu_fd(other.dev), QPU_IOC_WAIT, &w), -ENOENT);
+	memset(&c, 0, sizeof(c));
+	c.job_id = last;
+	QT_ASSERT_EQ(qpu_ioc(qpu_fd(other.dev), QPU_IOC_CANCEL, &c), -ENOENT);
+	/* The last job is still queued behind 63 long ones: cancel it. */
+	QT_ASSERT_EQ(qpu_ioc(qpu_fd(r.dev), QPU_IOC_CANCEL, &c), 0);
+	memset(&w, 0, sizeof(w));
+	w.job_id = last;
+	w.timeout_ns = -1;
+	QT_ASSERT_EQ(qpu_ioc(qpu_fd(r.dev), QPU_IOC_WAIT, &w), 0);
+	QT_ASSERT_EQ(w.status, -ECANCELED);
+	QT_ASSERT_EQ(w.state, QPU_JOB_CANCELLED);
+	QT_ASSERT_EQ(w.start_ns, 0);
+	/* Reaped: the id is gone. */
+	QT_ASSERT_EQ(qpu_ioc(qpu_fd(r.dev), QPU_IOC_CANCEL, &c), -ENOENT);
+	for (i = 0; i < 63; i++) {
+		memset(&w, 0, sizeof(w));
+		w.flags = QPU_WAIT_ANY;
+		w.timeout_ns = -1;
+		QT_ASSERT_EQ(qpu_ioc(qpu_fd(r.dev), QPU_IOC_WAIT, &w), 0);
+		cancelled += w.status == -ECANCELED;
+	}
+	QT_ASSERT_EQ(cancelled, 0);
+	memset(&w, 0, sizeof(w));
+	w.flags = QPU_WAIT_ANY;
+	QT_ASSERT_EQ(qpu_ioc(qpu_fd(r.dev), QPU_IOC_WAIT, &w), -ENOENT);
+	QT_ASSERT_EQ(write_dev_attr(0, "workers", "2"), 0);
+	rig_down(&other);
+	rig_down(&r);
+}
+
 /* Run a shell command; return its output (static buffer) and status. */
 static const char *shell_output(const char *cmd, int *status)
 {
