@@ -7,6 +7,7 @@
  * jobs queued) must leave nothing behind.
  */
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <liburing.h>
@@ -235,6 +236,95 @@ QPU_TEST(handles_do_not_cross_files)
 		 (off_t)(other.results->handle + 100) << 32);
 	QT_ASSERT(p == MAP_FAILED && errno == EINVAL);
 	rig_down(&other);
+	rig_down(&r);
+}
+
+QPU_TEST(buffer_references_checked)
+{
+	struct qpu_job_desc j;
+	struct qpu_run out;
+	struct rig r;
+
+	rig_up(&r, NULL);
+	/* Parameters read past the end of their buffer. */
+	j = rig_job(&r, 0, 1);
+	j.param_offset = r.params->size;
+	QT_ASSERT_EQ(qpu_run_job(r.dev, &j, NULL), -EINVAL);
+	/* Misaligned parameter and result offsets. */
+	j = rig_job(&r, 0, 1);
+	j.param_offset = 4;
+	QT_ASSERT_EQ(qpu_run_job(r.dev, &j, NULL), -EINVAL);
+	j = rig_job(&r, 0, 1);
+	j.result_offset = 12;
+	QT_ASSERT_EQ(qpu_run_job(r.dev, &j, NULL), -EINVAL);
+	/* Results would overwrite the parameters being read. */
+	j = rig_job(&r, 0, 1);
+	j.result_buf = r.params->handle;
+	j.result_offset = 0;
+	QT_ASSERT_EQ(qpu_run_job(r.dev, &j, &out), -EINVAL);
+	/* The circuit has a parameter: a parameter buffer is needed. */
+	j = rig_job(&r, 0, 1);
+	j.param_buf = 0;
+	QT_ASSERT_EQ(qpu_run_job(r.dev, &j, NULL), -EINVAL);
+	/* Unknown buffers. */
+	j = rig_job(&r, 0, 1);
+	j.result_buf = 9999;
+	QT_ASSERT_EQ(qpu_run_job(r.dev, &j, NULL), -ENOENT);
+	rig_down(&r);
+}
+
+/* munmap() and destroy do not pull memory from under the kernel. */
+QPU_TEST(munmap_and_destroy_around_runs)
+{
+	struct qpu_buffer_destroy d;
+	struct qpu_job_desc j;
+	struct rig r;
+
+	rig_up(&r, NULL);
+	((double *)r.params->ptr)[0] = M_PI;
+	j = rig_job(&r, 0, 1);
+	/* Unmapped by the process, still owned by the handle: runs work. */
+	QT_ASSERT_EQ(munmap(r.results->ptr, r.results->size), 0);
+	QT_ASSERT_EQ(qpu_run_job(r.dev, &j, NULL), 0);
+	/* Map it again: the run's result is there. */
+	r.results->ptr = mmap(NULL, r.results->size, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, qpu_fd(r.dev), (off_t)r.results->handle << 32);
+	QT_ASSERT(r.results->ptr != MAP_FAILED);
+	QT_ASSERT_EQ(qpu_result_counts(slice_ok(&r, 0))[0].bits, 3);
+	/* Destroyed while mapped: the mapping stays usable, runs fail. */
+	memset(&d, 0, sizeof(d));
+	d.handle = r.results->handle;
+	QT_ASSERT_EQ(qpu_ioc(qpu_fd(r.dev), QPU_IOC_BUFFER_DESTROY, &d), 0);
+	((volatile char *)r.results->ptr)[0] = 1;
+	QT_ASSERT_EQ(qpu_run_job(r.dev, &j, NULL), -ENOENT);
+	QT_ASSERT_EQ(munmap(r.results->ptr, r.results->size), 0);
+	free(r.results);
+	r.results = NULL;
+	rig_down(&r);
+}
+
+/* poll() reports a completed job until it is reaped. */
+QPU_TEST(poll_reports_completions)
+{
+	struct pollfd pfd;
+	struct qpu_submit s;
+	struct qpu_wait w;
+	struct rig r;
+
+	rig_up(&r, NULL);
+	pfd.fd = qpu_fd(r.dev);
+	pfd.events = POLLIN;
+	QT_ASSERT_EQ(poll(&pfd, 1, 0), 0);
+	memset(&s, 0, sizeof(s));
+	s.job = rig_job(&r, 0, 1);
+	QT_ASSERT_EQ(qpu_ioc(qpu_fd(r.dev), QPU_IOC_SUBMIT, &s), 0);
+	QT_ASSERT_EQ(poll(&pfd, 1, 60000), 1);
+	QT_ASSERT(pfd.revents & POLLIN);
+	memset(&w, 0, sizeof(w));
+	w.job_id = s.job_id;
+	QT_ASSERT_EQ(qpu_ioc(qpu_fd(r.dev), QPU_IOC_WAIT, &w), 0);
+	QT_ASSERT_EQ(w.status, 0);
+	QT_ASSERT_EQ(poll(&pfd, 1, 0), 0);
 	rig_down(&r);
 }
 
