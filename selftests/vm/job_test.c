@@ -701,6 +701,51 @@ QPU_TEST(job_ids_per_file_and_cancel)
 	rig_down(&r);
 }
 
+/* A waiter blocked in WAIT when its device goes away wakes up with it. */
+QPU_TEST_TIMEOUT(blocked_waiter_wakes_on_removal, 300)
+{
+	struct qpu_submit s;
+	int st, report[2];
+	uint32_t i, last = 0;
+	int32_t status;
+	struct rig r;
+	pid_t pid;
+
+	new_device_ok(6, "grid:2x3");
+	QT_ASSERT_EQ(write_dev_attr(6, "workers", "1"), 0);
+	rig_up(&r, "/dev/qpu6");
+	for (i = 0; i < 100; i++) {
+		memset(&s, 0, sizeof(s));
+		s.job = rig_job(&r, i % NSLOTS, i);
+		s.job.shots = QPU_MAX_SHOTS;
+		s.job.flags &= ~QPU_RUN_EXPECT;
+		s.job.result_offset = 0;
+		QT_ASSERT_EQ(qpu_ioc(qpu_fd(r.dev), QPU_IOC_SUBMIT, &s), 0);
+		last = s.job_id;
+	}
+	pipe_ok(report);
+	pid = fork_ok();
+	if (!pid) {
+		struct qpu_wait w;
+
+		/* The shared file: the child waits for the parent's last job. */
+		memset(&w, 0, sizeof(w));
+		w.job_id = last;
+		w.timeout_ns = -1;
+		st = qpu_ioc(qpu_fd(r.dev), QPU_IOC_WAIT, &w);
+		status = st ? st : w.status;
+		write_full_ok(report[1], &status, sizeof(status));
+		_exit(0);
+	}
+	usleep(200000);		/* let the child block (not required) */
+	del_device_ok(6);
+	QT_ASSERT(read_full_ok(report[0], &status, sizeof(status)));
+	wait_ok(pid);
+	/* Reaped with the removal's status, or refused because it is gone. */
+	QT_ASSERT(status == -ENODEV || status == -ECANCELED);
+	rig_down(&r);
+}
+
 /* Run a shell command; return its output (static buffer) and status. */
 static const char *shell_output(const char *cmd, int *status)
 {
