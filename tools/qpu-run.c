@@ -161,6 +161,23 @@ static int by_count_desc(const void *a, const void *b)
 	return x->bits < y->bits ? -1 : x->bits > y->bits;
 }
 
+/* A JSON string literal of @s (quotes, backslashes, control characters). */
+static void print_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = *s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
 static void print_results(const struct opts *o, const struct qpu_circuit *c,
 			  const struct qpu_loaded *l, const struct qpu_result *r)
 {
@@ -175,8 +192,10 @@ static void print_results(const struct opts *o, const struct qpu_circuit *c,
 	qsort(sorted, r->num_counts, sizeof(*sorted), by_count_desc);
 
 	if (o->json) {
-		printf("{\"file\": \"%s\", \"shots\": %" PRIu64 ", \"seed\": %" PRIu64
-		       ", \"circuit_sha256\": \"", o->file, (uint64_t)r->shots,
+		printf("{\"file\": ");
+		print_json_string(o->file);
+		printf(", \"shots\": %" PRIu64 ", \"seed\": %" PRIu64
+		       ", \"circuit_sha256\": \"", (uint64_t)r->shots,
 		       (uint64_t)r->seed);
 		for (i = 0; i < 32; i++)
 			printf("%02x", l->hash[i]);

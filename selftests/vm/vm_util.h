@@ -13,6 +13,8 @@
  *  - children: fork, wait, pipes, and run_with_cleanup(), which runs a
  *    test body in a child so that global state (devices, tunables, the
  *    module) is restored even when an assertion ends the body.
+ *  - circuits, buffers and runs through the raw ioctls: gate builders,
+ *    CIRCUIT_LOAD, mapped buffers, RUN and the result slice layout.
  *
  * Everything here is static inline so each test file uses what it needs.
  * Helpers named assert_* or ending in _ok fail the test on error; the
@@ -942,6 +944,426 @@ static inline int run_cmd(const char *const argv[])
 		_exit(127);
 	}
 	return wait_status(pid);
+}
+
+/* ---- circuits, buffers and runs ------------------------------------------ */
+
+/*
+ * Raw building blocks for the execution tests (run_test.c, buffer_test.c):
+ * gates as struct qpu_gate, CIRCUIT_LOAD from a struct circ_spec, buffers
+ * created and mapped by hand (struct mbuf), RUN, and result slices read
+ * straight from the mapping with the layout of uapi/linux/qpu.h.
+ */
+
+/* The IEEE-754 bit pattern of @v, as qpu_gate.scale/offset hold it. */
+static inline uint64_t f64_bits(double v)
+{
+	uint64_t b;
+
+	memcpy(&b, &v, sizeof(b));
+	return b;
+}
+
+static inline double f64_from_bits(uint64_t b)
+{
+	double v;
+
+	memcpy(&v, &b, sizeof(v));
+	return v;
+}
+
+/* @op on operands @qs (@nq of them, the first @nctrl controls); no angle. */
+static inline struct qpu_gate gate_make(uint32_t op, uint32_t nctrl,
+				       const uint32_t *qs, uint32_t nq)
+{
+	struct qpu_gate g;
+	uint32_t i;
+
+	memset(&g, 0, sizeof(g));
+	g.op = op;
+	g.nctrl = nctrl;
+	for (i = 0; i < nq && i < ARRAY_LEN(g.qubits); i++)
+		g.qubits[i] = qs[i];
+	return g;
+}
+
+/* A one-qubit gate without angles (X, H, RESET, ...). */
+static inline struct qpu_gate gate_1q(uint32_t op, uint32_t q)
+{
+	return gate_make(op, 0, &q, 1);
+}
+
+/*
+ * A gate on two qubits: @op with one control @a and target @b (@nctrl 1:
+ * cx is (QPU_OP_X, 1, c, t)), or a two-target gate (@nctrl 0: SWAP).
+ */
+static inline struct qpu_gate gate_2q(uint32_t op, uint32_t nctrl, uint32_t a,
+				      uint32_t b)
+{
+	uint32_t qs[2] = { a, b };
+
+	return gate_make(op, nctrl, qs, 2);
+}
+
+static inline struct qpu_gate gate_measure(uint32_t q, uint32_t cbit)
+{
+	struct qpu_gate g = gate_1q(QPU_OP_MEASURE, q);
+
+	g.cbit = cbit;
+	return g;
+}
+
+/*
+ * @op on @q with angle 0 = @scale * param[@slot] + @offset, or the constant
+ * @offset when @slot < 0.
+ */
+static inline struct qpu_gate gate_rot(uint32_t op, uint32_t q, int slot,
+				       double scale, double offset)
+{
+	struct qpu_gate g = gate_1q(op, q);
+
+	if (slot >= 0) {
+		g.param[0] = slot + 1;
+		g.scale[0] = f64_bits(scale);
+	}
+	g.offset[0] = f64_bits(offset);
+	return g;
+}
+
+/* Make @g conditional on classical bits [start, start + width) == value. */
+static inline struct qpu_gate gate_cond(struct qpu_gate g, uint32_t start,
+					uint32_t width, uint64_t value)
+{
+	g.flags |= QPU_GATE_COND;
+	g.cond_start = start;
+	g.cond_width = width;
+	g.cond_value = value;
+	return g;
+}
+
+/** struct circ_spec - what a CIRCUIT_LOAD asks for */
+struct circ_spec {
+	uint32_t alloc;
+	uint32_t num_qubits;
+	uint32_t num_clbits;
+	uint32_t num_params;
+	const struct qpu_gate *gates;
+	uint32_t num_gates;
+	const uint64_t *obs;
+	uint32_t num_obs;
+};
+
+static inline void circ_load_fill(struct qpu_circuit_load *l,
+				  const struct circ_spec *s)
+{
+	memset(l, 0, sizeof(*l));
+	l->alloc = s->alloc;
+	l->num_qubits = s->num_qubits;
+	l->num_clbits = s->num_clbits;
+	l->num_params = s->num_params;
+	l->num_gates = s->num_gates;
+	l->gates_ptr = (uintptr_t)s->gates;
+	l->num_observables = s->num_obs;
+	l->observables_ptr = (uintptr_t)s->obs;
+}
+
+/* CIRCUIT_LOAD of @s; @l receives the struct as the kernel wrote it back. */
+static inline int circ_load_raw(int fd, const struct circ_spec *s,
+				struct qpu_circuit_load *l)
+{
+	circ_load_fill(l, s);
+	return qpu_ioc(fd, QPU_IOC_CIRCUIT_LOAD, l);
+}
+
+/* Load @s (hash into @hash unless NULL); returns the handle. */
+static inline uint32_t circ_load_ok(int fd, const struct circ_spec *s,
+				    uint8_t *hash)
+{
+	struct qpu_circuit_load l;
+	int ret = circ_load_raw(fd, s, &l);
+
+	if (ret)
+		QT_FAIL("CIRCUIT_LOAD: %s (error %u at %u)", strerror(-ret),
+			l.error, l.error_index);
+	if (!l.handle)
+		QT_FAIL("CIRCUIT_LOAD returned handle 0");
+	if (hash)
+		memcpy(hash, l.hash, sizeof(l.hash));
+	return l.handle;
+}
+
+static inline int circ_free_raw(int fd, uint32_t handle)
+{
+	struct qpu_circuit_free f;
+
+	memset(&f, 0, sizeof(f));
+	f.handle = handle;
+	return qpu_ioc(fd, QPU_IOC_CIRCUIT_FREE, &f);
+}
+
+static inline void circ_free_ok(int fd, uint32_t handle)
+{
+	int ret = circ_free_raw(fd, handle);
+
+	if (ret)
+		QT_FAIL("CIRCUIT_FREE of %u: %s", handle, strerror(-ret));
+}
+
+/* Allocate @k qubits, their coupling map (virtual) into @edges (@cap). */
+static inline uint32_t alloc_edges_ok(int fd, uint32_t k, struct qpu_edge *edges,
+				      uint32_t cap, uint32_t *num_edges)
+{
+	struct qpu_alloc a;
+	int ret = alloc_raw(fd, k, NULL, edges, cap, &a);
+
+	if (ret)
+		QT_FAIL("ALLOC of %u qubits: %s", k, strerror(-ret));
+	*num_edges = a.num_edges;
+	return a.handle;
+}
+
+/* Is the (unordered) pair @a, @b among the @m edges @e? */
+static inline bool edges_contain(const struct qpu_edge *e, uint32_t m,
+				 uint32_t a, uint32_t b)
+{
+	uint32_t i;
+
+	for (i = 0; i < m; i++)
+		if ((e[i].a == a && e[i].b == b) || (e[i].a == b && e[i].b == a))
+			return true;
+	return false;
+}
+
+/** struct mbuf - a driver buffer and its mapping (@ptr NULL: not mapped) */
+struct mbuf {
+	uint32_t handle;
+	uint64_t size;
+	uint64_t mmap_offset;
+	void *ptr;
+};
+
+static inline int buf_create_raw(int fd, uint64_t size,
+				 struct qpu_buffer_create *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = size;
+	return qpu_ioc(fd, QPU_IOC_BUFFER_CREATE, c);
+}
+
+static inline int buf_destroy_raw(int fd, uint32_t handle)
+{
+	struct qpu_buffer_destroy d;
+
+	memset(&d, 0, sizeof(d));
+	d.handle = handle;
+	return qpu_ioc(fd, QPU_IOC_BUFFER_DESTROY, &d);
+}
+
+/* mmap() of @fd: the address, or MAP_FAILED with errno set. */
+static inline void *buf_map(int fd, uint64_t len, int flags, uint64_t off)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, (off_t)off);
+}
+
+/* Create a buffer of at least @size bytes and map it shared, whole. */
+static inline void mbuf_new_ok(int fd, uint64_t size, struct mbuf *b)
+{
+	struct qpu_buffer_create c;
+	int ret = buf_create_raw(fd, size, &c);
+
+	if (ret)
+		QT_FAIL("BUFFER_CREATE of %llu bytes: %s",
+			(unsigned long long)size, strerror(-ret));
+	b->handle = c.handle;
+	b->size = c.size;
+	b->mmap_offset = c.mmap_offset;
+	b->ptr = buf_map(fd, c.size, MAP_SHARED, c.mmap_offset);
+	if (b->ptr == MAP_FAILED)
+		QT_FAIL("mmap of buffer %u: %s", c.handle, strerror(errno));
+}
+
+/* munmap() (if mapped) and BUFFER_DESTROY; fails the test on error. */
+static inline void mbuf_free_ok(int fd, struct mbuf *b)
+{
+	int ret;
+
+	if (b->ptr && munmap(b->ptr, b->size))
+		QT_FAIL("munmap of buffer %u: %s", b->handle, strerror(errno));
+	b->ptr = NULL;
+	ret = buf_destroy_raw(fd, b->handle);
+	if (ret)
+		QT_FAIL("BUFFER_DESTROY of %u: %s", b->handle, strerror(-ret));
+}
+
+/* @len bytes at @p are all zero. */
+static inline bool mem_is_zero(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (c[i])
+			return false;
+	return true;
+}
+
+/* A job: @shots of @circuit, results at offset 0 of @result_buf. */
+static inline struct qpu_job_desc job_make(uint32_t circuit, uint32_t shots,
+					   uint32_t result_buf)
+{
+	struct qpu_job_desc j;
+
+	memset(&j, 0, sizeof(j));
+	j.circuit = circuit;
+	j.shots = shots;
+	j.result_buf = result_buf;
+	return j;
+}
+
+static inline struct qpu_job_desc job_seeded(uint32_t circuit, uint32_t shots,
+					     uint32_t result_buf, uint64_t seed)
+{
+	struct qpu_job_desc j = job_make(circuit, shots, result_buf);
+
+	j.flags = QPU_RUN_SEED;
+	j.seed = seed;
+	return j;
+}
+
+/* QPU_IOC_RUN of @job; @out (may be NULL) receives the written-back struct. */
+static inline int run_raw(int fd, const struct qpu_job_desc *job,
+			  struct qpu_run *out)
+{
+	struct qpu_run r;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	r.job = *job;
+	ret = qpu_ioc(fd, QPU_IOC_RUN, &r);
+	if (out)
+		*out = r;
+	return ret;
+}
+
+static inline void run_ok(int fd, const struct qpu_job_desc *job,
+			  struct qpu_run *out)
+{
+	struct qpu_run r;
+	int ret = run_raw(fd, job, &r);
+
+	if (ret)
+		QT_FAIL("RUN of circuit %u: %s (status %d, needed %u)",
+			job->circuit, strerror(-ret), r.status, r.needed);
+	if (r.status)
+		QT_FAIL("RUN of circuit %u succeeded with status %d",
+			job->circuit, r.status);
+	if (out)
+		*out = r;
+}
+
+/*
+ * Bytes one result slice needs as uapi/linux/qpu.h documents it:
+ * QPU_RESULT_SLICE_SIZE(min(shots, 2^clbits), nexpect), rounded up to 8.
+ */
+static inline uint64_t slice_bytes(uint32_t num_clbits, uint32_t shots,
+				   uint32_t nexpect)
+{
+	uint64_t outcomes = shots;
+
+	if (num_clbits < 64 && (1ULL << num_clbits) < outcomes)
+		outcomes = 1ULL << num_clbits;
+	return (QPU_RESULT_SLICE_SIZE(outcomes, nexpect) + 7) & ~7ULL;
+}
+
+static inline const struct qpu_result *slice_at(const void *base, uint64_t off)
+{
+	return (const struct qpu_result *)((const char *)base + off);
+}
+
+static inline const struct qpu_count *slice_counts(const struct qpu_result *r)
+{
+	return (const struct qpu_count *)(r + 1);
+}
+
+static inline double slice_expect(const struct qpu_result *r, uint32_t i)
+{
+	const uint64_t *e = (const uint64_t *)(slice_counts(r) + r->num_counts);
+
+	return f64_from_bits(e[i]);
+}
+
+/* Shots of slice @r that gave @bits (0 when the outcome is absent). */
+static inline uint64_t slice_count_of(const struct qpu_result *r, uint64_t bits)
+{
+	const struct qpu_count *c = slice_counts(r);
+	uint32_t i;
+
+	for (i = 0; i < r->num_counts; i++)
+		if (c[i].bits == bits)
+			return c[i].count;
+	return 0;
+}
+
+/*
+ * @r is a complete, successful slice of parameter vector @sweep with the
+ * given widths: its counts are sorted by outcome, distinct, non-zero,
+ * within @num_clbits and sum to @shots.
+ */
+static inline void assert_slice_ok(const struct qpu_result *r,
+				   uint32_t num_clbits, uint64_t shots,
+				   uint32_t nexpect, uint32_t sweep)
+{
+	const struct qpu_count *c = slice_counts(r);
+	uint64_t sum = 0;
+	uint32_t i;
+
+	if (r->magic != QPU_RESULT_MAGIC)
+		QT_FAIL("slice %u: magic %#x", sweep, r->magic);
+	if (r->status)
+		QT_FAIL("slice %u: status %d", sweep, r->status);
+	if (r->num_clbits != num_clbits || r->shots != shots ||
+	    r->num_expect != nexpect || r->sweep_index != sweep)
+		QT_FAIL("slice %u: clbits %u shots %llu expect %u sweep %u; "
+			"want %u %llu %u %u", sweep, r->num_clbits,
+			(unsigned long long)r->shots, r->num_expect,
+			r->sweep_index, num_clbits, (unsigned long long)shots,
+			nexpect, sweep);
+	if (!r->num_counts || r->num_counts > shots)
+		QT_FAIL("slice %u: %u counts for %llu shots", sweep,
+			r->num_counts, (unsigned long long)shots);
+	for (i = 0; i < r->num_counts; i++) {
+		if (!c[i].count)
+			QT_FAIL("slice %u: count %u is zero", sweep, i);
+		if (num_clbits < 64 && c[i].bits >> num_clbits)
+			QT_FAIL("slice %u: outcome %#llx wider than %u bits",
+				sweep, (unsigned long long)c[i].bits, num_clbits);
+		if (i && c[i - 1].bits >= c[i].bits)
+			QT_FAIL("slice %u: outcomes %#llx, %#llx not sorted",
+				sweep, (unsigned long long)c[i - 1].bits,
+				(unsigned long long)c[i].bits);
+		sum += c[i].count;
+	}
+	if (sum != shots)
+		QT_FAIL("slice %u: counts sum to %llu, want %llu", sweep,
+			(unsigned long long)sum, (unsigned long long)shots);
+}
+
+/* Two slices have the same histogram, entry for entry. */
+static inline bool slices_same_counts(const struct qpu_result *a,
+				      const struct qpu_result *b)
+{
+	return a->num_counts == b->num_counts &&
+	       !memcmp(slice_counts(a), slice_counts(b),
+		       a->num_counts * sizeof(struct qpu_count));
+}
+
+/* The object counters are back at @before (every file closed by now). */
+static inline void assert_objs_restored(const struct qpu_objs *before)
+{
+	struct qpu_objs now;
+
+	read_objs(&now);
+	assert_objs_eq(&now, before);
 }
 
 #endif /* QPU_VM_UTIL_H */

@@ -551,7 +551,9 @@ struct qpu_count {
  * the circuit or lacks a coupling it relies on), -ENOSPC (result slices do
  * not fit: @needed gives the bytes one slice needs; the buffer must hold
  * result_offset + (P - 1) * result_stride + needed), -ENOMEM, -EINTR (a
- * fatal signal stopped the run). While a job runs, freeing its allocation
+ * fatal signal stopped the run), -EDOM (a parameter made an angle NaN or
+ * infinite: that slice's status). A zero circuit or result_buf handle is
+ * -EINVAL. While a job runs, freeing its allocation
  * fails with -EBUSY.
  */
 struct qpu_run {
