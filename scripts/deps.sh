@@ -47,12 +47,76 @@ for p in $pkgs; do
 		missing="$missing $p"
 done
 
+# A backports source made from the machine's own configured bookworm
+# source (same mirror or proxy, same keyring and options), so that set-up
+# works wherever apt already does. Prints a deb822 stanza, or nothing.
+backports_source() {
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		# The first enabled deb stanza whose Suites has "bookworm".
+		awk '
+		function flush() {
+			if (st["types"] ~ /(^| )deb( |$)/ &&
+			    st["suites"] ~ /(^| )bookworm( |$)/ &&
+			    st["enabled"] !~ /^no$/ && st["uris"] != "") {
+				print "Types: deb"
+				print "URIs: " st["uris"]
+				print "Suites: bookworm-backports"
+				print "Components: " (st["components"] != "" ? \
+					st["components"] : "main")
+				if (st["signed-by"] != "")
+					print "Signed-By: " st["signed-by"]
+				print ""
+				found = 1
+				exit
+			}
+			delete st
+		}
+		/^[ \t]*#/ { next }
+		/^[ \t]*$/ { flush(); next }
+		/^[A-Za-z-]+:/ {
+			k = tolower(substr($0, 1, index($0, ":") - 1))
+			v = substr($0, index($0, ":") + 1)
+			gsub(/^[ \t]+|[ \t]+$/, "", v)
+			st[k] = v
+		}
+		END { if (!found) flush() }
+		' "$f"
+	done | awk 'NF == 0 { exit } { print }'
+}
+
+# The same for one-line sources.list entries: "deb [opts] URI bookworm C..."
+backports_list_line() {
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+	awk '$1 == "deb" {
+		i = 2
+		if ($2 ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+		if ($(i + 1) == "bookworm") {
+			$(i + 1) = "bookworm-backports"
+			print
+			exit
+		}
+	}'
+}
+
 if [ "$suite" = bookworm-backports ]; then
-	list=/etc/apt/sources.list.d/qpu-bookworm-backports.list
 	if ! grep -rqs '^[^#]*bookworm-backports' /etc/apt/sources.list \
 		/etc/apt/sources.list.d/; then
-		echo "deb http://deb.debian.org/debian bookworm-backports main" |
-			$sudo tee "$list" >/dev/null
+		src=$(backports_source)
+		if [ -n "$src" ]; then
+			list=/etc/apt/sources.list.d/qpu-bookworm-backports.sources
+			printf '%s\n' "$src" | $sudo tee "$list" >/dev/null
+		else
+			line=$(backports_list_line)
+			[ -n "$line" ] || {
+				echo "deps: no bookworm source configured in apt;" \
+				     "cannot add bookworm-backports" >&2
+				exit 1
+			}
+			list=/etc/apt/sources.list.d/qpu-bookworm-backports.list
+			printf '%s\n' "$line" | $sudo tee "$list" >/dev/null
+		fi
+		echo "deps: added $list, from the configured bookworm source"
 		missing="$missing (backports)"
 	fi
 fi
