@@ -39,6 +39,9 @@ TOOLS_STATIC := $(patsubst tools/%.c,$(BUILD)/vm-bin/%,$(TOOL_SRCS))
 
 HOST_TEST_SRCS := $(wildcard selftests/host/*.c)
 HOST_TESTS := $(patsubst selftests/host/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRCS))
+# Host tests of the scripts (the harness itself), in sh.
+HOST_TEST_SH := $(wildcard selftests/host/*.sh)
+HOST_TESTS += $(patsubst selftests/host/%.sh,$(BUILD)/host-tests/%,$(HOST_TEST_SH))
 
 VM_TEST_SRCS := $(wildcard selftests/vm/*.c)
 VM_TESTS := $(patsubst selftests/vm/%.c,$(BUILD)/vm-tests/%,$(VM_TEST_SRCS))
@@ -134,6 +137,10 @@ $(BUILD)/host-tests/%: selftests/host/%.c $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ikmod/core -Iselftests -o $@ $< $(CORE_HOST_OBJS) \
 		$(LIB_A) $(LDLIBS_USER)
+
+$(BUILD)/host-tests/%: selftests/host/%.sh
+	@mkdir -p $(dir $@)
+	install -m 755 $< $@
 
 $(BUILD)/vm-tests/%: selftests/vm/%.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)

@@ -23,7 +23,8 @@
 #                        scripts/vm/parse.sh); used by scripts/check.sh
 #
 # Environment: KERNEL (default build/kernel/vmlinuz), VM_MEM (1G), VM_SMP
-# (2), VM_ACCEL (kvm if /dev/kvm is usable, else tcg,thread=single), QEMU
+# (2), VM_ACCEL (default: kvm if scripts/vm/accel.sh finds that KVM really
+# boots the kernel, else tcg,thread=single), QEMU
 # (qemu-system-x86_64), QPU_KO (./qpu.ko), VM_TESTS_DIR (build/vm-tests),
 # VM_BIN_DIR (build/vm-bin), BUSYBOX (/bin/busybox), VM_APPEND (extra
 # kernel command line), VM_VERBOSE=1 (show the guest's kernel log live
@@ -36,6 +37,14 @@ set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/scripts/vm
+
+# Quote a value for sh (the guest's config file, a rerun's arguments).
+shq() {
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
+# For a rerun under TCG if KVM fails mid-run (see the end).
+orig_args=$(for a in "$@"; do shq "$a"; printf ' '; done)
 
 mode=check
 script=
@@ -213,11 +222,6 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 export PS1='qpu-vm:$PWD# '
 EOF
 
-# Quote a value for the sh config file.
-shq() {
-	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
-}
-
 script_path=
 if [ "$mode" = script ]; then
 	mkdir -p "$root/script"
@@ -276,14 +280,20 @@ mv "$initrd.tmp" "$initrd"
 # kernel live-patches code (static keys, text_poke) while the other vCPU
 # runs it. Single-threaded TCG never did in our runs and, on a 2-core host,
 # was not slower. The guest still has 2 CPUs, interleaved.
+# VM_ACCEL wins; otherwise scripts/vm/accel.sh probes (once per build tree
+# and host boot) whether KVM really works.
 accel=${VM_ACCEL:-}
-if [ -z "$accel" ]; then
-	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-		accel=kvm
-	else
-		accel=tcg,thread=single
-	fi
+accel_auto=0
+if [ -n "$accel" ]; then
+	accel_why=${VM_ACCEL_WHY:-VM_ACCEL is set}
+else
+	accel_auto=1
+	choice=$(KERNEL=$kernel QEMU=$qemu BUSYBOX=$busybox sh "$here/accel.sh") ||
+		die "could not choose an accelerator"
+	accel=$(printf '%s\n' "$choice" | sed -n 1p)
+	accel_why=$(printf '%s\n' "$choice" | sed -n 2p)
 fi
+echo "run.sh: accelerator $accel: $accel_why"
 cpu=
 case $accel in kvm*) cpu="-cpu host" ;; esac
 
@@ -299,7 +309,7 @@ set -- -nodefaults -no-user-config -no-reboot \
 	-machine pc -accel "$accel" $cpu \
 	-smp "${VM_SMP:-2}" -m "${VM_MEM:-1G}" \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
-	-display none
+	-display none -pidfile "$work/qemu.pid"
 
 if [ "$mode" = shell ]; then
 	# Interactive: the terminal is the serial console (Ctrl-A X quits,
@@ -320,20 +330,26 @@ fi
 # in the log file, and printed below if the run fails); VM_VERBOSE=1 shows
 # everything.
 console_filter() {
-	if [ "${VM_VERBOSE:-0}" = 1 ]; then
-		cat
-		return
-	fi
+	verbose=${VM_VERBOSE:-0}
 	hide=0
 	while IFS= read -r line || [ -n "$line" ]; do
 		case $line in
 		"# qpu-vm: dmesg-begin"*)
-			printf '%s\n' "$line"
-			echo "(kernel log: in $log)"
-			hide=1
-			continue
+			if [ "$verbose" != 1 ]; then
+				printf '%s\n' "$line"
+				echo "(kernel log: in $log)"
+				hide=1
+				continue
+			fi
 			;;
 		"# qpu-vm: dmesg-end"*) hide=0 ;;
+		# KVM gave up on the guest, which now hangs paused: stop
+		# qemu at once rather than at the timeout (the end of this
+		# script then reruns under TCG).
+		*"KVM internal error"*)
+			kill -KILL "$(cat "$work/qemu.pid" 2>/dev/null)" \
+				2>/dev/null || :
+			;;
 		esac
 		[ "$hide" = 1 ] || printf '%s\n' "$line"
 	done
@@ -359,6 +375,21 @@ qrc=$(cat "$rcfile" 2>/dev/null || echo 255)
 tr -d '\r' <"$log" >"$log.tmp" && mv "$log.tmp" "$log"
 
 echo "run.sh: qemu exited rc=$qrc after $((end - start))s"
+# A KVM that passed the probe can still fail a real run (an emulation
+# failure in a rarely used instruction): forget the verdict and run again
+# under TCG, once.
+if [ "$accel_auto" = 1 ] && [ "${accel%%,*}" = kvm ] &&
+   grep -qs -e 'KVM internal error' -e 'kvm_buf_set_msrs' \
+	-e 'emulation failure' "$log"; then
+	echo "run.sh: KVM failed during the run; forgetting it and" \
+	     "running again under TCG"
+	KERNEL=$kernel QEMU=$qemu sh "$here/accel.sh" --forget >/dev/null || :
+	rm -rf "$work"
+	eval "set -- $orig_args"
+	VM_ACCEL=tcg,thread=single \
+		VM_ACCEL_WHY="KVM failed in the previous boot" exec sh "$0" "$@"
+fi
+
 host_note=
 if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 	host_note="host timeout: qemu killed after ${timeout}s"
