@@ -3,7 +3,10 @@
 #
 # The project's test command (`make check`, after `make all`): the host unit
 # tests (build/host-tests/*), then the VM selftests (scripts/vm/run.sh
-# --check). The last line is always the combined total:
+# --check: the static C programs of build/vm-tests/ in the initramfs guest),
+# then the tests that need the host's own userland (selftests/hostfs/*, in
+# a second guest booted with run.sh --hostfs). The last line is always the
+# combined total:
 #
 #	N passed, N failed, N skipped
 #
@@ -11,10 +14,11 @@
 #
 # Usage: scripts/check.sh [--only "prog[:test] ..."]
 #   --only   run only these programs (or single tests); each name is looked
-#            up in build/vm-tests/ (run in the VM), then build/host-tests/
-#            (run here). Without it, everything runs.
+#            up in build/vm-tests/ (run in the VM), selftests/hostfs/ (run in
+#            the --hostfs VM), then build/host-tests/ (run here). Without
+#            it, everything runs.
 #
-# Logs: build/host-tests.log and build/vm/last.log.
+# Logs: build/host-tests.log, build/vm/last.log and build/vm/last-hostfs.log.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +45,7 @@ done
 
 host_dir=${HOST_TESTS_DIR:-build/host-tests}
 vm_dir=${VM_TESTS_DIR:-build/vm-tests}
+hostfs_dir=selftests/hostfs
 host_timeout=300
 
 tmp=$(mktemp -d)
@@ -62,16 +67,19 @@ passed=0 failed=0 skipped=0 ntests=0
 # failure (a typo must not pass), the others still run.
 host_sel=
 vm_sel=
+hostfs_sel=
 if [ -n "$only" ]; then
 	for t in $only; do
 		p=${t%%:*}
 		if [ -x "$vm_dir/$p" ]; then
 			vm_sel="$vm_sel $t"
+		elif [ -x "$hostfs_dir/$p" ]; then
+			hostfs_sel="$hostfs_sel $t"
 		elif [ -x "$host_dir/$p" ]; then
 			host_sel="$host_sel $t"
 		else
 			echo "check: $t: FAILED: no test program '$p' in" \
-			     "$vm_dir or $host_dir (run 'make')"
+			     "$vm_dir, $hostfs_dir or $host_dir (run 'make')"
 			failed=$((failed + 1))
 		fi
 	done
@@ -83,8 +91,11 @@ fi
 host_sel=$(printf '%s ' $host_sel)
 # shellcheck disable=SC2086
 vm_sel=$(printf '%s ' $vm_sel)
+# shellcheck disable=SC2086
+hostfs_sel=$(printf '%s ' $hostfs_sel)
 host_sel=${host_sel% }
 vm_sel=${vm_sel% }
+hostfs_sel=${hostfs_sel% }
 
 # Add a "PASSED FAILED SKIPPED NTESTS" summary file to the totals.
 add_summary() {
@@ -124,18 +135,30 @@ fi
 
 # --- VM selftests ------------------------------------------------------
 
-if [ -z "$only" ] || [ -n "$vm_sel" ]; then
-	echo "==== VM selftests"
+# run_vm NAME SELECTION [run.sh options]: one boot, its totals added.
+run_vm() {
+	name=$1 sel=$2
+	shift 2
 	vm_rc=0
-	sh scripts/vm/run.sh --check ${vm_sel:+--only "$vm_sel"} \
-		--summary "$tmp/vm" || vm_rc=$?
-	if [ -s "$tmp/vm" ]; then
-		add_summary "$tmp/vm"
+	sh scripts/vm/run.sh --check ${sel:+--only "$sel"} \
+		--summary "$tmp/$name" "$@" || vm_rc=$?
+	if [ -s "$tmp/$name" ]; then
+		add_summary "$tmp/$name"
 	else
-		echo "vm: FAILED: scripts/vm/run.sh stopped before testing" \
+		echo "$name: FAILED: scripts/vm/run.sh stopped before testing" \
 		     "(rc=$vm_rc)"
 		failed=$((failed + 1))
 	fi
+}
+
+if [ -z "$only" ] || [ -n "$vm_sel" ]; then
+	echo "==== VM selftests"
+	run_vm vm "$vm_sel"
+fi
+
+if [ -z "$only" ] || [ -n "$hostfs_sel" ]; then
+	echo "==== VM selftests on the host's userland (--hostfs)"
+	run_vm vm-hostfs "$hostfs_sel" --hostfs --log build/vm/last-hostfs.log
 fi
 
 echo "===="

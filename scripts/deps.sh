@@ -34,7 +34,7 @@ esac
 pkgs="build-essential make gcc pkg-config $kmeta_headers qemu-system-x86
       busybox-static cpio kmod pahole sparse clang llvm lld
       liburing-dev libnl-genl-3-dev libnl-3-dev libbpf-dev bpftool
-      libelf-dev zlib1g-dev libzstd-dev"
+      libelf-dev zlib1g-dev libzstd-dev xz-utils python3"
 # Built with the suite's newest versions (backports on Debian 12).
 bp_pkgs="libbpf-dev bpftool pahole $kmeta_headers"
 
@@ -150,8 +150,20 @@ fi
 [ -d "/lib/modules/$hdr/build" ] || [ -d "/usr/src/linux-headers-$hdr" ] || {
 	echo "deps: headers for $hdr are not installed" >&2; exit 1; }
 
+# The guest's modules beyond the image: 9p (the host root file system in
+# scripts/vm/run.sh --hostfs) and overlayfs (its writable /etc and /var).
+# Taken decompressed, since busybox insmod cannot read .ko.xz.
+guest_mods="fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p
+	    fs/overlayfs/overlay"
+mods=$cache/modules-$hdr
+mods_ok() {
+	for m in $guest_mods; do
+		[ -f "$mods/${m##*/}.ko" ] || return 1
+	done
+}
+
 mkdir -p "$cache"
-if [ ! -f "$cache/vmlinuz-$hdr" ]; then
+if [ ! -f "$cache/vmlinuz-$hdr" ] || ! mods_ok; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	echo "deps: fetching kernel image $hdr"
@@ -159,9 +171,23 @@ if [ ! -f "$cache/vmlinuz-$hdr" ]; then
 	(cd "$tmp" && { apt-get download "linux-image-$hdr-unsigned" 2>/dev/null ||
 		apt-get download "linux-image-$hdr"; })
 	dpkg-deb -x "$tmp"/linux-image-*.deb "$tmp/root"
-	cp "$tmp/root/boot/vmlinuz-$hdr" "$cache/vmlinuz-$hdr.tmp"
-	mv "$cache/vmlinuz-$hdr.tmp" "$cache/vmlinuz-$hdr"
+	mkdir -p "$mods.tmp"
+	for m in $guest_mods; do
+		ko=$tmp/root/lib/modules/$hdr/kernel/$m.ko
+		if [ -f "$ko.xz" ]; then
+			xz -dc "$ko.xz" >"$mods.tmp/${m##*/}.ko"
+		else
+			cp "$ko" "$mods.tmp/${m##*/}.ko"
+		fi
+	done
+	rm -rf "$mods"
+	mv "$mods.tmp" "$mods"
+	if [ ! -f "$cache/vmlinuz-$hdr" ]; then
+		cp "$tmp/root/boot/vmlinuz-$hdr" "$cache/vmlinuz-$hdr.tmp"
+		mv "$cache/vmlinuz-$hdr.tmp" "$cache/vmlinuz-$hdr"
+	fi
 fi
 ln -sfn "vmlinuz-$hdr" "$cache/vmlinuz"
+ln -sfn "modules-$hdr" "$cache/modules"
 echo "$hdr" > "$cache/release"
 echo "deps: ok (kernel $hdr, image $cache/vmlinuz-$hdr)"

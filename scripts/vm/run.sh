@@ -10,6 +10,13 @@
 #   --script FILE        run the sh script FILE in the guest
 #   --shell              interactive shell on the console (quit: exit, or
 #                        Ctrl-A X)
+#   --hostfs             boot into the host's own root file system (9p,
+#                        read-only, with a writable /tmp, /run, /etc and
+#                        /var, and this tree shared read-write at its own
+#                        path) instead of the initramfs, so that tests and
+#                        scripts can run any host program as it is:
+#                        dynamically linked tools, Python, ... --check
+#                        then runs the programs in selftests/hostfs/
 #   --only "LIST"        --check: run only these; words "prog" or
 #                        "prog:test" (default: every program)
 #   --insmod-args "ARGS" module parameters, e.g. "nr_devices=2"
@@ -47,6 +54,7 @@ shq() {
 orig_args=$(for a in "$@"; do shq "$a"; printf ' '; done)
 
 mode=check
+hostfs=0
 script=
 only=
 insmod_args=
@@ -73,6 +81,7 @@ while [ "$#" -gt 0 ]; do
 	case $1 in
 	--check) mode=check ;;
 	--shell) mode=shell ;;
+	--hostfs) hostfs=1 ;;
 	--script) need_arg "$@"; mode=script; script=$2; shift ;;
 	--only) need_arg "$@"; only=$2; shift ;;
 	--insmod-args) need_arg "$@"; insmod_args=$2; shift ;;
@@ -100,7 +109,16 @@ esac
 build=$top/build/vm
 kernel=${KERNEL:-$top/build/kernel/vmlinuz}
 ko=${QPU_KO:-$top/qpu.ko}
-tests_dir=${VM_TESTS_DIR:-$top/build/vm-tests}
+if [ "$hostfs" = 1 ]; then
+	tests_dir=${VM_TESTS_DIR:-$top/selftests/hostfs}
+	mods=$top/build/kernel/modules
+	for m in netfs 9pnet 9pnet_virtio 9p overlay; do
+		[ -f "$mods/$m.ko" ] ||
+			die "no $mods/$m.ko for --hostfs (run 'make deps')"
+	done
+else
+	tests_dir=${VM_TESTS_DIR:-$top/build/vm-tests}
+fi
 bin_dir=${VM_BIN_DIR:-$top/build/vm-bin}
 busybox=${BUSYBOX:-/bin/busybox}
 qemu=${QEMU:-qemu-system-x86_64}
@@ -175,68 +193,89 @@ copy_bin() {
 # faster than one ln per applet here).
 cp "$busybox" "$root/bin/busybox"
 
-copy_bin "$ko" "$root/lib/qpu.ko"
-chmod 644 "$root/lib/qpu.ko"
-
-if [ -d "$tests_dir" ]; then
-	for p in $all_tests; do
-		copy_bin "$tests_dir/$p" "$root/tests/$p"
-	done
-fi
-
-# Tools and examples go on the PATH; they win over busybox applets of the
-# same name (busybox --install does not replace files).
-if [ -d "$bin_dir" ]; then
-	for p in "$bin_dir"/*; do
-		if [ -f "$p" ] && [ -x "$p" ]; then
-			copy_bin "$p" "$root/bin/${p##*/}"
-		fi
-	done
-fi
-
-# Example inputs (circuits, ...) for the tools and the demo.
-if [ -d "$top/examples" ] && [ -n "$(ls -A "$top/examples")" ]; then
-	mkdir -p "$root/examples"
-	cp -R "$top/examples/." "$root/examples/"
-fi
-
-cp "$here/init" "$root/init"
-chmod 755 "$root/init"
-
-# Users: root, and nobody for tests that need an unprivileged one.
-cat >"$root/etc/passwd" <<'EOF'
-root:x:0:0:root:/root:/bin/sh
-nobody:x:65534:65534:nobody:/nonexistent:/bin/false
-EOF
-cat >"$root/etc/group" <<'EOF'
-root:x:0:
-nogroup:x:65534:
-nobody:x:65534:
-EOF
-cat >"$root/etc/nsswitch.conf" <<'EOF'
-passwd: files
-group: files
-EOF
-cat >"$root/etc/profile" <<'EOF'
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin
-export PS1='qpu-vm:$PWD# '
-EOF
-
-script_path=
-if [ "$mode" = script ]; then
-	mkdir -p "$root/script"
-	script_path=/script/${script##*/}
-	cp "$script" "$root$script_path"
-fi
-
-{
-	echo "# Written by scripts/vm/run.sh; read by /init."
+# The guest's config, read by scripts/vm/init.
+write_conf() {
+	echo "# Written by scripts/vm/run.sh; read by scripts/vm/init."
 	echo "MODE=$(shq "$mode")"
 	echo "TESTS=$(shq "$plan")"
 	echo "SCRIPT=$(shq "$script_path")"
 	echo "INSMOD_ARGS=$(shq "$insmod_args")"
 	echo "PROG_TIMEOUT=$(shq "$prog_timeout")"
-} >"$root/etc/qpu-vm.conf"
+	if [ "$hostfs" = 1 ]; then
+		echo "TESTS_DIR=$(shq "$tests_dir")"
+		echo "QPU_KO=$(shq "$ko")"
+	fi
+}
+
+# --hostfs: the initramfs holds only the first stage and its modules; the
+# tests, tools and module are read from the tree through 9p.
+fill_hostfs_root() {
+	mkdir -p "$root/lib/modules"
+	cp "$mods"/*.ko "$root/lib/modules/"
+	cp "$here/init-hostfs" "$root/init"
+	chmod 755 "$root/init"
+	# The script in the shared tree: the guest has its own /tmp.
+	script_path=
+	if [ "$mode" = script ]; then
+		script_path=$work/${script##*/}
+		cp "$script" "$script_path"
+	fi
+	write_conf >"$work/qpu-vm.conf"
+}
+
+fill_initramfs_root() {
+	copy_bin "$ko" "$root/lib/qpu.ko"
+	chmod 644 "$root/lib/qpu.ko"
+
+	if [ -d "$tests_dir" ]; then
+		for p in $all_tests; do
+			copy_bin "$tests_dir/$p" "$root/tests/$p"
+		done
+	fi
+
+	# Tools and examples go on the PATH; they win over busybox applets
+	# of the same name (busybox --install does not replace files).
+	if [ -d "$bin_dir" ]; then
+		for p in "$bin_dir"/*; do
+			if [ -f "$p" ] && [ -x "$p" ]; then
+				copy_bin "$p" "$root/bin/${p##*/}"
+			fi
+		done
+	fi
+
+	# Example inputs (circuits, ...) for the tools and the demo.
+	if [ -d "$top/examples" ] && [ -n "$(ls -A "$top/examples")" ]; then
+		mkdir -p "$root/examples"
+		cp -R "$top/examples/." "$root/examples/"
+	fi
+
+	cp "$here/init" "$root/init"
+	chmod 755 "$root/init"
+
+	# Users: root, and nobody for tests that need an unprivileged one.
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' \
+		'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' \
+		>"$root/etc/passwd"
+	printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' 'nobody:x:65534:' \
+		>"$root/etc/group"
+	printf '%s\n' 'passwd: files' 'group: files' >"$root/etc/nsswitch.conf"
+	printf '%s\n' 'export PATH=/bin:/sbin:/usr/bin:/usr/sbin' \
+		"export PS1='qpu-vm:\$PWD# '" >"$root/etc/profile"
+
+	script_path=
+	if [ "$mode" = script ]; then
+		mkdir -p "$root/script"
+		script_path=/script/${script##*/}
+		cp "$script" "$root$script_path"
+	fi
+	write_conf >"$root/etc/qpu-vm.conf"
+}
+
+if [ "$hostfs" = 1 ]; then
+	fill_hostfs_root
+else
+	fill_initramfs_root
+fi
 
 # A newc cpio member for a character device, so that the kernel can open
 # /dev/console for init before devtmpfs is mounted. Written by hand: cpio
@@ -302,7 +341,10 @@ case $accel in kvm*) cpu="-cpu host" ;; esac
 # if the guest then dies. The whole log is printed at the end of the run
 # (log_buf_len: room for all of it). panic=-1 reboots at once on a panic,
 # which -no-reboot turns into an exit.
+# (--hostfs: unknown name=value words reach the first stage's environment.)
 append="console=ttyS0 loglevel=4 panic=-1 log_buf_len=4M ${VM_APPEND:-}"
+[ "$hostfs" = 0 ] ||
+	append="$append QPU_VM_TOP=$top QPU_VM_CONF=$work/qpu-vm.conf"
 
 # shellcheck disable=SC2086 # $cpu: zero or two words
 set -- -nodefaults -no-user-config -no-reboot \
@@ -310,6 +352,11 @@ set -- -nodefaults -no-user-config -no-reboot \
 	-smp "${VM_SMP:-2}" -m "${VM_MEM:-1G}" \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	-display none -pidfile "$work/qemu.pid"
+if [ "$hostfs" = 1 ]; then
+	# The host's root read-only and this tree read-write, by 9p.
+	set -- "$@" -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+		-virtfs "local,path=$top,mount_tag=qputop,security_model=none,multidevs=remap"
+fi
 
 if [ "$mode" = shell ]; then
 	# Interactive: the terminal is the serial console (Ctrl-A X quits,
