@@ -19,6 +19,7 @@
 #define CONST(c)	{ ABI_CONST, #c, 0, 0, (uint64_t)(c) }
 #define LIMIT(c)	{ ABI_LIMIT, #c, 0, 0, (uint64_t)(c) }
 #define IOCTL(c)	{ ABI_IOCTL, #c, 0, 0, (uint64_t)(c) }
+#define VER0(t, c)	{ ABI_SIZE_VER0, #t, 0, 0, (uint64_t)(c) }
 
 /* Reserved bytes may be renamed later: only the v0 build describes them. */
 #ifdef ABI_V0
@@ -282,6 +283,22 @@ const struct abi_rec TABLE[] = {
 	IOCTL(QPU_IOC_SUBMIT),
 	IOCTL(QPU_IOC_WAIT),
 	IOCTL(QPU_IOC_CANCEL),
+
+#ifndef ABI_V0
+	/* Added after v0 was frozen: v0's sizes, as the driver's minimum. */
+	VER0(qpu_info, QPU_INFO_SIZE_VER0),
+	VER0(qpu_topology, QPU_TOPOLOGY_SIZE_VER0),
+	VER0(qpu_alloc, QPU_ALLOC_SIZE_VER0),
+	VER0(qpu_free, QPU_FREE_SIZE_VER0),
+	VER0(qpu_circuit_load, QPU_CIRCUIT_LOAD_SIZE_VER0),
+	VER0(qpu_circuit_free, QPU_CIRCUIT_FREE_SIZE_VER0),
+	VER0(qpu_buffer_create, QPU_BUFFER_CREATE_SIZE_VER0),
+	VER0(qpu_buffer_destroy, QPU_BUFFER_DESTROY_SIZE_VER0),
+	VER0(qpu_run, QPU_RUN_SIZE_VER0),
+	VER0(qpu_submit, QPU_SUBMIT_SIZE_VER0),
+	VER0(qpu_wait, QPU_WAIT_SIZE_VER0),
+	VER0(qpu_cancel, QPU_CANCEL_SIZE_VER0),
+#endif
 };
 
 const size_t TABLE_LEN = sizeof(TABLE) / sizeof(TABLE[0]);

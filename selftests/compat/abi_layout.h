@@ -29,6 +29,9 @@
  * @ABI_LIMIT: a value that may only grow (limits, the API version)
  * @ABI_IOCTL: an ioctl number: direction, type and number fixed, the
  *	size may grow with its struct
+ * @ABI_SIZE_VER0: the current header's QPU_*_SIZE_VER0 for a struct
+ *	(named like the struct; the smallest size the driver accepts): must
+ *	equal the struct's size in v0; described in the current build only
  */
 enum abi_kind {
 	ABI_STRUCT_GROWS,
@@ -38,6 +41,7 @@ enum abi_kind {
 	ABI_CONST,
 	ABI_LIMIT,
 	ABI_IOCTL,
+	ABI_SIZE_VER0,
 };
 
 /**

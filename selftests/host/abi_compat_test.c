@@ -17,7 +17,9 @@
  *  - opcodes, flags, enum values and magic numbers keep their values,
  *    limits and the API version never shrink;
  *  - ioctl numbers keep direction, type and number; their size field only
- *    grows with its struct.
+ *    grows with its struct;
+ *  - the current header's QPU_*_SIZE_VER0 (the smallest size the driver
+ *    accepts) equal the v0 sizes of their structs.
  *
  * A v0 name the current header lost already fails the build of this test.
  */
@@ -211,6 +213,34 @@ QPU_TEST(ioctl_numbers_kept)
 	}
 	QT_ASSERT_EQ(n, 13);
 	QT_ASSERT_EQ(bad, 0);
+}
+
+/* Every growable v0 struct has a QPU_*_SIZE_VER0 equal to its v0 size. */
+QPU_TEST(size_ver0_matches_v0)
+{
+	const struct abi_rec *o;
+	struct abi_rec key;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < abi_v0_len; i++) {
+		const struct abi_rec *c;
+
+		o = &abi_v0[i];
+		if (o->kind != ABI_STRUCT_GROWS)
+			continue;
+		n++;
+		key = *o;
+		key.kind = ABI_SIZE_VER0;
+		c = cur_find(&key);
+		if (!c)
+			QT_FAIL("struct %s: no QPU_*_SIZE_VER0", o->name);
+		if (c->val != o->val)
+			QT_FAIL("struct %s: SIZE_VER0 %llu, v0 sizeof %llu",
+				o->name, (unsigned long long)c->val,
+				(unsigned long long)o->val);
+	}
+	QT_ASSERT_EQ(n, 12);
 }
 
 int main(int argc, char **argv)

@@ -697,6 +697,25 @@ struct qpu_cancel {
 	__u64 reserved[2];
 };
 
+/*
+ * QPU_*_SIZE_VER0 - the size of the first published version of each
+ * ioctl's argument struct: the smallest size the driver accepts, whatever
+ * the struct has grown to since (see the conventions at the top). These
+ * never change.
+ */
+#define QPU_INFO_SIZE_VER0		112
+#define QPU_TOPOLOGY_SIZE_VER0		32
+#define QPU_ALLOC_SIZE_VER0		48
+#define QPU_FREE_SIZE_VER0		24
+#define QPU_CIRCUIT_LOAD_SIZE_VER0	120
+#define QPU_CIRCUIT_FREE_SIZE_VER0	24
+#define QPU_BUFFER_CREATE_SIZE_VER0	40
+#define QPU_BUFFER_DESTROY_SIZE_VER0	24
+#define QPU_RUN_SIZE_VER0		128
+#define QPU_SUBMIT_SIZE_VER0		112
+#define QPU_WAIT_SIZE_VER0		96
+#define QPU_CANCEL_SIZE_VER0		24
+
 #define QPU_IOC_MAGIC		0xB9
 
 /* Get device information. */
