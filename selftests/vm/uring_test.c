@@ -349,6 +349,109 @@ QPU_TEST(batch_ioctl_flag_same_as_disabled)
 	rig_down(&r);
 }
 
+/*
+ * Two batches on one device file: each reaps its own jobs only, on either
+ * path (io_uring gives each batch a ring of its own; the fallback shares
+ * the file's job list and must still keep them apart).
+ */
+static void two_batches(int flags)
+{
+	struct qpu_completion c[NJOBS];
+	struct qpu_batch *b[2];
+	struct qpu_job_desc j;
+	uint32_t i, k, n;
+	struct rig r;
+	int ret;
+
+	rig_up(&r);
+	for (k = 0; k < 2; k++) {
+		QT_ASSERT_EQ(qpu_batch_new(r.dev, NJOBS, flags, &b[k]), 0);
+		for (i = 0; i < NJOBS / 2; i++) {
+			j = rig_job(&r, k * (NJOBS / 2) + i);
+			j.circuit = r.l.handle;	/* all valid: all reach the kernel */
+			QT_ASSERT_EQ(qpu_batch_add(b[k], &j, k * 100 + i), 0);
+		}
+		QT_ASSERT_EQ(qpu_batch_submit(b[k]), NJOBS / 2);
+	}
+	/* Batch 1 first: the kernel may well have finished batch 0's jobs. */
+	for (k = 2; k-- > 0;) {
+		for (n = 0; n < NJOBS / 2; n += ret) {
+			ret = qpu_batch_wait(b[k], c + n, 1, NJOBS / 2 - n);
+			if (ret <= 0)
+				QT_FAIL("batch %u: wait returned %d after %u of %u "
+					"(%s)", k, ret, n, NJOBS / 2,
+					qpu_errmsg(r.dev));
+		}
+		for (i = 0; i < n; i++) {
+			if (c[i].user_data / 100 != k)
+				QT_FAIL("batch %u reaped job %u of batch %u",
+					k, c[i].job_id,
+					(unsigned int)(c[i].user_data / 100));
+			QT_ASSERT_EQ(c[i].status, 0);
+		}
+		QT_ASSERT_EQ(qpu_batch_inflight(b[k]), 0);
+		qpu_batch_free(b[k]);
+	}
+	rig_down(&r);
+}
+
+QPU_TEST(two_batches_uring)
+{
+	two_batches(0);
+}
+
+QPU_TEST(two_batches_ioctl_fallback)
+{
+	two_batches(QPU_BATCH_IOCTL);
+}
+
+/*
+ * Freeing a batch with jobs in flight cancels them on either path: none
+ * is left on the file for a later WAIT or another batch to find.
+ */
+static void free_in_flight(int flags)
+{
+	struct qpu_wait w = { .flags = QPU_WAIT_ANY };
+	struct qpu_completion c;
+	struct qpu_batch *b, *b2;
+	struct qpu_job_desc j;
+	struct rig r;
+	uint32_t i;
+
+	rig_up(&r);
+	QT_ASSERT_EQ(qpu_batch_new(r.dev, NJOBS, flags, &b), 0);
+	for (i = 0; i < NJOBS; i++) {
+		j = rig_job(&r, i);
+		j.circuit = r.l.handle;
+		j.shots = QPU_MAX_SHOTS;	/* still in flight at free */
+		QT_ASSERT_EQ(qpu_batch_add(b, &j, i), 0);
+	}
+	QT_ASSERT_EQ(qpu_batch_submit(b), NJOBS);
+	qpu_batch_free(b);
+	QT_ASSERT_EQ(qpu_ioc(qpu_fd(r.dev), QPU_IOC_WAIT, &w), -ENOENT);
+	/* A new batch sees its own job only. */
+	QT_ASSERT_EQ(qpu_batch_new(r.dev, 1, flags, &b2), 0);
+	j = rig_job(&r, 0);
+	QT_ASSERT_EQ(qpu_batch_add(b2, &j, 4242), 0);
+	QT_ASSERT_EQ(qpu_batch_submit(b2), 1);
+	QT_ASSERT_EQ(qpu_batch_wait(b2, &c, 1, 1), 1);
+	QT_ASSERT_EQ(c.user_data, 4242);
+	QT_ASSERT_EQ(c.status, 0);
+	qpu_batch_free(b2);
+	/* Freeing the allocation works: nothing of the batch still runs. */
+	rig_down(&r);
+}
+
+QPU_TEST_TIMEOUT(free_batch_in_flight_uring, 300)
+{
+	free_in_flight(0);
+}
+
+QPU_TEST_TIMEOUT(free_batch_in_flight_ioctl_fallback, 300)
+{
+	free_in_flight(QPU_BATCH_IOCTL);
+}
+
 /* ---- raw io_uring commands ------------------------------------------- */
 
 /* A raw setup for hostile descriptors: fd, one qubit, H + measure. */
