@@ -7,9 +7,13 @@
  *    SUBMIT/WAIT ioctls, say so (qpu_batch_uses_uring() == 0), and give
  *    results bit-identical to the io_uring path and to synchronous RUN,
  *    rejected jobs included; the sysctl is restored afterwards;
+ *  - batches on either path keep to themselves: two batches on one file
+ *    reap only their own jobs, and freeing a batch with jobs in flight
+ *    cancels them, leaving nothing on the file;
  *  - zero handles: circuit 0 or result_buf 0 in a job through RUN, SUBMIT
  *    and a uring_cmd, gates_ptr 0 (and other missing arrays) in
- *    CIRCUIT_LOAD, each with its documented errno;
+ *    CIRCUIT_LOAD, each with its documented errno; handle 0 in every
+ *    other call that looks one up is -ENOENT;
  *  - uring_cmd payload checks: every padding and reserved byte of the
  *    struct qpu_job_desc in the SQE, unknown job flags, a seed without
  *    QPU_RUN_SEED, unknown cmd_op values and the SQE fields a
@@ -916,6 +920,36 @@ QPU_TEST(zero_pointers_in_load)
 	circ_free_ok(fd, l.handle);
 	free_ok(fd, alloc);
 	close_ok(fd);
+}
+
+/* Handle 0 never names an object: -ENOENT wherever a handle is looked up. */
+QPU_TEST(zero_handles_elsewhere)
+{
+	struct qpu_circuit_free cf;
+	unsigned char sqe[128];
+	struct qpu_job_desc j;
+	struct qpu_cancel c;
+	struct qpu_alloc q;
+	struct qpu_wait w;
+	struct raw r;
+
+	raw_up(&r);	/* objects exist, so 0 cannot be "the only one" */
+	QT_ASSERT_EQ(free_raw(r.fd, 0), -ENOENT);
+	memset(&q, 0, sizeof(q));
+	QT_ASSERT_EQ(qpu_ioc(r.fd, QPU_IOC_ALLOC_QUERY, &q), -ENOENT);
+	memset(&cf, 0, sizeof(cf));
+	QT_ASSERT_EQ(qpu_ioc(r.fd, QPU_IOC_CIRCUIT_FREE, &cf), -ENOENT);
+	QT_ASSERT_EQ(buf_destroy_raw(r.fd, 0), -ENOENT);
+	memset(&c, 0, sizeof(c));
+	QT_ASSERT_EQ(qpu_ioc(r.fd, QPU_IOC_CANCEL, &c), -ENOENT);
+	memset(&w, 0, sizeof(w));
+	w.timeout_ns = -1;	/* must not sleep: there is no job 0 */
+	QT_ASSERT_EQ(qpu_ioc(r.fd, QPU_IOC_WAIT, &w), -ENOENT);
+	/* Everything is still there and usable. */
+	j = raw_job(&r);
+	sqe_make(sqe, r.fd, &j);
+	assert_runs(&r, sqe, "after the zero handles");
+	raw_down(&r);
 }
 
 int main(int argc, char **argv)
