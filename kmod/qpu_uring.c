@@ -3,11 +3,11 @@
  * qpu_uring.c - job submission through io_uring (IORING_OP_URING_CMD).
  *
  * The SQE (128 bytes, IORING_SETUP_SQE128) carries a struct qpu_job_desc in its
- * command area, which it fills exactly; it is read once, at issue time.
- * The SQE fields the command does not use must be zero. The job is then
- * queued like an ioctl job; when it completes, the CQE is posted from the submitter's
- * task (io_uring_cmd_complete_in_task()) with the job status as res and the
- * job id as the extra CQE32 field.
+ * command area, which it fills exactly; it is read once, at issue time. The
+ * SQE fields the command does not use must be zero. The job is then queued
+ * like an ioctl job; when it completes, the CQE is posted from the
+ * submitter's task (io_uring_cmd_complete_in_task()) with the job status as
+ * res and the job id as the extra CQE32 field.
  *
  * Cancellation: the command is marked cancelable, so when the ring is torn
  * down or the task exits io_uring calls us with IO_URING_F_CANCEL: a queued
