@@ -242,7 +242,8 @@ static_assert(sizeof(struct qpu_free) >= QPU_FREE_SIZE_VER0);
 static_assert(sizeof(struct qpu_circuit_load) >= QPU_CIRCUIT_LOAD_SIZE_VER0);
 static_assert(sizeof(struct qpu_circuit_free) >= QPU_CIRCUIT_FREE_SIZE_VER0);
 static_assert(sizeof(struct qpu_buffer_create) >= QPU_BUFFER_CREATE_SIZE_VER0);
-static_assert(sizeof(struct qpu_buffer_destroy) >= QPU_BUFFER_DESTROY_SIZE_VER0);
+static_assert(sizeof(struct qpu_buffer_destroy) >=
+	      QPU_BUFFER_DESTROY_SIZE_VER0);
 static_assert(sizeof(struct qpu_run) >= QPU_RUN_SIZE_VER0);
 static_assert(sizeof(struct qpu_submit) >= QPU_SUBMIT_SIZE_VER0);
 static_assert(sizeof(struct qpu_wait) >= QPU_WAIT_SIZE_VER0);

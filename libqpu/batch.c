@@ -82,8 +82,8 @@ QPU_EXPORT int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags
 }
 
 /* ioctl path: WAIT for this batch's job ids[i] (0 or -errno). */
-static int qpu_batch_wait_id(struct qpu_batch *b, uint32_t i, int64_t timeout_ns,
-			     struct qpu_wait *w)
+static int qpu_batch_wait_id(struct qpu_batch *b, uint32_t i,
+			     int64_t timeout_ns, struct qpu_wait *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->job_id = b->ids[i];

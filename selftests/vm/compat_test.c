@@ -270,7 +270,7 @@ QPU_TEST(v0_get_topology)
 	close(fd);
 }
 
-/* ---- allocation ------------------------------------------------------------ */
+/* ---- allocation ---------------------------------------------------------- */
 
 QPU_TEST(v0_alloc_query_free)
 {
@@ -315,7 +315,7 @@ QPU_TEST(v0_alloc_query_free)
 	close(fd);
 }
 
-/* ---- circuits and buffers --------------------------------------------------- */
+/* ---- circuits and buffers ------------------------------------------------ */
 
 QPU_TEST(v0_circuit_load_free)
 {
@@ -403,7 +403,7 @@ QPU_TEST(v0_buffers)
 	close(fd);
 }
 
-/* ---- execution: RUN, SUBMIT/WAIT, CANCEL, poll, io_uring -------------------- */
+/* ---- execution: RUN, SUBMIT/WAIT, CANCEL, poll, io_uring ----------------- */
 
 QPU_TEST(v0_run)
 {
@@ -592,7 +592,7 @@ QPU_TEST(v0_uring_cmd)
 	bell_down(&w);
 }
 
-/* ---- the size rules the v0 header promises ------------------------------------ */
+/* ---- the size rules the v0 header promises ------------------------------- */
 
 /*
  * An argument struct inside a bigger buffer, so that writes past the size
