@@ -146,6 +146,28 @@ $(BUILD)/vm-tests/%: selftests/vm/%.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Iselftests -o $@ $< $(LIB_A) $(LDLIBS_STATIC)
 
+# uAPI compatibility (selftests/compat/): compat_test is a program of the
+# v0 ABI, built against the frozen header only (no -Iuapi, no libqpu);
+# abi_compat_test compares abi_layout.c built against both headers.
+COMPAT_CFLAGS = $(filter-out -Iuapi -Ilibqpu/include,$(CFLAGS))
+COMPAT_V0 := selftests/compat/v0
+
+$(BUILD)/vm-tests/compat_test: selftests/vm/compat_test.c \
+		$(COMPAT_V0)/linux/qpu.h selftests/qpu_test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(COMPAT_CFLAGS) -I$(COMPAT_V0) -Iselftests -o $@ $< $(LDLIBS_STATIC)
+
+$(BUILD)/host-tests/abi_compat_test: selftests/host/abi_compat_test.c \
+		selftests/compat/abi_layout.c selftests/compat/abi_layout.h \
+		$(COMPAT_V0)/linux/qpu.h uapi/linux/qpu.h selftests/qpu_test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(COMPAT_CFLAGS) -I$(COMPAT_V0) -DABI_V0 -c -o $@-v0.o \
+		selftests/compat/abi_layout.c
+	$(CC) $(COMPAT_CFLAGS) -Iuapi -c -o $@-cur.o selftests/compat/abi_layout.c
+	$(CC) $(COMPAT_CFLAGS) -Iselftests -Iselftests/compat -o $@ $< \
+		$@-v0.o $@-cur.o
+	rm -f $@-v0.o $@-cur.o
+
 $(BUILD)/bench/%: bench/%.c $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O3 -Ikmod/core -o $@ $< $(CORE_HOST_OBJS) $(LIB_A) \

@@ -175,8 +175,8 @@ static int qpu_ioctl_cancel(struct qpu_ctx *ctx, void *data)
 
 /**
  * struct qpu_ioctl_desc - one ioctl of the dispatch table
- * @cmd: the ioctl number as published (direction, size of the first
- *	published struct version)
+ * @cmd: the ioctl number of the current header (direction and number;
+ *	its size field is the current struct's, see qpu_ioctl_size_ver0[])
  * @ksize: the struct size this kernel knows
  * @fn: handler; gets a kernel copy of the struct
  * @undo: for calls that create an object: undoes a successful @fn whose
@@ -215,6 +215,40 @@ static const struct qpu_ioctl_desc qpu_ioctls[] = {
 	QPU_IOCTL(QPU_IOC_CANCEL, qpu_ioctl_cancel, struct qpu_cancel),
 };
 
+/*
+ * The smallest size each ioctl accepts: its struct's first published size.
+ * Not _IOC_SIZE(desc->cmd): that grows with the struct, and programs
+ * built against an older header must keep working.
+ */
+static const u16 qpu_ioctl_size_ver0[] = {
+	[_IOC_NR(QPU_IOC_GET_INFO)] = QPU_INFO_SIZE_VER0,
+	[_IOC_NR(QPU_IOC_GET_TOPOLOGY)] = QPU_TOPOLOGY_SIZE_VER0,
+	[_IOC_NR(QPU_IOC_ALLOC)] = QPU_ALLOC_SIZE_VER0,
+	[_IOC_NR(QPU_IOC_FREE)] = QPU_FREE_SIZE_VER0,
+	[_IOC_NR(QPU_IOC_ALLOC_QUERY)] = QPU_ALLOC_SIZE_VER0,
+	[_IOC_NR(QPU_IOC_CIRCUIT_LOAD)] = QPU_CIRCUIT_LOAD_SIZE_VER0,
+	[_IOC_NR(QPU_IOC_CIRCUIT_FREE)] = QPU_CIRCUIT_FREE_SIZE_VER0,
+	[_IOC_NR(QPU_IOC_BUFFER_CREATE)] = QPU_BUFFER_CREATE_SIZE_VER0,
+	[_IOC_NR(QPU_IOC_BUFFER_DESTROY)] = QPU_BUFFER_DESTROY_SIZE_VER0,
+	[_IOC_NR(QPU_IOC_RUN)] = QPU_RUN_SIZE_VER0,
+	[_IOC_NR(QPU_IOC_SUBMIT)] = QPU_SUBMIT_SIZE_VER0,
+	[_IOC_NR(QPU_IOC_WAIT)] = QPU_WAIT_SIZE_VER0,
+	[_IOC_NR(QPU_IOC_CANCEL)] = QPU_CANCEL_SIZE_VER0,
+};
+static_assert(sizeof(struct qpu_info) >= QPU_INFO_SIZE_VER0);
+static_assert(sizeof(struct qpu_topology) >= QPU_TOPOLOGY_SIZE_VER0);
+static_assert(sizeof(struct qpu_alloc) >= QPU_ALLOC_SIZE_VER0);
+static_assert(sizeof(struct qpu_free) >= QPU_FREE_SIZE_VER0);
+static_assert(sizeof(struct qpu_circuit_load) >= QPU_CIRCUIT_LOAD_SIZE_VER0);
+static_assert(sizeof(struct qpu_circuit_free) >= QPU_CIRCUIT_FREE_SIZE_VER0);
+static_assert(sizeof(struct qpu_buffer_create) >= QPU_BUFFER_CREATE_SIZE_VER0);
+static_assert(sizeof(struct qpu_buffer_destroy) >=
+	      QPU_BUFFER_DESTROY_SIZE_VER0);
+static_assert(sizeof(struct qpu_run) >= QPU_RUN_SIZE_VER0);
+static_assert(sizeof(struct qpu_submit) >= QPU_SUBMIT_SIZE_VER0);
+static_assert(sizeof(struct qpu_wait) >= QPU_WAIT_SIZE_VER0);
+static_assert(sizeof(struct qpu_cancel) >= QPU_CANCEL_SIZE_VER0);
+
 /* Large enough for every argument struct of the table above. */
 union qpu_ioctl_args {
 	struct qpu_info info;
@@ -248,7 +282,11 @@ static long qpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	if (!desc->cmd || _IOC_DIR(cmd) != _IOC_DIR(desc->cmd))
 		return -ENOTTY;
 	/* Structs only grow: anything smaller than the first version is bad. */
-	if (usize < _IOC_SIZE(desc->cmd))
+	BUILD_BUG_ON(ARRAY_SIZE(qpu_ioctl_size_ver0) != ARRAY_SIZE(qpu_ioctls));
+	if (WARN_ON_ONCE(!qpu_ioctl_size_ver0[nr] ||
+			 qpu_ioctl_size_ver0[nr] > desc->ksize))
+		return -ENOTTY;
+	if (usize < qpu_ioctl_size_ver0[nr])
 		return -EINVAL;
 	BUILD_BUG_ON(sizeof(args) > 256);
 

@@ -3,10 +3,11 @@
  * qpu_uring.c - job submission through io_uring (IORING_OP_URING_CMD).
  *
  * The SQE (128 bytes, IORING_SETUP_SQE128) carries a struct qpu_job_desc in its
- * command area; it is read once, at issue time. The job is then queued like
- * an ioctl job; when it completes, the CQE is posted from the submitter's
- * task (io_uring_cmd_complete_in_task()) with the job status as res and the
- * job id as the extra CQE32 field.
+ * command area, which it fills exactly; it is read once, at issue time. The
+ * SQE fields the command does not use must be zero. The job is then queued
+ * like an ioctl job; when it completes, the CQE is posted from the
+ * submitter's task (io_uring_cmd_complete_in_task()) with the job status as
+ * res and the job id as the extra CQE32 field.
  *
  * Cancellation: the command is marked cancelable, so when the ring is torn
  * down or the task exits io_uring calls us with IO_URING_F_CANCEL: a queued
@@ -60,6 +61,24 @@ static void qpu_uring_cancel(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		qpu_job_finish(job, -ECANCELED);
 }
 
+/*
+ * The SQE fields a QPU_URING_CMD_RUN does not use are reserved, like the
+ * reserved fields of the ioctl structs: they must be zero, so that a later
+ * version can give them a meaning without old programs' garbage turning
+ * into requests. io_uring itself rejects a non-zero __pad1 and unknown
+ * uring_cmd_flags; a fixed buffer (IORING_URING_CMD_FIXED) has no meaning
+ * here either.
+ */
+static bool qpu_uring_sqe_unused_zero(const struct io_uring_cmd *cmd)
+{
+	const struct io_uring_sqe *sqe = cmd->sqe;
+
+	return !(cmd->flags & IORING_URING_CMD_FIXED) &&
+	       !READ_ONCE(sqe->ioprio) && !READ_ONCE(sqe->addr) &&
+	       !READ_ONCE(sqe->len) && !READ_ONCE(sqe->buf_index) &&
+	       !READ_ONCE(sqe->file_index);
+}
+
 int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct qpu_ctx *ctx = cmd->file->private_data;
@@ -74,9 +93,9 @@ int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	}
 	if (cmd->cmd_op != QPU_URING_CMD_RUN)
 		return -ENOTTY;
-	/* The descriptor needs the 80-byte command area of a 128-byte SQE. */
-	BUILD_BUG_ON(sizeof(struct qpu_job_desc) > 80);
-	if (!(issue_flags & IO_URING_F_SQE128))
+	/* The descriptor fills the 80-byte command area of a 128-byte SQE. */
+	BUILD_BUG_ON(sizeof(struct qpu_job_desc) != 80);
+	if (!(issue_flags & IO_URING_F_SQE128) || !qpu_uring_sqe_unused_zero(cmd))
 		return -EINVAL;
 	memcpy(&tmpl.x.job, io_uring_sqe_cmd(cmd->sqe), sizeof(tmpl.x.job));
 

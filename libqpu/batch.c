@@ -6,6 +6,12 @@
  * liburing 2.3 (Debian 12) has no io_uring_prep_uring_cmd(), so SQEs are
  * prepared here: all 128 bytes cleared first (io_uring_prep_rw() would
  * leave bytes 64..127, the command payload, untouched).
+ *
+ * The fallback must keep a batch's jobs apart from everything else on the
+ * file (other batches, the caller's own SUBMITs), as a ring of its own
+ * does for io_uring: it remembers the ids of its jobs and reaps them by id,
+ * never with QPU_WAIT_ANY; freeing the batch cancels and reaps those still
+ * in flight, as closing the ring does.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -32,6 +38,9 @@ struct qpu_batch {
 	/* ioctl path: completions of jobs the kernel refused at submission */
 	struct qpu_completion *early;
 	uint32_t nearly;
+	/* ioctl path: ids of this batch's jobs in the kernel, oldest first */
+	uint32_t *ids;
+	uint32_t nids;
 	qpu_batch_cb cb;
 	void *cb_arg;
 };
@@ -53,7 +62,8 @@ QPU_EXPORT int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags
 	b->depth = depth;
 	b->queued = calloc(depth, sizeof(*b->queued));
 	b->early = calloc(depth, sizeof(*b->early));
-	if (!b->queued || !b->early) {
+	b->ids = calloc(depth, sizeof(*b->ids));
+	if (!b->queued || !b->early || !b->ids) {
 		qpu_batch_free(b);
 		return -ENOMEM;
 	}
@@ -71,15 +81,44 @@ QPU_EXPORT int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags
 	return 0;
 }
 
+/* ioctl path: WAIT for this batch's job ids[i] (0 or -errno). */
+static int qpu_batch_wait_id(struct qpu_batch *b, uint32_t i,
+			     int64_t timeout_ns, struct qpu_wait *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->job_id = b->ids[i];
+	w->timeout_ns = timeout_ns;
+	return qpu_ioctl(b->dev, QPU_IOC_WAIT, w);
+}
+
+static void qpu_batch_forget_id(struct qpu_batch *b, uint32_t i)
+{
+	memmove(b->ids + i, b->ids + i + 1, (b->nids - i - 1) * sizeof(*b->ids));
+	b->nids--;
+}
+
 QPU_EXPORT void qpu_batch_free(struct qpu_batch *b)
 {
+	struct qpu_cancel c;
+	struct qpu_wait w;
+	uint32_t i;
+
 	if (!b)
 		return;
 	/* Closing the ring cancels what is still in flight. */
 	if (b->use_uring)
 		io_uring_queue_exit(&b->ring);
+	/* The ioctl path does the same by hand, and reaps what it cancelled. */
+	for (i = 0; i < b->nids; i++) {
+		memset(&c, 0, sizeof(c));
+		c.job_id = b->ids[i];
+		qpu_ioctl(b->dev, QPU_IOC_CANCEL, &c);
+	}
+	for (i = 0; i < b->nids; i++)
+		qpu_batch_wait_id(b, i, -1, &w);
 	free(b->queued);
 	free(b->early);
+	free(b->ids);
 	free(b);
 }
 
@@ -163,6 +202,8 @@ static int qpu_batch_submit_ioctl(struct qpu_batch *b)
 			b->early[b->nearly++] = (struct qpu_completion) {
 				.user_data = s.user_data, .status = ret,
 			};
+		} else {
+			b->ids[b->nids++] = s.job_id;
 		}
 		b->inflight++;
 	}
@@ -209,23 +250,31 @@ static int qpu_batch_reap_uring(struct qpu_batch *b, struct qpu_completion *out,
 	return 0;
 }
 
+/*
+ * Reap one of this batch's jobs: any that completed (oldest first), or,
+ * with @wait and none completed yet, the oldest once it completes.
+ */
 static int qpu_batch_reap_ioctl(struct qpu_batch *b, struct qpu_completion *out,
 				uint32_t n, int wait)
 {
 	struct qpu_completion c;
 	struct qpu_wait w;
-	int ret;
+	uint32_t i;
+	int ret = -EAGAIN;
 
 	if (b->nearly) {
 		qpu_batch_deliver(b, out, n, &b->early[--b->nearly]);
 		return 0;
 	}
-	memset(&w, 0, sizeof(w));
-	w.flags = QPU_WAIT_ANY;
-	w.timeout_ns = wait ? -1 : 0;
-	ret = qpu_ioctl(b->dev, QPU_IOC_WAIT, &w);
+	for (i = 0; i < b->nids && ret == -EAGAIN; i++)
+		ret = qpu_batch_wait_id(b, i, 0, &w);
+	if (ret == -EAGAIN && wait && b->nids) {
+		i = 1;
+		ret = qpu_batch_wait_id(b, 0, -1, &w);
+	}
 	if (ret)
 		return ret;
+	qpu_batch_forget_id(b, i - 1);
 	c.user_data = w.user_data;
 	c.status = w.status;
 	c.job_id = w.job_id;

@@ -348,7 +348,7 @@ enum qpu_circuit_error {
  * @num_clbits: in: classical bits, 0..%QPU_MAX_CLBITS
  * @num_params: in: parameter slots the gates may use, 0..%QPU_MAX_PARAMS
  * @num_gates: in: entries of @gates_ptr, 1..%QPU_MAX_GATES
- * @gates_ptr: in: user pointer to struct qpu_gate[num_gates]
+ * @gates_ptr: in: user pointer to struct qpu_gate[num_gates]; never 0
  * @num_observables: in: entries of @observables_ptr, 0..%QPU_MAX_OBSERVABLES
  * @handle: out: circuit handle, > 0
  * @observables_ptr: in: user pointer to __u64 Z-string masks: bit q set
@@ -359,6 +359,14 @@ enum qpu_circuit_error {
  * @error_index: out: index of the offending gate (or observable)
  * @hash: out: SHA-256 of the circuit (gates, widths, observables)
  * @reserved: must be 0
+ *
+ * Errors: -EINVAL (bad flags or reserved bits, @num_qubits or @num_gates
+ * 0, @gates_ptr 0, @observables_ptr 0 with @num_observables > 0, or a gate
+ * or observable the validator rejects: then @error and @error_index say
+ * which and why), -E2BIG (a count over its limit, or @num_qubits wider
+ * than the device's max_sim_qubits or than @alloc), -ENOENT (@alloc 0 or
+ * unknown to this file), -EFAULT (an array cannot be read), -ENOMEM.
+ * Nothing is loaded when the call fails.
  */
 struct qpu_circuit_load {
 	__u32 flags;
@@ -439,14 +447,15 @@ struct qpu_buffer_destroy {
 /**
  * struct qpu_job_desc - what to run (80 bytes: fits the command area of a
  *	128-byte io_uring SQE)
- * @circuit: circuit handle
+ * @circuit: circuit handle; never 0 (-EINVAL)
  * @flags: QPU_RUN_* bits
  * @shots: shots per parameter vector, 1..%QPU_MAX_SHOTS
  * @num_sweeps: P, parameter vectors to run; 0 means 1
  * @seed: with %QPU_RUN_SEED the sampling seed; parameter vector i uses a
  *	seed derived from it and i (reported in each result slice)
  * @param_buf: buffer holding the parameters; 0 if the circuit has none
- * @result_buf: buffer receiving the results
+ *	(0 for a circuit with parameters is -EINVAL)
+ * @result_buf: buffer receiving the results; never 0 (-EINVAL)
  * @param_offset: byte offset of vector 0 in @param_buf (8-byte aligned)
  * @result_offset: byte offset of slice 0 in @result_buf (8-byte aligned)
  * @param_stride: bytes from one parameter vector to the next (multiple
@@ -578,6 +587,15 @@ struct qpu_run {
  * job status as res and, on a ring with IORING_SETUP_CQE32, the job id in
  * big_cqe[0]. Such jobs are not reaped with %QPU_IOC_WAIT.
  *
+ * The descriptor fills the SQE's 80-byte command area exactly (from
+ * offsetof(struct io_uring_sqe, cmd) to the end of the 128 bytes). A
+ * command is rejected, with nothing queued, with res -ENOTTY for an
+ * unknown cmd_op, and -EINVAL on a ring with 64-byte SQEs, when one of the
+ * SQE fields the command does not use (ioprio, addr, len, buf_index,
+ * file_index, the IORING_URING_CMD_FIXED flag) is not zero, or for every
+ * descriptor error %QPU_IOC_SUBMIT reports (same errnos); big_cqe[0] is 0
+ * then.
+ *
  * Closing the file cancels queued jobs and waits for running ones.
  */
 
@@ -678,6 +696,25 @@ struct qpu_cancel {
 	__u32 job_id;
 	__u64 reserved[2];
 };
+
+/*
+ * QPU_*_SIZE_VER0 - the size of the first published version of each
+ * ioctl's argument struct: the smallest size the driver accepts, whatever
+ * the struct has grown to since (see the conventions at the top). These
+ * never change.
+ */
+#define QPU_INFO_SIZE_VER0		112
+#define QPU_TOPOLOGY_SIZE_VER0		32
+#define QPU_ALLOC_SIZE_VER0		48
+#define QPU_FREE_SIZE_VER0		24
+#define QPU_CIRCUIT_LOAD_SIZE_VER0	120
+#define QPU_CIRCUIT_FREE_SIZE_VER0	24
+#define QPU_BUFFER_CREATE_SIZE_VER0	40
+#define QPU_BUFFER_DESTROY_SIZE_VER0	24
+#define QPU_RUN_SIZE_VER0		128
+#define QPU_SUBMIT_SIZE_VER0		112
+#define QPU_WAIT_SIZE_VER0		96
+#define QPU_CANCEL_SIZE_VER0		24
 
 #define QPU_IOC_MAGIC		0xB9
 

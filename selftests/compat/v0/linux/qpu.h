@@ -1,0 +1,741 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * FROZEN COPY - NEVER EDIT THIS FILE.
+ *
+ * This is uapi/linux/qpu.h exactly as the v0 ABI (QPU_API_VERSION 1) was
+ * published: "the previous release's" header. Programs built against it
+ * must keep working, unchanged and without rebuilding, against every
+ * later qpu.ko. selftests/vm/compat_test.c is such a program (built with
+ * -Iselftests/compat/v0 only), and selftests/host/abi_compat_test.c checks
+ * that the current header keeps this one's struct layouts, ioctl numbers
+ * and constants. Change the ABI in uapi/linux/qpu.h only; if a later
+ * release is frozen too, add selftests/compat/v1/ next to this directory.
+ */
+/*
+ * qpu.h - userspace ABI of the qpu driver (/dev/qpuN).
+ *
+ * This header is the only definition of the driver's ABI: ioctls, their
+ * argument structs, limits and feature bits.
+ *
+ * Conventions that hold for every ioctl below:
+ *
+ *  - Arguments are fixed-size structs, 64-bit aligned, with explicit padding.
+ *    User pointers travel as __u64. Fields named ``reserved`` or ``pad`` and
+ *    every unknown ``flags`` bit must be zero, or the call fails with -EINVAL.
+ *  - Structs grow at their end only. The size userspace was compiled with is
+ *    encoded in the ioctl number (_IOC_SIZE); the driver accepts any size
+ *    from the first published one up: a larger struct whose extra bytes are
+ *    zero is accepted (they mean "feature not used"), a larger struct with
+ *    non-zero extra bytes fails with -E2BIG, and output is written back only
+ *    up to the caller's size. This is copy_struct_from_user() semantics.
+ *  - Unknown ioctls fail with -ENOTTY. After the device was removed every
+ *    call fails with -ENODEV.
+ *  - Argument structs are written back to userspace on failure too, so
+ *    detail fields (a needed size, an offending index) are valid whenever
+ *    the call got as far as setting them.
+ */
+#ifndef _UAPI_LINUX_QPU_H
+#define _UAPI_LINUX_QPU_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/** QPU_API_VERSION - version of this ABI, reported by %QPU_IOC_GET_INFO */
+#define QPU_API_VERSION		1
+
+/** QPU_MAX_QUBITS - largest device the driver creates (hard ceiling) */
+#define QPU_MAX_QUBITS		2048
+/** QPU_MAX_EDGES - most coupling edges a device may have */
+#define QPU_MAX_EDGES		(1U << 20)
+/** QPU_MAX_DEVICES - device ids are 0 .. QPU_MAX_DEVICES - 1 */
+#define QPU_MAX_DEVICES		64
+/** QPU_TOPOLOGY_NAME_LEN - size of a topology spec string, with its NUL */
+#define QPU_TOPOLOGY_NAME_LEN	32
+
+/**
+ * enum qpu_topology_kind - shape of a device's coupling graph
+ * @QPU_TOPO_LINE: qubits 0..n-1 on a line, i coupled to i+1 ("line:N")
+ * @QPU_TOPO_RING: a line whose ends are coupled too ("ring:N")
+ * @QPU_TOPO_GRID: r x c square lattice, row-major numbering ("grid:RxC")
+ * @QPU_TOPO_HEAVYHEX: IBM-style heavy-hex lattice ("heavyhex:N", N one of
+ *	7, 16, 27, 65, 127, 433 or 1121)
+ * @QPU_TOPO_FULL: every pair of qubits coupled ("full:N")
+ */
+enum qpu_topology_kind {
+	QPU_TOPO_LINE		= 1,
+	QPU_TOPO_RING		= 2,
+	QPU_TOPO_GRID		= 3,
+	QPU_TOPO_HEAVYHEX	= 4,
+	QPU_TOPO_FULL		= 5,
+};
+
+/** QPU_FEAT_ALLOC - qubit allocation ioctls are supported */
+#define QPU_FEAT_ALLOC		(1ULL << 0)
+/** QPU_FEAT_CALIBRATION - per-qubit and per-edge calibration in sysfs */
+#define QPU_FEAT_CALIBRATION	(1ULL << 1)
+/** QPU_FEAT_RUN - circuits, buffers and %QPU_IOC_RUN are supported */
+#define QPU_FEAT_RUN		(1ULL << 2)
+/** QPU_FEAT_ASYNC - %QPU_IOC_SUBMIT/WAIT/CANCEL, poll() and io_uring */
+#define QPU_FEAT_ASYNC		(1ULL << 3)
+
+/**
+ * struct qpu_info - device description, from %QPU_IOC_GET_INFO
+ * @flags: in: must be 0
+ * @api_version: out: %QPU_API_VERSION of the running driver
+ * @features: out: QPU_FEAT_* bits
+ * @dev_id: out: N of /dev/qpuN
+ * @topology: out: enum qpu_topology_kind
+ * @num_qubits: out: physical qubits of the device
+ * @num_edges: out: coupling edges of the device
+ * @max_ctx_qubits: out: most qubits one open file may hold at once
+ * @free_qubits: out: qubits not allocated to anyone at the time of the call
+ * @calibration_epoch: out: bumped on every calibration change
+ * @topology_name: out: NUL-terminated spec the device was created with,
+ *	e.g. "grid:4x5"
+ * @max_sim_qubits: out: widest circuit the simulator runs (admin tunable,
+ *	at most %QPU_MAX_SIM_QUBITS)
+ * @pad: 0
+ * @reserved: must be 0
+ */
+struct qpu_info {
+	__u32 flags;
+	__u32 api_version;
+	__u64 features;
+	__u32 dev_id;
+	__u32 topology;
+	__u32 num_qubits;
+	__u32 num_edges;
+	__u32 max_ctx_qubits;
+	__u32 free_qubits;
+	__u64 calibration_epoch;
+	char  topology_name[QPU_TOPOLOGY_NAME_LEN];
+	__u32 max_sim_qubits;
+	__u32 pad;
+	__u64 reserved[3];
+};
+
+/**
+ * struct qpu_edge - one coupling between two qubits, @a < @b
+ * @a: lower qubit index
+ * @b: higher qubit index
+ */
+struct qpu_edge {
+	__u32 a;
+	__u32 b;
+};
+
+/**
+ * struct qpu_topology - the device's coupling map, from %QPU_IOC_GET_TOPOLOGY
+ * @flags: in: must be 0
+ * @num_edges: in: capacity of @edges_ptr in edges; out: edges of the device.
+ *	If @edges_ptr is 0 only the count is returned. If the capacity is too
+ *	small the call fails with -ENOSPC and @num_edges tells what is needed.
+ * @edges_ptr: in: user pointer to an array of struct qpu_edge, sorted by
+ *	(a, b) on return
+ * @reserved: must be 0
+ */
+struct qpu_topology {
+	__u32 flags;
+	__u32 num_edges;
+	__u64 edges_ptr;
+	__u64 reserved[2];
+};
+
+/**
+ * struct qpu_alloc - allocate qubits, %QPU_IOC_ALLOC; describe an
+ *	allocation, %QPU_IOC_ALLOC_QUERY
+ * @flags: in: must be 0
+ * @num_qubits: in (ALLOC) / out (QUERY): k, the qubits of the allocation
+ * @handle: out (ALLOC) / in (QUERY): allocation handle, > 0, valid on the
+ *	file descriptor that made it
+ * @num_edges: in: capacity of @edges_ptr; out: coupling edges inside the
+ *	allocation. Too small a capacity with a non-zero @edges_ptr fails with
+ *	-EOVERFLOW (and nothing is allocated) with @num_edges set to the need.
+ * @phys_ptr: in: 0, or user pointer to k __u32 that receive the physical
+ *	qubit behind each virtual qubit 0..k-1
+ * @edges_ptr: in: 0, or user pointer to struct qpu_edge array that receives
+ *	the allocation's coupling map in virtual indices
+ * @reserved: must be 0
+ *
+ * The k physical qubits always form a connected region of the coupling
+ * graph and never overlap another allocation. Errors of %QPU_IOC_ALLOC:
+ * -EINVAL for k == 0 or bad flags/reserved, -E2BIG for k larger than the
+ * device, -EDQUOT when the file would hold more than max_ctx_qubits,
+ * -ENOSPC when no connected free region of k qubits exists right now,
+ * -EFAULT for bad pointers.
+ */
+struct qpu_alloc {
+	__u32 flags;
+	__u32 num_qubits;
+	__u32 handle;
+	__u32 num_edges;
+	__u64 phys_ptr;
+	__u64 edges_ptr;
+	__u64 reserved[2];
+};
+
+/**
+ * struct qpu_free - release an allocation, %QPU_IOC_FREE
+ * @flags: in: must be 0
+ * @handle: in: handle from %QPU_IOC_ALLOC; -ENOENT if unknown to this file
+ * @reserved: must be 0
+ */
+struct qpu_free {
+	__u32 flags;
+	__u32 handle;
+	__u64 reserved[2];
+};
+
+/*
+ * Circuits.
+ *
+ * A circuit is an array of struct qpu_gate over virtual qubits 0..n-1 of
+ * an allocation and classical bits 0..m-1 (m <= QPU_MAX_CLBITS). It is
+ * loaded once (%QPU_IOC_CIRCUIT_LOAD), validated, hashed (SHA-256) and run
+ * many times. Angles are affine in parameters, so one circuit serves a
+ * whole training run: angle = scale * param[slot] + offset.
+ */
+
+/** QPU_MAX_GATES - most gates in one circuit */
+#define QPU_MAX_GATES		65536
+/** QPU_MAX_CLBITS - most classical bits in one circuit */
+#define QPU_MAX_CLBITS		64
+/** QPU_MAX_PARAMS - most parameter slots in one circuit */
+#define QPU_MAX_PARAMS		4096
+/** QPU_MAX_OBSERVABLES - most Z-string observables in one circuit */
+#define QPU_MAX_OBSERVABLES	256
+/** QPU_MAX_CONTROLS - most control qubits of one gate */
+#define QPU_MAX_CONTROLS	4
+/** QPU_MAX_SIM_QUBITS - hard ceiling of the simulator's width */
+#define QPU_MAX_SIM_QUBITS	26
+
+/**
+ * enum qpu_op - gate opcodes
+ *
+ * Every unitary opcode may carry up to %QPU_MAX_CONTROLS control qubits
+ * (qpu_gate.nctrl): the gate then acts only when all controls are 1. So
+ * cx is X with one control, ccx X with two, c3x/c4x X with three/four,
+ * csx and c3sqrtx SX with one/three, cp/cu1 P with one, cswap SWAP with
+ * one. Angles are the gate's parameters in OpenQASM order.
+ *
+ * @QPU_OP_ID: identity (also u0)
+ * @QPU_OP_X: Pauli X
+ * @QPU_OP_Y: Pauli Y
+ * @QPU_OP_Z: Pauli Z
+ * @QPU_OP_H: Hadamard
+ * @QPU_OP_S: sqrt(Z)
+ * @QPU_OP_SDG: S dagger
+ * @QPU_OP_T: sqrt(S)
+ * @QPU_OP_TDG: T dagger
+ * @QPU_OP_SX: sqrt(X)
+ * @QPU_OP_SXDG: SX dagger
+ * @QPU_OP_RX: exp(-i theta X / 2); angle 0 = theta
+ * @QPU_OP_RY: exp(-i theta Y / 2); angle 0 = theta
+ * @QPU_OP_RZ: exp(-i phi Z / 2); angle 0 = phi
+ * @QPU_OP_P: diag(1, e^{i lambda}) (u1); angle 0 = lambda
+ * @QPU_OP_U2: U3(pi/2, phi, lambda); angles phi, lambda
+ * @QPU_OP_U3: OpenQASM U(theta, phi, lambda) (u, u3); angles in that order
+ * @QPU_OP_SWAP: exchange two qubits (two targets)
+ * @QPU_OP_RXX: exp(-i theta X(x)X / 2) (two targets); angle 0 = theta
+ * @QPU_OP_RZZ: exp(-i theta Z(x)Z / 2) (two targets); angle 0 = theta
+ * @QPU_OP_MEASURE: measure qubit 0 into classical bit qpu_gate.cbit
+ * @QPU_OP_RESET: reset qubit 0 to |0>
+ * @QPU_OP_BARRIER: no effect on the state (kept for timing and hashing);
+ *	qubits are ignored
+ */
+enum qpu_op {
+	QPU_OP_ID = 1,
+	QPU_OP_X,
+	QPU_OP_Y,
+	QPU_OP_Z,
+	QPU_OP_H,
+	QPU_OP_S,
+	QPU_OP_SDG,
+	QPU_OP_T,
+	QPU_OP_TDG,
+	QPU_OP_SX,
+	QPU_OP_SXDG,
+	QPU_OP_RX,
+	QPU_OP_RY,
+	QPU_OP_RZ,
+	QPU_OP_P,
+	QPU_OP_U2,
+	QPU_OP_U3,
+	QPU_OP_SWAP,
+	QPU_OP_RXX,
+	QPU_OP_RZZ,
+	QPU_OP_MEASURE,
+	QPU_OP_RESET,
+	QPU_OP_BARRIER,
+	QPU_OP_NR,
+};
+
+/** QPU_GATE_COND - the gate runs only if the classical register matches */
+#define QPU_GATE_COND		(1U << 0)
+
+/** QPU_NUM_ANGLES - angles per gate */
+#define QPU_NUM_ANGLES		3
+
+/**
+ * struct qpu_gate - one operation of a circuit (96 bytes)
+ * @op: enum qpu_op
+ * @nctrl: control qubits, 0..%QPU_MAX_CONTROLS, in @qubits[0..nctrl-1]
+ * @flags: QPU_GATE_* bits
+ * @pad0: must be 0
+ * @qubits: controls, then the gate's targets (one, or two for SWAP, RXX,
+ *	RZZ), as virtual qubit indices; unused entries must be 0; operands
+ *	of one gate must be distinct
+ * @cbit: %QPU_OP_MEASURE: the classical bit written; otherwise 0
+ * @cond_start: with %QPU_GATE_COND: first classical bit of the register
+ *	compared (bit 0 of the value)
+ * @cond_width: with %QPU_GATE_COND: width of that register, 1..64
+ * @cond_value: with %QPU_GATE_COND: run iff the register equals this
+ * @param: angle i is a constant (0) or uses parameter slot param[i] - 1
+ * @pad1: must be 0
+ * @scale: angle i = scale[i] * parameter + offset[i]: IEEE-754 binary64
+ *	bit patterns (finite); scale is ignored for constants and must be 0
+ * @offset: see @scale
+ *
+ * Unused angles (beyond the opcode's count) must have param, scale and
+ * offset 0. A gate acting on two qubits needs them coupled in the
+ * allocation; one acting on three or more needs them to induce a
+ * connected subgraph (hardware would decompose it along those couplings).
+ * Neither applies on a fully connected device.
+ */
+struct qpu_gate {
+	__u8  op;
+	__u8  nctrl;
+	__u8  flags;
+	__u8  pad0;
+	__u16 qubits[6];
+	__u32 cbit;
+	__u16 cond_start;
+	__u16 cond_width;
+	__u64 cond_value;
+	__u32 param[QPU_NUM_ANGLES];
+	__u32 pad1;
+	__u64 scale[QPU_NUM_ANGLES];
+	__u64 offset[QPU_NUM_ANGLES];
+};
+
+/**
+ * enum qpu_circuit_error - why a circuit was rejected (detail of -EINVAL)
+ * @QPU_CERR_NONE: no error
+ * @QPU_CERR_OP: unknown opcode, or controls on MEASURE/RESET/BARRIER
+ * @QPU_CERR_NCTRL: too many controls
+ * @QPU_CERR_QUBIT: qubit index outside the circuit's width
+ * @QPU_CERR_DUP_QUBIT: the same qubit twice in one gate
+ * @QPU_CERR_NOT_COUPLED: two-qubit gate on an uncoupled pair, or a
+ *	multi-qubit gate on a disconnected set
+ * @QPU_CERR_CBIT: classical bit outside the circuit's classical width
+ * @QPU_CERR_COND: bad condition (register outside the classical width,
+ *	width 0 or > 64, value wider than the register)
+ * @QPU_CERR_PARAM: parameter slot outside num_params
+ * @QPU_CERR_ANGLE: angle not finite, or set where the opcode has none
+ * @QPU_CERR_RESERVED: padding or unused field not zero
+ * @QPU_CERR_OBSERVABLE: observable mask names qubits outside the width
+ */
+enum qpu_circuit_error {
+	QPU_CERR_NONE,
+	QPU_CERR_OP,
+	QPU_CERR_NCTRL,
+	QPU_CERR_QUBIT,
+	QPU_CERR_DUP_QUBIT,
+	QPU_CERR_NOT_COUPLED,
+	QPU_CERR_CBIT,
+	QPU_CERR_COND,
+	QPU_CERR_PARAM,
+	QPU_CERR_ANGLE,
+	QPU_CERR_RESERVED,
+	QPU_CERR_OBSERVABLE,
+};
+
+/**
+ * struct qpu_circuit_load - load a circuit, %QPU_IOC_CIRCUIT_LOAD
+ * @flags: in: must be 0
+ * @alloc: in: allocation whose coupling map the circuit is validated
+ *	against; it is the circuit's default allocation for runs
+ * @num_qubits: in: circuit width, 1..k of @alloc and <= the device's
+ *	max_sim_qubits (-E2BIG otherwise)
+ * @num_clbits: in: classical bits, 0..%QPU_MAX_CLBITS
+ * @num_params: in: parameter slots the gates may use, 0..%QPU_MAX_PARAMS
+ * @num_gates: in: entries of @gates_ptr, 1..%QPU_MAX_GATES
+ * @gates_ptr: in: user pointer to struct qpu_gate[num_gates]; never 0
+ * @num_observables: in: entries of @observables_ptr, 0..%QPU_MAX_OBSERVABLES
+ * @handle: out: circuit handle, > 0
+ * @observables_ptr: in: user pointer to __u64 Z-string masks: bit q set
+ *	means Z on virtual qubit q; a run that asks for expectation values
+ *	gets <psi|Z..Z|psi> for each
+ * @error: out: enum qpu_circuit_error when the call fails with -EINVAL
+ *	because of a gate or observable
+ * @error_index: out: index of the offending gate (or observable)
+ * @hash: out: SHA-256 of the circuit (gates, widths, observables)
+ * @reserved: must be 0
+ *
+ * Errors: -EINVAL (bad flags or reserved bits, @num_qubits or @num_gates
+ * 0, @gates_ptr 0, @observables_ptr 0 with @num_observables > 0, or a gate
+ * or observable the validator rejects: then @error and @error_index say
+ * which and why), -E2BIG (a count over its limit, or @num_qubits wider
+ * than the device's max_sim_qubits or than @alloc), -ENOENT (@alloc 0 or
+ * unknown to this file), -EFAULT (an array cannot be read), -ENOMEM.
+ * Nothing is loaded when the call fails.
+ */
+struct qpu_circuit_load {
+	__u32 flags;
+	__u32 alloc;
+	__u32 num_qubits;
+	__u32 num_clbits;
+	__u32 num_params;
+	__u32 num_gates;
+	__u64 gates_ptr;
+	__u32 num_observables;
+	__u32 handle;
+	__u64 observables_ptr;
+	__u32 error;
+	__u32 error_index;
+	__u8  hash[32];
+	__u64 reserved[4];
+};
+
+/**
+ * struct qpu_circuit_free - unload a circuit, %QPU_IOC_CIRCUIT_FREE
+ * @flags: in: must be 0
+ * @handle: in: circuit handle; -ENOENT if unknown to this file
+ * @reserved: must be 0
+ */
+struct qpu_circuit_free {
+	__u32 flags;
+	__u32 handle;
+	__u64 reserved[2];
+};
+
+/*
+ * Buffers: memory shared between a process and the driver, mmap()ed from
+ * the file that created them at the offset the driver gives. Parameters
+ * (binary64 arrays) and results live there, so a training loop never
+ * copies them.
+ */
+
+/** QPU_MAX_BUFFER_SIZE - largest buffer */
+#define QPU_MAX_BUFFER_SIZE	(256ULL << 20)
+
+/**
+ * struct qpu_buffer_create - create a buffer, %QPU_IOC_BUFFER_CREATE
+ * @flags: in: must be 0
+ * @handle: out: buffer handle, > 0
+ * @size: in: bytes, 1..%QPU_MAX_BUFFER_SIZE, rounded up to pages; out:
+ *	the rounded size
+ * @mmap_offset: out: offset to pass to mmap() on this file; the mapping
+ *	must cover the whole buffer (length == size, MAP_SHARED)
+ * @reserved: must be 0
+ */
+struct qpu_buffer_create {
+	__u32 flags;
+	__u32 handle;
+	__u64 size;
+	__u64 mmap_offset;
+	__u64 reserved[2];
+};
+
+/**
+ * struct qpu_buffer_destroy - drop a buffer handle, %QPU_IOC_BUFFER_DESTROY
+ * @flags: in: must be 0
+ * @handle: in: buffer handle; -ENOENT if unknown
+ * @reserved: must be 0
+ *
+ * Existing mappings and running jobs keep the memory until they are done.
+ */
+struct qpu_buffer_destroy {
+	__u32 flags;
+	__u32 handle;
+	__u64 reserved[2];
+};
+
+/** QPU_RUN_SEED - qpu_job_desc.seed is given; otherwise the driver picks one */
+#define QPU_RUN_SEED		(1U << 0)
+/** QPU_RUN_EXPECT - compute the circuit's observables' expectation values */
+#define QPU_RUN_EXPECT		(1U << 1)
+
+/**
+ * struct qpu_job_desc - what to run (80 bytes: fits the command area of a
+ *	128-byte io_uring SQE)
+ * @circuit: circuit handle; never 0 (-EINVAL)
+ * @flags: QPU_RUN_* bits
+ * @shots: shots per parameter vector, 1..%QPU_MAX_SHOTS
+ * @num_sweeps: P, parameter vectors to run; 0 means 1
+ * @seed: with %QPU_RUN_SEED the sampling seed; parameter vector i uses a
+ *	seed derived from it and i (reported in each result slice)
+ * @param_buf: buffer holding the parameters; 0 if the circuit has none
+ *	(0 for a circuit with parameters is -EINVAL)
+ * @result_buf: buffer receiving the results; never 0 (-EINVAL)
+ * @param_offset: byte offset of vector 0 in @param_buf (8-byte aligned)
+ * @result_offset: byte offset of slice 0 in @result_buf (8-byte aligned)
+ * @param_stride: bytes from one parameter vector to the next (multiple
+ *	of 8, >= 8 * num_params); ignored when P == 1
+ * @result_stride: bytes from one result slice to the next (multiple of 8,
+ *	>= the slice size needed); ignored when P == 1
+ * @alloc: allocation to run on; 0 means the circuit's. Another allocation
+ *	of the same file works if it has at least the circuit's width and
+ *	every coupling the circuit relies on.
+ * @pad: must be 0
+ * @reserved: must be 0
+ */
+struct qpu_job_desc {
+	__u32 circuit;
+	__u32 flags;
+	__u32 shots;
+	__u32 num_sweeps;
+	__u64 seed;
+	__u32 param_buf;
+	__u32 result_buf;
+	__u64 param_offset;
+	__u64 result_offset;
+	__u32 param_stride;
+	__u32 result_stride;
+	__u32 alloc;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/** QPU_MAX_SHOTS - most shots of one job */
+#define QPU_MAX_SHOTS		(1U << 20)
+/** QPU_MAX_SWEEPS - most parameter vectors of one job */
+#define QPU_MAX_SWEEPS		4096
+/** QPU_RESULT_MAGIC - qpu_result.magic of a written result slice */
+#define QPU_RESULT_MAGIC	0x51505552	/* "QPUR" */
+
+/**
+ * struct qpu_result - header of one result slice (64 bytes), followed by
+ *	@num_counts struct qpu_count sorted by bits, then @num_expect
+ *	binary64 expectation values (as __u64 bit patterns)
+ * @magic: %QPU_RESULT_MAGIC once the slice is complete
+ * @status: 0, or the negative errno the slice failed with
+ * @num_counts: distinct outcomes observed
+ * @num_clbits: classical bits per outcome
+ * @num_expect: expectation values that follow the counts
+ * @sweep_index: which parameter vector this slice belongs to
+ * @shots: shots taken
+ * @seed: seed used for this slice
+ * @sim_ns: simulation time spent, nanoseconds
+ * @qpu_ns: estimated execution time on the modelled device, nanoseconds
+ *	(see Documentation/qpu/timing.rst)
+ * @calibration_epoch: the device's calibration epoch when the slice ran
+ */
+struct qpu_result {
+	__u32 magic;
+	__s32 status;
+	__u32 num_counts;
+	__u32 num_clbits;
+	__u32 num_expect;
+	__u32 sweep_index;
+	__u64 shots;
+	__u64 seed;
+	__u64 sim_ns;
+	__u64 qpu_ns;
+	__u64 calibration_epoch;
+};
+
+/**
+ * struct qpu_count - one histogram entry
+ * @bits: outcome, classical bit i in bit i
+ * @count: shots that produced it
+ */
+struct qpu_count {
+	__u64 bits;
+	__u64 count;
+};
+
+/**
+ * QPU_RESULT_SLICE_SIZE - bytes one result slice may need: the header,
+ * one count per possible outcome (at most min(shots, 2^clbits)), and the
+ * expectation values. Jobs whose slices have less room fail with
+ * -ENOSPC before running.
+ */
+#define QPU_RESULT_SLICE_SIZE(outcomes, nexpect) \
+	(sizeof(struct qpu_result) + 16ULL * (outcomes) + 8ULL * (nexpect))
+
+/**
+ * struct qpu_run - run a job synchronously, %QPU_IOC_RUN
+ * @job: in: what to run
+ * @status: out: 0 or the negative errno of the first failed slice
+ * @needed: out: with -ENOSPC, the result bytes one slice needs
+ * @seed: out: the seed used (slice 0)
+ * @sim_ns: out: simulation time of all slices
+ * @qpu_ns: out: estimated device time of all slices
+ * @reserved: must be 0
+ *
+ * Errors: -EINVAL (bad flags, reserved bits, zero shots, a seed without
+ * %QPU_RUN_SEED, misaligned or out-of-range parameter references, or
+ * parameters and results overlapping), -E2BIG (shots or sweeps over the
+ * limits), -ENOENT (unknown circuit, allocation or buffer, or the
+ * circuit's allocation was freed), -EXDEV (the allocation is narrower than
+ * the circuit or lacks a coupling it relies on), -ENOSPC (result slices do
+ * not fit: @needed gives the bytes one slice needs; the buffer must hold
+ * result_offset + (P - 1) * result_stride + needed), -ENOMEM, -EINTR (a
+ * fatal signal stopped the run), -EDOM (a parameter made an angle NaN or
+ * infinite: that slice's status). A zero circuit or result_buf handle is
+ * -EINVAL. While a job runs, freeing its allocation
+ * fails with -EBUSY.
+ */
+struct qpu_run {
+	struct qpu_job_desc job;
+	__s32 status;
+	__u32 needed;
+	__u64 seed;
+	__u64 sim_ns;
+	__u64 qpu_ns;
+	__u64 reserved[2];
+};
+
+/*
+ * Asynchronous jobs.
+ *
+ * %QPU_IOC_SUBMIT queues a job and returns its id at once; the device's
+ * executor threads run it. Completed jobs are reaped with %QPU_IOC_WAIT,
+ * and poll() on the file reports EPOLLIN while a completed job waits to be
+ * reaped. io_uring submits the same struct qpu_job_desc as the payload of a
+ * %QPU_URING_CMD_RUN command (IORING_OP_URING_CMD on a ring set up with
+ * IORING_SETUP_SQE128); its CQE arrives when the job completes, with the
+ * job status as res and, on a ring with IORING_SETUP_CQE32, the job id in
+ * big_cqe[0]. Such jobs are not reaped with %QPU_IOC_WAIT.
+ *
+ * The descriptor fills the SQE's 80-byte command area exactly (from
+ * offsetof(struct io_uring_sqe, cmd) to the end of the 128 bytes). A
+ * command is rejected, with nothing queued, with res -ENOTTY for an
+ * unknown cmd_op, and -EINVAL on a ring with 64-byte SQEs, when one of the
+ * SQE fields the command does not use (ioprio, addr, len, buf_index,
+ * file_index, the IORING_URING_CMD_FIXED flag) is not zero, or for every
+ * descriptor error %QPU_IOC_SUBMIT reports (same errnos); big_cqe[0] is 0
+ * then.
+ *
+ * Closing the file cancels queued jobs and waits for running ones.
+ */
+
+/** QPU_MAX_JOBS - most jobs one open file may have in flight or unreaped */
+#define QPU_MAX_JOBS		16384
+
+/** QPU_URING_CMD_RUN - io_uring command op: run the struct qpu_job_desc in the SQE */
+#define QPU_URING_CMD_RUN	1
+
+/**
+ * enum qpu_job_state - life of a job
+ * @QPU_JOB_QUEUED: waiting for an executor
+ * @QPU_JOB_RUNNING: being simulated
+ * @QPU_JOB_DONE: finished, status 0
+ * @QPU_JOB_FAILED: finished with a negative errno status
+ * @QPU_JOB_CANCELLED: cancelled (status -ECANCELED, or -ENODEV when the
+ *	device was removed)
+ */
+enum qpu_job_state {
+	QPU_JOB_QUEUED = 1,
+	QPU_JOB_RUNNING,
+	QPU_JOB_DONE,
+	QPU_JOB_FAILED,
+	QPU_JOB_CANCELLED,
+};
+
+/**
+ * struct qpu_submit - queue a job, %QPU_IOC_SUBMIT
+ * @job: in: what to run (validated now: same errors as %QPU_IOC_RUN)
+ * @job_id: out: id, > 0, valid on this file until reaped
+ * @needed: out: with -ENOSPC, the bytes one result slice needs
+ * @user_data: in: returned unchanged by %QPU_IOC_WAIT
+ * @reserved: must be 0
+ *
+ * Fails with -EAGAIN when the file already has %QPU_MAX_JOBS jobs.
+ */
+struct qpu_submit {
+	struct qpu_job_desc job;
+	__u32 job_id;
+	__u32 needed;
+	__u64 user_data;
+	__u64 reserved[2];
+};
+
+/** QPU_WAIT_ANY - reap whichever job completes first; @job_id is ignored */
+#define QPU_WAIT_ANY		(1U << 0)
+
+/**
+ * struct qpu_wait - wait for a job and reap it, %QPU_IOC_WAIT
+ * @flags: in: QPU_WAIT_* bits
+ * @job_id: in: the job (without %QPU_WAIT_ANY); out: the job reaped
+ * @timeout_ns: in: < 0 waits forever, 0 only checks, > 0 waits at most
+ *	that long
+ * @status: out: 0 or the job's negative errno
+ * @state: out: enum qpu_job_state
+ * @user_data: out: as given at submission
+ * @submit_ns: out: CLOCK_MONOTONIC time of submission
+ * @start_ns: out: when an executor started it (0 if it never ran)
+ * @end_ns: out: when it completed
+ * @sim_ns: out: simulation time
+ * @qpu_ns: out: modelled device time
+ * @seed: out: seed used (slice 0)
+ * @reserved: must be 0
+ *
+ * Errors: -ENOENT (no such job, or %QPU_WAIT_ANY with no job in flight),
+ * -EAGAIN (timeout 0 and nothing completed), -ETIMEDOUT, -EINTR, -ENODEV
+ * (the device was removed before the call; a wait already sleeping when
+ * it is removed returns its job, completed with status -ENODEV).
+ */
+struct qpu_wait {
+	__u32 flags;
+	__u32 job_id;
+	__s64 timeout_ns;
+	__s32 status;
+	__u32 state;
+	__u64 user_data;
+	__u64 submit_ns;
+	__u64 start_ns;
+	__u64 end_ns;
+	__u64 sim_ns;
+	__u64 qpu_ns;
+	__u64 seed;
+	__u64 reserved[2];
+};
+
+/**
+ * struct qpu_cancel - cancel a job, %QPU_IOC_CANCEL
+ * @flags: in: must be 0
+ * @job_id: in: the job
+ * @reserved: must be 0
+ *
+ * A queued job is cancelled at once, a running one at the simulator's next
+ * checkpoint; either completes with -ECANCELED. Errors: -ENOENT (no such
+ * job), -EALREADY (it already completed).
+ */
+struct qpu_cancel {
+	__u32 flags;
+	__u32 job_id;
+	__u64 reserved[2];
+};
+
+#define QPU_IOC_MAGIC		0xB9
+
+/* Get device information. */
+#define QPU_IOC_GET_INFO	_IOWR(QPU_IOC_MAGIC, 0x00, struct qpu_info)
+/* Get the device coupling map. */
+#define QPU_IOC_GET_TOPOLOGY	_IOWR(QPU_IOC_MAGIC, 0x01, struct qpu_topology)
+/* Allocate a connected region of qubits. */
+#define QPU_IOC_ALLOC		_IOWR(QPU_IOC_MAGIC, 0x02, struct qpu_alloc)
+/* Release an allocation. */
+#define QPU_IOC_FREE		_IOW(QPU_IOC_MAGIC, 0x03, struct qpu_free)
+/* Describe an existing allocation (map and coupling edges). */
+#define QPU_IOC_ALLOC_QUERY	_IOWR(QPU_IOC_MAGIC, 0x04, struct qpu_alloc)
+/* Load (validate, hash, store) a circuit. */
+#define QPU_IOC_CIRCUIT_LOAD	_IOWR(QPU_IOC_MAGIC, 0x05, struct qpu_circuit_load)
+/* Unload a circuit. */
+#define QPU_IOC_CIRCUIT_FREE	_IOW(QPU_IOC_MAGIC, 0x06, struct qpu_circuit_free)
+/* Create a shared buffer. */
+#define QPU_IOC_BUFFER_CREATE	_IOWR(QPU_IOC_MAGIC, 0x07, struct qpu_buffer_create)
+/* Drop a shared buffer. */
+#define QPU_IOC_BUFFER_DESTROY	_IOW(QPU_IOC_MAGIC, 0x08, struct qpu_buffer_destroy)
+/* Run a job and wait for it. */
+#define QPU_IOC_RUN		_IOWR(QPU_IOC_MAGIC, 0x09, struct qpu_run)
+/* Queue a job. */
+#define QPU_IOC_SUBMIT		_IOWR(QPU_IOC_MAGIC, 0x0a, struct qpu_submit)
+/* Wait for a job and reap it. */
+#define QPU_IOC_WAIT		_IOWR(QPU_IOC_MAGIC, 0x0b, struct qpu_wait)
+/* Cancel a job. */
+#define QPU_IOC_CANCEL		_IOW(QPU_IOC_MAGIC, 0x0c, struct qpu_cancel)
+
+#endif /* _UAPI_LINUX_QPU_H */
