@@ -46,10 +46,14 @@ QPU_EXPORT int qpu_open(const char *path, struct qpu_dev **out)
 		ret = -errno;
 		goto err;
 	}
-	/* Refuse anything that is not a qpu device we understand. */
+	/*
+	 * Refuse anything that is not a qpu device, or a driver older than
+	 * the header this library was built against. A newer driver is fine:
+	 * the uAPI only grows.
+	 */
 	memset(&info, 0, sizeof(info));
 	ret = qpu_ioctl(dev, QPU_IOC_GET_INFO, &info);
-	if (ret == -ENOTTY || (!ret && info.api_version != QPU_API_VERSION))
+	if (ret == -ENOTTY || (!ret && info.api_version < QPU_API_VERSION))
 		ret = -ENODEV;
 	if (ret)
 		goto err;

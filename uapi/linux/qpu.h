@@ -28,7 +28,12 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-/** QPU_API_VERSION - version of this ABI, reported by %QPU_IOC_GET_INFO */
+/**
+ * QPU_API_VERSION - version of this ABI, reported by %QPU_IOC_GET_INFO
+ *
+ * Bumped when the ABI gains something; it never loses anything, so a driver
+ * reporting version N serves every program built against a version <= N.
+ */
 #define QPU_API_VERSION		1
 
 /** QPU_MAX_QUBITS - largest device the driver creates (hard ceiling) */
