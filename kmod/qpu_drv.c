@@ -6,6 +6,10 @@
  *
  * qpu_devices[] maps ids to live devices and is protected by
  * qpu_devices_lock, which also serialises creation and removal.
+ *
+ * Removal makes everything that can start work on a device unreachable,
+ * or refuse with -ENODEV, before the work is stopped (see
+ * qpu_device_remove_locked()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -142,10 +146,32 @@ err_free:
 	return ret;
 }
 
-/* Called with qpu_devices_lock held. */
+/*
+ * Remove @qdev. The order matters: everything that can start work on the
+ * device is made unreachable (or made to fail with -ENODEV) before the
+ * work is stopped, and every step only waits for things the steps before
+ * it have bounded.
+ */
 static void qpu_device_remove_locked(struct qpu_device *qdev)
 {
+	lockdep_assert_held(&qpu_devices_lock);
 	qpu_devices[qdev->id] = NULL;
+
+	/*
+	 * Start nothing new and abort what runs: executors take no more jobs,
+	 * synchronous runs and "workers" stores fail with -ENODEV, running
+	 * jobs and runs stop at their next checkpoint. Everything below then
+	 * waits at most one checkpoint interval.
+	 */
+	qpu_sched_stop(qdev);
+
+	/*
+	 * Unreachable: no new open, and the sysfs attributes are removed,
+	 * which waits for the stores in progress (a "workers" store that
+	 * started threads before qpu_sched_stop() has finished; the threads
+	 * are stopped below).
+	 */
+	cdev_device_del(&qdev->cdev, &qdev->dev);
 
 	/*
 	 * Wait for file operations in progress, then fail all later ones.
@@ -156,10 +182,9 @@ static void qpu_device_remove_locked(struct qpu_device *qdev)
 	qdev->dead = true;
 	up_write(&qdev->lifecycle);
 
-	/* Jobs complete with -ENODEV and wake their waiters. */
+	/* Queued jobs complete with -ENODEV, waking waiters; executors stop. */
 	qpu_sched_shutdown(qdev);
 
-	cdev_device_del(&qdev->cdev, &qdev->dev);
 	dev_info(&qdev->dev, "removed\n");
 	put_device(&qdev->dev);
 }

@@ -12,9 +12,21 @@
  * (weights, quotas charged in modelled device time, qpu_ns) replaces its
  * FIFO scan without touching the rest of this file.
  *
- * Locking: qpu_device.sched_lock (spinlock) protects the queue and running
- * lists, job states and qpu_allocation.running. workers_lock serialises
- * starting and stopping threads. Executors hold no lock while simulating.
+ * Synchronous runs (QPU_IOC_RUN) do not use the queue, but register on
+ * qpu_device.sync_runs while they execute so that removal can abort them
+ * like running jobs.
+ *
+ * Removal stops the scheduler in two steps: qpu_sched_stop() first (under
+ * sched_lock: ->stopping set, running jobs and synchronous runs told to
+ * abort with -ENODEV; from then on executors take no job, and synchronous
+ * runs and "workers" stores fail with -ENODEV), then, once the device is
+ * unreachable, qpu_sched_shutdown() completes the queued jobs and stops
+ * the executors.
+ *
+ * Locking: qpu_device.sched_lock (spinlock) protects the queue, running and
+ * sync_runs lists, ->stopping, job states and qpu_allocation.running.
+ * workers_lock serialises starting and stopping threads and protects
+ * ->workers and ->nr_workers. Executors hold no lock while simulating.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,6 +43,9 @@ static struct qpu_job *qpu_sched_pick(struct qpu_device *qdev)
 {
 	struct qpu_job *job;
 
+	lockdep_assert_held(&qdev->sched_lock);
+	if (qdev->stopping)
+		return NULL;
 	list_for_each_entry(job, &qdev->queue, node)
 		if (!job->x.alloc->running)
 			return job;
@@ -165,16 +180,26 @@ void qpu_sched_job_done(struct qpu_job *job)
  * @qdev: device
  * @n: threads wanted, 1..QPU_MAX_WORKERS
  *
- * Stopping a thread waits for the job it runs.
- * Return: 0, -ERANGE, or an error from kthread_run().
+ * Stopping a thread waits for the job it runs. Once removal has begun
+ * (qpu_sched_stop()) no thread is started any more: a dying device must
+ * not get new executors.
+ * Return: 0, -ERANGE, -ENODEV, or an error from kthread_run().
  */
 int qpu_sched_set_workers(struct qpu_device *qdev, u32 n)
 {
+	bool stopping;
 	int ret = 0;
 
 	if (!n || n > QPU_MAX_WORKERS)
 		return -ERANGE;
 	mutex_lock(&qdev->workers_lock);
+	spin_lock(&qdev->sched_lock);
+	stopping = qdev->stopping;
+	spin_unlock(&qdev->sched_lock);
+	if (stopping) {
+		mutex_unlock(&qdev->workers_lock);
+		return -ENODEV;
+	}
 	while (qdev->nr_workers < n) {
 		struct task_struct *t;
 
@@ -197,14 +222,83 @@ int qpu_sched_init(struct qpu_device *qdev)
 	spin_lock_init(&qdev->sched_lock);
 	INIT_LIST_HEAD(&qdev->queue);
 	INIT_LIST_HEAD(&qdev->running);
+	INIT_LIST_HEAD(&qdev->sync_runs);
 	init_waitqueue_head(&qdev->sched_wq);
 	mutex_init(&qdev->workers_lock);
 	return qpu_sched_set_workers(qdev, QPU_DEFAULT_WORKERS);
 }
 
+/* Tell every running job and synchronous run to stop. sched_lock held. */
+static void qpu_sched_abort_running(struct qpu_device *qdev)
+{
+	struct qpu_exec *x;
+	struct qpu_job *job;
+
+	lockdep_assert_held(&qdev->sched_lock);
+	list_for_each_entry(job, &qdev->running, node)
+		atomic_cmpxchg(&job->x.abort, 0, -ENODEV);
+	list_for_each_entry(x, &qdev->sync_runs, sync_node)
+		atomic_cmpxchg(&x->abort, 0, -ENODEV);
+}
+
+/**
+ * qpu_sched_stop() - removal begins: start nothing new, abort what runs
+ * @qdev: device
+ *
+ * After this, executors take no job, qpu_sched_sync_begin() and
+ * qpu_sched_set_workers() fail with -ENODEV, and every running job and
+ * synchronous run stops at its next checkpoint (status -ENODEV). Queued
+ * jobs stay queued until qpu_sched_shutdown(). Does not sleep, so whatever
+ * removal waits for next (sysfs and file operations in progress) is
+ * bounded by one checkpoint interval. Idempotent.
+ */
+void qpu_sched_stop(struct qpu_device *qdev)
+{
+	spin_lock(&qdev->sched_lock);
+	qdev->stopping = true;
+	qpu_sched_abort_running(qdev);
+	spin_unlock(&qdev->sched_lock);
+}
+
+/**
+ * qpu_sched_sync_begin() - a synchronous run is about to execute
+ * @x: the prepared run; x->qdev is its device
+ *
+ * Registers @x so that removal can abort it.
+ * Return: 0, or -ENODEV if the device is being removed.
+ */
+int qpu_sched_sync_begin(struct qpu_exec *x)
+{
+	struct qpu_device *qdev = x->qdev;
+	int ret = 0;
+
+	spin_lock(&qdev->sched_lock);
+	if (qdev->stopping)
+		ret = -ENODEV;
+	else
+		list_add_tail(&x->sync_node, &qdev->sync_runs);
+	spin_unlock(&qdev->sched_lock);
+	return ret;
+}
+
+/**
+ * qpu_sched_sync_end() - a synchronous run registered by
+ *	qpu_sched_sync_begin() has finished
+ * @x: the run
+ */
+void qpu_sched_sync_end(struct qpu_exec *x)
+{
+	struct qpu_device *qdev = x->qdev;
+
+	spin_lock(&qdev->sched_lock);
+	list_del_init(&x->sync_node);
+	spin_unlock(&qdev->sched_lock);
+}
+
 /**
  * qpu_sched_shutdown() - the device is going away
- * @qdev: device, already marked dead (no new jobs can arrive)
+ * @qdev: device, already unreachable and marked dead (no new jobs can
+ *	arrive, no "workers" store can run)
  *
  * Queued jobs complete with -ENODEV at once, running ones at their next
  * checkpoint; then the executors stop. Waiters wake up as jobs complete.
@@ -215,12 +309,12 @@ void qpu_sched_shutdown(struct qpu_device *qdev)
 	LIST_HEAD(cancelled);
 
 	spin_lock(&qdev->sched_lock);
+	qdev->stopping = true;
 	list_for_each_entry_safe(job, tmp, &qdev->queue, node) {
 		list_move_tail(&job->node, &cancelled);
 		job->state = QPU_JOB_RUNNING;
 	}
-	list_for_each_entry(job, &qdev->running, node)
-		atomic_cmpxchg(&job->x.abort, 0, -ENODEV);
+	qpu_sched_abort_running(qdev);
 	spin_unlock(&qdev->sched_lock);
 
 	list_for_each_entry_safe(job, tmp, &cancelled, node) {
