@@ -5,11 +5,16 @@
  * new_device and del_device, as netdevsim does).
  *
  * qpu_devices[] maps ids to live devices and is protected by
- * qpu_devices_lock, which also serialises creation and removal.
+ * qpu_devices_lock, which also serialises creation and removal and
+ * protects qpu_unloading.
  *
  * Removal makes everything that can start work on a device unreachable,
  * or refuse with -ENODEV, before the work is stopped (see
- * qpu_device_remove_locked()).
+ * qpu_device_remove_locked()). Module unload does the same one level up:
+ * qpu_unloading, set before the devices are removed, makes a new_device
+ * store that races with rmmod fail with -ENODEV instead of adding a
+ * device after they were all removed; class_unregister() then drains the
+ * class attributes' calls before the module's code goes away.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -29,6 +34,7 @@ MODULE_PARM_DESC(topology, "Topology of devices created at load (default heavyhe
 
 static DEFINE_MUTEX(qpu_devices_lock);
 static struct qpu_device *qpu_devices[QPU_MAX_DEVICES];
+static bool qpu_unloading;
 static dev_t qpu_devt;
 
 static char *qpu_devnode(const struct device *dev, umode_t *mode)
@@ -64,7 +70,8 @@ static void qpu_device_release(struct device *dev)
  * @spec: topology spec, see qc_topology_create()
  *
  * Return: 0, -EINVAL (bad id or spec), -E2BIG (spec too large),
- * -EEXIST (id in use), -ENOMEM, or a device-core error.
+ * -EEXIST (id in use), -ENODEV (the module is being unloaded), -ENOMEM,
+ * or a device-core error.
  */
 int qpu_device_create(u32 id, const char *spec)
 {
@@ -99,6 +106,10 @@ int qpu_device_create(u32 id, const char *spec)
 		goto err_sched;
 
 	mutex_lock(&qpu_devices_lock);
+	if (qpu_unloading) {
+		ret = -ENODEV;
+		goto err_unlock;
+	}
 	if (qpu_devices[id]) {
 		ret = -EEXIST;
 		goto err_unlock;
@@ -258,11 +269,13 @@ static struct attribute *qpu_class_attrs[] = {
 };
 ATTRIBUTE_GROUPS(qpu_class);
 
+/* Module unload (or a failed load): refuse new devices, remove all. */
 static void qpu_remove_all(void)
 {
 	u32 id;
 
 	mutex_lock(&qpu_devices_lock);
+	qpu_unloading = true;
 	for (id = 0; id < QPU_MAX_DEVICES; id++)
 		if (qpu_devices[id])
 			qpu_device_remove_locked(qpu_devices[id]);
