@@ -96,7 +96,8 @@ struct qpu_calib {
  * @id: N of /dev/qpuN
  * @lifecycle: read-held by file operations, write-held by removal
  * @dead: set under @lifecycle (write) when the device is removed; every
- *	later file operation fails with -ENODEV
+ *	later file operation fails with -ENODEV (WAIT, poll and mmap read it
+ *	without the lock)
  * @topo: immutable coupling graph
  * @alloc_lock: protects @alloc and @owner_seq
  * @alloc: physical qubit allocator

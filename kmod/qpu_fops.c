@@ -7,7 +7,8 @@
  * the struct size from the ioctl number, copies arguments in with
  * copy_struct_from_user() semantics, holds qpu_device.lifecycle for reading
  * while the handler runs (so removal waits for it and later calls see
- * -ENODEV), and copies the struct back, on failure too.
+ * -ENODEV), and copies the struct back, on failure too. mmap() takes no
+ * lifecycle lock (see qpu_mmap()).
  */
 #include <linux/fs.h>
 #include <linux/module.h>
@@ -285,16 +286,22 @@ static long qpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	return ret;
 }
 
+/*
+ * mmap() runs with mmap_lock held for writing, so it must not take the
+ * lifecycle rwsem: with removal queued for writing, an ioctl of the same
+ * process that holds lifecycle for reading and faults on a user page
+ * (waiting for mmap_lock) and this (waiting behind the queued writer)
+ * would deadlock with the removal. A mapping only shares a buffer's pages,
+ * which are the context's and outlive the device's removal, so checking
+ * ->dead without the lock is enough.
+ */
 static int qpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct qpu_ctx *ctx = file->private_data;
-	struct qpu_device *qdev = ctx->qdev;
-	int ret;
 
-	down_read(&qdev->lifecycle);
-	ret = qdev->dead ? -ENODEV : qpu_buffer_mmap(ctx, vma);
-	up_read(&qdev->lifecycle);
-	return ret;
+	if (READ_ONCE(ctx->qdev->dead))
+		return -ENODEV;
+	return qpu_buffer_mmap(ctx, vma);
 }
 
 static __poll_t qpu_poll(struct file *file, struct poll_table_struct *wait)
