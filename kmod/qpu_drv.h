@@ -90,6 +90,20 @@ struct qpu_calib {
 };
 
 /**
+ * struct qpu_worker - one executor slot of a device (qpu_sched.c)
+ * @qdev: the device
+ * @task: its thread, or NULL (workers_lock)
+ * @idx: slot number: the thread is "qpuN-w<idx>"
+ * @busy: the thread is running a job (qpu_device.sched_lock)
+ */
+struct qpu_worker {
+	struct qpu_device *qdev;
+	struct task_struct *task;
+	u32 idx;
+	bool busy;
+};
+
+/**
  * struct qpu_device - one simulated QPU, /dev/qpuN
  * @dev: the class device; its refcount is the qpu_device's
  * @cdev: character device
@@ -115,9 +129,10 @@ struct qpu_calib {
  * @stopping: set once by removal (qpu_sched_stop()): executors take no
  *	more jobs, synchronous runs and worker changes fail with -ENODEV
  * @sched_wq: executors wait here for work
- * @workers_lock: protects @workers and @nr_workers
- * @workers: executor threads
- * @nr_workers: their number (sysfs "workers")
+ * @workers_lock: serialises changes of @workers and @nr_workers
+ * @workers: executor slots; slot i runs jobs while i < @nr_workers
+ * @nr_workers: executors wanted (sysfs "workers"); written under both
+ *	@workers_lock and @sched_lock, read under either
  */
 struct qpu_device {
 	struct device dev;
@@ -144,7 +159,7 @@ struct qpu_device {
 	bool stopping;
 	wait_queue_head_t sched_wq;
 	struct mutex workers_lock;
-	struct task_struct *workers[QPU_MAX_WORKERS];
+	struct qpu_worker workers[QPU_MAX_WORKERS];
 	u32 nr_workers;
 };
 
