@@ -24,7 +24,12 @@
  *  - mmap_vs_alloc_query: two threads, one mapping buffers, one querying an
  *    allocation into fresh pages, must not deadlock (ALLOC_QUERY used to
  *    fault on user memory under the context lock that mmap() takes under
- *    mmap_lock).
+ *    mmap_lock);
+ *  - mmap_during_removal: an ioctl faulting on user memory (held up by
+ *    userfaultfd, deterministically) while del_device waits for it and
+ *    another thread mmap()s a buffer must not deadlock (mmap() used to
+ *    take the lifecycle rwsem under mmap_lock, behind the queued
+ *    removal).
  *
  * The race tests loop enough to have hit the old bugs every time in the
  * test VM (TCG). Tests that remove devices use ids 8 and 9 and remove them
@@ -38,6 +43,7 @@
 #include <sys/syscall.h>
 #include <liburing.h>
 #include <poll.h>
+#include <linux/userfaultfd.h>
 
 #include "vm_util.h"
 
@@ -727,6 +733,174 @@ QPU_TEST(mmap_vs_alloc_query)
 	}
 	QT_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_objs_restored(&before);
+}
+
+/* ---- mmap during removal, with an ioctl stuck on a user fault ------------- */
+
+struct uffd_race {
+	int fd;
+	struct mbuf buf;
+	void *page;
+	int topo_ret;
+	int map_errno;
+	volatile int map_done;
+};
+
+/* GET_TOPOLOGY into the userfaultfd page: faults with lifecycle held. */
+static void *topo_fn(void *arg)
+{
+	struct uffd_race *r = arg;
+	struct qpu_topology t;
+
+	memset(&t, 0, sizeof(t));
+	t.num_edges = 64;
+	t.edges_ptr = (uintptr_t)r->page;
+	r->topo_ret = qpu_ioc(r->fd, QPU_IOC_GET_TOPOLOGY, &t);
+	return NULL;
+}
+
+static void *map_fn(void *arg)
+{
+	struct uffd_race *r = arg;
+	void *p = buf_map(r->fd, r->buf.size, MAP_SHARED, r->buf.mmap_offset);
+
+	r->map_errno = p == MAP_FAILED ? errno : 0;
+	if (p != MAP_FAILED)
+		munmap(p, r->buf.size);
+	r->map_done = 1;
+	return NULL;
+}
+
+/*
+ * In a child: a thread's GET_TOPOLOGY faults on a userfaultfd page and
+ * waits; report on @wfd, let the parent start del_device (which waits
+ * for the ioctl), mmap() a buffer from another thread, then resolve the
+ * fault. Writes 1 when everything completed.
+ */
+static void uffd_child(int wfd, int rfd)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct uffdio_register reg;
+	struct uffdio_api api;
+	struct uffdio_zeropage zp;
+	struct uffd_msg msg;
+	struct uffd_race r;
+	struct pollfd pfd;
+	pthread_t ta, tb;
+	int uffd, one = 1;
+	char c;
+
+	memset(&r, 0, sizeof(r));
+	r.fd = open_dev_id_ok(RID);
+	mbuf_new_ok(r.fd, 4096, &r.buf);
+	QT_ASSERT_EQ(munmap(r.buf.ptr, r.buf.size), 0);
+	r.page = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	QT_ASSERT(r.page != MAP_FAILED);
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		qt_skip("userfaultfd: %s", strerror(errno));
+	memset(&api, 0, sizeof(api));
+	api.api = UFFD_API;
+	QT_ASSERT_EQ(ioctl(uffd, UFFDIO_API, &api), 0);
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (uintptr_t)r.page;
+	reg.range.len = pg;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	QT_ASSERT_EQ(ioctl(uffd, UFFDIO_REGISTER, &reg), 0);
+
+	QT_ASSERT_EQ(pthread_create(&ta, NULL, topo_fn, &r), 0);
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	QT_ASSERT_EQ(poll(&pfd, 1, 20000), 1);
+	QT_ASSERT_EQ(read(uffd, &msg, sizeof(msg)), (ssize_t)sizeof(msg));
+	QT_ASSERT_EQ(msg.event, UFFD_EVENT_PAGEFAULT);
+
+	/* The ioctl holds the device; the parent starts removing it. */
+	write_full_ok(wfd, &one, sizeof(one));
+	QT_ASSERT(read_full_ok(rfd, &c, 1));
+	/* mmap() takes mmap_lock, then (it used to) lifecycle. */
+	QT_ASSERT_EQ(pthread_create(&tb, NULL, map_fn, &r), 0);
+	usleep(500000);
+	/* Let the fault go on: its retry needs mmap_lock. */
+	memset(&zp, 0, sizeof(zp));
+	zp.range.start = (uintptr_t)r.page;
+	zp.range.len = pg;
+	QT_ASSERT_EQ(ioctl(uffd, UFFDIO_ZEROPAGE, &zp), 0);
+	QT_ASSERT_EQ(pthread_join(ta, NULL), 0);
+	QT_ASSERT_EQ(pthread_join(tb, NULL), 0);
+	/* The topology was read before the device went; mmap either way. */
+	QT_ASSERT_EQ(r.topo_ret, 0);
+	QT_ASSERT(r.map_errno == 0 || r.map_errno == ENODEV);
+	write_full_ok(wfd, &one, sizeof(one));
+	_exit(0);
+}
+
+/* del_device(RID) in a child: its exit status is 0 on success. */
+static pid_t del_device_async(void)
+{
+	pid_t pid = fork_ok();
+
+	if (!pid)
+		_exit(del_device(RID) ? 1 : 0);
+	return pid;
+}
+
+/* Wait up to @secs for @pid: true if it exited (status in *st). */
+static bool wait_timeout(pid_t pid, int secs, int *st)
+{
+	int i;
+
+	for (i = 0; i < secs * 10; i++) {
+		if (waitpid(pid, st, WNOHANG) == pid)
+			return true;
+		usleep(100000);
+	}
+	return false;
+}
+
+static void uffd_race_body(void *arg)
+{
+	int up[2], down[2], one, st;
+	pid_t child, del;
+
+	(void)arg;
+	new_device_ok(RID, "line:4");
+	pipe_ok(up);
+	pipe_ok(down);
+	child = fork_ok();
+	if (!child) {
+		close(up[0]);
+		close(down[1]);
+		uffd_child(up[1], down[0]);
+	}
+	close(up[1]);
+	close(down[0]);
+	if (!read_full_ok(up[0], &one, sizeof(one))) {
+		st = wait_status(child);
+		if (st == QT_EXIT_SKIP)
+			qt_skip("no userfaultfd in the guest");
+		QT_FAIL("the child failed before faulting (status %d)", st);
+	}
+	del = del_device_async();
+	/* Give del_device time to queue for the lifecycle lock. */
+	usleep(500000);
+	QT_ASSERT_EQ(write(down[1], "g", 1), 1);
+
+	if (!wait_timeout(del, 20, &st)) {
+		/* SIGKILL ends the stuck fault, which unblocks the rest. */
+		kill(child, SIGKILL);
+		wait_status(child);
+		wait_status(del);
+		QT_FAIL("ioctl fault, mmap() and del_device deadlocked");
+	}
+	QT_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	QT_ASSERT(read_full_ok(up[0], &one, sizeof(one)));
+	wait_ok(child);
+}
+
+QPU_TEST(mmap_during_removal)
+{
+	run_with_cleanup(uffd_race_body, remove_robust_devices, NULL);
 }
 
 int main(int argc, char **argv)
