@@ -132,7 +132,8 @@ struct qpu_worker {
  * @workers_lock: serialises changes of @workers and @nr_workers
  * @workers: executor slots; slot i runs jobs while i < @nr_workers
  * @nr_workers: executors wanted (sysfs "workers"); written under both
- *	@workers_lock and @sched_lock, read under either
+ *	@workers_lock and @sched_lock, read under either (sysfs reads it
+ *	with READ_ONCE())
  */
 struct qpu_device {
 	struct device dev;

@@ -239,7 +239,7 @@ int qpu_sched_set_workers(struct qpu_device *qdev, u32 n)
 	spin_lock(&qdev->sched_lock);
 	stopping = qdev->stopping;
 	if (!stopping)
-		qdev->nr_workers = n;
+		WRITE_ONCE(qdev->nr_workers, n);	/* sysfs reads it unlocked */
 	spin_unlock(&qdev->sched_lock);
 	if (stopping) {
 		mutex_unlock(&qdev->workers_lock);
@@ -258,13 +258,13 @@ int qpu_sched_set_workers(struct qpu_device *qdev, u32 n)
 		if (IS_ERR(t)) {
 			ret = PTR_ERR(t);
 			spin_lock(&qdev->sched_lock);
-			qdev->nr_workers = i;
+			WRITE_ONCE(qdev->nr_workers, i);
 			spin_unlock(&qdev->sched_lock);
 			break;
 		}
 		w->task = t;
 	}
-	for (i = READ_ONCE(qdev->nr_workers); i < QPU_MAX_WORKERS; i++) {
+	for (i = qdev->nr_workers; i < QPU_MAX_WORKERS; i++) {
 		w = &qdev->workers[i];
 		/* Not busy now means never busy again: it takes no job. */
 		spin_lock(&qdev->sched_lock);
@@ -391,7 +391,7 @@ void qpu_sched_shutdown(struct qpu_device *qdev)
 
 	mutex_lock(&qdev->workers_lock);
 	spin_lock(&qdev->sched_lock);
-	qdev->nr_workers = 0;
+	WRITE_ONCE(qdev->nr_workers, 0);
 	spin_unlock(&qdev->sched_lock);
 	for (i = 0; i < QPU_MAX_WORKERS; i++)
 		qpu_sched_stop_worker(&qdev->workers[i]);
