@@ -4,6 +4,11 @@
  * against the allocation's coupling map (kmod/core/circuit.c), hash with
  * SHA-256, and keep them in the context's table for any number of runs.
  *
+ * Memory: everything a circuit holds (the struct, its gates, observables
+ * and coupling pairs, and its table entry) is charged to the loading
+ * process's memory cgroup (GFP_KERNEL_ACCOUNT): a 65536-gate circuit is
+ * 6 MiB of kernel memory a user asked for.
+ *
  * Lifetime: the handle table holds one reference and every job one more.
  * ctx->lock protects the table; a loaded circuit is immutable.
  */
@@ -106,28 +111,44 @@ static int qpu_circuit_check_args(struct qpu_device *qdev,
 	return 0;
 }
 
+/*
+ * Copy @n elements of @size bytes from user address @uptr into a new
+ * kvmalloc()ed array charged to the caller's memory cgroup
+ * (vmemdup_array_user() does not charge). Return: the array, or NULL with
+ * *@err set to -ENOMEM or -EFAULT.
+ */
+static void *qpu_dup_user_array(u64 uptr, u32 n, size_t size, int *err)
+{
+	void *p = kvmalloc_array(n, size, GFP_KERNEL_ACCOUNT);
+
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (copy_from_user(p, u64_to_user_ptr(uptr), array_size(n, size))) {
+		kvfree(p);
+		*err = -EFAULT;
+		return NULL;
+	}
+	return p;
+}
+
 /* Copy the circuit's arrays in; no lock held (may fault). */
 static int qpu_circuit_copy_in(struct qpu_circuit *circ,
 			       const struct qpu_circuit_load *arg)
 {
-	circ->gates = vmemdup_array_user(u64_to_user_ptr(arg->gates_ptr),
-					 arg->num_gates, sizeof(struct qpu_gate));
-	if (IS_ERR(circ->gates)) {
-		int ret = PTR_ERR(circ->gates);
+	int ret = 0;
 
-		circ->gates = NULL;
+	circ->gates = qpu_dup_user_array(arg->gates_ptr, arg->num_gates,
+					 sizeof(struct qpu_gate), &ret);
+	if (!circ->gates)
 		return ret;
-	}
 	if (arg->num_observables) {
-		circ->observables =
-			vmemdup_array_user(u64_to_user_ptr(arg->observables_ptr),
-					   arg->num_observables, sizeof(u64));
-		if (IS_ERR(circ->observables)) {
-			int ret = PTR_ERR(circ->observables);
-
-			circ->observables = NULL;
+		circ->observables = qpu_dup_user_array(arg->observables_ptr,
+						       arg->num_observables,
+						       sizeof(u64), &ret);
+		if (!circ->observables)
 			return ret;
-		}
 	}
 	circ->pairs = kvmalloc_array(qc_circuit_max_pairs(arg->num_gates),
 				     sizeof(u32), GFP_KERNEL_ACCOUNT);

@@ -10,6 +10,9 @@
  *
  * Locking: qpu_ctx.lock protects the context's allocation table and qubit
  * count; the device's alloc_lock (taken inside it) protects the allocator.
+ * No user memory is touched under qpu_ctx.lock (mmap() takes it with
+ * mmap_lock held): ALLOC and ALLOC_QUERY snapshot what they return and
+ * copy it out after dropping the lock.
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -47,6 +50,11 @@ struct qpu_ctx *qpu_ctx_create(struct qpu_device *qdev)
 	return ctx;
 }
 
+/*
+ * Return @a's qubits to the device and free it. Called with ctx->lock held
+ * (it updates ctx->nr_qubits), or from qpu_ctx_destroy() when nothing else
+ * can reach the context.
+ */
 static void qpu_allocation_release(struct qpu_ctx *ctx, struct qpu_allocation *a)
 {
 	struct qpu_device *qdev = ctx->qdev;
@@ -102,46 +110,89 @@ void qpu_ctx_destroy(struct qpu_ctx *ctx)
 	qpu_ctx_put(ctx);
 }
 
-/*
- * Write an allocation's virtual-to-physical map and coupling map (in
- * virtual indices) to the user pointers of @arg. Serves ALLOC and QUERY.
- * Called with ctx->lock held.
+/**
+ * struct qpu_alloc_desc - what ALLOC and ALLOC_QUERY write to userspace,
+ *	taken under ctx->lock and copied out after it is dropped
+ * @k: qubits
+ * @nedges: coupling edges inside the allocation
+ * @phys: virtual-to-physical map, or NULL if not asked for
+ * @edges: coupling map in virtual indices, or NULL if not asked for
  */
-static int qpu_allocation_describe(struct qpu_ctx *ctx,
+struct qpu_alloc_desc {
+	u32 k;
+	u32 nedges;
+	u32 *phys;
+	u32 *edges;
+};
+
+static void qpu_alloc_desc_free(struct qpu_alloc_desc *d)
+{
+	kvfree(d->phys);
+	kvfree(d->edges);
+}
+
+/*
+ * Snapshot an allocation's maps for @arg into @d and set the counts of
+ * @arg. Called with ctx->lock held, so it touches no user memory: mmap()
+ * takes ctx->lock with mmap_lock held, and a fault here would take
+ * mmap_lock under ctx->lock (an ABBA deadlock between two threads).
+ */
+static int qpu_allocation_snapshot(struct qpu_ctx *ctx,
 				   const struct qpu_allocation *a,
-				   struct qpu_alloc *arg)
+				   struct qpu_alloc *arg,
+				   struct qpu_alloc_desc *d)
 {
 	struct qpu_device *qdev = ctx->qdev;
-	u32 cap = arg->num_edges, nedges;
-	u32 *edges = NULL;
-	int ret = 0;
+	u32 cap = arg->num_edges;
 
+	lockdep_assert_held(&ctx->lock);
+	memset(d, 0, sizeof(*d));
+	d->k = a->k;
 	mutex_lock(&qdev->alloc_lock);
-	nedges = qc_alloc_region_edges(qdev->alloc, a->phys, a->k, NULL, 0);
+	d->nedges = qc_alloc_region_edges(qdev->alloc, a->phys, a->k, NULL, 0);
 	mutex_unlock(&qdev->alloc_lock);
 
 	arg->num_qubits = a->k;
-	arg->num_edges = nedges;
-	if (arg->edges_ptr && cap < nedges)
+	arg->num_edges = d->nedges;
+	if (arg->edges_ptr && cap < d->nedges)
 		return -EOVERFLOW;
 
-	if (arg->phys_ptr &&
-	    copy_to_user(u64_to_user_ptr(arg->phys_ptr), a->phys,
-			 array_size(a->k, sizeof(u32))))
-		return -EFAULT;
+	if (arg->phys_ptr) {
+		d->phys = kvmemdup(a->phys, array_size(a->k, sizeof(u32)),
+				   GFP_KERNEL_ACCOUNT);
+		if (!d->phys)
+			return -ENOMEM;
+	}
+	if (arg->edges_ptr && d->nedges) {
+		d->edges = kvmalloc_array(d->nedges, 2 * sizeof(u32),
+					  GFP_KERNEL_ACCOUNT);
+		if (!d->edges) {
+			qpu_alloc_desc_free(d);
+			return -ENOMEM;
+		}
+		mutex_lock(&qdev->alloc_lock);
+		qc_alloc_region_edges(qdev->alloc, a->phys, a->k, d->edges,
+				      d->nedges);
+		mutex_unlock(&qdev->alloc_lock);
+	}
+	return 0;
+}
 
-	if (!arg->edges_ptr || !nedges)
-		return 0;
-	edges = kvmalloc_array(nedges, 2 * sizeof(u32), GFP_KERNEL_ACCOUNT);
-	if (!edges)
-		return -ENOMEM;
-	mutex_lock(&qdev->alloc_lock);
-	qc_alloc_region_edges(qdev->alloc, a->phys, a->k, edges, nedges);
-	mutex_unlock(&qdev->alloc_lock);
-	if (copy_to_user(u64_to_user_ptr(arg->edges_ptr), edges,
-			 array_size(nedges, sizeof(struct qpu_edge))))
+/* Write a snapshot to the user pointers of @arg and free it; no lock held. */
+static int qpu_alloc_desc_copy_out(struct qpu_alloc_desc *d,
+				   const struct qpu_alloc *arg)
+{
+	int ret = 0;
+
+	if (d->phys &&
+	    copy_to_user(u64_to_user_ptr(arg->phys_ptr), d->phys,
+			 array_size(d->k, sizeof(u32))))
 		ret = -EFAULT;
-	kvfree(edges);
+	if (!ret && d->edges &&
+	    copy_to_user(u64_to_user_ptr(arg->edges_ptr), d->edges,
+			 array_size(d->nedges, sizeof(struct qpu_edge))))
+		ret = -EFAULT;
+	qpu_alloc_desc_free(d);
 	return ret;
 }
 
@@ -150,9 +201,17 @@ static bool qpu_alloc_args_valid(const struct qpu_alloc *arg)
 	return !arg->flags && qpu_is_zero(arg->reserved, sizeof(arg->reserved));
 }
 
+/*
+ * The allocation is taken from the device and counted against the
+ * context's quota under ctx->lock, its maps are copied out unlocked, and
+ * only then is it published in the handle table: nothing is allocated
+ * when the reply cannot be delivered, and nobody can see (or free) the
+ * allocation before it is complete.
+ */
 int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 {
 	struct qpu_device *qdev = ctx->qdev;
+	struct qpu_alloc_desc d;
 	struct qpu_allocation *a;
 	u32 k = arg->num_qubits, handle;
 	int ret;
@@ -169,8 +228,9 @@ int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 
 	mutex_lock(&ctx->lock);
 	if (ctx->nr_qubits + k > READ_ONCE(qdev->max_ctx_qubits)) {
-		ret = -EDQUOT;
-		goto err_unlock;
+		mutex_unlock(&ctx->lock);
+		kvfree(a);
+		return -EDQUOT;
 	}
 
 	mutex_lock(&qdev->alloc_lock);
@@ -179,37 +239,37 @@ int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 	a->owner = qdev->owner_seq;
 	ret = qc_alloc_get(qdev->alloc, k, a->owner, a->phys);
 	mutex_unlock(&qdev->alloc_lock);
-	if (ret)
-		goto err_unlock;
+	if (ret) {
+		mutex_unlock(&ctx->lock);
+		kvfree(a);
+		return ret;
+	}
 	ctx->nr_qubits += k;
 	qpu_obj_inc(QPU_OBJ_ALLOCATIONS);
+	ret = qpu_allocation_snapshot(ctx, a, arg, &d);
+	mutex_unlock(&ctx->lock);
 
-	ret = xa_alloc_cyclic(&ctx->allocs, &handle, a, xa_limit_31b,
-			      &ctx->alloc_next, GFP_KERNEL_ACCOUNT);
-	if (ret < 0) {
-		qpu_allocation_release(ctx, a);
-		goto out_unlock;
+	if (!ret)
+		ret = qpu_alloc_desc_copy_out(&d, arg);
+
+	mutex_lock(&ctx->lock);
+	if (!ret) {
+		ret = xa_alloc_cyclic(&ctx->allocs, &handle, a, xa_limit_31b,
+				      &ctx->alloc_next, GFP_KERNEL_ACCOUNT);
+		if (ret > 0)
+			ret = 0;
 	}
-
-	ret = qpu_allocation_describe(ctx, a, arg);
-	if (ret) {
-		/* Nothing is allocated when the reply cannot be delivered. */
-		xa_erase(&ctx->allocs, handle);
+	if (ret)
 		qpu_allocation_release(ctx, a);
-		goto out_unlock;
-	}
-	arg->handle = handle;
-	goto out_unlock;
-
-err_unlock:
-	kvfree(a);
-out_unlock:
+	else
+		arg->handle = handle;
 	mutex_unlock(&ctx->lock);
 	return ret;
 }
 
 int qpu_ctx_alloc_query(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 {
+	struct qpu_alloc_desc d;
 	struct qpu_allocation *a;
 	int ret;
 
@@ -218,9 +278,11 @@ int qpu_ctx_alloc_query(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 
 	mutex_lock(&ctx->lock);
 	a = arg->handle ? xa_load(&ctx->allocs, arg->handle) : NULL;
-	ret = a ? qpu_allocation_describe(ctx, a, arg) : -ENOENT;
+	ret = a ? qpu_allocation_snapshot(ctx, a, arg, &d) : -ENOENT;
 	mutex_unlock(&ctx->lock);
-	return ret;
+	if (ret)
+		return ret;
+	return qpu_alloc_desc_copy_out(&d, arg);
 }
 
 int qpu_ctx_free(struct qpu_ctx *ctx, struct qpu_free *arg)

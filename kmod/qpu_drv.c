@@ -5,7 +5,16 @@
  * new_device and del_device, as netdevsim does).
  *
  * qpu_devices[] maps ids to live devices and is protected by
- * qpu_devices_lock, which also serialises creation and removal.
+ * qpu_devices_lock, which also serialises creation and removal and
+ * protects qpu_unloading.
+ *
+ * Removal makes everything that can start work on a device unreachable,
+ * or refuse with -ENODEV, before the work is stopped (see
+ * qpu_device_remove_locked()). Module unload does the same one level up:
+ * qpu_unloading, set before the devices are removed, makes a new_device
+ * store that races with rmmod fail with -ENODEV instead of adding a
+ * device after they were all removed; class_unregister() then drains the
+ * class attributes' calls before the module's code goes away.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,6 +34,7 @@ MODULE_PARM_DESC(topology, "Topology of devices created at load (default heavyhe
 
 static DEFINE_MUTEX(qpu_devices_lock);
 static struct qpu_device *qpu_devices[QPU_MAX_DEVICES];
+static bool qpu_unloading;
 static dev_t qpu_devt;
 
 static char *qpu_devnode(const struct device *dev, umode_t *mode)
@@ -60,7 +70,8 @@ static void qpu_device_release(struct device *dev)
  * @spec: topology spec, see qc_topology_create()
  *
  * Return: 0, -EINVAL (bad id or spec), -E2BIG (spec too large),
- * -EEXIST (id in use), -ENOMEM, or a device-core error.
+ * -EEXIST (id in use), -ENODEV (the module is being unloaded), -ENOMEM,
+ * or a device-core error.
  */
 int qpu_device_create(u32 id, const char *spec)
 {
@@ -95,6 +106,10 @@ int qpu_device_create(u32 id, const char *spec)
 		goto err_sched;
 
 	mutex_lock(&qpu_devices_lock);
+	if (qpu_unloading) {
+		ret = -ENODEV;
+		goto err_unlock;
+	}
 	if (qpu_devices[id]) {
 		ret = -EEXIST;
 		goto err_unlock;
@@ -142,10 +157,32 @@ err_free:
 	return ret;
 }
 
-/* Called with qpu_devices_lock held. */
+/*
+ * Remove @qdev. The order matters: everything that can start work on the
+ * device is made unreachable (or made to fail with -ENODEV) before the
+ * work is stopped, and every step only waits for things the steps before
+ * it have bounded.
+ */
 static void qpu_device_remove_locked(struct qpu_device *qdev)
 {
+	lockdep_assert_held(&qpu_devices_lock);
 	qpu_devices[qdev->id] = NULL;
+
+	/*
+	 * Start nothing new and abort what runs: executors take no more jobs,
+	 * synchronous runs and "workers" stores fail with -ENODEV, running
+	 * jobs and runs stop at their next checkpoint. Everything below then
+	 * waits at most one checkpoint interval.
+	 */
+	qpu_sched_stop(qdev);
+
+	/*
+	 * Unreachable: no new open, and the sysfs attributes are removed,
+	 * which waits for the stores in progress (a "workers" store that
+	 * started threads before qpu_sched_stop() has finished; the threads
+	 * are stopped below).
+	 */
+	cdev_device_del(&qdev->cdev, &qdev->dev);
 
 	/*
 	 * Wait for file operations in progress, then fail all later ones.
@@ -156,10 +193,9 @@ static void qpu_device_remove_locked(struct qpu_device *qdev)
 	qdev->dead = true;
 	up_write(&qdev->lifecycle);
 
-	/* Jobs complete with -ENODEV and wake their waiters. */
+	/* Queued jobs complete with -ENODEV, waking waiters; executors stop. */
 	qpu_sched_shutdown(qdev);
 
-	cdev_device_del(&qdev->cdev, &qdev->dev);
 	dev_info(&qdev->dev, "removed\n");
 	put_device(&qdev->dev);
 }
@@ -233,11 +269,13 @@ static struct attribute *qpu_class_attrs[] = {
 };
 ATTRIBUTE_GROUPS(qpu_class);
 
+/* Module unload (or a failed load): refuse new devices, remove all. */
 static void qpu_remove_all(void)
 {
 	u32 id;
 
 	mutex_lock(&qpu_devices_lock);
+	qpu_unloading = true;
 	for (id = 0; id < QPU_MAX_DEVICES; id++)
 		if (qpu_devices[id])
 			qpu_device_remove_locked(qpu_devices[id]);

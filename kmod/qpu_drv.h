@@ -23,8 +23,19 @@
  *
  * Locks (outer to inner): qpu_ctx.lock -> qpu_device.sched_lock (spinlock)
  * and qpu_ctx.lock -> qpu_device.alloc_lock. qpu_device.lifecycle is taken
- * for reading around every file operation and for writing once, by
- * removal, to set ->dead; it nests outside all of them.
+ * for reading around every ioctl and io_uring submission and for writing
+ * once, by removal, to set ->dead; it nests outside all of them.
+ *
+ * mmap() runs with mmap_lock held and takes qpu_ctx.lock, so no user
+ * memory may be touched (copy_to_user() and friends can fault and take
+ * mmap_lock) while qpu_ctx.lock is held; and it takes no lifecycle lock
+ * (a writer queued on lifecycle would block it while an ioctl holding
+ * lifecycle for reading faults on mmap_lock).
+ *
+ * Removal order (qpu_drv.c): stop the scheduler (nothing new starts,
+ * everything running is aborted), make the device unreachable (cdev and
+ * sysfs removed, their calls drained), set ->dead (file operations
+ * drained), then complete queued jobs and stop the executors.
  */
 #ifndef QPU_DRV_H
 #define QPU_DRV_H
@@ -79,13 +90,28 @@ struct qpu_calib {
 };
 
 /**
+ * struct qpu_worker - one executor slot of a device (qpu_sched.c)
+ * @qdev: the device
+ * @task: its thread, or NULL (workers_lock)
+ * @idx: slot number: the thread is "qpuN-w<idx>"
+ * @busy: the thread is running a job (qpu_device.sched_lock)
+ */
+struct qpu_worker {
+	struct qpu_device *qdev;
+	struct task_struct *task;
+	u32 idx;
+	bool busy;
+};
+
+/**
  * struct qpu_device - one simulated QPU, /dev/qpuN
  * @dev: the class device; its refcount is the qpu_device's
  * @cdev: character device
  * @id: N of /dev/qpuN
  * @lifecycle: read-held by file operations, write-held by removal
  * @dead: set under @lifecycle (write) when the device is removed; every
- *	later file operation fails with -ENODEV
+ *	later file operation fails with -ENODEV (WAIT, poll and mmap read it
+ *	without the lock)
  * @topo: immutable coupling graph
  * @alloc_lock: protects @alloc and @owner_seq
  * @alloc: physical qubit allocator
@@ -93,14 +119,21 @@ struct qpu_calib {
  * @max_ctx_qubits: most qubits one context may hold (sysfs tunable)
  * @max_sim_qubits: widest circuit that may be loaded (sysfs tunable)
  * @calib: calibration data
- * @sched_lock: protects @queue, @running, every job's state and list node,
- *	and qpu_allocation.running of jobs on this device
+ * @sched_lock: protects @queue, @running, @sync_runs, @stopping, every
+ *	job's state and list node, and qpu_allocation.running of jobs on
+ *	this device
  * @queue: queued jobs, in submission order
  * @running: jobs an executor is running
+ * @sync_runs: synchronous runs (QPU_IOC_RUN) in progress, so removal can
+ *	abort them
+ * @stopping: set once by removal (qpu_sched_stop()): executors take no
+ *	more jobs, synchronous runs and worker changes fail with -ENODEV
  * @sched_wq: executors wait here for work
- * @workers_lock: protects @workers and @nr_workers
- * @workers: executor threads
- * @nr_workers: their number (sysfs "workers")
+ * @workers_lock: serialises changes of @workers and @nr_workers
+ * @workers: executor slots; slot i runs jobs while i < @nr_workers
+ * @nr_workers: executors wanted (sysfs "workers"); written under both
+ *	@workers_lock and @sched_lock, read under either (sysfs reads it
+ *	with READ_ONCE())
  */
 struct qpu_device {
 	struct device dev;
@@ -123,9 +156,11 @@ struct qpu_device {
 	spinlock_t sched_lock;
 	struct list_head queue;
 	struct list_head running;
+	struct list_head sync_runs;
+	bool stopping;
 	wait_queue_head_t sched_wq;
 	struct mutex workers_lock;
-	struct task_struct *workers[QPU_MAX_WORKERS];
+	struct qpu_worker workers[QPU_MAX_WORKERS];
 	u32 nr_workers;
 };
 
@@ -284,6 +319,8 @@ bool qpu_circuit_fits(const struct qpu_circuit *circ, struct qpu_device *qdev,
  * @qpu_ns: modelled device time of all slices
  * @abort: 0, or the errno to stop with at the next FPU section boundary
  *	(-ECANCELED, -ENODEV); set from any context
+ * @sync_node: in qpu_device.sync_runs while a synchronous run executes
+ *	(sched_lock)
  */
 struct qpu_exec {
 	struct qpu_device *qdev;
@@ -300,6 +337,7 @@ struct qpu_exec {
 	u64 sim_ns;
 	u64 qpu_ns;
 	atomic_t abort;
+	struct list_head sync_node;
 };
 
 /* qpu_run.c */
@@ -357,7 +395,10 @@ __poll_t qpu_job_poll(struct qpu_ctx *ctx, struct file *file,
 
 /* qpu_sched.c */
 int qpu_sched_init(struct qpu_device *qdev);
+void qpu_sched_stop(struct qpu_device *qdev);
 void qpu_sched_shutdown(struct qpu_device *qdev);
+int qpu_sched_sync_begin(struct qpu_exec *x);
+void qpu_sched_sync_end(struct qpu_exec *x);
 void qpu_sched_enqueue(struct qpu_job *job);
 int qpu_sched_claim(struct qpu_job *job, int abort);
 int qpu_sched_set_workers(struct qpu_device *qdev, u32 n);

@@ -7,7 +7,15 @@
  * the struct size from the ioctl number, copies arguments in with
  * copy_struct_from_user() semantics, holds qpu_device.lifecycle for reading
  * while the handler runs (so removal waits for it and later calls see
- * -ENODEV), and copies the struct back, on failure too.
+ * -ENODEV), and copies the struct back, on failure too. mmap() takes no
+ * lifecycle lock (see qpu_mmap()).
+ *
+ * Access modes: a file opened without write access (O_RDONLY) may only
+ * query the device (GET_INFO, GET_TOPOLOGY, ALLOC_QUERY) and poll; every
+ * ioctl that allocates, loads, creates, frees, runs, submits, waits for or
+ * cancels, mmap() and io_uring commands fail with -EBADF on it, as write(2)
+ * does on a read-only descriptor. The check uses file->f_mode, fixed at
+ * open, so it needs no lock.
  */
 #include <linux/fs.h>
 #include <linux/module.h>
@@ -181,25 +189,32 @@ static int qpu_ioctl_cancel(struct qpu_ctx *ctx, void *data)
  * @fn: handler; gets a kernel copy of the struct
  * @undo: for calls that create an object: undoes a successful @fn whose
  *	reply could not be copied out
+ * @query: allowed on a file opened without write access
  */
 struct qpu_ioctl_desc {
 	unsigned int cmd;
 	size_t ksize;
 	int (*fn)(struct qpu_ctx *ctx, void *data);
 	void (*undo)(struct qpu_ctx *ctx, void *data);
+	bool query;
 };
 
 #define QPU_IOCTL_UNDO(_cmd, _fn, _type, _undo)				\
 	[_IOC_NR(_cmd)] = { .cmd = _cmd, .ksize = sizeof(_type), .fn = _fn, \
 			    .undo = _undo }
 #define QPU_IOCTL(_cmd, _fn, _type) QPU_IOCTL_UNDO(_cmd, _fn, _type, NULL)
+#define QPU_IOCTL_QUERY(_cmd, _fn, _type)				\
+	[_IOC_NR(_cmd)] = { .cmd = _cmd, .ksize = sizeof(_type), .fn = _fn, \
+			    .query = true }
 
 static const struct qpu_ioctl_desc qpu_ioctls[] = {
-	QPU_IOCTL(QPU_IOC_GET_INFO, qpu_ioctl_get_info, struct qpu_info),
-	QPU_IOCTL(QPU_IOC_GET_TOPOLOGY, qpu_ioctl_get_topology, struct qpu_topology),
+	QPU_IOCTL_QUERY(QPU_IOC_GET_INFO, qpu_ioctl_get_info, struct qpu_info),
+	QPU_IOCTL_QUERY(QPU_IOC_GET_TOPOLOGY, qpu_ioctl_get_topology,
+			struct qpu_topology),
 	QPU_IOCTL_UNDO(QPU_IOC_ALLOC, qpu_ioctl_alloc, struct qpu_alloc, qpu_undo_alloc),
 	QPU_IOCTL(QPU_IOC_FREE, qpu_ioctl_free, struct qpu_free),
-	QPU_IOCTL(QPU_IOC_ALLOC_QUERY, qpu_ioctl_alloc_query, struct qpu_alloc),
+	QPU_IOCTL_QUERY(QPU_IOC_ALLOC_QUERY, qpu_ioctl_alloc_query,
+			struct qpu_alloc),
 	QPU_IOCTL_UNDO(QPU_IOC_CIRCUIT_LOAD, qpu_ioctl_circuit_load,
 		       struct qpu_circuit_load, qpu_undo_circuit_load),
 	QPU_IOCTL(QPU_IOC_CIRCUIT_FREE, qpu_ioctl_circuit_free, struct qpu_circuit_free),
@@ -288,6 +303,9 @@ static long qpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 		return -ENOTTY;
 	if (usize < qpu_ioctl_size_ver0[nr])
 		return -EINVAL;
+	/* Read-only files may only query (see the top of this file). */
+	if (!desc->query && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	BUILD_BUG_ON(sizeof(args) > 256);
 
 	memset(&args, 0, sizeof(args));
@@ -323,16 +341,25 @@ static long qpu_ioctl(struct file *file, unsigned int cmd, unsigned long uarg)
 	return ret;
 }
 
+/*
+ * mmap() runs with mmap_lock held for writing, so it must not take the
+ * lifecycle rwsem: with removal queued for writing, an ioctl of the same
+ * process that holds lifecycle for reading and faults on a user page
+ * (waiting for mmap_lock) and this (waiting behind the queued writer)
+ * would deadlock with the removal. A mapping only shares a buffer's pages,
+ * which are the context's and outlive the device's removal, so checking
+ * ->dead without the lock is enough.
+ */
 static int qpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct qpu_ctx *ctx = file->private_data;
-	struct qpu_device *qdev = ctx->qdev;
-	int ret;
 
-	down_read(&qdev->lifecycle);
-	ret = qdev->dead ? -ENODEV : qpu_buffer_mmap(ctx, vma);
-	up_read(&qdev->lifecycle);
-	return ret;
+	/* A read-only file has no buffers; say so as the ioctls do. */
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	if (READ_ONCE(ctx->qdev->dead))
+		return -ENODEV;
+	return qpu_buffer_mmap(ctx, vma);
 }
 
 static __poll_t qpu_poll(struct file *file, struct poll_table_struct *wait)

@@ -18,6 +18,9 @@
  * objects and to mark the allocation busy; the simulation runs unlocked
  * on references. Used by synchronous runs (QPU_IOC_RUN, in the caller's
  * context) and by asynchronous jobs (qpu_job.c, in executor threads).
+ * A synchronous run registers with its device's scheduler while it
+ * executes (qpu_sched_sync_begin()), so device removal aborts it with
+ * -ENODEV instead of waiting for it.
  */
 #include <asm/fpu/api.h>
 #include <linux/ktime.h>
@@ -344,8 +347,11 @@ int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg)
 		return -EINVAL;
 	ret = qpu_exec_prepare(ctx, &x, &needed);
 	arg->needed = needed;
+	if (!ret)
+		ret = qpu_sched_sync_begin(&x);
 	if (!ret) {
 		ret = qpu_exec_run(&x);
+		qpu_sched_sync_end(&x);
 		arg->status = ret;
 		arg->seed = x.seed;
 		arg->sim_ns = x.sim_ns;

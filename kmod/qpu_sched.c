@@ -12,9 +12,28 @@
  * (weights, quotas charged in modelled device time, qpu_ns) replaces its
  * FIFO scan without touching the rest of this file.
  *
- * Locking: qpu_device.sched_lock (spinlock) protects the queue and running
- * lists, job states and qpu_allocation.running. workers_lock serialises
- * starting and stopping threads. Executors hold no lock while simulating.
+ * Synchronous runs (QPU_IOC_RUN) do not use the queue, but register on
+ * qpu_device.sync_runs while they execute so that removal can abort them
+ * like running jobs.
+ *
+ * Removal stops the scheduler in two steps: qpu_sched_stop() first (under
+ * sched_lock: ->stopping set, running jobs and synchronous runs told to
+ * abort with -ENODEV; from then on executors take no job, and synchronous
+ * runs and "workers" stores fail with -ENODEV), then, once the device is
+ * unreachable, qpu_sched_shutdown() completes the queued jobs and stops
+ * the executors.
+ *
+ * Executors live in slots (struct qpu_worker); slot i runs jobs while
+ * i < nr_workers. Lowering "workers" stops idle threads at once and lets a
+ * thread that is running a job finish it, retired (it takes no more),
+ * until the next change or removal stops it: the store never waits for a
+ * job, which may run for hours.
+ *
+ * Locking: qpu_device.sched_lock (spinlock) protects the queue, running and
+ * sync_runs lists, ->stopping, job states, qpu_allocation.running and
+ * qpu_worker.busy; ->nr_workers is written under it and workers_lock.
+ * workers_lock serialises starting and stopping threads and protects
+ * qpu_worker.task. Executors hold no lock while simulating.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,35 +50,49 @@ static struct qpu_job *qpu_sched_pick(struct qpu_device *qdev)
 {
 	struct qpu_job *job;
 
+	lockdep_assert_held(&qdev->sched_lock);
+	if (qdev->stopping)
+		return NULL;
 	list_for_each_entry(job, &qdev->queue, node)
 		if (!job->x.alloc->running)
 			return job;
 	return NULL;
 }
 
-/* Take the next job and mark it running, or return NULL. */
-static struct qpu_job *qpu_sched_take(struct qpu_device *qdev)
+/* The next job for slot @w, or NULL (none, or @w is retired). sched_lock. */
+static struct qpu_job *qpu_sched_pick_for(struct qpu_worker *w)
 {
+	lockdep_assert_held(&w->qdev->sched_lock);
+	if (w->idx >= w->qdev->nr_workers)
+		return NULL;
+	return qpu_sched_pick(w->qdev);
+}
+
+/* Take the next job for @w and mark it and @w running, or return NULL. */
+static struct qpu_job *qpu_sched_take(struct qpu_worker *w)
+{
+	struct qpu_device *qdev = w->qdev;
 	struct qpu_job *job;
 
 	spin_lock(&qdev->sched_lock);
-	job = qpu_sched_pick(qdev);
+	job = qpu_sched_pick_for(w);
 	if (job) {
 		list_move_tail(&job->node, &qdev->running);
 		job->state = QPU_JOB_RUNNING;
 		job->x.alloc->running = true;
+		w->busy = true;
 	}
 	spin_unlock(&qdev->sched_lock);
 	return job;
 }
 
-static bool qpu_sched_has_work(struct qpu_device *qdev)
+static bool qpu_sched_has_work(struct qpu_worker *w)
 {
 	bool ret;
 
-	spin_lock(&qdev->sched_lock);
-	ret = qpu_sched_pick(qdev) != NULL;
-	spin_unlock(&qdev->sched_lock);
+	spin_lock(&w->qdev->sched_lock);
+	ret = qpu_sched_pick_for(w) != NULL;
+	spin_unlock(&w->qdev->sched_lock);
 	return ret;
 }
 
@@ -77,21 +110,29 @@ static void qpu_sched_run_one(struct qpu_job *job)
 	qpu_job_finish(job, ret);
 }
 
+/*
+ * An executor: runs jobs while its slot is below nr_workers, sleeps while
+ * it is not (retired), until kthread_stop().
+ */
 static int qpu_worker_fn(void *data)
 {
-	struct qpu_device *qdev = data;
+	struct qpu_worker *w = data;
+	struct qpu_device *qdev = w->qdev;
 	struct qpu_job *job;
 
 	while (!kthread_should_stop()) {
-		job = qpu_sched_take(qdev);
+		job = qpu_sched_take(w);
 		if (job) {
 			qpu_sched_run_one(job);
+			spin_lock(&qdev->sched_lock);
+			w->busy = false;
+			spin_unlock(&qdev->sched_lock);
 			cond_resched();
 			continue;
 		}
 		wait_event_interruptible(qdev->sched_wq,
 					 kthread_should_stop() ||
-					 qpu_sched_has_work(qdev));
+					 qpu_sched_has_work(w));
 	}
 	return 0;
 }
@@ -160,51 +201,170 @@ void qpu_sched_job_done(struct qpu_job *job)
 		wake_up(&qdev->sched_wq);
 }
 
+/* Stop slot @w's thread, if any. Called with workers_lock held. */
+static void qpu_sched_stop_worker(struct qpu_worker *w)
+{
+	lockdep_assert_held(&w->qdev->workers_lock);
+	if (w->task) {
+		kthread_stop(w->task);
+		w->task = NULL;
+	}
+}
+
 /**
  * qpu_sched_set_workers() - start or stop executor threads
  * @qdev: device
  * @n: threads wanted, 1..QPU_MAX_WORKERS
  *
- * Stopping a thread waits for the job it runs.
- * Return: 0, -ERANGE, or an error from kthread_run().
+ * Slots below @n get a thread (a retired one of an earlier change simply
+ * resumes). Slots from @n up take no new job from now on; their idle
+ * threads are stopped at once, while a thread that is running a job is
+ * left to finish it and then sleeps, retired, until the next change or
+ * removal stops it: lowering the count never waits for a job, however
+ * long. Once removal has begun (qpu_sched_stop()) no thread is started
+ * any more: a dying device must not get new executors.
+ * Return: 0, -ERANGE, -ENODEV, or an error from kthread_run() (then the
+ * slots that did start run).
  */
 int qpu_sched_set_workers(struct qpu_device *qdev, u32 n)
 {
+	struct qpu_worker *w;
+	bool stopping, idle;
 	int ret = 0;
+	u32 i;
 
 	if (!n || n > QPU_MAX_WORKERS)
 		return -ERANGE;
 	mutex_lock(&qdev->workers_lock);
-	while (qdev->nr_workers < n) {
+	spin_lock(&qdev->sched_lock);
+	stopping = qdev->stopping;
+	if (!stopping)
+		WRITE_ONCE(qdev->nr_workers, n);	/* sysfs reads it unlocked */
+	spin_unlock(&qdev->sched_lock);
+	if (stopping) {
+		mutex_unlock(&qdev->workers_lock);
+		return -ENODEV;
+	}
+	/* Retired slots that are active again look for work. */
+	wake_up_all(&qdev->sched_wq);
+
+	for (i = 0; i < n; i++) {
 		struct task_struct *t;
 
-		t = kthread_run(qpu_worker_fn, qdev, "qpu%u-w%u", qdev->id,
-				qdev->nr_workers);
+		w = &qdev->workers[i];
+		if (w->task)
+			continue;
+		t = kthread_run(qpu_worker_fn, w, "qpu%u-w%u", qdev->id, i);
 		if (IS_ERR(t)) {
 			ret = PTR_ERR(t);
+			spin_lock(&qdev->sched_lock);
+			WRITE_ONCE(qdev->nr_workers, i);
+			spin_unlock(&qdev->sched_lock);
 			break;
 		}
-		qdev->workers[qdev->nr_workers++] = t;
+		w->task = t;
 	}
-	while (qdev->nr_workers > n)
-		kthread_stop(qdev->workers[--qdev->nr_workers]);
+	for (i = qdev->nr_workers; i < QPU_MAX_WORKERS; i++) {
+		w = &qdev->workers[i];
+		/* Not busy now means never busy again: it takes no job. */
+		spin_lock(&qdev->sched_lock);
+		idle = !w->busy;
+		spin_unlock(&qdev->sched_lock);
+		if (idle)
+			qpu_sched_stop_worker(w);
+	}
 	mutex_unlock(&qdev->workers_lock);
 	return ret;
 }
 
 int qpu_sched_init(struct qpu_device *qdev)
 {
+	u32 i;
+
 	spin_lock_init(&qdev->sched_lock);
 	INIT_LIST_HEAD(&qdev->queue);
 	INIT_LIST_HEAD(&qdev->running);
+	INIT_LIST_HEAD(&qdev->sync_runs);
 	init_waitqueue_head(&qdev->sched_wq);
 	mutex_init(&qdev->workers_lock);
+	for (i = 0; i < QPU_MAX_WORKERS; i++) {
+		qdev->workers[i].qdev = qdev;
+		qdev->workers[i].idx = i;
+	}
 	return qpu_sched_set_workers(qdev, QPU_DEFAULT_WORKERS);
+}
+
+/* Tell every running job and synchronous run to stop. sched_lock held. */
+static void qpu_sched_abort_running(struct qpu_device *qdev)
+{
+	struct qpu_exec *x;
+	struct qpu_job *job;
+
+	lockdep_assert_held(&qdev->sched_lock);
+	list_for_each_entry(job, &qdev->running, node)
+		atomic_cmpxchg(&job->x.abort, 0, -ENODEV);
+	list_for_each_entry(x, &qdev->sync_runs, sync_node)
+		atomic_cmpxchg(&x->abort, 0, -ENODEV);
+}
+
+/**
+ * qpu_sched_stop() - removal begins: start nothing new, abort what runs
+ * @qdev: device
+ *
+ * After this, executors take no job, qpu_sched_sync_begin() and
+ * qpu_sched_set_workers() fail with -ENODEV, and every running job and
+ * synchronous run stops at its next checkpoint (status -ENODEV). Queued
+ * jobs stay queued until qpu_sched_shutdown(). Does not sleep, so whatever
+ * removal waits for next (sysfs and file operations in progress) is
+ * bounded by one checkpoint interval. Idempotent.
+ */
+void qpu_sched_stop(struct qpu_device *qdev)
+{
+	spin_lock(&qdev->sched_lock);
+	qdev->stopping = true;
+	qpu_sched_abort_running(qdev);
+	spin_unlock(&qdev->sched_lock);
+}
+
+/**
+ * qpu_sched_sync_begin() - a synchronous run is about to execute
+ * @x: the prepared run; x->qdev is its device
+ *
+ * Registers @x so that removal can abort it.
+ * Return: 0, or -ENODEV if the device is being removed.
+ */
+int qpu_sched_sync_begin(struct qpu_exec *x)
+{
+	struct qpu_device *qdev = x->qdev;
+	int ret = 0;
+
+	spin_lock(&qdev->sched_lock);
+	if (qdev->stopping)
+		ret = -ENODEV;
+	else
+		list_add_tail(&x->sync_node, &qdev->sync_runs);
+	spin_unlock(&qdev->sched_lock);
+	return ret;
+}
+
+/**
+ * qpu_sched_sync_end() - a synchronous run registered by
+ *	qpu_sched_sync_begin() has finished
+ * @x: the run
+ */
+void qpu_sched_sync_end(struct qpu_exec *x)
+{
+	struct qpu_device *qdev = x->qdev;
+
+	spin_lock(&qdev->sched_lock);
+	list_del_init(&x->sync_node);
+	spin_unlock(&qdev->sched_lock);
 }
 
 /**
  * qpu_sched_shutdown() - the device is going away
- * @qdev: device, already marked dead (no new jobs can arrive)
+ * @qdev: device, already unreachable and marked dead (no new jobs can
+ *	arrive, no "workers" store can run)
  *
  * Queued jobs complete with -ENODEV at once, running ones at their next
  * checkpoint; then the executors stop. Waiters wake up as jobs complete.
@@ -213,14 +373,15 @@ void qpu_sched_shutdown(struct qpu_device *qdev)
 {
 	struct qpu_job *job, *tmp;
 	LIST_HEAD(cancelled);
+	u32 i;
 
 	spin_lock(&qdev->sched_lock);
+	qdev->stopping = true;
 	list_for_each_entry_safe(job, tmp, &qdev->queue, node) {
 		list_move_tail(&job->node, &cancelled);
 		job->state = QPU_JOB_RUNNING;
 	}
-	list_for_each_entry(job, &qdev->running, node)
-		atomic_cmpxchg(&job->x.abort, 0, -ENODEV);
+	qpu_sched_abort_running(qdev);
 	spin_unlock(&qdev->sched_lock);
 
 	list_for_each_entry_safe(job, tmp, &cancelled, node) {
@@ -229,7 +390,10 @@ void qpu_sched_shutdown(struct qpu_device *qdev)
 	}
 
 	mutex_lock(&qdev->workers_lock);
-	while (qdev->nr_workers)
-		kthread_stop(qdev->workers[--qdev->nr_workers]);
+	spin_lock(&qdev->sched_lock);
+	WRITE_ONCE(qdev->nr_workers, 0);
+	spin_unlock(&qdev->sched_lock);
+	for (i = 0; i < QPU_MAX_WORKERS; i++)
+		qpu_sched_stop_worker(&qdev->workers[i]);
 	mutex_unlock(&qdev->workers_lock);
 }

@@ -15,10 +15,14 @@
  * checkpoint and completes as usual. A pending command holds the file open,
  * so the context outlives it.
  *
+ * A file opened without write access cannot submit (-EBADF), as with
+ * QPU_IOC_SUBMIT.
+ *
  * io_uring serialises cancel calls and completions of one ring under its
  * own lock; the job is freed only after io_uring_cmd_done(), so a cancel
  * call never sees a freed job.
  */
+#include <linux/fs.h>
 #include <linux/io_uring/cmd.h>
 
 #include "qpu_drv.h"
@@ -93,6 +97,9 @@ int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	}
 	if (cmd->cmd_op != QPU_URING_CMD_RUN)
 		return -ENOTTY;
+	/* Submitting needs write access, like QPU_IOC_SUBMIT. */
+	if (!(cmd->file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	/* The descriptor fills the 80-byte command area of a 128-byte SQE. */
 	BUILD_BUG_ON(sizeof(struct qpu_job_desc) != 80);
 	if (!(issue_flags & IO_URING_F_SQE128) || !qpu_uring_sqe_unused_zero(cmd))

@@ -33,6 +33,8 @@ QPU_EXPORT const char *qpu_strerror(int err)
 		return "the QPU device was removed";
 	case ENOTTY:
 		return "request not supported by this qpu driver";
+	case EBADF:
+		return "descriptor not open for writing (read-only files only query)";
 	case EDQUOT:
 		return "per-context qubit limit reached";
 	case ENOSPC:

@@ -27,8 +27,11 @@ struct qpu_dev;
  * @path: device node, e.g. "/dev/qpu0"; NULL means $QPU_DEVICE or /dev/qpu0
  * @out: receives the handle
  *
+ * The device is opened read-write: the driver lets a read-only file only
+ * query the device (-EBADF for everything else).
+ *
  * Return: 0 or -errno (-ENOENT: no such device; -ENODEV: the driver is not
- * a qpu driver this library understands).
+ * a qpu driver this library understands; -EACCES: no write permission).
  */
 int qpu_open(const char *path, struct qpu_dev **out);
 

@@ -18,6 +18,15 @@
  *    up to the caller's size. This is copy_struct_from_user() semantics.
  *  - Unknown ioctls fail with -ENOTTY. After the device was removed every
  *    call fails with -ENODEV.
+ *  - Access modes: a file opened without write access (O_RDONLY) may
+ *    query the device: %QPU_IOC_GET_INFO, %QPU_IOC_GET_TOPOLOGY,
+ *    %QPU_IOC_ALLOC_QUERY and poll(). Everything that allocates, loads,
+ *    creates, frees, runs, submits, waits for or cancels needs a file
+ *    opened for writing (O_RDWR or O_WRONLY) and fails with -EBADF on a
+ *    read-only one, as write(2) does; so do mmap() (a writable shared
+ *    mapping is refused by the VFS first, with -EACCES) and io_uring
+ *    %QPU_URING_CMD_RUN commands (CQE res -EBADF). The unknown-ioctl and
+ *    struct-size checks come first.
  *  - Argument structs are written back to userspace on failure too, so
  *    detail fields (a needed size, an offending index) are valid whenever
  *    the call got as far as setting them.
@@ -566,8 +575,12 @@ struct qpu_count {
  * not fit: @needed gives the bytes one slice needs; the buffer must hold
  * result_offset + (P - 1) * result_stride + needed), -ENOMEM, -EINTR (a
  * fatal signal stopped the run), -EDOM (a parameter made an angle NaN or
- * infinite: that slice's status). A zero circuit or result_buf handle is
- * -EINVAL. While a job runs, freeing its allocation
+ * infinite: that slice's status), -ENODEV (the device was removed; a run
+ * in progress when removal begins is aborted at its next checkpoint, so
+ * removal never waits for it: the call returns -ENODEV and the slice
+ * being simulated, if any, has status -ENODEV; the struct is not written
+ * back), -EBADF (the file is not open for writing). A zero circuit or
+ * result_buf handle is -EINVAL. While a job runs, freeing its allocation
  * fails with -EBUSY.
  */
 struct qpu_run {
