@@ -152,13 +152,15 @@ fi
 
 # The guest's modules beyond the image: 9p (the host root file system in
 # scripts/vm/run.sh --hostfs) and overlayfs (its writable /etc and /var).
-# Taken decompressed, since busybox insmod cannot read .ko.xz.
+# Taken decompressed, since busybox insmod cannot read .ko.xz, and named
+# .kmod: Kbuild's clean (make clean, module-check) deletes every *.ko and
+# *.ko.* below the tree.
 guest_mods="fs/netfs/netfs net/9p/9pnet net/9p/9pnet_virtio fs/9p/9p
 	    fs/overlayfs/overlay"
 mods=$cache/modules-$hdr
 mods_ok() {
 	for m in $guest_mods; do
-		[ -f "$mods/${m##*/}.ko" ] || return 1
+		[ -f "$mods/${m##*/}.kmod" ] || return 1
 	done
 }
 
@@ -175,9 +177,9 @@ if [ ! -f "$cache/vmlinuz-$hdr" ] || ! mods_ok; then
 	for m in $guest_mods; do
 		ko=$tmp/root/lib/modules/$hdr/kernel/$m.ko
 		if [ -f "$ko.xz" ]; then
-			xz -dc "$ko.xz" >"$mods.tmp/${m##*/}.ko"
+			xz -dc "$ko.xz" >"$mods.tmp/${m##*/}.kmod"
 		else
-			cp "$ko" "$mods.tmp/${m##*/}.ko"
+			cp "$ko" "$mods.tmp/${m##*/}.kmod"
 		fi
 	done
 	rm -rf "$mods"

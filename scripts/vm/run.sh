@@ -113,8 +113,8 @@ if [ "$hostfs" = 1 ]; then
 	tests_dir=${VM_TESTS_DIR:-$top/selftests/hostfs}
 	mods=$top/build/kernel/modules
 	for m in netfs 9pnet 9pnet_virtio 9p overlay; do
-		[ -f "$mods/$m.ko" ] ||
-			die "no $mods/$m.ko for --hostfs (run 'make deps')"
+		[ -f "$mods/$m.kmod" ] ||
+			die "no $mods/$m.kmod for --hostfs (run 'make deps')"
 	done
 else
 	tests_dir=${VM_TESTS_DIR:-$top/build/vm-tests}
@@ -211,7 +211,10 @@ write_conf() {
 # tests, tools and module are read from the tree through 9p.
 fill_hostfs_root() {
 	mkdir -p "$root/lib/modules"
-	cp "$mods"/*.ko "$root/lib/modules/"
+	for m in "$mods"/*.kmod; do
+		b=${m##*/}
+		cp "$m" "$root/lib/modules/${b%.kmod}.ko"
+	done
 	cp "$here/init-hostfs" "$root/init"
 	chmod 755 "$root/init"
 	# The script in the shared tree: the guest has its own /tmp.
