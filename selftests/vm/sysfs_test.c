@@ -10,7 +10,8 @@
  *  - calibration writes: "q" and "e" lines change what reads back and bump
  *    calibration_epoch by exactly one per accepted write; malformed input
  *    fails with EINVAL, out-of-range values with ERANGE, uncoupled pairs
- *    with ENOENT, and a rejected write changes nothing at all;
+ *    with ENOENT, a NUL byte anywhere with EINVAL, and a rejected write
+ *    changes nothing at all;
  *  - max_ctx_qubits and max_sim_qubits reject bad values;
  *  - read-only attributes refuse writers, and an unprivileged user can
  *    read everything but open no writable attribute for writing.
@@ -583,6 +584,37 @@ static void compact_body(void *arg)
 QPU_TEST(calibration_compact_lines_consistent)
 {
 	with_saved_calibration(compact_body);
+}
+
+/*
+ * Bytes after a NUL were once ignored unchecked (the write was read as a
+ * C string): a NUL anywhere makes the write invalid, and nothing changes.
+ */
+static void nul_body(void *arg)
+{
+	static const char text[] = "q 4 1000 200 100 150\n\0garbage\n";
+	uint64_t before = epoch();
+	char *was = calib_text(), *now;
+	ssize_t n;
+	int fd;
+
+	(void)arg;
+	fd = open(qpu0_attr("calibration"), O_WRONLY);
+	QT_ASSERT(fd >= 0);
+	n = write(fd, text, sizeof(text) - 1);
+	QT_ASSERT_EQ(n, -1);
+	QT_ASSERT_EQ(errno, EINVAL);
+	close_ok(fd);
+	now = calib_text();
+	QT_ASSERT(!strcmp(was, now));
+	QT_ASSERT_EQ(epoch(), before);
+	free(was);
+	free(now);
+}
+
+QPU_TEST(calibration_nul_byte_einval)
+{
+	with_saved_calibration(nul_body);
 }
 
 /* A write larger than a page cannot be whole lines to the driver. */
