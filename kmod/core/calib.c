@@ -152,9 +152,14 @@ static int qc_calib_parse_line(const struct qc_topology *t,
 			return -ERANGE;
 		if (u->val[0] > QC_CALIB_PPM_MAX || u->val[1] > QC_CALIB_PPM_MAX)
 			return -ERANGE;
-		/* T1, T2 > 0 and physical: T2 <= 2 * T1. */
+		/*
+		 * T1, T2 > 0 and physical: T2 <= 2 * T1. Both must fit the
+		 * record's 7-digit field, or reading the table back would
+		 * give a 40-byte record without its newline.
+		 */
 		if (!u->val[2] || !u->val[3] ||
 		    u->val[2] > QC_CALIB_TIME_MAX_US ||
+		    u->val[3] > QC_CALIB_TIME_MAX_US ||
 		    u->val[3] > 2ULL * u->val[2])
 			return -ERANGE;
 		return 0;

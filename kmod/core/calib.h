@@ -8,6 +8,7 @@
  * Records, one per line:
  *
  *	q Q R G T1 T2	qubit Q: readout_ppm, gate1q_ppm, t1_us, t2_us
+ *			(ppm 0..1000000; T1, T2 1..9999999, T2 <= 2 * T1)
  *	e A B G		edge A-B (either order): gate2q_ppm
  *
  * Stateless functions over caller-owned memory; no locking.
