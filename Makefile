@@ -175,8 +175,8 @@ clean:
 # libFuzzer targets of the OpenQASM parser, the circuit validator, the
 # calibration parser and the simulator, with ASan and UBSan (clang), in
 # $(BUILD)/fuzz-host/; `make fuzz-host` builds and runs each for FUZZ_RUNS
-# executions (scripts/fuzz-host.sh), failing on any crash, leak, sanitizer
-# report or broken property. Each target's seed corpus is also replayed by
+# executions (scripts/fuzz-host.sh; FUZZ_TARGETS="qasm sim" for some),
+# failing on any crash, leak, sanitizer report or broken property. Each target's seed corpus is also replayed by
 # a gcc-built program in `make check` (build/host-tests/fuzz_NAME).
 # See Documentation/qpu/fuzzing.rst, "Host fuzzers".
 FUZZ_CC ?= clang
@@ -193,7 +193,8 @@ FUZZ_REPLAYS := $(patsubst %,$(BUILD)/host-tests/fuzz_%,$(FUZZ_NAMES))
 .PHONY: fuzz-host fuzz-host-build fuzz-seeds
 fuzz-host-build: $(FUZZ_BINS)
 fuzz-host: fuzz-host-build
-	FUZZ_RUNS=$(FUZZ_RUNS) sh scripts/fuzz-host.sh $(FUZZ_DIR) $(FUZZ_NAMES)
+	FUZZ_RUNS=$(FUZZ_RUNS) sh scripts/fuzz-host.sh $(FUZZ_DIR) \
+		$(or $(FUZZ_TARGETS),$(FUZZ_NAMES))
 
 # Rewrite the hand-made binary seeds (committed) from selftests/fuzz/mkseeds.c.
 fuzz-seeds: $(FUZZ_DIR)/mkseeds

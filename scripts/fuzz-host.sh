@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run the host fuzzers (`make fuzz-host`): each target in turn, one job at
-# a time, for FUZZ_RUNS executions (default 200000) or FUZZ_TIME seconds
-# (if set, whichever comes first), starting from its committed seed corpus
+# a time, for FUZZ_RUNS executions (default 200000; FUZZ_RUNS_NAME for one
+# target, e.g. FUZZ_RUNS_sim=50000) or FUZZ_TIME seconds (if set,
+# whichever comes first), starting from its committed seed corpus
 # (selftests/fuzz/corpus/NAME, never written) plus the inputs earlier runs
 # found (DIR/corpus/NAME). The QASM target uses selftests/fuzz/qasm.dict.
 # A crash, leak, sanitizer report, timeout or broken property fails the
@@ -32,15 +33,16 @@ for name in "$@"; do
 	seeds=selftests/fuzz/corpus/$name
 	work=$dir/corpus/$name
 	log=$dir/$name.log
+	n=$(eval "echo \${FUZZ_RUNS_$name:-$runs}")
 	mkdir -p "$work"
 	dict=
 	[ ! -f "selftests/fuzz/$name.dict" ] ||
 		dict="-dict=selftests/fuzz/$name.dict"
-	echo "==== fuzz $name: $runs runs${FUZZ_TIME:+ or ${FUZZ_TIME}s}"
+	echo "==== fuzz $name: $n runs${FUZZ_TIME:+ or ${FUZZ_TIME}s}"
 	start=$(date +%s)
 	frc=0
 	# shellcheck disable=SC2086
-	"$bin" -runs="$runs" $time_opt $dict -timeout=10 -rss_limit_mb=2048 \
+	"$bin" -runs="$n" $time_opt $dict -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$dir/$name-" \
 		"$work" "$seeds" >"$log" 2>&1 || frc=$?
 	end=$(date +%s)
