@@ -199,3 +199,59 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	rm -rf $(BUILD)/core $(BUILD)/libqpu $(BUILD)/lib $(BUILD)/bin \
 		$(BUILD)/vm-bin $(BUILD)/host-tests $(BUILD)/vm-tests $(BUILD)/vm $(BUILD)/bench
+
+# ---- Host fuzzers ---------------------------------------------------------
+# libFuzzer targets of the OpenQASM parser, the circuit validator, the
+# calibration parser and the simulator, with ASan and UBSan (clang), in
+# $(BUILD)/fuzz-host/; `make fuzz-host` builds and runs each for FUZZ_RUNS
+# executions (scripts/fuzz-host.sh; FUZZ_TARGETS="qasm sim" for some),
+# failing on any crash, leak, sanitizer report or broken property. Each target's seed corpus is also replayed by
+# a gcc-built program in `make check` (build/host-tests/fuzz_NAME).
+# See Documentation/qpu/fuzzing.rst, "Host fuzzers".
+FUZZ_CC ?= clang
+FUZZ_RUNS ?= 200000
+FUZZ_DIR := $(BUILD)/fuzz-host
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -g -O1 -Wall -Wextra $(WERROR) -std=gnu11 -D_GNU_SOURCE \
+	-Iuapi -Ilibqpu/include -Ilibqpu -Ikmod/core -Iselftests/fuzz
+FUZZ_NAMES := $(patsubst selftests/fuzz/%_fuzz.c,%,$(wildcard selftests/fuzz/*_fuzz.c))
+FUZZ_BINS := $(patsubst %,$(FUZZ_DIR)/%_fuzz,$(FUZZ_NAMES))
+FUZZ_OBJS := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(CORE_SRCS) $(LIB_SRCS))
+FUZZ_REPLAYS := $(patsubst %,$(BUILD)/host-tests/fuzz_%,$(FUZZ_NAMES))
+
+.PHONY: fuzz-host fuzz-host-build fuzz-seeds
+fuzz-host-build: $(FUZZ_BINS)
+fuzz-host: fuzz-host-build
+	FUZZ_RUNS=$(FUZZ_RUNS) sh scripts/fuzz-host.sh $(FUZZ_DIR) \
+		$(or $(FUZZ_TARGETS),$(FUZZ_NAMES))
+
+# Rewrite the hand-made binary seeds (committed) from selftests/fuzz/mkseeds.c.
+fuzz-seeds: $(FUZZ_DIR)/mkseeds
+	$(FUZZ_DIR)/mkseeds selftests/fuzz/corpus
+
+$(FUZZ_DIR)/mkseeds: selftests/fuzz/mkseeds.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+# Code under test: coverage instrumentation, no libFuzzer main().
+$(FUZZ_DIR)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+
+$(FUZZ_DIR)/%_fuzz: selftests/fuzz/%_fuzz.c selftests/fuzz/fuzz.h $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
+		$(FUZZ_OBJS) $(LDLIBS_USER)
+
+# The seed corpus replay: the same target with replay.c's main(), gcc.
+host-tests: $(FUZZ_REPLAYS)
+$(BUILD)/host-tests/fuzz_%: selftests/fuzz/%_fuzz.c selftests/fuzz/replay.c \
+		selftests/fuzz/fuzz.h $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ikmod/core -Ilibqpu -Iselftests/fuzz \
+		-DFUZZ_CORPUS='"selftests/fuzz/corpus/$*"' -o $@ $< \
+		selftests/fuzz/replay.c $(CORE_HOST_OBJS) $(LIB_A) $(LDLIBS_USER)
+
+.PHONY: fuzz-host-clean
+clean: fuzz-host-clean
+fuzz-host-clean:
+	rm -rf $(FUZZ_DIR)

@@ -596,14 +596,21 @@ static void qc_set_c(double *m, double re, double im)
 	m[1] = im;
 }
 
-/* U3(theta, phi, lambda) into a complex 2x2, from cos/sin of theta/2 */
+/*
+ * U3(theta, phi, lambda) into a complex 2x2, from cos/sin of theta/2.
+ * e^i(phi + lambda) is the product of the two phases, not the sine and
+ * cosine of the rounded sum: when |phi| and |lambda| differ in size, the
+ * sum loses the smaller one's low bits (all of them past 2^53 times) and
+ * the matrix stops being unitary (a state's norm drifted to 0.61).
+ */
 static void qc_u3(double *m, double ct, double st, double phi, double lam)
 {
 	double sp, cp, sl, cl, spl, cpl;
 
 	qc_sincos(phi, &sp, &cp);
 	qc_sincos(lam, &sl, &cl);
-	qc_sincos(phi + lam, &spl, &cpl);
+	cpl = cp * cl - sp * sl;
+	spl = sp * cl + cp * sl;
 	qc_set_c(m + 0, ct, 0.0);
 	qc_set_c(m + 2, -cl * st, -sl * st);
 	qc_set_c(m + 4, cp * st, sp * st);

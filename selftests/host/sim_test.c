@@ -790,6 +790,43 @@ QPU_TEST(long_random_circuits_norm)
 	}
 }
 
+/*
+ * U3 and U2 stay unitary for angles of very different sizes: the phase
+ * of phi + lambda once came from the rounded sum, which drops lambda next
+ * to a huge phi (host fuzzer input sim/u3-huge-phi: norm 0.61).
+ */
+QPU_TEST(u3_unitary_for_huge_angles)
+{
+	static const double cases[][3] = {
+		{ 4e22, 2e22, 5 }, { 0.3, 1e9, 1e-3 }, { 1.0, -1e300, 0.7 },
+		{ 2.0, 0.25, 3e16 },
+	};
+	uint32_t i, q = 0;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct tc *t = tc_new(1, 0);
+		struct qpu_gate *g;
+		struct res r;
+		double norm;
+
+		tc_add(t, QPU_OP_SXDG, 0, &q);
+		g = tc_add(t, QPU_OP_U3, 0, &q);
+		g->offset[0] = dbits(cases[i][0]);
+		g->offset[1] = dbits(cases[i][1]);
+		g->offset[2] = dbits(cases[i][2]);
+		g = tc_add(t, QPU_OP_U2, 0, &q);
+		g->offset[0] = dbits(cases[i][1]);
+		g->offset[1] = dbits(cases[i][2]);
+		tc_run(t, 1, 1, 1ULL << 30, &r);
+		norm = r.state[0] * r.state[0] + r.state[1] * r.state[1] +
+		       r.state[2] * r.state[2] + r.state[3] * r.state[3];
+		if (fabs(norm - 1) > 1e-14)
+			QT_FAIL("case %u: norm %.17g", i, norm);
+		res_free(&r);
+		tc_free(t);
+	}
+}
+
 /* ---- known states ---- */
 
 QPU_TEST(bell_counts)

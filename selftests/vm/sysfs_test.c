@@ -10,7 +10,8 @@
  *  - calibration writes: "q" and "e" lines change what reads back and bump
  *    calibration_epoch by exactly one per accepted write; malformed input
  *    fails with EINVAL, out-of-range values with ERANGE, uncoupled pairs
- *    with ENOENT, and a rejected write changes nothing at all;
+ *    with ENOENT, a NUL byte anywhere with EINVAL, and a rejected write
+ *    changes nothing at all;
  *  - max_ctx_qubits and max_sim_qubits reject bad values;
  *  - read-only attributes refuse writers, and an unprivileged user can
  *    read everything but open no writable attribute for writing.
@@ -159,7 +160,7 @@ static char *calib_text(void)
 /* Parse @text strictly: every record in canonical form and in range. */
 static void calib_parse(const char *text, struct calib *c)
 {
-	char canon[QREC_LEN + 1];
+	char canon[64];	/* room to see a record grow past its width */
 	const char *r;
 	unsigned int idx;
 	uint32_t i, *v;
@@ -172,11 +173,13 @@ static void calib_parse(const char *text, struct calib *c)
 		QT_ASSERT_EQ(idx, i);
 		snprintf(canon, sizeof(canon), "q %4u %7u %7u %7u %7u\n", idx,
 			 v[0], v[1], v[2], v[3]);
+		QT_ASSERT_EQ(strlen(canon), QREC_LEN);
 		assert_record("calibration q", i, r, canon, QREC_LEN);
 		QT_ASSERT_LE(v[0], PPM_MAX);
 		QT_ASSERT_LE(v[1], PPM_MAX);
 		QT_ASSERT(v[2] >= 1 && v[2] <= TIME_MAX_US);
-		QT_ASSERT(v[3] >= 1 && v[3] <= 2ULL * v[2]);
+		QT_ASSERT(v[3] >= 1 && v[3] <= TIME_MAX_US);
+		QT_ASSERT(v[3] <= 2ULL * v[2]);
 	}
 	for (i = 0; i < QPU0_NUM_EDGES; i++) {
 		r = text + QPU0_NUM_QUBITS * QREC_LEN + i * EREC_LEN;
@@ -184,6 +187,7 @@ static void calib_parse(const char *text, struct calib *c)
 		QT_ASSERT_EQ(sscanf(r, "e %u %u %u", &v[0], &v[1], &v[2]), 3);
 		snprintf(canon, sizeof(canon), "e %4u %4u %7u\n", v[0], v[1],
 			 v[2]);
+		QT_ASSERT_EQ(strlen(canon), EREC_LEN);
 		assert_record("calibration e", i, r, canon, EREC_LEN);
 		QT_ASSERT_LE(v[2], PPM_MAX);
 	}
@@ -420,14 +424,16 @@ static void boundaries_body(void *arg)
 	struct calib c;
 
 	(void)arg;
-	calib_write_ok("q 0 1000000 1000000 9999999 19999998\n");
+	calib_write_ok("q 0 1000000 1000000 9999999 9999999\n");
+	calib_write_ok("q 1 0 0 5000000 9999999\n");
 	calib_write_ok("q 26 0 0 1 2\n");
 	calib_write_ok("e 0 1 1000000\n");
 	calib_write_ok("e 25 26 0\n");
 	calib_read(&c);
 	QT_ASSERT_EQ(c.q[0][0], PPM_MAX);
 	QT_ASSERT_EQ(c.q[0][2], TIME_MAX_US);
-	QT_ASSERT_EQ(c.q[0][3], 2 * TIME_MAX_US);
+	QT_ASSERT_EQ(c.q[0][3], TIME_MAX_US);
+	QT_ASSERT_EQ(c.q[1][3], TIME_MAX_US);
 	QT_ASSERT_EQ(c.q[26][2], 1);
 	QT_ASSERT_EQ(c.q[26][3], 2);
 	QT_ASSERT_EQ(c.e[edge_index(&c, 0, 1)][2], PPM_MAX);
@@ -478,6 +484,9 @@ static void out_of_range_body(void *arg)
 		"q 0 1 1 0 1\n",		/* t1 = 0 */
 		"q 0 1 1 100 0\n",		/* t2 = 0 */
 		"q 0 1 1 10000000 100\n",	/* t1 too long */
+		/* t2 = 2 * t1 but wider than its 7-digit field */
+		"q 0 1 1 9999999 10000000\n",
+		"q 0 1 1 9999999 19999998\n",
 		"e 0 27 5\n",			/* qubit index */
 		"e 27 0 5\n",
 		"e 0 1 1000001\n",		/* gate ppm */
@@ -583,6 +592,37 @@ static void compact_body(void *arg)
 QPU_TEST(calibration_compact_lines_consistent)
 {
 	with_saved_calibration(compact_body);
+}
+
+/*
+ * Bytes after a NUL were once ignored unchecked (the write was read as a
+ * C string): a NUL anywhere makes the write invalid, and nothing changes.
+ */
+static void nul_body(void *arg)
+{
+	static const char text[] = "q 4 1000 200 100 150\n\0garbage\n";
+	uint64_t before = epoch();
+	char *was = calib_text(), *now;
+	ssize_t n;
+	int fd;
+
+	(void)arg;
+	fd = open(qpu0_attr("calibration"), O_WRONLY);
+	QT_ASSERT(fd >= 0);
+	n = write(fd, text, sizeof(text) - 1);
+	QT_ASSERT_EQ(n, -1);
+	QT_ASSERT_EQ(errno, EINVAL);
+	close_ok(fd);
+	now = calib_text();
+	QT_ASSERT(!strcmp(was, now));
+	QT_ASSERT_EQ(epoch(), before);
+	free(was);
+	free(now);
+}
+
+QPU_TEST(calibration_nul_byte_einval)
+{
+	with_saved_calibration(nul_body);
 }
 
 /* A write larger than a page cannot be whole lines to the driver. */

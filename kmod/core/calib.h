@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * calib.h - the calibration table's text format (portable core): parsing
+ * and validation of what root writes to the sysfs "calibration" attribute,
+ * and the fixed-width records that reading it gives. Shared by the module
+ * (kmod/qpu_calib.c) and the host tests and fuzzers.
+ *
+ * Records, one per line:
+ *
+ *	q Q R G T1 T2	qubit Q: readout_ppm, gate1q_ppm, t1_us, t2_us
+ *			(ppm 0..1000000; T1, T2 1..9999999, T2 <= 2 * T1)
+ *	e A B G		edge A-B (either order): gate2q_ppm
+ *
+ * Stateless functions over caller-owned memory; no locking.
+ */
+#ifndef QPU_CORE_CALIB_H
+#define QPU_CORE_CALIB_H
+
+#include "port.h"
+#include "topology.h"
+
+#define QC_CALIB_QREC_LEN	39	/* "q %4u %7u %7u %7u %7u\n" */
+#define QC_CALIB_EREC_LEN	20	/* "e %4u %4u %7u\n" */
+#define QC_CALIB_PPM_MAX	1000000U
+#define QC_CALIB_TIME_MAX_US	9999999U
+
+/**
+ * struct qc_calib_update - one parsed, validated record
+ * @edge: an "e" record (else "q")
+ * @index: qubit, or edge index into qc_topology.edges
+ * @val: "q": readout_ppm, gate1q_ppm, t1_us, t2_us; "e": val[0] gate2q_ppm
+ */
+struct qc_calib_update {
+	bool edge;
+	u32 index;
+	u32 val[4];
+};
+
+/** qc_calib_max_updates() - room qc_calib_parse() may need: @len's lines */
+u32 qc_calib_max_updates(const char *buf, size_t len);
+
+/**
+ * qc_calib_parse() - parse and validate a whole write of records
+ * @t: the device's topology
+ * @buf: the bytes written; need not be NUL-terminated
+ * @len: their number
+ * @ups: out: room for qc_calib_max_updates(@buf, @len) entries
+ * @nups: out: records parsed
+ *
+ * The write must consist of whole lines (end with '\n'); blank lines and
+ * lines starting with '#' are skipped; words are separated by blanks and
+ * tabs; numbers are decimal (an optional '+'); a NUL byte is invalid.
+ * Nothing is applied here: on any error the caller changes nothing.
+ *
+ * Return: 0 with at least one record; -EINVAL (syntax, no record),
+ * -ERANGE (a value or index out of range), -ENOENT (an "e" record names
+ * two qubits that are not coupled).
+ */
+int qc_calib_parse(const struct qc_topology *t, const char *buf, size_t len,
+		   struct qc_calib_update *ups, u32 *nups);
+
+/**
+ * qc_calib_fmt_qubit() - the "q" record of qubit @q
+ * @out: QC_CALIB_QREC_LEN characters and a NUL
+ * @val: readout_ppm, gate1q_ppm, t1_us, t2_us (in range)
+ */
+void qc_calib_fmt_qubit(char *out, u32 q, const u32 *val);
+
+/**
+ * qc_calib_fmt_edge() - the "e" record of edge @a-@b
+ * @out: QC_CALIB_EREC_LEN characters and a NUL
+ */
+void qc_calib_fmt_edge(char *out, u32 a, u32 b, u32 gate2q_ppm);
+
+#endif /* QPU_CORE_CALIB_H */

@@ -1,0 +1,17 @@
+OPENQASM 2.0;
+include "qelib1.inc";
+qreg q[5];
+creg c[5];
+u3(0.1,0.2,0.3) q[0]; u2(0.1,0.2) q[1]; u1(0.5) q[2]; u0(1) q[3];
+u(1,2,3) q[4]; U(0,0,pi) q[0]; CX q[0],q[1]; p(pi/8) q[1];
+id q[0]; x q[1]; y q[2]; z q[3]; h q[4]; s q[0]; sdg q[1]; t q[2]; tdg q[3];
+rx(pi/2) q[0]; ry(-pi/4) q[1]; rz(2*pi) q[2]; sx q[3]; sxdg q[4];
+cx q[0],q[1]; cz q[1],q[2]; cy q[2],q[3]; swap q[3],q[4]; ch q[0],q[4];
+ccx q[0],q[1],q[2]; cswap q[2],q[3],q[4]; crx(0.3) q[0],q[1];
+cry(0.4) q[1],q[2]; crz(0.5) q[2],q[3]; cu1(0.6) q[3],q[4]; cp(0.7) q[4],q[0];
+cu3(1,2,3) q[0],q[1]; csx q[1],q[2]; cu(1,2,3,4) q[2],q[3];
+rxx(0.2) q[3],q[4]; rzz(0.3) q[0],q[4]; rccx q[0],q[1],q[2];
+rc3x q[0],q[1],q[2],q[3]; c3x q[0],q[1],q[2],q[3];
+c3sqrtx q[1],q[2],q[3],q[4]; c4x q[0],q[1],q[2],q[3],q[4];
+barrier q;
+measure q -> c;
