@@ -48,6 +48,7 @@ struct qpu_batch {
 QPU_EXPORT int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags,
 			     struct qpu_batch **out)
 {
+	int saved_errno = errno;
 	struct io_uring_params p;
 	struct qpu_batch *b;
 	int ret;
@@ -57,7 +58,7 @@ QPU_EXPORT int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags
 				     depth);
 	b = calloc(1, sizeof(*b));
 	if (!b)
-		return -ENOMEM;
+		return qpu_err(-ENOMEM);
 	b->dev = dev;
 	b->depth = depth;
 	b->queued = calloc(depth, sizeof(*b->queued));
@@ -65,7 +66,7 @@ QPU_EXPORT int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags
 	b->ids = calloc(depth, sizeof(*b->ids));
 	if (!b->queued || !b->early || !b->ids) {
 		qpu_batch_free(b);
-		return -ENOMEM;
+		return qpu_err(-ENOMEM);
 	}
 	if (!(flags & QPU_BATCH_IOCTL)) {
 		memset(&p, 0, sizeof(p));
@@ -76,6 +77,7 @@ QPU_EXPORT int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags
 		ret = io_uring_queue_init_params(depth, &b->ring, &p);
 		/* Disabled, unsupported or not allowed: the ioctl path works. */
 		b->use_uring = ret == 0;
+		errno = saved_errno;
 	}
 	*out = b;
 	return 0;
@@ -99,6 +101,7 @@ static void qpu_batch_forget_id(struct qpu_batch *b, uint32_t i)
 
 QPU_EXPORT void qpu_batch_free(struct qpu_batch *b)
 {
+	int saved_errno = errno;
 	struct qpu_cancel c;
 	struct qpu_wait w;
 	uint32_t i;
@@ -120,6 +123,7 @@ QPU_EXPORT void qpu_batch_free(struct qpu_batch *b)
 	free(b->early);
 	free(b->ids);
 	free(b);
+	errno = saved_errno;
 }
 
 QPU_EXPORT int qpu_batch_uses_uring(const struct qpu_batch *b)
@@ -143,7 +147,7 @@ QPU_EXPORT int qpu_batch_add(struct qpu_batch *b, const struct qpu_job_desc *job
 			     uint64_t user_data)
 {
 	if (b->nqueued + b->inflight >= b->depth)
-		return -EBUSY;
+		return qpu_err(-EBUSY);
 	b->queued[b->nqueued].job = *job;
 	b->queued[b->nqueued].user_data = user_data;
 	b->nqueued++;
@@ -214,9 +218,15 @@ static int qpu_batch_submit_ioctl(struct qpu_batch *b)
 
 QPU_EXPORT int qpu_batch_submit(struct qpu_batch *b)
 {
+	int saved_errno = errno;
+	int ret;
+
 	if (!b->nqueued)
 		return 0;
-	return b->use_uring ? qpu_batch_submit_uring(b) : qpu_batch_submit_ioctl(b);
+	ret = b->use_uring ? qpu_batch_submit_uring(b) : qpu_batch_submit_ioctl(b);
+	if (ret >= 0)
+		errno = saved_errno;	/* liburing's EINTR retries */
+	return qpu_err(ret);
 }
 
 static void qpu_batch_deliver(struct qpu_batch *b, struct qpu_completion *out,
@@ -285,6 +295,7 @@ static int qpu_batch_reap_ioctl(struct qpu_batch *b, struct qpu_completion *out,
 QPU_EXPORT int qpu_batch_wait(struct qpu_batch *b, struct qpu_completion *out,
 			      uint32_t min, uint32_t max)
 {
+	int saved_errno = errno;
 	uint32_t n = 0;
 	int ret;
 
@@ -302,5 +313,7 @@ QPU_EXPORT int qpu_batch_wait(struct qpu_batch *b, struct qpu_completion *out,
 					     qpu_strerror(ret));
 		n++;
 	}
+	/* EINTR retries and the final EAGAIN are not failures of the call. */
+	errno = saved_errno;
 	return n;
 }

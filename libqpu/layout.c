@@ -159,7 +159,7 @@ QPU_EXPORT int qpu_circuit_layout(const struct qpu_circuit *c,
 	int ret = -ENOMEM;
 
 	if (l.n > l.k)
-		return -E2BIG;
+		return qpu_err(-E2BIG);
 	l.cadj = calloc((size_t)l.n * l.n, 1);
 	l.aadj = calloc((size_t)l.k * l.k, 1);
 	l.cdeg = calloc(l.n, sizeof(*l.cdeg));
@@ -203,5 +203,5 @@ out:
 	free(l.adeg);
 	free(l.order);
 	free(l.used);
-	return ret;
+	return qpu_err(ret);
 }

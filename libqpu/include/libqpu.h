@@ -2,12 +2,27 @@
 /*
  * libqpu.h - userspace library for /dev/qpuN devices.
  *
- * Conventions (as in liburing): functions that can fail return 0 or a
- * non-negative value on success and a negative errno on failure; they do
- * not set errno. After a failure, qpu_errmsg() on the same device handle
- * gives a sentence that explains it with the details the kernel reported
- * (which qubit, how many were needed, ...). A struct qpu_dev is not
- * thread-safe for its error message; the calls themselves are.
+ * Errors (as in libbpf 1.0):
+ *
+ *  - A function that can fail returns 0 or a non-negative value on
+ *    success and a negative errno on failure, and on failure also sets
+ *    errno to that errno's positive value: "ret < 0" then -ret == errno.
+ *    qpu_circuit_new(), the one constructor that returns a pointer,
+ *    returns NULL and sets errno.
+ *  - A call that succeeds leaves errno unchanged, also when it retried an
+ *    interrupted system call or fell back from io_uring to the ioctls on
+ *    the way. So errno is meaningful after a failed call only, and a
+ *    caller may set errno = 0, make several calls and test errno once.
+ *  - Functions that cannot fail (void ones such as qpu_close(), the
+ *    accessors, the name lookups) never change errno. NULL
+ *    from an accessor (qpu_result_at(), qpu_circuit_param_name(),
+ *    qpu_circuit_gates() of an empty circuit) means "nothing there", not a
+ *    failure, and does not set errno either.
+ *  - errno is thread-local, so this is thread-safe. After a failure,
+ *    qpu_errmsg() on the same device handle gives a sentence that explains
+ *    it with the details the kernel reported (which qubit, how many were
+ *    needed, ...); a struct qpu_dev is not thread-safe for that message,
+ *    the calls themselves are.
  */
 #ifndef LIBQPU_H
 #define LIBQPU_H
@@ -134,7 +149,8 @@ struct qpu_circuit;
  * @num_clbits: classical bits, <= QPU_MAX_CLBITS; they form one register
  *	named "c" unless qpu_circuit_add_creg() defines registers
  *
- * Return: the circuit, or NULL when out of memory or the sizes are bad.
+ * Return: the circuit, or NULL with errno set: EINVAL (@num_qubits is 0),
+ * E2BIG (over QPU_MAX_QUBITS or QPU_MAX_CLBITS), ENOMEM.
  */
 struct qpu_circuit *qpu_circuit_new(uint32_t num_qubits, uint32_t num_clbits);
 void qpu_circuit_free(struct qpu_circuit *c);
