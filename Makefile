@@ -26,6 +26,8 @@ LIB_SRCS := $(wildcard libqpu/*.c)
 LIB_OBJS := $(patsubst libqpu/%.c,$(BUILD)/libqpu/%.o,$(LIB_SRCS))
 LIB_PIC_OBJS := $(patsubst libqpu/%.c,$(BUILD)/libqpu/%.pic.o,$(LIB_SRCS))
 LIB_SONAME := libqpu.so.0
+# The exported API and its symbol versions (checked by symbols_test).
+LIB_MAP := libqpu/libqpu.map
 LIB_A := $(BUILD)/lib/libqpu.a
 LIB_SO := $(BUILD)/lib/$(LIB_SONAME)
 
@@ -106,9 +108,10 @@ $(LIB_A): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(LIB_SO): $(LIB_PIC_OBJS)
+$(LIB_SO): $(LIB_PIC_OBJS) $(LIB_MAP)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -o $@ $^ $(LDLIBS_USER)
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=$(LIB_MAP) \
+		-o $@ $(LIB_PIC_OBJS) $(LDLIBS_USER)
 	ln -sf $(LIB_SONAME) $(BUILD)/lib/libqpu.so
 
 $(BUILD)/lib/libqpu.pc: libqpu/libqpu.pc.in
