@@ -4,8 +4,10 @@
  * SUBMIT/WAIT ioctls as a fallback that behaves the same.
  *
  * liburing 2.3 (Debian 12) has no io_uring_prep_uring_cmd(), so SQEs are
- * prepared here: all 128 bytes cleared first (io_uring_prep_rw() would
- * leave bytes 64..127, the command payload, untouched).
+ * prepared here, by qpu_prep_run(), which programs with a ring of their
+ * own call too: all 128 bytes cleared first (io_uring_prep_rw() would
+ * leave bytes 64..127, the command payload, untouched). qpu_cqe_completion()
+ * reads a CQE32 back, for both as well.
  *
  * The fallback must keep a batch's jobs apart from everything else on the
  * file (other batches, the caller's own SUBMITs), as a ring of its own
@@ -14,6 +16,7 @@
  * in flight, as closing the ring does.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <liburing.h>
@@ -154,16 +157,33 @@ QPU_EXPORT int qpu_batch_add(struct qpu_batch *b, const struct qpu_job_desc *job
 	return 0;
 }
 
-static void qpu_prep_run_sqe(struct io_uring_sqe *sqe, int fd,
-			     const struct qpu_pending_job *pj)
+QPU_EXPORT void qpu_prep_run(struct io_uring_sqe *sqe, const struct qpu_dev *dev,
+			      const struct qpu_job_desc *desc,
+			      uint64_t user_data)
 {
-	/* A 128-byte SQE; the command area is its last 80 bytes. */
+	_Static_assert(sizeof(*desc) == 2 * sizeof(*sqe) -
+		       offsetof(struct io_uring_sqe, cmd),
+		       "the job descriptor fills the SQE128 command area");
+
+	/*
+	 * Every byte first: the fields the command does not use must be 0
+	 * (the driver rejects ioprio, addr, len, buf_index, file_index), and
+	 * bytes 64..127 are the second half of a 128-byte SQE.
+	 */
 	memset(sqe, 0, 2 * sizeof(*sqe));
 	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = fd;
+	sqe->fd = dev->fd;
 	sqe->cmd_op = QPU_URING_CMD_RUN;
-	sqe->user_data = pj->user_data;
-	memcpy(sqe->cmd, &pj->job, sizeof(pj->job));
+	sqe->user_data = user_data;
+	memcpy(sqe->cmd, desc, sizeof(*desc));
+}
+
+QPU_EXPORT void qpu_cqe_completion(const struct io_uring_cqe *cqe,
+				   struct qpu_completion *c)
+{
+	c->user_data = cqe->user_data;
+	c->status = cqe->res;
+	c->job_id = (uint32_t)cqe->big_cqe[0];
 }
 
 static int qpu_batch_submit_uring(struct qpu_batch *b)
@@ -176,7 +196,8 @@ static int qpu_batch_submit_uring(struct qpu_batch *b)
 
 		if (!sqe)
 			break;	/* cannot happen: depth bounds the queue */
-		qpu_prep_run_sqe(sqe, qpu_fd(b->dev), &b->queued[i]);
+		qpu_prep_run(sqe, b->dev, &b->queued[i].job,
+			     b->queued[i].user_data);
 	}
 	do {
 		ret = io_uring_submit(&b->ring);
@@ -252,9 +273,7 @@ static int qpu_batch_reap_uring(struct qpu_batch *b, struct qpu_completion *out,
 	} while (ret == -EINTR);
 	if (ret)
 		return ret;
-	c.user_data = cqe->user_data;
-	c.status = cqe->res;
-	c.job_id = (uint32_t)cqe->big_cqe[0];
+	qpu_cqe_completion(cqe, &c);
 	io_uring_cqe_seen(&b->ring, cqe);
 	qpu_batch_deliver(b, out, n, &c);
 	return 0;
