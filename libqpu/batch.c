@@ -157,7 +157,8 @@ QPU_EXPORT int qpu_batch_add(struct qpu_batch *b, const struct qpu_job_desc *job
 	return 0;
 }
 
-QPU_EXPORT void qpu_prep_run(struct io_uring_sqe *sqe, const struct qpu_dev *dev,
+QPU_EXPORT void qpu_prep_run(struct io_uring_sqe *sqe,
+			      const struct qpu_dev *dev,
 			      const struct qpu_job_desc *desc,
 			      uint64_t user_data)
 {
@@ -244,7 +245,8 @@ QPU_EXPORT int qpu_batch_submit(struct qpu_batch *b)
 
 	if (!b->nqueued)
 		return 0;
-	ret = b->use_uring ? qpu_batch_submit_uring(b) : qpu_batch_submit_ioctl(b);
+	ret = b->use_uring ? qpu_batch_submit_uring(b) :
+			     qpu_batch_submit_ioctl(b);
 	if (ret >= 0)
 		errno = saved_errno;	/* liburing's EINTR retries */
 	return qpu_err(ret);

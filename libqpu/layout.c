@@ -50,9 +50,10 @@ static bool gates_connected(const struct layout *l, uint32_t min)
 
 	for (i = 0; i < l->ngates; i++) {
 		n = qc_gate_operands(&l->gates[i]);
-		if (n >= min && !qc_operands_connected(l->gates[i].qubits, n,
-						       mapped_coupled, (void *)l,
-						       NULL, NULL))
+		if (n >= min &&
+		    !qc_operands_connected(l->gates[i].qubits, n,
+					   mapped_coupled, (void *)l,
+					   NULL, NULL))
 			return false;
 	}
 	return true;

@@ -123,8 +123,9 @@ int qc_circuit_validate(const struct qpu_gate *gates, u32 num_gates,
 			u32 before = npairs;
 
 			/* Gates on 2+ qubits: see coupling.h. */
-			if (!qc_operands_connected(g->qubits, nops, cpl->coupled,
-						   cpl->priv, pairs, &npairs)) {
+			if (!qc_operands_connected(g->qubits, nops,
+						   cpl->coupled, cpl->priv,
+						   pairs, &npairs)) {
 				res->error = QPU_CERR_NOT_COUPLED;
 				res->index = i;
 				return -EINVAL;

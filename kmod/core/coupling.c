@@ -33,7 +33,8 @@ bool qc_operands_connected(const u16 *qubits, u32 n,
 			if (in[i])
 				continue;
 			for (j = 0; j < n; j++) {
-				if (!in[j] || !coupled(priv, qubits[i], qubits[j]))
+				if (!in[j] ||
+				    !coupled(priv, qubits[i], qubits[j]))
 					continue;
 				in[i] = true;
 				reached++;

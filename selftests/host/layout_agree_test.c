@@ -50,6 +50,13 @@ struct agree_stats {
 	uint32_t cases, accepted, rejected, identity, moved;
 };
 
+static void print_stats(const struct agree_stats *st)
+{
+	printf("# %u cases: %u accepted (%u as written, %u moved), "
+	       "%u rejected\n", st->cases, st->accepted, st->identity,
+	       st->moved, st->rejected);
+}
+
 static bool adj[MAXK][MAXK];
 
 static bool graph_coupled(void *priv, u32 a, u32 b)
@@ -166,7 +173,8 @@ static void check_agree(const struct qpu_circuit *c, const struct graph *gr,
 	for (i = 0; i < n; i++)
 		is_ident &= map[i] == i;
 	if (as_written && !is_ident)
-		QT_FAIL("%s on %s: valid as written, yet moved", what, gr->name);
+		QT_FAIL("%s on %s: valid as written, yet moved", what,
+			gr->name);
 	if (is_ident)
 		st->identity++;
 	else
@@ -183,8 +191,8 @@ static struct qpu_circuit *build(uint32_t n, const uint32_t *spec)
 		uint32_t op = spec[0], nctrl = spec[1];
 		uint32_t nq = nctrl + (op == QPU_OP_SWAP ? 2 : 1);
 
-		QT_ASSERT_EQ(qpu_circuit_gate(c, op, nctrl, spec + 2, nq, NULL, 0),
-			     0);
+		QT_ASSERT_EQ(qpu_circuit_gate(c, op, nctrl, spec + 2, nq,
+					      NULL, 0), 0);
 		spec += 2 + nq;
 	}
 	return c;
@@ -207,7 +215,8 @@ static const struct {
 	{ "ccx middle target", 3, { X, 2, 0, 2, 1, 0 } },
 	{ "c3x", 4, { X, 3, 0, 1, 2, 3, 0 } },
 	{ "c4x", 5, { X, 4, 0, 1, 2, 3, 4, 0 } },
-	{ "ccx then split cx", 4, { X, 2, 0, 1, 2, X, 1, 0, 3, X, 1, 2, 3, 0 } },
+	{ "ccx then split cx", 4,
+	  { X, 2, 0, 1, 2, X, 1, 0, 3, X, 1, 2, 3, 0 } },
 	{ "two triangles", 5, { X, 1, 0, 1, X, 1, 1, 2, X, 1, 2, 0,
 				X, 1, 2, 3, X, 1, 3, 4, X, 1, 4, 2, 0 } },
 	{ "single-qubit only", 4, { X, 0, 3, X, 0, 0, 0 } },
@@ -226,8 +235,7 @@ QPU_TEST(hand_picked_circuits_agree)
 				check_agree(c, &graphs[g], hand[i].name, &st);
 		qpu_circuit_free(c);
 	}
-	printf("# %u cases: %u accepted (%u as written, %u moved), %u rejected\n",
-	       st.cases, st.accepted, st.identity, st.moved, st.rejected);
+	print_stats(&st);
 	QT_ASSERT_GT(st.identity, 5);
 	QT_ASSERT_GT(st.moved, 5);
 	QT_ASSERT_GT(st.rejected, 5);
@@ -260,7 +268,8 @@ static struct qpu_circuit *random_circuit(uint64_t *s, uint32_t n,
 			q[j] = t;
 		}
 		if (nq == 2 && lcg(s) % 3 == 0)
-			QT_ASSERT_EQ(qpu_circuit_gate(c, SW, 0, q, 2, NULL, 0), 0);
+			QT_ASSERT_EQ(qpu_circuit_gate(c, SW, 0, q, 2, NULL, 0),
+				     0);
 		else
 			QT_ASSERT_EQ(qpu_circuit_gate(c, X, nq - 1, q, nq,
 						      NULL, 0), 0);
@@ -286,8 +295,7 @@ QPU_TEST(random_circuits_agree)
 				check_agree(c, &graphs[g], name, &st);
 		qpu_circuit_free(c);
 	}
-	printf("# %u cases: %u accepted (%u as written, %u moved), %u rejected\n",
-	       st.cases, st.accepted, st.identity, st.moved, st.rejected);
+	print_stats(&st);
 	QT_ASSERT_GT(st.identity, 100);
 	QT_ASSERT_GT(st.moved, 100);
 	QT_ASSERT_GT(st.rejected, 100);

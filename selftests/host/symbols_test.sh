@@ -22,7 +22,8 @@ so=$top/build/lib/libqpu.so.0
 ar=$top/build/lib/libqpu.a
 cc=${CC:-cc}
 for f in "$map" "$hdr" "$so" "$ar"; do
-	[ -f "$f" ] || { echo "symbols_test: no $f (run make lib)" >&2; exit 2; }
+	[ -f "$f" ] ||
+		{ echo "symbols_test: no $f (run make lib)" >&2; exit 2; }
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/symbols_test.XXXXXX")
@@ -148,7 +149,8 @@ map_lists_exactly_the_header() {
 static_archive_defines_the_map() {
 	nm --defined-only -g "$ar" 2>/dev/null | awk 'NF == 3 { print $3 }' |
 		sort -u >"$work/defined"
-	missing=$(map_symbols | sed 's/@.*//' | sort -u | comm -23 - "$work/defined")
+	missing=$(map_symbols | sed 's/@.*//' | sort -u |
+		  comm -23 - "$work/defined")
 	[ -z "$missing" ] || { echo "not in libqpu.a: $missing"; return 1; }
 }
 
@@ -157,7 +159,8 @@ checker_catches_a_missing_function() {
 	sed '/qpu_open;/d' "$map" >"$work/map"
 	m=$(map=$work/map map_symbols)
 	! same map "$m" libqpu.so "$(so_symbols)" >/dev/null || return 1
-	m=$(printf '%s\nqpu_no_such_function@LIBQPU_0.1\n' "$(map_symbols)" | sort)
+	m=$(printf '%s\nqpu_no_such_function@LIBQPU_0.1\n' "$(map_symbols)" |
+	    sort)
 	! same map "$m" libqpu.so "$(so_symbols)" >/dev/null
 }
 

@@ -180,7 +180,8 @@ QPU_TEST(own_ring_matches_sync_run)
 		expected_sqe(want, qpu_fd(r.dev), &j, 900 + i);
 		memset(&j, 0xff, sizeof(j));
 		if (memcmp(sqe, want, 128))
-			QT_FAIL("job %u: prepared SQE differs from the layout", i);
+			QT_FAIL("job %u: prepared SQE differs from the layout",
+				i);
 	}
 	QT_ASSERT_EQ(io_uring_submit(&ring), NJOBS);
 	for (i = 0; i < NJOBS; i++) {
@@ -230,7 +231,7 @@ QPU_TEST(own_ring_mixed_with_other_ops)
 	QT_ASSERT(sqe);
 	memset(sqe, 0x5a, 128);
 	io_uring_prep_nop(sqe);
-	/* io_uring_prep_nop() leaves bytes 64..127 alone; a NOP ignores them. */
+	/* prep_nop() leaves bytes 64..127 alone; a NOP ignores them. */
 	io_uring_sqe_set_data64(sqe, 1);
 	sqe->flags |= IOSQE_IO_LINK;
 	sqe = io_uring_get_sqe(&ring);
