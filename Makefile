@@ -23,9 +23,16 @@ CORE_SRCS := $(wildcard kmod/core/*.c)
 CORE_HOST_OBJS := $(patsubst kmod/core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
 
 LIB_SRCS := $(wildcard libqpu/*.c)
-LIB_OBJS := $(patsubst libqpu/%.c,$(BUILD)/libqpu/%.o,$(LIB_SRCS))
-LIB_PIC_OBJS := $(patsubst libqpu/%.c,$(BUILD)/libqpu/%.pic.o,$(LIB_SRCS))
+# Core objects libqpu is built with (dual-licensed, see their headers): the
+# validator's coupling rule, so the library and the kernel share one.
+LIB_CORE := coupling
+LIB_OBJS := $(patsubst libqpu/%.c,$(BUILD)/libqpu/%.o,$(LIB_SRCS)) \
+	    $(patsubst %,$(BUILD)/core/%.o,$(LIB_CORE))
+LIB_PIC_OBJS := $(patsubst libqpu/%.c,$(BUILD)/libqpu/%.pic.o,$(LIB_SRCS)) \
+		$(patsubst %,$(BUILD)/core/%.pic.o,$(LIB_CORE))
 LIB_SONAME := libqpu.so.0
+# The exported API and its symbol versions (checked by symbols_test).
+LIB_MAP := libqpu/libqpu.map
 LIB_A := $(BUILD)/lib/libqpu.a
 LIB_SO := $(BUILD)/lib/$(LIB_SONAME)
 
@@ -93,6 +100,11 @@ $(BUILD)/core/%.o: kmod/core/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ikmod/core -c -o $@ $<
 
+# The core objects inside libqpu.so: hidden, like every internal symbol.
+$(BUILD)/core/%.pic.o: kmod/core/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Ikmod/core -fPIC -fvisibility=hidden -c -o $@ $<
+
 $(BUILD)/libqpu/%.o: libqpu/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ikmod/core -c -o $@ $<
@@ -106,9 +118,10 @@ $(LIB_A): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(LIB_SO): $(LIB_PIC_OBJS)
+$(LIB_SO): $(LIB_PIC_OBJS) $(LIB_MAP)
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -o $@ $^ $(LDLIBS_USER)
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) -Wl,--version-script=$(LIB_MAP) \
+		-o $@ $(LIB_PIC_OBJS) $(LDLIBS_USER)
 	ln -sf $(LIB_SONAME) $(BUILD)/lib/libqpu.so
 
 $(BUILD)/lib/libqpu.pc: libqpu/libqpu.pc.in
@@ -118,13 +131,15 @@ $(BUILD)/lib/libqpu.pc: libqpu/libqpu.pc.in
 lib: $(LIB_A) $(LIB_SO) $(BUILD)/lib/libqpu.pc
 
 # Tools may use the portable core directly (qpu-bench's in-process run).
+# The core objects come first: libqpu.a holds some of them too, and an
+# archive member is only pulled for a symbol still undefined.
 $(BUILD)/bin/%: tools/%.c $(LIB_A) $(CORE_HOST_OBJS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ikmod/core -o $@ $< $(LIB_A) $(CORE_HOST_OBJS) $(LDLIBS_USER)
+	$(CC) $(CFLAGS) -Ikmod/core -o $@ $< $(CORE_HOST_OBJS) $(LIB_A) $(LDLIBS_USER)
 
 $(BUILD)/vm-bin/%: tools/%.c $(LIB_A) $(CORE_HOST_OBJS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ikmod/core -o $@ $< $(LIB_A) $(CORE_HOST_OBJS) \
+	$(CC) $(CFLAGS) -Ikmod/core -o $@ $< $(CORE_HOST_OBJS) $(LIB_A) \
 		$(LDLIBS_STATIC)
 
 $(BUILD)/vm-bin/%: examples/%.c $(LIB_A) $(HDRS)

@@ -4,8 +4,10 @@
  * SUBMIT/WAIT ioctls as a fallback that behaves the same.
  *
  * liburing 2.3 (Debian 12) has no io_uring_prep_uring_cmd(), so SQEs are
- * prepared here: all 128 bytes cleared first (io_uring_prep_rw() would
- * leave bytes 64..127, the command payload, untouched).
+ * prepared here, by qpu_prep_run(), which programs with a ring of their
+ * own call too: all 128 bytes cleared first (io_uring_prep_rw() would
+ * leave bytes 64..127, the command payload, untouched). qpu_cqe_completion()
+ * reads a CQE32 back, for both as well.
  *
  * The fallback must keep a batch's jobs apart from everything else on the
  * file (other batches, the caller's own SUBMITs), as a ring of its own
@@ -14,6 +16,7 @@
  * in flight, as closing the ring does.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <liburing.h>
@@ -48,6 +51,7 @@ struct qpu_batch {
 QPU_EXPORT int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags,
 			     struct qpu_batch **out)
 {
+	int saved_errno = errno;
 	struct io_uring_params p;
 	struct qpu_batch *b;
 	int ret;
@@ -57,7 +61,7 @@ QPU_EXPORT int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags
 				     depth);
 	b = calloc(1, sizeof(*b));
 	if (!b)
-		return -ENOMEM;
+		return qpu_err(-ENOMEM);
 	b->dev = dev;
 	b->depth = depth;
 	b->queued = calloc(depth, sizeof(*b->queued));
@@ -65,7 +69,7 @@ QPU_EXPORT int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags
 	b->ids = calloc(depth, sizeof(*b->ids));
 	if (!b->queued || !b->early || !b->ids) {
 		qpu_batch_free(b);
-		return -ENOMEM;
+		return qpu_err(-ENOMEM);
 	}
 	if (!(flags & QPU_BATCH_IOCTL)) {
 		memset(&p, 0, sizeof(p));
@@ -76,6 +80,7 @@ QPU_EXPORT int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags
 		ret = io_uring_queue_init_params(depth, &b->ring, &p);
 		/* Disabled, unsupported or not allowed: the ioctl path works. */
 		b->use_uring = ret == 0;
+		errno = saved_errno;
 	}
 	*out = b;
 	return 0;
@@ -99,6 +104,7 @@ static void qpu_batch_forget_id(struct qpu_batch *b, uint32_t i)
 
 QPU_EXPORT void qpu_batch_free(struct qpu_batch *b)
 {
+	int saved_errno = errno;
 	struct qpu_cancel c;
 	struct qpu_wait w;
 	uint32_t i;
@@ -120,6 +126,7 @@ QPU_EXPORT void qpu_batch_free(struct qpu_batch *b)
 	free(b->early);
 	free(b->ids);
 	free(b);
+	errno = saved_errno;
 }
 
 QPU_EXPORT int qpu_batch_uses_uring(const struct qpu_batch *b)
@@ -143,23 +150,41 @@ QPU_EXPORT int qpu_batch_add(struct qpu_batch *b, const struct qpu_job_desc *job
 			     uint64_t user_data)
 {
 	if (b->nqueued + b->inflight >= b->depth)
-		return -EBUSY;
+		return qpu_err(-EBUSY);
 	b->queued[b->nqueued].job = *job;
 	b->queued[b->nqueued].user_data = user_data;
 	b->nqueued++;
 	return 0;
 }
 
-static void qpu_prep_run_sqe(struct io_uring_sqe *sqe, int fd,
-			     const struct qpu_pending_job *pj)
+QPU_EXPORT void qpu_prep_run(struct io_uring_sqe *sqe,
+			      const struct qpu_dev *dev,
+			      const struct qpu_job_desc *desc,
+			      uint64_t user_data)
 {
-	/* A 128-byte SQE; the command area is its last 80 bytes. */
+	_Static_assert(sizeof(*desc) == 2 * sizeof(*sqe) -
+		       offsetof(struct io_uring_sqe, cmd),
+		       "the job descriptor fills the SQE128 command area");
+
+	/*
+	 * Every byte first: the fields the command does not use must be 0
+	 * (the driver rejects ioprio, addr, len, buf_index, file_index), and
+	 * bytes 64..127 are the second half of a 128-byte SQE.
+	 */
 	memset(sqe, 0, 2 * sizeof(*sqe));
 	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = fd;
+	sqe->fd = dev->fd;
 	sqe->cmd_op = QPU_URING_CMD_RUN;
-	sqe->user_data = pj->user_data;
-	memcpy(sqe->cmd, &pj->job, sizeof(pj->job));
+	sqe->user_data = user_data;
+	memcpy(sqe->cmd, desc, sizeof(*desc));
+}
+
+QPU_EXPORT void qpu_cqe_completion(const struct io_uring_cqe *cqe,
+				   struct qpu_completion *c)
+{
+	c->user_data = cqe->user_data;
+	c->status = cqe->res;
+	c->job_id = (uint32_t)cqe->big_cqe[0];
 }
 
 static int qpu_batch_submit_uring(struct qpu_batch *b)
@@ -172,7 +197,8 @@ static int qpu_batch_submit_uring(struct qpu_batch *b)
 
 		if (!sqe)
 			break;	/* cannot happen: depth bounds the queue */
-		qpu_prep_run_sqe(sqe, qpu_fd(b->dev), &b->queued[i]);
+		qpu_prep_run(sqe, b->dev, &b->queued[i].job,
+			     b->queued[i].user_data);
 	}
 	do {
 		ret = io_uring_submit(&b->ring);
@@ -214,9 +240,16 @@ static int qpu_batch_submit_ioctl(struct qpu_batch *b)
 
 QPU_EXPORT int qpu_batch_submit(struct qpu_batch *b)
 {
+	int saved_errno = errno;
+	int ret;
+
 	if (!b->nqueued)
 		return 0;
-	return b->use_uring ? qpu_batch_submit_uring(b) : qpu_batch_submit_ioctl(b);
+	ret = b->use_uring ? qpu_batch_submit_uring(b) :
+			     qpu_batch_submit_ioctl(b);
+	if (ret >= 0)
+		errno = saved_errno;	/* liburing's EINTR retries */
+	return qpu_err(ret);
 }
 
 static void qpu_batch_deliver(struct qpu_batch *b, struct qpu_completion *out,
@@ -242,9 +275,7 @@ static int qpu_batch_reap_uring(struct qpu_batch *b, struct qpu_completion *out,
 	} while (ret == -EINTR);
 	if (ret)
 		return ret;
-	c.user_data = cqe->user_data;
-	c.status = cqe->res;
-	c.job_id = (uint32_t)cqe->big_cqe[0];
+	qpu_cqe_completion(cqe, &c);
 	io_uring_cqe_seen(&b->ring, cqe);
 	qpu_batch_deliver(b, out, n, &c);
 	return 0;
@@ -285,6 +316,7 @@ static int qpu_batch_reap_ioctl(struct qpu_batch *b, struct qpu_completion *out,
 QPU_EXPORT int qpu_batch_wait(struct qpu_batch *b, struct qpu_completion *out,
 			      uint32_t min, uint32_t max)
 {
+	int saved_errno = errno;
 	uint32_t n = 0;
 	int ret;
 
@@ -302,5 +334,7 @@ QPU_EXPORT int qpu_batch_wait(struct qpu_batch *b, struct qpu_completion *out,
 					     qpu_strerror(ret));
 		n++;
 	}
+	/* EINTR retries and the final EAGAIN are not failures of the call. */
+	errno = saved_errno;
 	return n;
 }

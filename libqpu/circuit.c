@@ -95,9 +95,16 @@ int qpu__circuit_grow(struct qpu_circuit *c, uint32_t num_qubits,
 QPU_EXPORT struct qpu_circuit *qpu_circuit_new(uint32_t num_qubits,
 					       uint32_t num_clbits)
 {
+	struct qpu_circuit *c;
+
 	if (!num_qubits)
-		return NULL;
-	return qpu__circuit_alloc(num_qubits, num_clbits);
+		return qpu_err_ptr(-EINVAL);
+	if (num_qubits > QPU_MAX_QUBITS || num_clbits > QPU_MAX_CLBITS)
+		return qpu_err_ptr(-E2BIG);
+	c = qpu__circuit_alloc(num_qubits, num_clbits);
+	if (!c)
+		return qpu_err_ptr(-ENOMEM);
+	return c;
 }
 
 QPU_EXPORT void qpu_circuit_free(struct qpu_circuit *c)
@@ -181,39 +188,39 @@ QPU_EXPORT int qpu_circuit_gate(struct qpu_circuit *c, uint32_t op,
 	int ret;
 
 	if (!c || !op || op >= QPU_OP_NR)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	/* A measurement needs its classical bit: qpu_circuit_measure(). */
 	if (op == QPU_OP_MEASURE)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	if (nctrl > QPU_MAX_CONTROLS || (nctrl && !op_takes_controls(op)))
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	if (nqubits != nctrl + qc_op_targets(op) || (nqubits && !qubits))
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	if (nangles != qc_op_angles(op) || (nangles && !angles))
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 
 	memset(&g, 0, sizeof(g));
 	g.op = op;
 	g.nctrl = nctrl;
 	for (i = 0; i < nqubits; i++) {
 		if (qubits[i] >= c->num_qubits)
-			return -EINVAL;
+			return qpu_err(-EINVAL);
 		for (j = 0; j < i; j++)
 			if (qubits[j] == qubits[i])
-				return -EINVAL;
+				return qpu_err(-EINVAL);
 		g.qubits[i] = qubits[i];
 	}
 	for (i = 0; i < nangles; i++) {
 		ret = check_angle(c, &angles[i]);
 		if (ret)
-			return ret;
+			return qpu_err(ret);
 		g.param[i] = angles[i].param;
 		g.scale[i] = angles[i].param ? dbl_bits(angles[i].scale) : 0;
 		g.offset[i] = dbl_bits(angles[i].offset);
 	}
 	ret = circuit_append(c, &g);
 	if (ret)
-		return ret;
+		return qpu_err(ret);
 	for (i = 0; i < nangles; i++)
 		if (angles[i].param > c->params_used)
 			c->params_used = angles[i].param;
@@ -285,12 +292,12 @@ QPU_EXPORT int qpu_circuit_measure(struct qpu_circuit *c, uint32_t q,
 	struct qpu_gate g;
 
 	if (!c || q >= c->num_qubits || cbit >= c->num_clbits)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	memset(&g, 0, sizeof(g));
 	g.op = QPU_OP_MEASURE;
 	g.qubits[0] = q;
 	g.cbit = cbit;
-	return circuit_append(c, &g);
+	return qpu_err(circuit_append(c, &g));
 }
 
 QPU_EXPORT int qpu_circuit_reset(struct qpu_circuit *c, uint32_t q)
@@ -307,7 +314,7 @@ QPU_EXPORT int qpu_circuit_set_cond(struct qpu_circuit *c, uint32_t start,
 				    uint32_t width, uint64_t value)
 {
 	if (!c)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	if (!width) {
 		c->cond_start = 0;
 		c->cond_width = 0;
@@ -315,9 +322,9 @@ QPU_EXPORT int qpu_circuit_set_cond(struct qpu_circuit *c, uint32_t start,
 		return 0;
 	}
 	if (width > 64 || start > c->num_clbits || width > c->num_clbits - start)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	if (width < 64 && value >> width)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	c->cond_start = start;
 	c->cond_width = width;
 	c->cond_value = value;
@@ -329,13 +336,13 @@ QPU_EXPORT int qpu_circuit_add_observable(struct qpu_circuit *c, uint64_t zmask)
 	int ret;
 
 	if (!c)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	if (c->num_qubits < 64 && zmask >> c->num_qubits)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	ret = grow_array((void **)&c->obs, &c->obs_cap, c->num_obs,
 			 sizeof(*c->obs), QPU_MAX_OBSERVABLES);
 	if (ret)
-		return ret;
+		return qpu_err(ret);
 	c->obs[c->num_obs++] = zmask;
 	return 0;
 }
@@ -348,20 +355,20 @@ QPU_EXPORT int qpu_circuit_add_creg(struct qpu_circuit *c, const char *name,
 	int ret;
 
 	if (!c || !name || !*name || !width)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	for (i = 0; i < c->num_cregs; i++)
 		if (!strcmp(c->cregs[i].name, name))
-			return -EINVAL;
+			return qpu_err(-EINVAL);
 	if (width > c->num_clbits - c->creg_bits)
-		return -E2BIG;
+		return qpu_err(-E2BIG);
 	ret = grow_array((void **)&c->cregs, &c->cregs_cap, c->num_cregs,
 			 sizeof(*c->cregs), QPU_MAX_CLBITS);
 	if (ret)
-		return ret;
+		return qpu_err(ret);
 	r = &c->cregs[c->num_cregs];
 	r->name = strdup(name);
 	if (!r->name)
-		return -ENOMEM;
+		return qpu_err(-ENOMEM);
 	r->start = c->creg_bits;
 	r->width = width;
 	c->num_cregs++;
@@ -372,11 +379,11 @@ QPU_EXPORT int qpu_circuit_add_creg(struct qpu_circuit *c, const char *name,
 QPU_EXPORT int qpu_circuit_set_num_params(struct qpu_circuit *c, uint32_t n)
 {
 	if (!c)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	if (n > QPU_MAX_PARAMS)
-		return -E2BIG;
+		return qpu_err(-E2BIG);
 	if (n < c->params_used)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	c->num_params_set = true;
 	c->num_params = n;
 	return 0;
@@ -457,17 +464,17 @@ QPU_EXPORT int qpu_circuit_creg(const struct qpu_circuit *c, uint32_t i,
 	uint32_t s, w;
 
 	if (!c)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	if (c->num_cregs) {
 		if (i >= c->num_cregs)
-			return -ENOENT;
+			return qpu_err(-ENOENT);
 		n = c->cregs[i].name;
 		s = c->cregs[i].start;
 		w = c->cregs[i].width;
 	} else {
 		/* No named registers: all classical bits form "c". */
 		if (i || !c->num_clbits)
-			return -ENOENT;
+			return qpu_err(-ENOENT);
 		n = "c";
 		s = 0;
 		w = c->num_clbits;
@@ -536,10 +543,10 @@ QPU_EXPORT int qpu_circuit_remap(struct qpu_circuit *c, const uint32_t *map,
 	uint32_t g, i, q;
 
 	if (!width || width > QPU_MAX_QUBITS)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	for (q = 0; q < c->num_qubits; q++)
 		if (map[q] >= width)
-			return -EINVAL;
+			return qpu_err(-EINVAL);
 	for (g = 0; g < c->num_gates; g++) {
 		struct qpu_gate *gt = &c->gates[g];
 		uint32_t n = gt->nctrl + qc_op_targets(gt->op);
@@ -554,7 +561,7 @@ QPU_EXPORT int qpu_circuit_remap(struct qpu_circuit *c, const uint32_t *map,
 			if (!(c->obs[i] >> q & 1))
 				continue;
 			if (map[q] >= 64)
-				return -EINVAL;
+				return qpu_err(-EINVAL);
 			m |= 1ULL << map[q];
 		}
 		c->obs[i] = m;

@@ -12,14 +12,23 @@
 
 #include "internal.h"
 
+/*
+ * The failure is the return value; errno is restored either way, so an
+ * EINTR retry or a failure the caller recovers from does not leak into the
+ * errno of a call that succeeds.
+ */
 int qpu_ioctl(struct qpu_dev *dev, unsigned long cmd, void *arg)
 {
+	int saved_errno = errno;
 	int ret;
 
 	do {
 		ret = ioctl(dev->fd, cmd, arg);
 	} while (ret < 0 && errno == EINTR);
-	return ret < 0 ? -errno : ret;
+	if (ret < 0)
+		ret = -errno;
+	errno = saved_errno;
+	return ret;
 }
 
 QPU_EXPORT int qpu_open(const char *path, struct qpu_dev **out)
@@ -35,11 +44,11 @@ QPU_EXPORT int qpu_open(const char *path, struct qpu_dev **out)
 
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
-		return -ENOMEM;
+		return qpu_err(-ENOMEM);
 	dev->path = strdup(path);
 	if (!dev->path) {
 		free(dev);
-		return -ENOMEM;
+		return qpu_err(-ENOMEM);
 	}
 	dev->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (dev->fd < 0) {
@@ -64,16 +73,19 @@ err:
 		close(dev->fd);
 	free(dev->path);
 	free(dev);
-	return ret;
+	return qpu_err(ret);
 }
 
 QPU_EXPORT void qpu_close(struct qpu_dev *dev)
 {
+	int saved_errno = errno;
+
 	if (!dev)
 		return;
 	close(dev->fd);
 	free(dev->path);
 	free(dev);
+	errno = saved_errno;
 }
 
 QPU_EXPORT int qpu_fd(const struct qpu_dev *dev)
@@ -201,7 +213,7 @@ err_free:
 	free(q->phys);
 	free(q->edges);
 	free(q);
-	return ret;
+	return qpu_err(ret);
 }
 
 QPU_EXPORT int qpu_free_qubits(struct qpu_dev *dev, struct qpu_qubits *q)

@@ -16,7 +16,7 @@ int qpu_set_error(struct qpu_dev *dev, int err, const char *fmt, ...)
 		vsnprintf(dev->errmsg, sizeof(dev->errmsg), fmt, ap);
 		va_end(ap);
 	}
-	return err;
+	return qpu_err(err);
 }
 
 QPU_EXPORT const char *qpu_errmsg(const struct qpu_dev *dev)

@@ -2,8 +2,10 @@
 /*
  * layout.c - placing a circuit's qubits onto an allocation so that every
  * multi-qubit gate lands on coupled qubits (what the kernel's validator
- * demands). A backtracking search over injective maps, most-constrained
- * circuit qubit first, with adjacency and degree pruning and a step budget.
+ * demands: the rule itself is kmod/core/coupling.c, which the validator
+ * and this file share). A backtracking search over injective maps,
+ * most-constrained circuit qubit first, with adjacency and degree pruning
+ * and a step budget.
  * It never inserts SWAPs: circuits that need routing are rejected.
  */
 #include <errno.h>
@@ -13,6 +15,7 @@
 
 #include "internal.h"
 #include "circuit.h"
+#include "coupling.h"
 
 #define QPU_LAYOUT_STEPS	(1U << 20)
 
@@ -29,37 +32,30 @@ struct layout {
 	uint32_t steps;
 };
 
-/* Do the mapped operands of @g induce a connected subgraph? */
-static bool gate_connected(const struct layout *l, const struct qpu_gate *g)
+/* Coupling of circuit qubits @a and @b under the current map. */
+static bool mapped_coupled(void *priv, uint32_t a, uint32_t b)
 {
-	uint32_t n = qc_gate_operands(g), reached = 1, i, j;
-	bool in[6] = { true }, grew = true;
+	const struct layout *l = priv;
 
-	while (reached < n && grew) {
-		grew = false;
-		for (i = 0; i < n; i++) {
-			if (in[i])
-				continue;
-			for (j = 0; j < n; j++) {
-				if (in[j] && l->aadj[l->map[g->qubits[i]] * l->k +
-						     l->map[g->qubits[j]]]) {
-					in[i] = grew = true;
-					reached++;
-					break;
-				}
-			}
-		}
-	}
-	return reached == n;
+	return l->aadj[l->map[a] * l->k + l->map[b]];
 }
 
-static bool wide_gates_ok(const struct layout *l)
+/*
+ * Does the current map satisfy the kernel's rule (kmod/core/coupling.c,
+ * the validator's own function) for every gate on @min or more qubits?
+ */
+static bool gates_connected(const struct layout *l, uint32_t min)
 {
-	uint32_t i;
+	uint32_t i, n;
 
-	for (i = 0; i < l->ngates; i++)
-		if (qc_gate_operands(&l->gates[i]) > 2 && !gate_connected(l, &l->gates[i]))
+	for (i = 0; i < l->ngates; i++) {
+		n = qc_gate_operands(&l->gates[i]);
+		if (n >= min &&
+		    !qc_operands_connected(l->gates[i].qubits, n,
+					   mapped_coupled, (void *)l,
+					   NULL, NULL))
 			return false;
+	}
 	return true;
 }
 
@@ -82,8 +78,9 @@ static bool search(struct layout *l, uint32_t depth)
 {
 	uint32_t v;
 
+	/* Two-qubit gates were checked on the way down by fits(). */
 	if (depth == l->n)
-		return wide_gates_ok(l);
+		return gates_connected(l, 3);
 	for (v = 0; v < l->k; v++) {
 		if (++l->steps > QPU_LAYOUT_STEPS)
 			return false;
@@ -159,7 +156,7 @@ QPU_EXPORT int qpu_circuit_layout(const struct qpu_circuit *c,
 	int ret = -ENOMEM;
 
 	if (l.n > l.k)
-		return -E2BIG;
+		return qpu_err(-E2BIG);
 	l.cadj = calloc((size_t)l.n * l.n, 1);
 	l.aadj = calloc((size_t)l.k * l.k, 1);
 	l.cdeg = calloc(l.n, sizeof(*l.cdeg));
@@ -190,12 +187,19 @@ QPU_EXPORT int qpu_circuit_layout(const struct qpu_circuit *c,
 			ret = -EXDEV;
 		else
 			l.used[i] = 1;
-	if (!ret && wide_gates_ok(&l))
-		goto out;
+	if (!ret && gates_connected(&l, 3))
+		goto check;
 
 	memset(l.used, 0, l.k);
 	make_order(&l);
 	ret = search(&l, 0) ? 0 : -EXDEV;
+check:
+	/*
+	 * The answer is the validator's: every gate on two or more qubits
+	 * by the shared rule (the search's pruning only gets there faster).
+	 */
+	if (!ret && !gates_connected(&l, 2))
+		ret = -EXDEV;
 out:
 	free(l.cadj);
 	free(l.aadj);
@@ -203,5 +207,5 @@ out:
 	free(l.adeg);
 	free(l.order);
 	free(l.used);
-	return ret;
+	return qpu_err(ret);
 }

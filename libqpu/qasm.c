@@ -1766,16 +1766,24 @@ static int qasm_parse(const char *text, size_t len, const char *filename,
 QPU_EXPORT int qpu_qasm_parse(const char *text, const char *filename,
 			      struct qpu_circuit **out, char *err, size_t errlen)
 {
+	int saved_errno = errno;
+	int ret;
+
 	if (err && errlen)
 		err[0] = '\0';
 	if (!text || !out)
-		return -EINVAL;
-	return qasm_parse(text, strlen(text), filename, out, err, errlen);
+		return qpu_err(-EINVAL);
+	ret = qasm_parse(text, strlen(text), filename, out, err, errlen);
+	/* Include files looked for and not found, strtod() range errors. */
+	if (!ret)
+		errno = saved_errno;
+	return qpu_err(ret);
 }
 
 QPU_EXPORT int qpu_qasm_parse_file(const char *path, struct qpu_circuit **out,
 				   char *err, size_t errlen)
 {
+	int saved_errno = errno;
 	char *text;
 	size_t len;
 	int ret;
@@ -1783,14 +1791,16 @@ QPU_EXPORT int qpu_qasm_parse_file(const char *path, struct qpu_circuit **out,
 	if (err && errlen)
 		err[0] = '\0';
 	if (!path || !out)
-		return -EINVAL;
+		return qpu_err(-EINVAL);
 	ret = read_file(path, &text, &len);
 	if (ret) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-		return ret;
+		return qpu_err(ret);
 	}
 	ret = qasm_parse(text, len, path, out, err, errlen);
 	free(text);
-	return ret;
+	if (!ret)
+		errno = saved_errno;
+	return qpu_err(ret);
 }

@@ -8,6 +8,7 @@
  * floating-point angles are checked through their bit patterns.
  */
 #include "circuit.h"
+#include "coupling.h"
 #include "sort.h"
 
 static bool qc_finite(u64 bits)
@@ -30,46 +31,6 @@ static u32 qc_sort_unique(u32 *a, u32 n)
 		if (!out || a[out - 1] != a[i])
 			a[out++] = a[i];
 	return out;
-}
-
-static u32 qc_pair(u32 a, u32 b)
-{
-	return a < b ? a << 16 | b : b << 16 | a;
-}
-
-/*
- * Operands of a gate on 2+ qubits must induce a connected subgraph of the
- * coupling map. Grows a spanning tree from operand 0 (at most 6 operands,
- * so the quadratic scan is trivial) and records its edges in @pairs.
- */
-static bool qc_operands_connected(const struct qpu_gate *g, u32 n,
-				  const struct qc_coupling *cpl, u32 *pairs,
-				  u32 *npairs)
-{
-	bool in[6] = { true };
-	u32 reached = 1, i, j;
-	bool grew = true;
-
-	while (reached < n && grew) {
-		grew = false;
-		for (i = 0; i < n; i++) {
-			if (in[i])
-				continue;
-			for (j = 0; j < n; j++) {
-				if (!in[j] || !cpl->coupled(cpl->priv, g->qubits[i],
-							    g->qubits[j]))
-					continue;
-				in[i] = true;
-				reached++;
-				grew = true;
-				if (pairs)
-					pairs[(*npairs)++] = qc_pair(g->qubits[i],
-								     g->qubits[j]);
-				break;
-			}
-		}
-	}
-	return reached == n;
 }
 
 static u32 qc_gate_check(const struct qpu_gate *g, u32 num_qubits,
@@ -161,7 +122,10 @@ int qc_circuit_validate(const struct qpu_gate *gates, u32 num_gates,
 		if (nops >= 2 && !cpl->full) {
 			u32 before = npairs;
 
-			if (!qc_operands_connected(g, nops, cpl, pairs, &npairs)) {
+			/* Gates on 2+ qubits: see coupling.h. */
+			if (!qc_operands_connected(g->qubits, nops,
+						   cpl->coupled, cpl->priv,
+						   pairs, &npairs)) {
 				res->error = QPU_CERR_NOT_COUPLED;
 				res->index = i;
 				return -EINVAL;

@@ -2,12 +2,27 @@
 /*
  * libqpu.h - userspace library for /dev/qpuN devices.
  *
- * Conventions (as in liburing): functions that can fail return 0 or a
- * non-negative value on success and a negative errno on failure; they do
- * not set errno. After a failure, qpu_errmsg() on the same device handle
- * gives a sentence that explains it with the details the kernel reported
- * (which qubit, how many were needed, ...). A struct qpu_dev is not
- * thread-safe for its error message; the calls themselves are.
+ * Errors (as in libbpf 1.0):
+ *
+ *  - A function that can fail returns 0 or a non-negative value on
+ *    success and a negative errno on failure, and on failure also sets
+ *    errno to that errno's positive value: "ret < 0" then -ret == errno.
+ *    qpu_circuit_new(), the one constructor that returns a pointer,
+ *    returns NULL and sets errno.
+ *  - A call that succeeds leaves errno unchanged, also when it retried an
+ *    interrupted system call or fell back from io_uring to the ioctls on
+ *    the way. So errno is meaningful after a failed call only, and a
+ *    caller may set errno = 0, make several calls and test errno once.
+ *  - Functions that cannot fail (void ones such as qpu_close() and
+ *    qpu_prep_run(), the accessors, the name lookups) never change errno. NULL
+ *    from an accessor (qpu_result_at(), qpu_circuit_param_name(),
+ *    qpu_circuit_gates() of an empty circuit) means "nothing there", not a
+ *    failure, and does not set errno either.
+ *  - errno is thread-local, so this is thread-safe. After a failure,
+ *    qpu_errmsg() on the same device handle gives a sentence that explains
+ *    it with the details the kernel reported (which qubit, how many were
+ *    needed, ...); a struct qpu_dev is not thread-safe for that message,
+ *    the calls themselves are.
  */
 #ifndef LIBQPU_H
 #define LIBQPU_H
@@ -134,7 +149,8 @@ struct qpu_circuit;
  * @num_clbits: classical bits, <= QPU_MAX_CLBITS; they form one register
  *	named "c" unless qpu_circuit_add_creg() defines registers
  *
- * Return: the circuit, or NULL when out of memory or the sizes are bad.
+ * Return: the circuit, or NULL with errno set: EINVAL (@num_qubits is 0),
+ * E2BIG (over QPU_MAX_QUBITS or QPU_MAX_CLBITS), ENOMEM.
  */
 struct qpu_circuit *qpu_circuit_new(uint32_t num_qubits, uint32_t num_clbits);
 void qpu_circuit_free(struct qpu_circuit *c);
@@ -424,6 +440,48 @@ int qpu_batch_wait(struct qpu_batch *b, struct qpu_completion *out,
 
 /** qpu_batch_inflight() - jobs submitted and not yet reaped */
 uint32_t qpu_batch_inflight(const struct qpu_batch *b);
+
+/*
+ * A ring of your own: programs that already drive an io_uring (mixing QPU
+ * jobs with file or network I/O, linking SQEs, polling) submit jobs there
+ * instead of through a struct qpu_batch. The ring must be set up with
+ * IORING_SETUP_SQE128 (the driver answers -EINVAL otherwise) and should
+ * be with IORING_SETUP_CQE32 (without it the job id is lost). libqpu's
+ * batches use the same two calls.
+ */
+struct io_uring_sqe;
+struct io_uring_cqe;
+
+/**
+ * qpu_prep_run() - prepare an SQE that runs @desc on @dev
+ * @sqe: a 128-byte SQE, e.g. from io_uring_get_sqe() on an SQE128 ring
+ * @dev: device; the SQE names qpu_fd(@dev)
+ * @desc: the job, as for qpu_run_job(); copied, so it may change at once
+ * @user_data: given back in the CQE
+ *
+ * Fills all 128 bytes: IORING_OP_URING_CMD, cmd_op QPU_URING_CMD_RUN,
+ * @desc in the command area (bytes 48..127) and every other field zero,
+ * as the driver requires (io_uring_prep_rw() is no substitute: it leaves
+ * bytes 64..127 alone). Afterwards the caller may set sqe->flags
+ * (IOSQE_IO_LINK, IOSQE_ASYNC, ...) or, with IOSQE_FIXED_FILE, replace
+ * sqe->fd by the index of the registered device file. Cannot fail; a bad
+ * job fails in its CQE, with the errno qpu_run_job() would return.
+ */
+void qpu_prep_run(struct io_uring_sqe *sqe, const struct qpu_dev *dev,
+		  const struct qpu_job_desc *desc, uint64_t user_data);
+
+/**
+ * qpu_cqe_completion() - read the CQE of a QPU_URING_CMD_RUN
+ * @cqe: a 32-byte CQE (IORING_SETUP_CQE32 ring)
+ * @c: receives user_data, status (cqe->res: 0 or the job's negative
+ *	errno) and job_id (big_cqe[0]: the kernel's job id, 0 for a job
+ *	rejected at submission)
+ *
+ * The job's status is data, not a failure of this call: errno is left
+ * alone. The caller still marks the CQE seen (io_uring_cqe_seen()).
+ */
+void qpu_cqe_completion(const struct io_uring_cqe *cqe,
+			struct qpu_completion *c);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libqpu_test.c - libqpu calls that need a device:
+ *
+ *  - a program's own io_uring ring (IORING_SETUP_SQE128 | CQE32) with
+ *    jobs prepared by qpu_prep_run() and read back by qpu_cqe_completion():
+ *    the prepared SQE is exactly the documented 128 bytes whatever the
+ *    slot held before (garbage in bytes 64..127 and in the fields the
+ *    driver requires zero), and the results equal the synchronous RUN of
+ *    the same jobs byte for byte, rejected jobs included;
+ *  - SQEs of qpu_prep_run() mixed with other operations on the same ring
+ *    (a linked NOP), as a program with its own event loop does;
+ *  - the errno convention on device calls: failures set errno to the
+ *    errno they return, successes (io_uring and ioctl batches, whose
+ *    reaping meets EAGAIN, included) leave errno alone.
+ */
+#include <stddef.h>
+#include <liburing.h>
+#include <libqpu.h>
+
+#include "qpu_test.h"
+#include "vm_util.h"
+
+#define NJOBS		16
+#define SHOTS		64
+#define SENTINEL	EILSEQ
+
+/* ---- a rig: device, qubits, a parametrised circuit, two buffers ------- */
+
+struct rig {
+	struct qpu_dev *dev;
+	struct qpu_qubits *q;
+	struct qpu_loaded l;
+	struct qpu_buffer *params;
+	struct qpu_buffer *results;
+	size_t slice;
+};
+
+/* RY(param 0) on 0, RX(param 1) on 1, CX 0->1, measure both, <ZZ>. */
+static void rig_up(struct rig *r)
+{
+	struct qpu_circuit *c;
+	double *p;
+	uint32_t i;
+
+	memset(r, 0, sizeof(*r));
+	QT_ASSERT_EQ(qpu_open(QPU0_PATH, &r->dev), 0);
+	QT_ASSERT_EQ(qpu_alloc_qubits(r->dev, 2, &r->q), 0);
+	c = qpu_circuit_new(2, 2);
+	QT_ASSERT(c);
+	QT_ASSERT_EQ(qpu_circuit_ry(c, 0, qpu_param(0, 1.0, 0.0)), 0);
+	QT_ASSERT_EQ(qpu_circuit_rx(c, 1, qpu_param(1, 0.5, 0.25)), 0);
+	QT_ASSERT_EQ(qpu_circuit_cx(c, 0, 1), 0);
+	QT_ASSERT_EQ(qpu_circuit_measure(c, 0, 0), 0);
+	QT_ASSERT_EQ(qpu_circuit_measure(c, 1, 1), 0);
+	QT_ASSERT_EQ(qpu_circuit_add_observable(c, 3), 0);
+	QT_ASSERT_EQ(qpu_circuit_load(r->dev, c, r->q, &r->l), 0);
+	qpu_circuit_free(c);
+	r->slice = qpu_result_size(2, SHOTS, 1);
+	QT_ASSERT_EQ(qpu_buffer_new(r->dev, NJOBS * 2 * sizeof(double),
+				    &r->params), 0);
+	QT_ASSERT_EQ(qpu_buffer_new(r->dev, NJOBS * r->slice, &r->results), 0);
+	p = r->params->ptr;
+	for (i = 0; i < 2 * NJOBS; i++)
+		p[i] = 0.2 * i;
+}
+
+static void rig_down(struct rig *r)
+{
+	QT_ASSERT_EQ(qpu_buffer_free(r->dev, r->results), 0);
+	QT_ASSERT_EQ(qpu_buffer_free(r->dev, r->params), 0);
+	QT_ASSERT_EQ(qpu_circuit_unload(r->dev, r->l.handle), 0);
+	QT_ASSERT_EQ(qpu_free_qubits(r->dev, r->q), 0);
+	qpu_close(r->dev);
+}
+
+/* Job @i: vector i, slice i, seed 77 + i; every fourth names no circuit. */
+static struct qpu_job_desc rig_job(const struct rig *r, uint32_t i)
+{
+	struct qpu_job_desc j;
+
+	memset(&j, 0, sizeof(j));
+	j.circuit = i % 4 == 3 ? r->l.handle + 1000 : r->l.handle;
+	j.flags = QPU_RUN_SEED | QPU_RUN_EXPECT;
+	j.seed = 77 + i;
+	j.shots = SHOTS;
+	j.param_buf = r->params->handle;
+	j.param_offset = i * 2 * sizeof(double);
+	j.result_buf = r->results->handle;
+	j.result_offset = i * r->slice;
+	return j;
+}
+
+static int job_status_ref(uint32_t i)
+{
+	return i % 4 == 3 ? -ENOENT : 0;
+}
+
+/* The result area with its one nondeterministic field (sim_ns) cleared. */
+static void snapshot(const struct rig *r, unsigned char *out)
+{
+	uint32_t i;
+
+	memcpy(out, r->results->ptr, NJOBS * r->slice);
+	for (i = 0; i < NJOBS; i++)
+		((struct qpu_result *)(void *)(out + i * r->slice))->sim_ns = 0;
+}
+
+/* Synchronous RUN of every job: the reference. */
+static void run_sync(const struct rig *r, unsigned char *ref)
+{
+	struct qpu_job_desc j;
+	uint32_t i;
+
+	memset(r->results->ptr, 0, r->results->size);
+	for (i = 0; i < NJOBS; i++) {
+		j = rig_job(r, i);
+		QT_ASSERT_EQ(qpu_run_job(r->dev, &j, NULL), job_status_ref(i));
+	}
+	snapshot(r, ref);
+	for (i = 0; i < NJOBS; i++)
+		if (!job_status_ref(i))
+			assert_slice_ok((const void *)(ref + i * r->slice), 2,
+					SHOTS, 1, 0);
+}
+
+static void own_ring(struct io_uring *ring, unsigned int entries)
+{
+	struct io_uring_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+	QT_ASSERT_EQ(io_uring_queue_init_params(entries, ring, &p), 0);
+}
+
+/* The SQE qpu_prep_run() must produce, built field by field here. */
+static void expected_sqe(unsigned char out[128], int fd,
+			 const struct qpu_job_desc *job, uint64_t user_data)
+{
+	struct io_uring_sqe *s = (void *)out;
+
+	memset(out, 0, 128);
+	s->opcode = IORING_OP_URING_CMD;
+	s->fd = fd;
+	s->cmd_op = QPU_URING_CMD_RUN;
+	s->user_data = user_data;
+	memcpy(out + offsetof(struct io_uring_sqe, cmd), job, sizeof(*job));
+}
+
+/* ---- a ring of the program's own ------------------------------------- */
+
+QPU_TEST(own_ring_matches_sync_run)
+{
+	unsigned char *ref, *got, want[128];
+	struct qpu_completion c;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	int seen[NJOBS] = { 0 };
+	struct qpu_job_desc j;
+	struct rig r;
+	uint32_t i;
+
+	rig_up(&r);
+	ref = malloc(NJOBS * r.slice);
+	got = malloc(NJOBS * r.slice);
+	QT_ASSERT(ref && got);
+	run_sync(&r, ref);
+
+	memset(r.results->ptr, 0, r.results->size);
+	own_ring(&ring, NJOBS);
+	for (i = 0; i < NJOBS; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		QT_ASSERT(sqe);
+		/* Whatever the slot held must not reach the driver. */
+		memset(sqe, 0xa5, 128);
+		j = rig_job(&r, i);
+		qpu_prep_run(sqe, r.dev, &j, 900 + i);
+		/* The descriptor is copied: changing it now changes nothing. */
+		expected_sqe(want, qpu_fd(r.dev), &j, 900 + i);
+		memset(&j, 0xff, sizeof(j));
+		if (memcmp(sqe, want, 128))
+			QT_FAIL("job %u: prepared SQE differs from the layout",
+				i);
+	}
+	QT_ASSERT_EQ(io_uring_submit(&ring), NJOBS);
+	for (i = 0; i < NJOBS; i++) {
+		uint64_t k;
+
+		QT_ASSERT_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
+		errno = SENTINEL;
+		qpu_cqe_completion(cqe, &c);
+		QT_ASSERT_EQ(errno, SENTINEL);
+		QT_ASSERT_EQ(c.user_data, cqe->user_data);
+		QT_ASSERT_EQ(c.status, cqe->res);
+		QT_ASSERT_EQ(c.job_id, cqe->big_cqe[0]);
+		io_uring_cqe_seen(&ring, cqe);
+		k = c.user_data - 900;
+		QT_ASSERT_LT(k, NJOBS);
+		QT_ASSERT_EQ(seen[k]++, 0);
+		QT_ASSERT_EQ(c.status, job_status_ref(k));
+		if (c.status)
+			QT_ASSERT_EQ(c.job_id, 0);
+		else
+			QT_ASSERT_GT(c.job_id, 0);
+	}
+	io_uring_queue_exit(&ring);
+	snapshot(&r, got);
+	for (i = 0; i < NJOBS; i++)
+		if (memcmp(got + i * r.slice, ref + i * r.slice, r.slice))
+			QT_FAIL("job %u: own ring result differs from RUN", i);
+	free(got);
+	free(ref);
+	rig_down(&r);
+}
+
+/* A job linked after a NOP on the same ring: both complete, in order. */
+QPU_TEST(own_ring_mixed_with_other_ops)
+{
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	struct qpu_completion c;
+	struct io_uring ring;
+	struct qpu_job_desc j;
+	struct rig r;
+
+	rig_up(&r);
+	own_ring(&ring, 4);
+	memset(r.results->ptr, 0, r.results->size);
+	sqe = io_uring_get_sqe(&ring);
+	QT_ASSERT(sqe);
+	memset(sqe, 0x5a, 128);
+	io_uring_prep_nop(sqe);
+	/* prep_nop() leaves bytes 64..127 alone; a NOP ignores them. */
+	io_uring_sqe_set_data64(sqe, 1);
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = io_uring_get_sqe(&ring);
+	QT_ASSERT(sqe);
+	j = rig_job(&r, 0);
+	qpu_prep_run(sqe, r.dev, &j, 2);
+	QT_ASSERT_EQ(io_uring_submit(&ring), 2);
+
+	QT_ASSERT_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
+	QT_ASSERT_EQ(cqe->user_data, 1);
+	QT_ASSERT_EQ(cqe->res, 0);
+	io_uring_cqe_seen(&ring, cqe);
+	QT_ASSERT_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
+	qpu_cqe_completion(cqe, &c);
+	io_uring_cqe_seen(&ring, cqe);
+	QT_ASSERT_EQ(c.user_data, 2);
+	QT_ASSERT_EQ(c.status, 0);
+	QT_ASSERT_GT(c.job_id, 0);
+	assert_slice_ok(qpu_result_at(r.results, 0), 2, SHOTS, 1, 0);
+	QT_ASSERT_EQ(qpu_result_at(r.results, 0)->seed, 77);
+	io_uring_queue_exit(&ring);
+	rig_down(&r);
+}
+
+/* ---- errno on device calls ------------------------------------------- */
+
+/* @call must return -@err and leave errno == @err. */
+#define FAILS_WITH(call, err) do {					\
+	errno = 0;							\
+	long _r = (long)(call);						\
+	int _e = errno;							\
+	if (_r != -(long)(err) || _e != (err))				\
+		QT_FAIL("%s: want -%s and errno %s, got %ld and %s",	\
+			#call, strerror(err), strerror(err), _r,	\
+			strerror(_e));					\
+} while (0)
+
+/* @call must succeed (>= 0) and leave errno untouched. */
+#define KEEPS_ERRNO(call) do {						\
+	errno = SENTINEL;						\
+	long _r = (long)(call);						\
+	int _e = errno;							\
+	if (_r < 0 || _e != SENTINEL)					\
+		QT_FAIL("%s: want success with errno kept, got %ld and %s", \
+			#call, _r, strerror(_e));			\
+} while (0)
+
+QPU_TEST(device_failures_set_errno)
+{
+	struct qpu_qubits *q = NULL;
+	struct qpu_buffer *b = NULL;
+	struct qpu_batch *bt = NULL;
+	struct qpu_job_desc j;
+	struct qpu_dev *dev;
+	struct qpu_info info;
+
+	QT_ASSERT_EQ(qpu_open(QPU0_PATH, &dev), 0);
+	QT_ASSERT_EQ(qpu_get_info(dev, &info), 0);
+	FAILS_WITH(qpu_alloc_qubits(dev, 0, &q), EINVAL);
+	FAILS_WITH(qpu_alloc_qubits(dev, info.num_qubits + 1, &q), E2BIG);
+	FAILS_WITH(qpu_circuit_unload(dev, 4242), ENOENT);
+	FAILS_WITH(qpu_buffer_new(dev, 0, &b), EINVAL);
+	memset(&j, 0, sizeof(j));
+	j.circuit = 4242;
+	j.shots = 1;
+	j.result_buf = 4242;
+	FAILS_WITH(qpu_run_job(dev, &j, NULL), ENOENT);
+	FAILS_WITH(qpu_batch_new(dev, 0, 0, &bt), EINVAL);
+	QT_ASSERT(!q && !b && !bt);
+	/* The message still explains, next to errno. */
+	QT_ASSERT(strstr(qpu_errmsg(dev), "batch"));
+	qpu_close(dev);
+	FAILS_WITH(qpu_open("/dev/qpu99", &dev), ENOENT);
+}
+
+/* Every step of the rig, a run, and a batch on path @flags. */
+static void successes_keep_errno(uint32_t flags)
+{
+	struct qpu_completion done[NJOBS];
+	struct qpu_edge *edges;
+	struct qpu_circuit *c;
+	struct qpu_qubits *q;
+	struct qpu_buffer *res;
+	struct qpu_batch *b;
+	struct qpu_info info;
+	struct qpu_job_desc j;
+	struct qpu_loaded l;
+	struct qpu_dev *dev;
+	uint32_t ne, i, n;
+	int ret;
+
+	KEEPS_ERRNO(qpu_open(QPU0_PATH, &dev));
+	KEEPS_ERRNO(qpu_get_info(dev, &info));
+	KEEPS_ERRNO(qpu_get_topology(dev, &edges, &ne));
+	free(edges);
+	KEEPS_ERRNO(qpu_alloc_qubits(dev, 2, &q));
+	c = qpu_circuit_new(2, 2);
+	QT_ASSERT(c);
+	QT_ASSERT_EQ(qpu_circuit_h(c, 0), 0);
+	QT_ASSERT_EQ(qpu_circuit_cx(c, 0, 1), 0);
+	QT_ASSERT_EQ(qpu_circuit_measure(c, 0, 0), 0);
+	QT_ASSERT_EQ(qpu_circuit_measure(c, 1, 1), 0);
+	KEEPS_ERRNO(qpu_circuit_load(dev, c, q, &l));
+	qpu_circuit_free(c);
+	KEEPS_ERRNO(qpu_buffer_new(dev, NJOBS * qpu_result_size(2, SHOTS, 0),
+				   &res));
+	memset(&j, 0, sizeof(j));
+	j.circuit = l.handle;
+	j.shots = SHOTS;
+	j.result_buf = res->handle;
+	KEEPS_ERRNO(qpu_run_job(dev, &j, NULL));
+
+	KEEPS_ERRNO(qpu_batch_new(dev, NJOBS, flags, &b));
+	QT_ASSERT_EQ(qpu_batch_uses_uring(b), !(flags & QPU_BATCH_IOCTL));
+	for (i = 0; i < NJOBS; i++) {
+		j.result_offset = i * qpu_result_size(2, SHOTS, 0);
+		KEEPS_ERRNO(qpu_batch_add(b, &j, i));
+	}
+	KEEPS_ERRNO(qpu_batch_submit(b));
+	/* Peeks first: these meet EAGAIN inside while jobs still run. */
+	for (n = 0; n < NJOBS; n += ret) {
+		errno = SENTINEL;
+		ret = qpu_batch_wait(b, done, n < NJOBS / 2 ? 0 : 1, NJOBS);
+		QT_ASSERT_GE(ret, 0);
+		QT_ASSERT_EQ(errno, SENTINEL);
+		for (i = 0; i < (uint32_t)ret; i++)
+			QT_ASSERT_EQ(done[i].status, 0);
+	}
+	errno = SENTINEL;
+	qpu_batch_free(b);
+	QT_ASSERT_EQ(errno, SENTINEL);
+
+	KEEPS_ERRNO(qpu_buffer_free(dev, res));
+	KEEPS_ERRNO(qpu_circuit_unload(dev, l.handle));
+	KEEPS_ERRNO(qpu_free_qubits(dev, q));
+	errno = SENTINEL;
+	qpu_close(dev);
+	QT_ASSERT_EQ(errno, SENTINEL);
+}
+
+QPU_TEST(successes_keep_errno_uring)
+{
+	successes_keep_errno(0);
+}
+
+QPU_TEST(successes_keep_errno_ioctl)
+{
+	successes_keep_errno(QPU_BATCH_IOCTL);
+}
+
+int main(int argc, char **argv)
+{
+	return qt_main(argc, argv);
+}
