@@ -128,6 +128,7 @@ static void qpu_calib_fmt_qubit(void *priv, u32 q, char *out)
 {
 	const struct qpu_calib *c = &((struct qpu_device *)priv)->calib;
 
+	lockdep_assert_held(&c->lock);
 	snprintf(out, QPU_QREC_LEN + 1, "q %4u %7u %7u %7u %7u\n", q,
 		 c->readout_ppm[q], c->gate1q_ppm[q], c->t1_us[q], c->t2_us[q]);
 }
@@ -137,6 +138,7 @@ static void qpu_calib_fmt_edge(void *priv, u32 e, char *out)
 	const struct qpu_device *qdev = priv;
 	const u32 *edges = qdev->topo->edges;
 
+	lockdep_assert_held(&qdev->calib.lock);
 	snprintf(out, QPU_EREC_LEN + 1, "e %4u %4u %7u\n", edges[2 * e],
 		 edges[2 * e + 1], qdev->calib.gate2q_ppm[e]);
 }

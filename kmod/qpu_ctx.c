@@ -52,13 +52,13 @@ struct qpu_ctx *qpu_ctx_create(struct qpu_device *qdev)
 
 /*
  * Return @a's qubits to the device and free it. Called with ctx->lock held
- * (it updates ctx->nr_qubits), or from qpu_ctx_destroy() when nothing else
- * can reach the context.
+ * (it updates ctx->nr_qubits).
  */
 static void qpu_allocation_release(struct qpu_ctx *ctx, struct qpu_allocation *a)
 {
 	struct qpu_device *qdev = ctx->qdev;
 
+	lockdep_assert_held(&ctx->lock);
 	mutex_lock(&qdev->alloc_lock);
 	qc_alloc_put(qdev->alloc, a->phys, a->k);
 	mutex_unlock(&qdev->alloc_lock);
@@ -104,8 +104,11 @@ void qpu_ctx_destroy(struct qpu_ctx *ctx)
 	xa_for_each(&ctx->buffers, handle, buf)
 		qpu_buffer_put(buf);
 	xa_destroy(&ctx->buffers);
+	/* Nothing else reaches the context; the lock is for the asserts. */
+	mutex_lock(&ctx->lock);
 	xa_for_each(&ctx->allocs, handle, a)
 		qpu_allocation_release(ctx, a);
+	mutex_unlock(&ctx->lock);
 	xa_destroy(&ctx->allocs);
 	qpu_ctx_put(ctx);
 }

@@ -186,6 +186,7 @@ void qpu_job_forget(struct qpu_job *job)
 static void qpu_job_reap_locked(struct qpu_ctx *ctx, struct qpu_job *job,
 				struct qpu_wait *arg)
 {
+	lockdep_assert_held(&ctx->lock);
 	list_del(&job->node);
 	xa_erase(&ctx->jobs, job->id);
 	ctx->nr_jobs--;
@@ -214,6 +215,7 @@ static int qpu_job_try_reap_locked(struct qpu_ctx *ctx, struct qpu_wait *arg)
 	struct qpu_job *job;
 	bool final;
 
+	lockdep_assert_held(&ctx->lock);
 	if (arg->flags & QPU_WAIT_ANY) {
 		job = list_first_entry_or_null(&ctx->done, struct qpu_job, node);
 		if (job) {

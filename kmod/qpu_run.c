@@ -88,6 +88,7 @@ static int qpu_exec_resolve_locked(struct qpu_ctx *ctx, struct qpu_exec *x)
 	struct qpu_allocation *a;
 	u32 ahandle;
 
+	lockdep_assert_held(&ctx->lock);
 	x->circ = xa_load(&ctx->circuits, job->circuit);
 	if (!x->circ)
 		return -ENOENT;
