@@ -92,12 +92,7 @@ void qpu_ctx_destroy(struct qpu_ctx *ctx)
 	struct qpu_buffer *buf;
 	unsigned long handle;
 
-	/*
-	 * Last reference to the file: no new job can arrive. Cancel queued
-	 * jobs and wait for running ones; after that nothing else uses what
-	 * the context owns.
-	 */
-	qpu_jobs_teardown(ctx);
+	/* The jobs are gone (qpu_jobs_teardown()): nothing else uses these. */
 	xa_for_each(&ctx->circuits, handle, circ)
 		qpu_circuit_put(circ);
 	xa_destroy(&ctx->circuits);

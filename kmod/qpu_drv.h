@@ -341,10 +341,23 @@ struct qpu_exec {
 };
 
 /* qpu_run.c */
-int qpu_exec_prepare(struct qpu_ctx *ctx, struct qpu_exec *x, u32 *needed);
+int qpu_exec_init(struct qpu_ctx *ctx, struct qpu_exec *x);
+int qpu_exec_prepare_locked(struct qpu_ctx *ctx, struct qpu_exec *x,
+			    u32 *needed);
+void qpu_exec_release_locked(struct qpu_ctx *ctx, struct qpu_exec *x);
 int qpu_exec_run(struct qpu_exec *x);
 void qpu_exec_release(struct qpu_ctx *ctx, struct qpu_exec *x);
 int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg);
+
+/**
+ * enum qpu_job_origin - who submitted a job, and so who reaps it
+ * @QPU_JOB_FROM_IOCTL: QPU_IOC_SUBMIT; reaped by QPU_IOC_WAIT
+ * @QPU_JOB_FROM_URING: a uring_cmd; its submitter retires it after the CQE
+ */
+enum qpu_job_origin {
+	QPU_JOB_FROM_IOCTL,
+	QPU_JOB_FROM_URING,
+};
 
 /**
  * struct qpu_job - an asynchronous job
@@ -359,7 +372,9 @@ int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg);
  * @submit_ns: CLOCK_MONOTONIC submission time
  * @start_ns: when an executor picked it up
  * @end_ns: when it completed
- * @ucmd: the io_uring command that submitted it, or NULL
+ * @origin: enum qpu_job_origin
+ * @complete: the submitter's completion callback (qpu_job_create())
+ * @priv: the submitter's (io_uring: its command)
  * @memcg: submitter's memory cgroup, charged for the job's memory
  */
 struct qpu_job {
@@ -373,7 +388,9 @@ struct qpu_job {
 	u64 submit_ns;
 	u64 start_ns;
 	u64 end_ns;
-	struct io_uring_cmd *ucmd;
+	u8 origin;
+	void (*complete)(struct qpu_job *job);
+	void *priv;
 	struct mem_cgroup *memcg;
 };
 
@@ -381,14 +398,17 @@ struct qpu_job {
 void qpu_ctx_put(struct qpu_ctx *ctx);
 
 /* qpu_job.c */
-int qpu_job_submit(struct qpu_ctx *ctx, const struct qpu_job *tmpl,
-		   u32 *id, u32 *needed, unsigned int issue_flags);
+struct qpu_job *qpu_job_create(struct qpu_ctx *ctx,
+			       const struct qpu_job_desc *desc, u8 origin,
+			       void (*complete)(struct qpu_job *job),
+			       bool nowait, u32 *needed);
+void qpu_job_queue(struct qpu_job *job);
 int qpu_job_submit_ioctl(struct qpu_ctx *ctx, struct qpu_submit *arg);
 int qpu_job_wait(struct qpu_ctx *ctx, struct qpu_wait *arg);
 int qpu_job_cancel(struct qpu_ctx *ctx, struct qpu_cancel *arg);
 void qpu_job_finish(struct qpu_job *job, int status);
-void qpu_job_notify(struct qpu_ctx *ctx);
-void qpu_job_forget(struct qpu_job *job);
+void qpu_job_retire(struct qpu_job *job);
+void qpu_job_cancel_one(struct qpu_job *job);
 void qpu_jobs_teardown(struct qpu_ctx *ctx);
 __poll_t qpu_job_poll(struct qpu_ctx *ctx, struct file *file,
 		      struct poll_table_struct *wait);
@@ -406,8 +426,6 @@ void qpu_sched_job_done(struct qpu_job *job);
 
 /* qpu_uring.c */
 int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
-void qpu_uring_prepare(struct qpu_job *job, unsigned int issue_flags);
-void qpu_uring_complete(struct qpu_job *job);
 
 /* qpu_sysfs.c */
 extern const struct attribute_group *qpu_device_groups[];

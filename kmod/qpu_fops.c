@@ -38,7 +38,15 @@ static int qpu_open(struct inode *inode, struct file *file)
 
 static int qpu_release(struct inode *inode, struct file *file)
 {
-	qpu_ctx_destroy(file->private_data);
+	struct qpu_ctx *ctx = file->private_data;
+
+	/*
+	 * Last reference to the file: no new job can arrive. Cancel queued
+	 * jobs and wait for running ones; after that nothing else uses what
+	 * the context owns.
+	 */
+	qpu_jobs_teardown(ctx);
+	qpu_ctx_destroy(ctx);
 	return 0;
 }
 

@@ -65,7 +65,29 @@ static int qpu_exec_check_job(const struct qpu_job_desc *job)
 }
 
 /**
- * qpu_exec_release() - drop what qpu_exec_prepare() took
+ * qpu_exec_release_locked() - drop what qpu_exec_prepare_locked() took
+ * @ctx: the job's context, locked
+ * @x: the job
+ *
+ * The handle tables still hold the objects (ctx->lock has been held since
+ * they were looked up), so none of the puts here is the last one.
+ */
+void qpu_exec_release_locked(struct qpu_ctx *ctx, struct qpu_exec *x)
+{
+	lockdep_assert_held(&ctx->lock);
+	if (x->alloc)
+		x->alloc->busy--;
+	x->alloc = NULL;
+	qpu_circuit_put(x->circ);
+	qpu_buffer_put(x->pbuf);
+	qpu_buffer_put(x->rbuf);
+	x->circ = NULL;
+	x->pbuf = NULL;
+	x->rbuf = NULL;
+}
+
+/**
+ * qpu_exec_release() - drop what qpu_exec_prepare_locked() took
  * @ctx: the job's context
  * @x: the job
  */
@@ -305,31 +327,44 @@ out:
 }
 
 /**
- * qpu_exec_prepare() - validate a job and resolve its objects
+ * qpu_exec_init() - check a job's descriptor, before any lock
  * @ctx: the submitting context
  * @x: zeroed, with x->job set
- * @needed: out: with -ENOSPC, the bytes one result slice needs
  *
- * On success the job holds references to its circuit and buffers and
- * marks its allocation busy; qpu_exec_release() undoes that (on failure
- * too).
  * Return: 0 or a negative errno (see struct qpu_run).
  */
-int qpu_exec_prepare(struct qpu_ctx *ctx, struct qpu_exec *x, u32 *needed)
+int qpu_exec_init(struct qpu_ctx *ctx, struct qpu_exec *x)
 {
 	int ret;
 
-	*needed = 0;
 	x->qdev = ctx->qdev;
 	ret = qpu_exec_check_job(&x->job);
 	if (ret)
 		return ret;
 	x->nsweeps = x->job.num_sweeps ?: 1;
 	x->seed = x->job.flags & QPU_RUN_SEED ? x->job.seed : get_random_u64();
+	return 0;
+}
 
-	mutex_lock(&ctx->lock);
+/**
+ * qpu_exec_prepare_locked() - resolve a job's objects and check its ranges
+ * @ctx: the submitting context, locked; @x passed qpu_exec_init()
+ * @x: the job
+ * @needed: out: with -ENOSPC, the bytes one result slice needs
+ *
+ * On success the job holds references to its circuit and buffers and
+ * marks its allocation busy; qpu_exec_release() (or, still under the lock,
+ * qpu_exec_release_locked()) undoes that, on failure too. Does not sleep.
+ * Return: 0 or a negative errno (see struct qpu_run).
+ */
+int qpu_exec_prepare_locked(struct qpu_ctx *ctx, struct qpu_exec *x,
+			    u32 *needed)
+{
+	int ret;
+
+	lockdep_assert_held(&ctx->lock);
+	*needed = 0;
 	ret = qpu_exec_resolve_locked(ctx, x);
-	mutex_unlock(&ctx->lock);
 	if (!ret)
 		ret = qpu_exec_check_ranges(x, needed);
 	if (ret != -ENOSPC)
@@ -346,7 +381,13 @@ int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg)
 	arg->status = 0;
 	if (!qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
 		return -EINVAL;
-	ret = qpu_exec_prepare(ctx, &x, &needed);
+	needed = 0;
+	ret = qpu_exec_init(ctx, &x);
+	if (!ret) {
+		mutex_lock(&ctx->lock);
+		ret = qpu_exec_prepare_locked(ctx, &x, &needed);
+		mutex_unlock(&ctx->lock);
+	}
 	arg->needed = needed;
 	if (!ret)
 		ret = qpu_sched_sync_begin(&x);

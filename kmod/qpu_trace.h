@@ -37,7 +37,7 @@ DECLARE_EVENT_CLASS(qpu_job_class,
 		__entry->shots = job->x.job.shots;
 		__entry->sweeps = job->x.nsweeps;
 		__entry->status = job->status;
-		__entry->uring = job->ucmd != NULL;
+		__entry->uring = job->origin == QPU_JOB_FROM_URING;
 	),
 	TP_printk("qpu%u ctx=%p job=%u circuit=%016llx shots=%u sweeps=%u status=%d%s",
 		  __entry->dev, __entry->ctx, __entry->id, __entry->hash,

@@ -36,33 +36,19 @@ static struct qpu_job *qpu_uring_job(struct io_uring_cmd *cmd)
 	return io_uring_cmd_to_pdu(cmd, struct qpu_uring_pdu)->job;
 }
 
-/* Called by qpu_job_submit() before the job can run. */
-void qpu_uring_prepare(struct qpu_job *job, unsigned int issue_flags)
-{
-	io_uring_cmd_to_pdu(job->ucmd, struct qpu_uring_pdu)->job = job;
-	io_uring_cmd_mark_cancelable(job->ucmd, issue_flags);
-}
-
+/* In the submitter's task: post the CQE, then the job is done with. */
 static void qpu_uring_post(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct qpu_job *job = qpu_uring_job(cmd);
 
 	io_uring_cmd_done(cmd, job->status, job->id, issue_flags);
-	qpu_job_forget(job);
+	qpu_job_retire(job);
 }
 
-/* The job completed (qpu_job_finish()): post its CQE in the right task. */
-void qpu_uring_complete(struct qpu_job *job)
+/* The job's completion callback: post its CQE in the right task. */
+static void qpu_uring_complete(struct qpu_job *job)
 {
-	io_uring_cmd_complete_in_task(job->ucmd, qpu_uring_post);
-}
-
-static void qpu_uring_cancel(struct io_uring_cmd *cmd, unsigned int issue_flags)
-{
-	struct qpu_job *job = qpu_uring_job(cmd);
-
-	if (qpu_sched_claim(job, -ECANCELED) == 1)
-		qpu_job_finish(job, -ECANCELED);
+	io_uring_cmd_complete_in_task(job->priv, qpu_uring_post);
 }
 
 /*
@@ -87,12 +73,13 @@ int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct qpu_ctx *ctx = cmd->file->private_data;
 	struct qpu_device *qdev = ctx->qdev;
-	struct qpu_job tmpl = { .ucmd = cmd };
-	u32 id, needed;
+	struct qpu_job_desc desc;
+	struct qpu_job *job;
+	u32 needed;
 	int ret;
 
 	if (issue_flags & IO_URING_F_CANCEL) {
-		qpu_uring_cancel(cmd, issue_flags);
+		qpu_job_cancel_one(qpu_uring_job(cmd));
 		return 0;
 	}
 	if (cmd->cmd_op != QPU_URING_CMD_RUN)
@@ -104,11 +91,23 @@ int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	BUILD_BUG_ON(sizeof(struct qpu_job_desc) != 80);
 	if (!(issue_flags & IO_URING_F_SQE128) || !qpu_uring_sqe_unused_zero(cmd))
 		return -EINVAL;
-	memcpy(&tmpl.x.job, io_uring_sqe_cmd(cmd->sqe), sizeof(tmpl.x.job));
+	memcpy(&desc, io_uring_sqe_cmd(cmd->sqe), sizeof(desc));
 
 	down_read(&qdev->lifecycle);
-	ret = qdev->dead ? -ENODEV : qpu_job_submit(ctx, &tmpl, &id, &needed,
-						    issue_flags);
+	if (qdev->dead) {
+		ret = -ENODEV;
+	} else {
+		job = qpu_job_create(ctx, &desc, QPU_JOB_FROM_URING,
+				     qpu_uring_complete, false, &needed);
+		ret = PTR_ERR_OR_ZERO(job);
+	}
+	if (!ret) {
+		/* Nothing below fails: the command is ours until its CQE. */
+		job->priv = cmd;
+		io_uring_cmd_to_pdu(cmd, struct qpu_uring_pdu)->job = job;
+		io_uring_cmd_mark_cancelable(cmd, issue_flags);
+		qpu_job_queue(job);
+	}
 	up_read(&qdev->lifecycle);
 	return ret ? ret : -EIOCBQUEUED;
 }
