@@ -28,6 +28,9 @@ static const char *const qpu_obj_names[QPU_OBJ_NR] = {
 
 static struct dentry *qpu_debugfs_root;
 
+/* uring_cmd issues that would have blocked and were retried (qpu_uring.c) */
+atomic_t qpu_uring_retries;
+
 void qpu_obj_inc(enum qpu_obj_kind kind)
 {
 	atomic_inc(&qpu_obj_count[kind]);
@@ -55,6 +58,8 @@ void qpu_debugfs_init(void)
 	qpu_debugfs_root = debugfs_create_dir("qpu", NULL);
 	debugfs_create_file("objects", 0444, qpu_debugfs_root, NULL,
 			    &qpu_objects_fops);
+	debugfs_create_atomic_t("uring_retries", 0444, qpu_debugfs_root,
+				&qpu_uring_retries);
 }
 
 void qpu_debugfs_fini(void)

@@ -455,6 +455,7 @@ void qpu_obj_dec(enum qpu_obj_kind kind);
 void qpu_debugfs_init(void);
 void qpu_debugfs_fini(void);
 int qpu_obj_check_leaks(void);
+extern atomic_t qpu_uring_retries;
 
 /* Helpers shared by the ioctl handlers. */
 static inline bool qpu_is_zero(const void *p, size_t len)

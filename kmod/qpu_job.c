@@ -96,8 +96,9 @@ struct qpu_job *qpu_job_create(struct qpu_ctx *ctx,
 		mutex_lock(&ctx->lock);
 	}
 	ret = qpu_exec_prepare_locked(ctx, &job->x, needed);
+	/* Not -EAGAIN: io_uring would take that for "retry me blocking". */
 	if (!ret && ctx->nr_jobs >= QPU_MAX_JOBS)
-		ret = -EAGAIN;
+		ret = -EBUSY;
 	if (!ret) {
 		ret = xa_alloc_cyclic(&ctx->jobs, &job->id, job, xa_limit_31b,
 				      &ctx->job_next, gfp);

@@ -18,6 +18,16 @@
  * A file opened without write access cannot submit (-EBADF), as with
  * QPU_IOC_SUBMIT.
  *
+ * Non-blocking issue: io_uring first issues a command inline with
+ * IO_URING_F_NONBLOCK, where nothing may sleep. The lifecycle rwsem and
+ * ctx->lock are then only tried, and memory is allocated with GFP_NOWAIT;
+ * if any of them would block, the command returns -EAGAIN having done
+ * nothing, and io_uring issues it again from its worker thread without
+ * the flag, where it may sleep. io_uring does that once: a second -EAGAIN
+ * would be posted as the result, so no other failure may be -EAGAIN (a
+ * full job table is -EBUSY, as for QPU_IOC_SUBMIT). Retries are counted
+ * in /sys/kernel/debug/qpu/uring_retries.
+ *
  * io_uring serialises cancel calls and completions of one ring under its
  * own lock; the job is freed only after io_uring_cmd_done(), so a cancel
  * call never sees a freed job.
@@ -73,6 +83,7 @@ int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct qpu_ctx *ctx = cmd->file->private_data;
 	struct qpu_device *qdev = ctx->qdev;
+	bool nowait = issue_flags & IO_URING_F_NONBLOCK;
 	struct qpu_job_desc desc;
 	struct qpu_job *job;
 	u32 needed;
@@ -93,12 +104,17 @@ int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		return -EINVAL;
 	memcpy(&desc, io_uring_sqe_cmd(cmd->sqe), sizeof(desc));
 
-	down_read(&qdev->lifecycle);
+	if (nowait) {
+		if (!down_read_trylock(&qdev->lifecycle))
+			goto again;
+	} else {
+		down_read(&qdev->lifecycle);
+	}
 	if (qdev->dead) {
 		ret = -ENODEV;
 	} else {
 		job = qpu_job_create(ctx, &desc, QPU_JOB_FROM_URING,
-				     qpu_uring_complete, false, &needed);
+				     qpu_uring_complete, nowait, &needed);
 		ret = PTR_ERR_OR_ZERO(job);
 	}
 	if (!ret) {
@@ -109,5 +125,11 @@ int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		qpu_job_queue(job);
 	}
 	up_read(&qdev->lifecycle);
+	if (ret == -EAGAIN)
+		goto again;
 	return ret ? ret : -EIOCBQUEUED;
+again:
+	/* Nothing was done: io_uring issues the command again, blocking. */
+	atomic_inc(&qpu_uring_retries);
+	return -EAGAIN;
 }
