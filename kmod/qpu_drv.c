@@ -101,7 +101,8 @@ int qpu_device_create(u32 id, const char *spec)
 	ret = qpu_calib_init(qdev);
 	if (ret)
 		goto err_alloc;
-	ret = qpu_sched_init(qdev);
+	qdev->backend = &qpu_backend_sim;
+	ret = qpu_sched_init(qdev, &qpu_job_sched_ops);
 	if (ret)
 		goto err_sched;
 

@@ -56,13 +56,11 @@
 #include "core/qalloc.h"
 #include "core/sim.h"
 #include "core/topology.h"
+#include "qpu_backend.h"
+#include "qpu_sched.h"
 
 /** QPU_DEFAULT_SIM_QUBITS - default of the max_sim_qubits tunable */
 #define QPU_DEFAULT_SIM_QUBITS	20
-/** QPU_MAX_WORKERS - most executor threads per device */
-#define QPU_MAX_WORKERS		16
-/** QPU_DEFAULT_WORKERS - executor threads a new device starts with */
-#define QPU_DEFAULT_WORKERS	2
 
 struct task_struct;
 struct io_uring_cmd;
@@ -90,20 +88,6 @@ struct qpu_calib {
 };
 
 /**
- * struct qpu_worker - one executor slot of a device (qpu_sched.c)
- * @qdev: the device
- * @task: its thread, or NULL (workers_lock)
- * @idx: slot number: the thread is "qpuN-w<idx>"
- * @busy: the thread is running a job (qpu_device.sched_lock)
- */
-struct qpu_worker {
-	struct qpu_device *qdev;
-	struct task_struct *task;
-	u32 idx;
-	bool busy;
-};
-
-/**
  * struct qpu_device - one simulated QPU, /dev/qpuN
  * @dev: the class device; its refcount is the qpu_device's
  * @cdev: character device
@@ -119,6 +103,8 @@ struct qpu_worker {
  * @max_ctx_qubits: most qubits one context may hold (sysfs tunable)
  * @max_sim_qubits: widest circuit that may be loaded (sysfs tunable)
  * @calib: calibration data
+ * @backend: what executes its jobs and runs (qpu_backend.h)
+ * @sched_ops: what its executors do with a job (qpu_job.c)
  * @sched_lock: protects @queue, @running, @sync_runs, @stopping, every
  *	job's state and list node, and qpu_allocation.running of jobs on
  *	this device
@@ -152,7 +138,9 @@ struct qpu_device {
 	u32 max_ctx_qubits;
 	u32 max_sim_qubits;
 	struct qpu_calib calib;
+	const struct qpu_backend_ops *backend;
 
+	const struct qpu_sched_ops *sched_ops;
 	spinlock_t sched_lock;
 	struct list_head queue;
 	struct list_head running;
@@ -302,50 +290,11 @@ void qpu_circuit_put(struct qpu_circuit *circ);
 bool qpu_circuit_fits(const struct qpu_circuit *circ, struct qpu_device *qdev,
 		      const struct qpu_allocation *a);
 
-/**
- * struct qpu_exec - a job with everything resolved and referenced
- * @qdev: device
- * @circ: circuit (referenced)
- * @alloc: allocation (marked busy)
- * @pbuf: parameter buffer (referenced) or NULL
- * @rbuf: result buffer (referenced)
- * @job: the job as submitted
- * @nsweeps: parameter vectors, >= 1
- * @max_outcomes: histogram entries one slice may need
- * @nexpect: expectation values per slice
- * @slice_size: bytes one result slice needs
- * @seed: base seed
- * @sim_ns: simulation time of all slices
- * @qpu_ns: modelled device time of all slices
- * @abort: 0, or the errno to stop with at the next FPU section boundary
- *	(-ECANCELED, -ENODEV); set from any context
- * @sync_node: in qpu_device.sync_runs while a synchronous run executes
- *	(sched_lock)
- */
-struct qpu_exec {
-	struct qpu_device *qdev;
-	struct qpu_circuit *circ;
-	struct qpu_allocation *alloc;
-	struct qpu_buffer *pbuf;
-	struct qpu_buffer *rbuf;
-	struct qpu_job_desc job;
-	u32 nsweeps;
-	u32 max_outcomes;
-	u32 nexpect;
-	u32 slice_size;
-	u64 seed;
-	u64 sim_ns;
-	u64 qpu_ns;
-	atomic_t abort;
-	struct list_head sync_node;
-};
-
 /* qpu_run.c */
 int qpu_exec_init(struct qpu_ctx *ctx, struct qpu_exec *x);
 int qpu_exec_prepare_locked(struct qpu_ctx *ctx, struct qpu_exec *x,
 			    u32 *needed);
 void qpu_exec_release_locked(struct qpu_ctx *ctx, struct qpu_exec *x);
-int qpu_exec_run(struct qpu_exec *x);
 void qpu_exec_release(struct qpu_ctx *ctx, struct qpu_exec *x);
 int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg);
 
@@ -362,11 +311,11 @@ enum qpu_job_origin {
 /**
  * struct qpu_job - an asynchronous job
  * @x: what it runs, resolved and referenced (qpu_run.c)
+ * @sched: the scheduler's part (qpu_sched.h): queue node and state
  * @ctx: its context (referenced)
- * @node: in qpu_device.queue or .running (sched_lock), then in
- *	qpu_ctx.done (ctx->lock) once completed, for ioctl jobs
+ * @node: in qpu_ctx.done (ctx->lock) once completed, for ioctl jobs; on
+ *	a private list while close cancels it
  * @id: id in ctx->jobs
- * @state: enum qpu_job_state (sched_lock)
  * @status: 0 or negative errno, valid once completed
  * @user_data: from qpu_submit
  * @submit_ns: CLOCK_MONOTONIC submission time
@@ -379,10 +328,10 @@ enum qpu_job_origin {
  */
 struct qpu_job {
 	struct qpu_exec x;
+	struct qpu_sched_job sched;
 	struct qpu_ctx *ctx;
 	struct list_head node;
 	u32 id;
-	u32 state;
 	int status;
 	u64 user_data;
 	u64 submit_ns;
@@ -408,21 +357,11 @@ int qpu_job_wait(struct qpu_ctx *ctx, struct qpu_wait *arg);
 int qpu_job_cancel(struct qpu_ctx *ctx, struct qpu_cancel *arg);
 void qpu_job_finish(struct qpu_job *job, int status);
 void qpu_job_retire(struct qpu_job *job);
+extern const struct qpu_sched_ops qpu_job_sched_ops;
 void qpu_job_cancel_one(struct qpu_job *job);
 void qpu_jobs_teardown(struct qpu_ctx *ctx);
 __poll_t qpu_job_poll(struct qpu_ctx *ctx, struct file *file,
 		      struct poll_table_struct *wait);
-
-/* qpu_sched.c */
-int qpu_sched_init(struct qpu_device *qdev);
-void qpu_sched_stop(struct qpu_device *qdev);
-void qpu_sched_shutdown(struct qpu_device *qdev);
-int qpu_sched_sync_begin(struct qpu_exec *x);
-void qpu_sched_sync_end(struct qpu_exec *x);
-void qpu_sched_enqueue(struct qpu_job *job);
-int qpu_sched_claim(struct qpu_job *job, int abort);
-int qpu_sched_set_workers(struct qpu_device *qdev, u32 n);
-void qpu_sched_job_done(struct qpu_job *job);
 
 /* qpu_uring.c */
 int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);

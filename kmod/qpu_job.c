@@ -80,6 +80,8 @@ struct qpu_job *qpu_job_create(struct qpu_ctx *ctx,
 	kref_get(&ctx->ref);
 	job->ctx = ctx;
 	INIT_LIST_HEAD(&job->node);
+	INIT_LIST_HEAD(&job->sched.node);
+	job->sched.x = &job->x;
 	job->x.job = *desc;
 	job->origin = origin;
 	job->complete = complete;
@@ -134,7 +136,7 @@ err:
 void qpu_job_queue(struct qpu_job *job)
 {
 	trace_qpu_job_submit(job);
-	qpu_sched_enqueue(job);
+	qpu_sched_enqueue(&job->sched);
 }
 
 /* An ioctl job completed: it waits on ctx->done for QPU_IOC_WAIT. */
@@ -187,16 +189,11 @@ static u32 qpu_job_final_state(int status)
 void qpu_job_finish(struct qpu_job *job, int status)
 {
 	struct qpu_ctx *ctx = job->ctx;
-	struct qpu_device *qdev = ctx->qdev;
 
-	qpu_sched_job_done(job);
+	qpu_sched_job_done(&job->sched, qpu_job_final_state(status));
 	qpu_exec_release(ctx, &job->x);
 	job->status = status;
 	job->end_ns = ktime_get_ns();
-
-	spin_lock(&qdev->sched_lock);
-	job->state = qpu_job_final_state(status);
-	spin_unlock(&qdev->sched_lock);
 	trace_qpu_job_complete(job);
 	job->complete(job);
 }
@@ -235,9 +232,36 @@ void qpu_job_retire(struct qpu_job *job)
  */
 void qpu_job_cancel_one(struct qpu_job *job)
 {
-	if (qpu_sched_claim(job, -ECANCELED) == 1)
+	if (qpu_sched_claim(&job->sched, -ECANCELED) == 1)
 		qpu_job_finish(job, -ECANCELED);
 }
+
+/* ->run_job(): an executor took the job; run it on the device's backend. */
+static void qpu_job_run(struct qpu_sched_job *sj)
+{
+	struct qpu_job *job = container_of(sj, struct qpu_job, sched);
+	struct mem_cgroup *old;
+	int ret;
+
+	job->start_ns = ktime_get_ns();
+	trace_qpu_job_start(job);
+	/* Charge the backend's memory to the submitter's cgroup. */
+	old = set_active_memcg(job->memcg);
+	ret = qpu_backend_run(&job->x);
+	set_active_memcg(old);
+	qpu_job_finish(job, ret);
+}
+
+/* ->cancel_job(): the device is going away and the job never ran. */
+static void qpu_job_cancel_queued(struct qpu_sched_job *sj, int status)
+{
+	qpu_job_finish(container_of(sj, struct qpu_job, sched), status);
+}
+
+const struct qpu_sched_ops qpu_job_sched_ops = {
+	.run_job = qpu_job_run,
+	.cancel_job = qpu_job_cancel_queued,
+};
 
 /* Fill @arg from a completed job and free it. Called with ctx->lock held. */
 static void qpu_job_reap_locked(struct qpu_ctx *ctx, struct qpu_job *job,
@@ -250,7 +274,7 @@ static void qpu_job_reap_locked(struct qpu_ctx *ctx, struct qpu_job *job,
 
 	arg->job_id = job->id;
 	arg->status = job->status;
-	arg->state = job->state;
+	arg->state = job->sched.state;
 	arg->user_data = job->user_data;
 	arg->submit_ns = job->submit_ns;
 	arg->start_ns = job->start_ns;
@@ -286,7 +310,7 @@ static int qpu_job_try_reap_locked(struct qpu_ctx *ctx, struct qpu_wait *arg)
 	if (!job || job->origin != QPU_JOB_FROM_IOCTL)
 		return -ENOENT;
 	spin_lock(&ctx->qdev->sched_lock);
-	final = job->state >= QPU_JOB_DONE;
+	final = job->sched.state >= QPU_JOB_DONE;
 	spin_unlock(&ctx->qdev->sched_lock);
 	/* Final state is set before the job joins the done list. */
 	if (!final || list_empty(&job->node))
@@ -342,7 +366,7 @@ int qpu_job_cancel(struct qpu_ctx *ctx, struct qpu_cancel *arg)
 
 	mutex_lock(&ctx->lock);
 	job = arg->job_id ? xa_load(&ctx->jobs, arg->job_id) : NULL;
-	ret = job ? qpu_sched_claim(job, -ECANCELED) : -ENOENT;
+	ret = job ? qpu_sched_claim(&job->sched, -ECANCELED) : -ENOENT;
 	mutex_unlock(&ctx->lock);
 
 	/* A claimed job is ours to complete; nobody can reap it before. */
@@ -383,7 +407,7 @@ void qpu_jobs_teardown(struct qpu_ctx *ctx)
 
 	mutex_lock(&ctx->lock);
 	xa_for_each(&ctx->jobs, id, job) {
-		if (qpu_sched_claim(job, -ECANCELED) == 1)
+		if (qpu_sched_claim(&job->sched, -ECANCELED) == 1)
 			list_add_tail(&job->node, &claimed);
 	}
 	mutex_unlock(&ctx->lock);

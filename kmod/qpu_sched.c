@@ -8,6 +8,11 @@
  * they would on hardware, while jobs on disjoint allocations (different
  * processes, or several allocations of one) run concurrently.
  *
+ * The scheduler knows jobs only as struct qpu_sched_job (qpu_sched.h): it
+ * hands the one an executor takes to the device's ->run_job() and never
+ * learns who submitted it; running jobs are aborted through their
+ * backend (qpu_backend_abort()).
+ *
  * Scheduling policy plugs in at qpu_sched_pick(): tenant fair-share
  * (weights, quotas charged in modelled device time, qpu_ns) replaces its
  * FIFO scan without touching the rest of this file.
@@ -38,29 +43,25 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kthread.h>
-#include <linux/ktime.h>
-#include <linux/sched/mm.h>
-#include <linux/memcontrol.h>
 
 #include "qpu_drv.h"
-#include "qpu_trace.h"
 
 /* The next job to run, or NULL. Called with sched_lock held. */
-static struct qpu_job *qpu_sched_pick(struct qpu_device *qdev)
+static struct qpu_sched_job *qpu_sched_pick(struct qpu_device *qdev)
 {
-	struct qpu_job *job;
+	struct qpu_sched_job *sj;
 
 	lockdep_assert_held(&qdev->sched_lock);
 	if (qdev->stopping)
 		return NULL;
-	list_for_each_entry(job, &qdev->queue, node)
-		if (!job->x.alloc->running)
-			return job;
+	list_for_each_entry(sj, &qdev->queue, node)
+		if (!sj->x->alloc->running)
+			return sj;
 	return NULL;
 }
 
 /* The next job for slot @w, or NULL (none, or @w is retired). sched_lock. */
-static struct qpu_job *qpu_sched_pick_for(struct qpu_worker *w)
+static struct qpu_sched_job *qpu_sched_pick_for(struct qpu_worker *w)
 {
 	lockdep_assert_held(&w->qdev->sched_lock);
 	if (w->idx >= w->qdev->nr_workers)
@@ -69,21 +70,22 @@ static struct qpu_job *qpu_sched_pick_for(struct qpu_worker *w)
 }
 
 /* Take the next job for @w and mark it and @w running, or return NULL. */
-static struct qpu_job *qpu_sched_take(struct qpu_worker *w)
+static struct qpu_sched_job *qpu_sched_take(struct qpu_worker *w)
 {
 	struct qpu_device *qdev = w->qdev;
-	struct qpu_job *job;
+	struct qpu_sched_job *sj;
 
 	spin_lock(&qdev->sched_lock);
-	job = qpu_sched_pick_for(w);
-	if (job) {
-		list_move_tail(&job->node, &qdev->running);
-		job->state = QPU_JOB_RUNNING;
-		job->x.alloc->running = true;
+	sj = qpu_sched_pick_for(w);
+	if (sj) {
+		list_move_tail(&sj->node, &qdev->running);
+		sj->state = QPU_JOB_RUNNING;
+		sj->x->alloc->running = true;
+		sj->worker = w;
 		w->busy = true;
 	}
 	spin_unlock(&qdev->sched_lock);
-	return job;
+	return sj;
 }
 
 static bool qpu_sched_has_work(struct qpu_worker *w)
@@ -96,20 +98,6 @@ static bool qpu_sched_has_work(struct qpu_worker *w)
 	return ret;
 }
 
-static void qpu_sched_run_one(struct qpu_job *job)
-{
-	struct mem_cgroup *old;
-	int ret;
-
-	job->start_ns = ktime_get_ns();
-	trace_qpu_job_start(job);
-	/* Charge the simulator's memory to the submitter's cgroup. */
-	old = set_active_memcg(job->memcg);
-	ret = qpu_exec_run(&job->x);
-	set_active_memcg(old);
-	qpu_job_finish(job, ret);
-}
-
 /*
  * An executor: runs jobs while its slot is below nr_workers, sleeps while
  * it is not (retired), until kthread_stop().
@@ -118,15 +106,13 @@ static int qpu_worker_fn(void *data)
 {
 	struct qpu_worker *w = data;
 	struct qpu_device *qdev = w->qdev;
-	struct qpu_job *job;
+	struct qpu_sched_job *sj;
 
 	while (!kthread_should_stop()) {
-		job = qpu_sched_take(w);
-		if (job) {
-			qpu_sched_run_one(job);
-			spin_lock(&qdev->sched_lock);
-			w->busy = false;
-			spin_unlock(&qdev->sched_lock);
+		sj = qpu_sched_take(w);
+		if (sj) {
+			/* Runs the job and completes it (qpu_sched_job_done()). */
+			qdev->sched_ops->run_job(sj);
 			cond_resched();
 			continue;
 		}
@@ -139,42 +125,42 @@ static int qpu_worker_fn(void *data)
 
 /**
  * qpu_sched_enqueue() - queue a prepared job and wake an executor
- * @job: the job; its context's file is open and the device alive
+ * @sj: the job; its run is prepared and its device alive
  */
-void qpu_sched_enqueue(struct qpu_job *job)
+void qpu_sched_enqueue(struct qpu_sched_job *sj)
 {
-	struct qpu_device *qdev = job->ctx->qdev;
+	struct qpu_device *qdev = sj->x->qdev;
 
 	spin_lock(&qdev->sched_lock);
-	job->state = QPU_JOB_QUEUED;
-	list_add_tail(&job->node, &qdev->queue);
+	sj->state = QPU_JOB_QUEUED;
+	list_add_tail(&sj->node, &qdev->queue);
 	spin_unlock(&qdev->sched_lock);
 	wake_up(&qdev->sched_wq);
 }
 
 /**
  * qpu_sched_claim() - take a job away from the executors to cancel it
- * @job: the job
+ * @sj: the job
  * @abort: errno a running job stops with
  *
  * Return: 1 if the job was queued: it is off the queue and the caller's
- * to complete with qpu_job_finish(); 0 if it is running: it will stop at
- * its next checkpoint and its executor completes it; -EALREADY if it has
- * completed.
+ * to complete; 0 if it is running: its backend stops it at its next
+ * checkpoint and its executor completes it; -EALREADY if it has
+ * completed (or was never queued).
  */
-int qpu_sched_claim(struct qpu_job *job, int abort)
+int qpu_sched_claim(struct qpu_sched_job *sj, int abort)
 {
-	struct qpu_device *qdev = job->ctx->qdev;
+	struct qpu_device *qdev = sj->x->qdev;
 	int ret = -EALREADY;
 
 	spin_lock(&qdev->sched_lock);
-	if (job->state == QPU_JOB_QUEUED) {
+	if (sj->state == QPU_JOB_QUEUED) {
 		/* Running, as far as everyone else is concerned. */
-		list_del_init(&job->node);
-		job->state = QPU_JOB_RUNNING;
+		list_del_init(&sj->node);
+		sj->state = QPU_JOB_RUNNING;
 		ret = 1;
-	} else if (job->state == QPU_JOB_RUNNING) {
-		atomic_cmpxchg(&job->x.abort, 0, abort);
+	} else if (sj->state == QPU_JOB_RUNNING) {
+		qpu_backend_abort(sj->x, abort);
 		ret = 0;
 	}
 	spin_unlock(&qdev->sched_lock);
@@ -183,18 +169,28 @@ int qpu_sched_claim(struct qpu_job *job, int abort)
 
 /**
  * qpu_sched_job_done() - a job stops occupying the device
- * @job: the job; called once, when it completes
+ * @sj: the job; called once, when it completes
+ * @final_state: QPU_JOB_DONE, _FAILED or _CANCELLED
  */
-void qpu_sched_job_done(struct qpu_job *job)
+void qpu_sched_job_done(struct qpu_sched_job *sj, u32 final_state)
 {
-	struct qpu_device *qdev = job->ctx->qdev;
+	struct qpu_device *qdev = sj->x->qdev;
 	bool was_running;
 
 	spin_lock(&qdev->sched_lock);
-	was_running = !list_empty(&job->node);
-	list_del_init(&job->node);
+	was_running = !list_empty(&sj->node);
+	list_del_init(&sj->node);
 	if (was_running)
-		job->x.alloc->running = false;
+		sj->x->alloc->running = false;
+	/*
+	 * The executor is idle before anyone learns of the completion: a
+	 * "workers" store that follows a WAIT for this job sees it so.
+	 */
+	if (sj->worker) {
+		sj->worker->busy = false;
+		sj->worker = NULL;
+	}
+	sj->state = final_state;
 	spin_unlock(&qdev->sched_lock);
 	/* Another job on the same allocation may run now. */
 	if (was_running)
@@ -277,10 +273,18 @@ int qpu_sched_set_workers(struct qpu_device *qdev, u32 n)
 	return ret;
 }
 
-int qpu_sched_init(struct qpu_device *qdev)
+/**
+ * qpu_sched_init() - set up a device's scheduler and start its executors
+ * @qdev: device
+ * @ops: what executors do with the jobs they take
+ *
+ * Return: 0 or an error from qpu_sched_set_workers().
+ */
+int qpu_sched_init(struct qpu_device *qdev, const struct qpu_sched_ops *ops)
 {
 	u32 i;
 
+	qdev->sched_ops = ops;
 	spin_lock_init(&qdev->sched_lock);
 	INIT_LIST_HEAD(&qdev->queue);
 	INIT_LIST_HEAD(&qdev->running);
@@ -297,14 +301,14 @@ int qpu_sched_init(struct qpu_device *qdev)
 /* Tell every running job and synchronous run to stop. sched_lock held. */
 static void qpu_sched_abort_running(struct qpu_device *qdev)
 {
+	struct qpu_sched_job *sj;
 	struct qpu_exec *x;
-	struct qpu_job *job;
 
 	lockdep_assert_held(&qdev->sched_lock);
-	list_for_each_entry(job, &qdev->running, node)
-		atomic_cmpxchg(&job->x.abort, 0, -ENODEV);
+	list_for_each_entry(sj, &qdev->running, node)
+		qpu_backend_abort(sj->x, -ENODEV);
 	list_for_each_entry(x, &qdev->sync_runs, sync_node)
-		atomic_cmpxchg(&x->abort, 0, -ENODEV);
+		qpu_backend_abort(x, -ENODEV);
 }
 
 /**
@@ -371,22 +375,22 @@ void qpu_sched_sync_end(struct qpu_exec *x)
  */
 void qpu_sched_shutdown(struct qpu_device *qdev)
 {
-	struct qpu_job *job, *tmp;
+	struct qpu_sched_job *sj, *tmp;
 	LIST_HEAD(cancelled);
 	u32 i;
 
 	spin_lock(&qdev->sched_lock);
 	qdev->stopping = true;
-	list_for_each_entry_safe(job, tmp, &qdev->queue, node) {
-		list_move_tail(&job->node, &cancelled);
-		job->state = QPU_JOB_RUNNING;
+	list_for_each_entry_safe(sj, tmp, &qdev->queue, node) {
+		list_move_tail(&sj->node, &cancelled);
+		sj->state = QPU_JOB_RUNNING;
 	}
 	qpu_sched_abort_running(qdev);
 	spin_unlock(&qdev->sched_lock);
 
-	list_for_each_entry_safe(job, tmp, &cancelled, node) {
-		list_del_init(&job->node);
-		qpu_job_finish(job, -ENODEV);
+	list_for_each_entry_safe(sj, tmp, &cancelled, node) {
+		list_del_init(&sj->node);
+		qdev->sched_ops->cancel_job(sj, -ENODEV);
 	}
 
 	mutex_lock(&qdev->workers_lock);
