@@ -17,7 +17,7 @@
  * the fields it sets in ->prepare() and, while ->run() executes, the
  * result slices and @sim_ns/@qpu_ns, without any lock: one run is
  * executed by one thread. @abort is written by ->abort() from any context
- * (atomic). @sync_node belongs to the scheduler (qpu_device.sched_lock).
+ * (atomic). @sync_node belongs to the scheduler (qpu_sched.lock).
  */
 #ifndef QPU_BACKEND_H
 #define QPU_BACKEND_H
@@ -32,6 +32,7 @@ struct qpu_buffer;
 struct qpu_circuit;
 struct qpu_device;
 struct qpu_exec;
+struct qpu_sched;
 
 /**
  * struct qpu_backend_ops - how a backend executes runs
@@ -46,7 +47,7 @@ struct qpu_exec;
  *	@abort was called. Return: 0 or the errno of the first failed slice
  *	(the job's status).
  * @abort: ask a run in @run to stop with @err (-ECANCELED, -ENODEV) at its
- *	next checkpoint. Any context, called under qpu_device.sched_lock:
+ *	next checkpoint. Any context, called under qpu_sched.lock:
  *	must not sleep. The first call wins; a run that already finished
  *	ignores it.
  */
@@ -64,6 +65,7 @@ extern const struct qpu_backend_ops qpu_backend_sim;
  * struct qpu_exec - a run with everything resolved and referenced
  * @qdev: device
  * @backend: the device's backend, which executes it
+ * @sched: the device's scheduler (synchronous runs register with it)
  * @circ: circuit (referenced)
  * @alloc: allocation (marked busy)
  * @pbuf: parameter buffer (referenced) or NULL
@@ -77,12 +79,13 @@ extern const struct qpu_backend_ops qpu_backend_sim;
  * @sim_ns: simulation time of all slices
  * @qpu_ns: modelled device time of all slices
  * @abort: 0, or the errno to stop with at the next checkpoint
- * @sync_node: in qpu_device.sync_runs while a synchronous run executes
- *	(sched_lock)
+ * @sync_node: in qpu_sched.sync_runs while a synchronous run executes
+ *	(qpu_sched.lock)
  */
 struct qpu_exec {
 	struct qpu_device *qdev;
 	const struct qpu_backend_ops *backend;
+	struct qpu_sched *sched;
 	struct qpu_circuit *circ;
 	struct qpu_allocation *alloc;
 	struct qpu_buffer *pbuf;

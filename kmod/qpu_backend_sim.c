@@ -25,7 +25,12 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
-#include "qpu_drv.h"
+#include "core/sim.h"
+#include "qpu_backend.h"
+#include "qpu_buffer.h"
+#include "qpu_calib.h"
+#include "qpu_circuit.h"
+#include "qpu_device.h"
 
 /* Amplitude updates per FPU section: well under a millisecond natively. */
 #define QPU_FPU_BUDGET	(1ULL << 18)
@@ -134,7 +139,7 @@ static int qpu_sim_slice(struct qpu_exec *x, u32 i, u64 *params,
 	hdr->seed = sj.seed;
 	hdr->sim_ns = ktime_get_ns() - t0;
 	hdr->qpu_ns = ret ? 0 : (u64)job->shots * x->circ->shot_ns;
-	hdr->calibration_epoch = atomic64_read(&x->qdev->calib.epoch);
+	hdr->calibration_epoch = atomic64_read(&x->qdev->calib->epoch);
 	if (!ret) {
 		memcpy(hdr + 1, counts, out.num_counts * sizeof(*counts));
 		memcpy((void *)(hdr + 1) + out.num_counts * sizeof(*counts),

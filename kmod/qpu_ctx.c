@@ -17,7 +17,10 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "qpu_drv.h"
+#include "qpu_abi.h"
+#include "qpu_ctx.h"
+#include "qpu_debugfs.h"
+#include "qpu_device.h"
 
 struct qpu_ctx *qpu_ctx_create(struct qpu_device *qdev)
 {
@@ -88,18 +91,11 @@ void qpu_ctx_put(struct qpu_ctx *ctx)
 void qpu_ctx_destroy(struct qpu_ctx *ctx)
 {
 	struct qpu_allocation *a;
-	struct qpu_circuit *circ;
-	struct qpu_buffer *buf;
 	unsigned long handle;
 
-	/* The jobs are gone (qpu_jobs_teardown()): nothing else uses these. */
-	xa_for_each(&ctx->circuits, handle, circ)
-		qpu_circuit_put(circ);
-	xa_destroy(&ctx->circuits);
-	xa_for_each(&ctx->buffers, handle, buf)
-		qpu_buffer_put(buf);
-	xa_destroy(&ctx->buffers);
-	/* Nothing else reaches the context; the lock is for the asserts. */
+	/*
+	 * The jobs, buffers and circuits are gone (qpu_release()): nothing
+	 * else uses the allocations. Nothing else reaches the context; the lock is for the asserts. */
 	mutex_lock(&ctx->lock);
 	xa_for_each(&ctx->allocs, handle, a)
 		qpu_allocation_release(ctx, a);

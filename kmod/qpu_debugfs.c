@@ -13,7 +13,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
-#include "qpu_drv.h"
+#include "qpu_debugfs.h"
 
 static atomic_t qpu_obj_count[QPU_OBJ_NR];
 
@@ -28,7 +28,6 @@ static const char *const qpu_obj_names[QPU_OBJ_NR] = {
 
 static struct dentry *qpu_debugfs_root;
 
-/* uring_cmd issues that would have blocked and were retried (qpu_uring.c) */
 atomic_t qpu_uring_retries;
 
 void qpu_obj_inc(enum qpu_obj_kind kind)

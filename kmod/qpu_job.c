@@ -17,7 +17,7 @@
  * which then retires it (qpu_job_retire()).
  *
  * Locking: ctx->lock protects ctx->jobs, nr_jobs, nr_pending and the done
- * list; the device's sched_lock protects job states (qpu_sched.c). Each
+ * list; the scheduler's lock protects job states (qpu_sched.h). Each
  * job holds a reference to its context, so a completion that races with
  * close never touches freed memory; close itself waits until
  * ctx->inflight reaches zero before tearing the context down.
@@ -28,7 +28,18 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
-#include "qpu_drv.h"
+#include "qpu_abi.h"
+#include "qpu_backend.h"
+#include "qpu_circuit.h"
+#include "qpu_ctx.h"
+#include "qpu_debugfs.h"
+#include "qpu_device.h"
+#include "qpu_job.h"
+#include "qpu_run.h"
+#include "qpu_sched.h"
+
+/* The job's tracepoints are defined here, where the types they read are. */
+#define CREATE_TRACE_POINTS
 #include "qpu_trace.h"
 
 static void qpu_job_notify(struct qpu_ctx *ctx);
@@ -98,6 +109,8 @@ struct qpu_job *qpu_job_create(struct qpu_ctx *ctx,
 		mutex_lock(&ctx->lock);
 	}
 	ret = qpu_exec_prepare_locked(ctx, &job->x, needed);
+	if (!ret)
+		job->sched.lane = &job->x.alloc->lane;
 	/* Not -EAGAIN: io_uring would take that for "retry me blocking". */
 	if (!ret && ctx->nr_jobs >= QPU_MAX_JOBS)
 		ret = -EBUSY;
@@ -309,9 +322,7 @@ static int qpu_job_try_reap_locked(struct qpu_ctx *ctx, struct qpu_wait *arg)
 	job = arg->job_id ? xa_load(&ctx->jobs, arg->job_id) : NULL;
 	if (!job || job->origin != QPU_JOB_FROM_IOCTL)
 		return -ENOENT;
-	spin_lock(&ctx->qdev->sched_lock);
-	final = job->sched.state >= QPU_JOB_DONE;
-	spin_unlock(&ctx->qdev->sched_lock);
+	final = qpu_sched_job_state(&job->sched) >= QPU_JOB_DONE;
 	/* Final state is set before the job joins the done list. */
 	if (!final || list_empty(&job->node))
 		return -EAGAIN;

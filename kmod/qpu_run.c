@@ -21,7 +21,14 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 
-#include "qpu_drv.h"
+#include "qpu_abi.h"
+#include "qpu_backend.h"
+#include "qpu_buffer.h"
+#include "qpu_circuit.h"
+#include "qpu_ctx.h"
+#include "qpu_device.h"
+#include "qpu_run.h"
+#include "qpu_sched.h"
 
 /* Does [off, off + (n - 1) * stride + len) fit in @size, aligned? */
 static bool qpu_range_ok(u64 off, u32 n, u32 stride, u64 len, u64 size)
@@ -186,6 +193,7 @@ int qpu_exec_init(struct qpu_ctx *ctx, struct qpu_exec *x)
 
 	x->qdev = ctx->qdev;
 	x->backend = ctx->qdev->backend;
+	x->sched = &ctx->qdev->sched;
 	ret = qpu_exec_check_job(&x->job);
 	if (ret)
 		return ret;

@@ -2,7 +2,7 @@
 /*
  * qpu_sched.c - a device's job queue and its executor threads.
  *
- * Jobs wait in qpu_device.queue in submission order. Each executor thread
+ * Jobs wait in qpu_sched.queue in submission order. Each executor thread
  * ("qpuN-wM", count tunable in sysfs "workers") takes the oldest queued job
  * whose allocation is idle: jobs on one allocation run one at a time, as
  * they would on hardware, while jobs on disjoint allocations (different
@@ -18,11 +18,11 @@
  * FIFO scan without touching the rest of this file.
  *
  * Synchronous runs (QPU_IOC_RUN) do not use the queue, but register on
- * qpu_device.sync_runs while they execute so that removal can abort them
+ * qpu_sched.sync_runs while they execute so that removal can abort them
  * like running jobs.
  *
  * Removal stops the scheduler in two steps: qpu_sched_stop() first (under
- * sched_lock: ->stopping set, running jobs and synchronous runs told to
+ * its lock: ->stopping set, running jobs and synchronous runs told to
  * abort with -ENODEV; from then on executors take no job, and synchronous
  * runs and "workers" stores fail with -ENODEV), then, once the device is
  * unreachable, qpu_sched_shutdown() completes the queued jobs and stops
@@ -34,57 +34,59 @@
  * until the next change or removal stops it: the store never waits for a
  * job, which may run for hours.
  *
- * Locking: qpu_device.sched_lock (spinlock) protects the queue, running and
- * sync_runs lists, ->stopping, job states, qpu_allocation.running and
- * qpu_worker.busy; ->nr_workers is written under it and workers_lock.
- * workers_lock serialises starting and stopping threads and protects
- * qpu_worker.task. Executors hold no lock while simulating.
+ * Locking (struct qpu_sched, embedded in struct qpu_device): ->lock
+ * (spinlock) protects the queue, running and sync_runs lists, ->stopping,
+ * job states, qpu_sched_lane.running and qpu_worker.busy; ->nr_workers is
+ * written under it and ->workers_lock. ->workers_lock serialises starting
+ * and stopping threads and protects qpu_worker.task. Executors hold no
+ * lock while a job runs.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kthread.h>
 
-#include "qpu_drv.h"
+#include "qpu_backend.h"
+#include "qpu_sched.h"
 
-/* The next job to run, or NULL. Called with sched_lock held. */
-static struct qpu_sched_job *qpu_sched_pick(struct qpu_device *qdev)
+/* The next job to run, or NULL. Called with s->lock held. */
+static struct qpu_sched_job *qpu_sched_pick(struct qpu_sched *s)
 {
 	struct qpu_sched_job *sj;
 
-	lockdep_assert_held(&qdev->sched_lock);
-	if (qdev->stopping)
+	lockdep_assert_held(&s->lock);
+	if (s->stopping)
 		return NULL;
-	list_for_each_entry(sj, &qdev->queue, node)
-		if (!sj->x->alloc->running)
+	list_for_each_entry(sj, &s->queue, node)
+		if (!sj->lane->running)
 			return sj;
 	return NULL;
 }
 
-/* The next job for slot @w, or NULL (none, or @w is retired). sched_lock. */
+/* The next job for slot @w, or NULL (none, or @w is retired). s->lock. */
 static struct qpu_sched_job *qpu_sched_pick_for(struct qpu_worker *w)
 {
-	lockdep_assert_held(&w->qdev->sched_lock);
-	if (w->idx >= w->qdev->nr_workers)
+	lockdep_assert_held(&w->sched->lock);
+	if (w->idx >= w->sched->nr_workers)
 		return NULL;
-	return qpu_sched_pick(w->qdev);
+	return qpu_sched_pick(w->sched);
 }
 
 /* Take the next job for @w and mark it and @w running, or return NULL. */
 static struct qpu_sched_job *qpu_sched_take(struct qpu_worker *w)
 {
-	struct qpu_device *qdev = w->qdev;
+	struct qpu_sched *s = w->sched;
 	struct qpu_sched_job *sj;
 
-	spin_lock(&qdev->sched_lock);
+	spin_lock(&s->lock);
 	sj = qpu_sched_pick_for(w);
 	if (sj) {
-		list_move_tail(&sj->node, &qdev->running);
+		list_move_tail(&sj->node, &s->running);
 		sj->state = QPU_JOB_RUNNING;
-		sj->x->alloc->running = true;
+		sj->lane->running = true;
 		sj->worker = w;
 		w->busy = true;
 	}
-	spin_unlock(&qdev->sched_lock);
+	spin_unlock(&s->lock);
 	return sj;
 }
 
@@ -92,9 +94,9 @@ static bool qpu_sched_has_work(struct qpu_worker *w)
 {
 	bool ret;
 
-	spin_lock(&w->qdev->sched_lock);
+	spin_lock(&w->sched->lock);
 	ret = qpu_sched_pick_for(w) != NULL;
-	spin_unlock(&w->qdev->sched_lock);
+	spin_unlock(&w->sched->lock);
 	return ret;
 }
 
@@ -105,18 +107,18 @@ static bool qpu_sched_has_work(struct qpu_worker *w)
 static int qpu_worker_fn(void *data)
 {
 	struct qpu_worker *w = data;
-	struct qpu_device *qdev = w->qdev;
+	struct qpu_sched *s = w->sched;
 	struct qpu_sched_job *sj;
 
 	while (!kthread_should_stop()) {
 		sj = qpu_sched_take(w);
 		if (sj) {
 			/* Runs the job and completes it (qpu_sched_job_done()). */
-			qdev->sched_ops->run_job(sj);
+			s->ops->run_job(sj);
 			cond_resched();
 			continue;
 		}
-		wait_event_interruptible(qdev->sched_wq,
+		wait_event_interruptible(s->wq,
 					 kthread_should_stop() ||
 					 qpu_sched_has_work(w));
 	}
@@ -129,13 +131,13 @@ static int qpu_worker_fn(void *data)
  */
 void qpu_sched_enqueue(struct qpu_sched_job *sj)
 {
-	struct qpu_device *qdev = sj->x->qdev;
+	struct qpu_sched *s = sj->x->sched;
 
-	spin_lock(&qdev->sched_lock);
+	spin_lock(&s->lock);
 	sj->state = QPU_JOB_QUEUED;
-	list_add_tail(&sj->node, &qdev->queue);
-	spin_unlock(&qdev->sched_lock);
-	wake_up(&qdev->sched_wq);
+	list_add_tail(&sj->node, &s->queue);
+	spin_unlock(&s->lock);
+	wake_up(&s->wq);
 }
 
 /**
@@ -150,10 +152,10 @@ void qpu_sched_enqueue(struct qpu_sched_job *sj)
  */
 int qpu_sched_claim(struct qpu_sched_job *sj, int abort)
 {
-	struct qpu_device *qdev = sj->x->qdev;
+	struct qpu_sched *s = sj->x->sched;
 	int ret = -EALREADY;
 
-	spin_lock(&qdev->sched_lock);
+	spin_lock(&s->lock);
 	if (sj->state == QPU_JOB_QUEUED) {
 		/* Running, as far as everyone else is concerned. */
 		list_del_init(&sj->node);
@@ -163,7 +165,7 @@ int qpu_sched_claim(struct qpu_sched_job *sj, int abort)
 		qpu_backend_abort(sj->x, abort);
 		ret = 0;
 	}
-	spin_unlock(&qdev->sched_lock);
+	spin_unlock(&s->lock);
 	return ret;
 }
 
@@ -174,14 +176,14 @@ int qpu_sched_claim(struct qpu_sched_job *sj, int abort)
  */
 void qpu_sched_job_done(struct qpu_sched_job *sj, u32 final_state)
 {
-	struct qpu_device *qdev = sj->x->qdev;
+	struct qpu_sched *s = sj->x->sched;
 	bool was_running;
 
-	spin_lock(&qdev->sched_lock);
+	spin_lock(&s->lock);
 	was_running = !list_empty(&sj->node);
 	list_del_init(&sj->node);
 	if (was_running)
-		sj->x->alloc->running = false;
+		sj->lane->running = false;
 	/*
 	 * The executor is idle before anyone learns of the completion: a
 	 * "workers" store that follows a WAIT for this job sees it so.
@@ -191,16 +193,16 @@ void qpu_sched_job_done(struct qpu_sched_job *sj, u32 final_state)
 		sj->worker = NULL;
 	}
 	sj->state = final_state;
-	spin_unlock(&qdev->sched_lock);
+	spin_unlock(&s->lock);
 	/* Another job on the same allocation may run now. */
 	if (was_running)
-		wake_up(&qdev->sched_wq);
+		wake_up(&s->wq);
 }
 
-/* Stop slot @w's thread, if any. Called with workers_lock held. */
+/* Stop slot @w's thread, if any. Called with s->workers_lock held. */
 static void qpu_sched_stop_worker(struct qpu_worker *w)
 {
-	lockdep_assert_held(&w->qdev->workers_lock);
+	lockdep_assert_held(&w->sched->workers_lock);
 	if (w->task) {
 		kthread_stop(w->task);
 		w->task = NULL;
@@ -209,7 +211,7 @@ static void qpu_sched_stop_worker(struct qpu_worker *w)
 
 /**
  * qpu_sched_set_workers() - start or stop executor threads
- * @qdev: device
+ * @s: the device's scheduler
  * @n: threads wanted, 1..QPU_MAX_WORKERS
  *
  * Slots below @n get a thread (a retired one of an earlier change simply
@@ -222,7 +224,7 @@ static void qpu_sched_stop_worker(struct qpu_worker *w)
  * Return: 0, -ERANGE, -ENODEV, or an error from kthread_run() (then the
  * slots that did start run).
  */
-int qpu_sched_set_workers(struct qpu_device *qdev, u32 n)
+int qpu_sched_set_workers(struct qpu_sched *s, u32 n)
 {
 	struct qpu_worker *w;
 	bool stopping, idle;
@@ -231,89 +233,92 @@ int qpu_sched_set_workers(struct qpu_device *qdev, u32 n)
 
 	if (!n || n > QPU_MAX_WORKERS)
 		return -ERANGE;
-	mutex_lock(&qdev->workers_lock);
-	spin_lock(&qdev->sched_lock);
-	stopping = qdev->stopping;
+	mutex_lock(&s->workers_lock);
+	spin_lock(&s->lock);
+	stopping = s->stopping;
 	if (!stopping)
-		WRITE_ONCE(qdev->nr_workers, n);	/* sysfs reads it unlocked */
-	spin_unlock(&qdev->sched_lock);
+		WRITE_ONCE(s->nr_workers, n);	/* sysfs reads it unlocked */
+	spin_unlock(&s->lock);
 	if (stopping) {
-		mutex_unlock(&qdev->workers_lock);
+		mutex_unlock(&s->workers_lock);
 		return -ENODEV;
 	}
 	/* Retired slots that are active again look for work. */
-	wake_up_all(&qdev->sched_wq);
+	wake_up_all(&s->wq);
 
 	for (i = 0; i < n; i++) {
 		struct task_struct *t;
 
-		w = &qdev->workers[i];
+		w = &s->workers[i];
 		if (w->task)
 			continue;
-		t = kthread_run(qpu_worker_fn, w, "qpu%u-w%u", qdev->id, i);
+		t = kthread_run(qpu_worker_fn, w, "qpu%u-w%u", s->id, i);
 		if (IS_ERR(t)) {
 			ret = PTR_ERR(t);
-			spin_lock(&qdev->sched_lock);
-			WRITE_ONCE(qdev->nr_workers, i);
-			spin_unlock(&qdev->sched_lock);
+			spin_lock(&s->lock);
+			WRITE_ONCE(s->nr_workers, i);
+			spin_unlock(&s->lock);
 			break;
 		}
 		w->task = t;
 	}
-	for (i = qdev->nr_workers; i < QPU_MAX_WORKERS; i++) {
-		w = &qdev->workers[i];
+	for (i = s->nr_workers; i < QPU_MAX_WORKERS; i++) {
+		w = &s->workers[i];
 		/* Not busy now means never busy again: it takes no job. */
-		spin_lock(&qdev->sched_lock);
+		spin_lock(&s->lock);
 		idle = !w->busy;
-		spin_unlock(&qdev->sched_lock);
+		spin_unlock(&s->lock);
 		if (idle)
 			qpu_sched_stop_worker(w);
 	}
-	mutex_unlock(&qdev->workers_lock);
+	mutex_unlock(&s->workers_lock);
 	return ret;
 }
 
 /**
  * qpu_sched_init() - set up a device's scheduler and start its executors
- * @qdev: device
+ * @s: the device's scheduler
+ * @id: the device's N, for the threads' names
  * @ops: what executors do with the jobs they take
  *
  * Return: 0 or an error from qpu_sched_set_workers().
  */
-int qpu_sched_init(struct qpu_device *qdev, const struct qpu_sched_ops *ops)
+int qpu_sched_init(struct qpu_sched *s, u32 id,
+		   const struct qpu_sched_ops *ops)
 {
 	u32 i;
 
-	qdev->sched_ops = ops;
-	spin_lock_init(&qdev->sched_lock);
-	INIT_LIST_HEAD(&qdev->queue);
-	INIT_LIST_HEAD(&qdev->running);
-	INIT_LIST_HEAD(&qdev->sync_runs);
-	init_waitqueue_head(&qdev->sched_wq);
-	mutex_init(&qdev->workers_lock);
+	s->id = id;
+	s->ops = ops;
+	spin_lock_init(&s->lock);
+	INIT_LIST_HEAD(&s->queue);
+	INIT_LIST_HEAD(&s->running);
+	INIT_LIST_HEAD(&s->sync_runs);
+	init_waitqueue_head(&s->wq);
+	mutex_init(&s->workers_lock);
 	for (i = 0; i < QPU_MAX_WORKERS; i++) {
-		qdev->workers[i].qdev = qdev;
-		qdev->workers[i].idx = i;
+		s->workers[i].sched = s;
+		s->workers[i].idx = i;
 	}
-	return qpu_sched_set_workers(qdev, QPU_DEFAULT_WORKERS);
+	return qpu_sched_set_workers(s, QPU_DEFAULT_WORKERS);
 }
 
-/* Tell every running job and synchronous run to stop. sched_lock held. */
-static void qpu_sched_abort_running(struct qpu_device *qdev)
+/* Tell every running job and synchronous run to stop. s->lock held. */
+static void qpu_sched_abort_running(struct qpu_sched *s)
 {
 	struct qpu_sched_job *sj;
 	struct qpu_exec *x;
 
-	lockdep_assert_held(&qdev->sched_lock);
-	list_for_each_entry(sj, &qdev->running, node)
+	lockdep_assert_held(&s->lock);
+	list_for_each_entry(sj, &s->running, node)
 		qpu_backend_abort(sj->x, -ENODEV);
-	list_for_each_entry(x, &qdev->sync_runs, sync_node)
+	list_for_each_entry(x, &s->sync_runs, sync_node)
 		qpu_backend_abort(x, -ENODEV);
 }
 
 /**
  * qpu_sched_stop() - removal begins: start nothing new, abort what runs
- * @qdev: device
+ * @s: the device's scheduler
  *
  * After this, executors take no job, qpu_sched_sync_begin() and
  * qpu_sched_set_workers() fail with -ENODEV, and every running job and
@@ -322,32 +327,32 @@ static void qpu_sched_abort_running(struct qpu_device *qdev)
  * removal waits for next (sysfs and file operations in progress) is
  * bounded by one checkpoint interval. Idempotent.
  */
-void qpu_sched_stop(struct qpu_device *qdev)
+void qpu_sched_stop(struct qpu_sched *s)
 {
-	spin_lock(&qdev->sched_lock);
-	qdev->stopping = true;
-	qpu_sched_abort_running(qdev);
-	spin_unlock(&qdev->sched_lock);
+	spin_lock(&s->lock);
+	s->stopping = true;
+	qpu_sched_abort_running(s);
+	spin_unlock(&s->lock);
 }
 
 /**
  * qpu_sched_sync_begin() - a synchronous run is about to execute
- * @x: the prepared run; x->qdev is its device
+ * @x: the prepared run; x->sched is its device's scheduler
  *
  * Registers @x so that removal can abort it.
  * Return: 0, or -ENODEV if the device is being removed.
  */
 int qpu_sched_sync_begin(struct qpu_exec *x)
 {
-	struct qpu_device *qdev = x->qdev;
+	struct qpu_sched *s = x->sched;
 	int ret = 0;
 
-	spin_lock(&qdev->sched_lock);
-	if (qdev->stopping)
+	spin_lock(&s->lock);
+	if (s->stopping)
 		ret = -ENODEV;
 	else
-		list_add_tail(&x->sync_node, &qdev->sync_runs);
-	spin_unlock(&qdev->sched_lock);
+		list_add_tail(&x->sync_node, &s->sync_runs);
+	spin_unlock(&s->lock);
 	return ret;
 }
 
@@ -358,46 +363,61 @@ int qpu_sched_sync_begin(struct qpu_exec *x)
  */
 void qpu_sched_sync_end(struct qpu_exec *x)
 {
-	struct qpu_device *qdev = x->qdev;
+	struct qpu_sched *s = x->sched;
 
-	spin_lock(&qdev->sched_lock);
+	spin_lock(&s->lock);
 	list_del_init(&x->sync_node);
-	spin_unlock(&qdev->sched_lock);
+	spin_unlock(&s->lock);
 }
 
 /**
  * qpu_sched_shutdown() - the device is going away
- * @qdev: device, already unreachable and marked dead (no new jobs can
+ * @s: the scheduler of a device already unreachable and marked dead (no new jobs can
  *	arrive, no "workers" store can run)
  *
  * Queued jobs complete with -ENODEV at once, running ones at their next
  * checkpoint; then the executors stop. Waiters wake up as jobs complete.
  */
-void qpu_sched_shutdown(struct qpu_device *qdev)
+void qpu_sched_shutdown(struct qpu_sched *s)
 {
 	struct qpu_sched_job *sj, *tmp;
 	LIST_HEAD(cancelled);
 	u32 i;
 
-	spin_lock(&qdev->sched_lock);
-	qdev->stopping = true;
-	list_for_each_entry_safe(sj, tmp, &qdev->queue, node) {
+	spin_lock(&s->lock);
+	s->stopping = true;
+	list_for_each_entry_safe(sj, tmp, &s->queue, node) {
 		list_move_tail(&sj->node, &cancelled);
 		sj->state = QPU_JOB_RUNNING;
 	}
-	qpu_sched_abort_running(qdev);
-	spin_unlock(&qdev->sched_lock);
+	qpu_sched_abort_running(s);
+	spin_unlock(&s->lock);
 
 	list_for_each_entry_safe(sj, tmp, &cancelled, node) {
 		list_del_init(&sj->node);
-		qdev->sched_ops->cancel_job(sj, -ENODEV);
+		s->ops->cancel_job(sj, -ENODEV);
 	}
 
-	mutex_lock(&qdev->workers_lock);
-	spin_lock(&qdev->sched_lock);
-	WRITE_ONCE(qdev->nr_workers, 0);
-	spin_unlock(&qdev->sched_lock);
+	mutex_lock(&s->workers_lock);
+	spin_lock(&s->lock);
+	WRITE_ONCE(s->nr_workers, 0);
+	spin_unlock(&s->lock);
 	for (i = 0; i < QPU_MAX_WORKERS; i++)
-		qpu_sched_stop_worker(&qdev->workers[i]);
-	mutex_unlock(&qdev->workers_lock);
+		qpu_sched_stop_worker(&s->workers[i]);
+	mutex_unlock(&s->workers_lock);
+}
+
+/**
+ * qpu_sched_job_state() - a job's state, enum qpu_job_state
+ * @sj: the job
+ */
+u32 qpu_sched_job_state(struct qpu_sched_job *sj)
+{
+	struct qpu_sched *s = sj->x->sched;
+	u32 state;
+
+	spin_lock(&s->lock);
+	state = sj->state;
+	spin_unlock(&s->lock);
+	return state;
 }

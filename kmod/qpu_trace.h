@@ -14,7 +14,12 @@
 #include <linux/tracepoint.h>
 #include <linux/unaligned.h>
 
-#include "qpu_drv.h"
+/*
+ * Included by qpu_job.c alone, after the headers of the types the events
+ * read (struct qpu_job, qpu_ctx, qpu_device, qpu_circuit); it defines the
+ * events too (CREATE_TRACE_POINTS).
+ */
+struct qpu_job;
 
 DECLARE_EVENT_CLASS(qpu_job_class,
 	TP_PROTO(const struct qpu_job *job),

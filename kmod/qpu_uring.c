@@ -35,7 +35,11 @@
 #include <linux/fs.h>
 #include <linux/io_uring/cmd.h>
 
-#include "qpu_drv.h"
+#include "qpu_ctx.h"
+#include "qpu_debugfs.h"
+#include "qpu_device.h"
+#include "qpu_job.h"
+#include "qpu_uring.h"
 
 struct qpu_uring_pdu {
 	struct qpu_job *job;
