@@ -83,6 +83,7 @@ struct qpu_job *qpu_job_create(struct qpu_ctx *ctx,
 	struct qpu_job *job;
 	int ret;
 
+	lockdep_assert_held(&ctx->qdev->lifecycle);
 	*needed = 0;
 	job = kzalloc(sizeof(*job), gfp);
 	if (!job)
