@@ -19,7 +19,10 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "qpu_drv.h"
+#include "qpu_abi.h"
+#include "qpu_buffer.h"
+#include "qpu_ctx.h"
+#include "qpu_debugfs.h"
 
 #define QPU_BUFFER_OFFSET_SHIFT	32
 

@@ -25,7 +25,8 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
-#include "qpu_drv.h"
+#include "qpu_calib.h"
+#include "qpu_device.h"
 #include "core/calib.h"
 
 /**
@@ -81,9 +82,13 @@ static u32 qpu_calib_default(u32 dev, u32 idx, u32 salt, u32 lo, u32 hi)
 
 int qpu_calib_init(struct qpu_device *qdev)
 {
-	struct qpu_calib *c = &qdev->calib;
 	u32 nq = qdev->topo->num_qubits, ne = qdev->topo->num_edges, i;
+	struct qpu_calib *c;
 
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	qdev->calib = c;
 	mutex_init(&c->lock);
 	atomic64_set(&c->epoch, 1);
 	c->readout_ppm = kvcalloc(nq, sizeof(u32), GFP_KERNEL);
@@ -110,23 +115,28 @@ int qpu_calib_init(struct qpu_device *qdev)
 
 void qpu_calib_fini(struct qpu_device *qdev)
 {
-	struct qpu_calib *c = &qdev->calib;
+	struct qpu_calib *c = qdev->calib;
 
+	if (!c)
+		return;
 	kvfree(c->readout_ppm);
 	kvfree(c->gate1q_ppm);
 	kvfree(c->t1_us);
 	kvfree(c->t2_us);
 	kvfree(c->gate2q_ppm);
-	memset(c, 0, sizeof(*c));
+	mutex_destroy(&c->lock);
+	kfree(c);
+	qdev->calib = NULL;
 }
 
 /* Record formatters for qpu_records_read(); called under qpu_calib.lock. */
 static void qpu_calib_fmt_qubit(void *priv, u32 q, char *out)
 {
-	const struct qpu_calib *c = &((struct qpu_device *)priv)->calib;
+	const struct qpu_calib *c = ((struct qpu_device *)priv)->calib;
 	u32 val[4] = { c->readout_ppm[q], c->gate1q_ppm[q], c->t1_us[q],
 		       c->t2_us[q] };
 
+	lockdep_assert_held(&c->lock);
 	qc_calib_fmt_qubit(out, q, val);
 }
 
@@ -135,8 +145,9 @@ static void qpu_calib_fmt_edge(void *priv, u32 e, char *out)
 	const struct qpu_device *qdev = priv;
 	const u32 *edges = qdev->topo->edges;
 
+	lockdep_assert_held(&qdev->calib->lock);
 	qc_calib_fmt_edge(out, edges[2 * e], edges[2 * e + 1],
-			  qdev->calib.gate2q_ppm[e]);
+			  qdev->calib->gate2q_ppm[e]);
 }
 
 static ssize_t calibration_read(struct file *file, struct kobject *kobj,
@@ -148,7 +159,7 @@ static ssize_t calibration_read(struct file *file, struct kobject *kobj,
 	loff_t qbytes = (loff_t)t->num_qubits * QC_CALIB_QREC_LEN;
 	ssize_t n = 0, m;
 
-	mutex_lock(&qdev->calib.lock);
+	mutex_lock(&qdev->calib->lock);
 	if (off < qbytes) {
 		n = qpu_records_read(buf, off, count, t->num_qubits,
 				     QC_CALIB_QREC_LEN, qpu_calib_fmt_qubit, qdev);
@@ -165,7 +176,7 @@ static ssize_t calibration_read(struct file *file, struct kobject *kobj,
 		n = m < 0 ? m : n + m;
 	}
 out:
-	mutex_unlock(&qdev->calib.lock);
+	mutex_unlock(&qdev->calib->lock);
 	return n;
 }
 
@@ -174,7 +185,7 @@ static ssize_t calibration_write(struct file *file, struct kobject *kobj,
 				 loff_t off, size_t count)
 {
 	struct qpu_device *qdev = to_qpu_device(kobj_to_dev(kobj));
-	struct qpu_calib *c = &qdev->calib;
+	struct qpu_calib *c = qdev->calib;
 	struct qc_calib_update *ups;
 	u32 nups, i;
 	int ret;

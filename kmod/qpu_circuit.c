@@ -17,7 +17,11 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "qpu_drv.h"
+#include "qpu_abi.h"
+#include "qpu_circuit.h"
+#include "qpu_ctx.h"
+#include "qpu_debugfs.h"
+#include "qpu_device.h"
 
 static void qpu_circuit_release(struct kref *ref)
 {

@@ -17,7 +17,10 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "qpu_drv.h"
+#include "qpu_abi.h"
+#include "qpu_ctx.h"
+#include "qpu_debugfs.h"
+#include "qpu_device.h"
 
 struct qpu_ctx *qpu_ctx_create(struct qpu_device *qdev)
 {
@@ -52,13 +55,13 @@ struct qpu_ctx *qpu_ctx_create(struct qpu_device *qdev)
 
 /*
  * Return @a's qubits to the device and free it. Called with ctx->lock held
- * (it updates ctx->nr_qubits), or from qpu_ctx_destroy() when nothing else
- * can reach the context.
+ * (it updates ctx->nr_qubits).
  */
 static void qpu_allocation_release(struct qpu_ctx *ctx, struct qpu_allocation *a)
 {
 	struct qpu_device *qdev = ctx->qdev;
 
+	lockdep_assert_held(&ctx->lock);
 	mutex_lock(&qdev->alloc_lock);
 	qc_alloc_put(qdev->alloc, a->phys, a->k);
 	mutex_unlock(&qdev->alloc_lock);
@@ -88,24 +91,15 @@ void qpu_ctx_put(struct qpu_ctx *ctx)
 void qpu_ctx_destroy(struct qpu_ctx *ctx)
 {
 	struct qpu_allocation *a;
-	struct qpu_circuit *circ;
-	struct qpu_buffer *buf;
 	unsigned long handle;
 
 	/*
-	 * Last reference to the file: no new job can arrive. Cancel queued
-	 * jobs and wait for running ones; after that nothing else uses what
-	 * the context owns.
-	 */
-	qpu_jobs_teardown(ctx);
-	xa_for_each(&ctx->circuits, handle, circ)
-		qpu_circuit_put(circ);
-	xa_destroy(&ctx->circuits);
-	xa_for_each(&ctx->buffers, handle, buf)
-		qpu_buffer_put(buf);
-	xa_destroy(&ctx->buffers);
+	 * The jobs, buffers and circuits are gone (qpu_release()): nothing
+	 * else uses the allocations. Nothing else reaches the context; the lock is for the asserts. */
+	mutex_lock(&ctx->lock);
 	xa_for_each(&ctx->allocs, handle, a)
 		qpu_allocation_release(ctx, a);
+	mutex_unlock(&ctx->lock);
 	xa_destroy(&ctx->allocs);
 	qpu_ctx_put(ctx);
 }

@@ -13,7 +13,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
-#include "qpu_drv.h"
+#include "qpu_debugfs.h"
 
 static atomic_t qpu_obj_count[QPU_OBJ_NR];
 
@@ -27,6 +27,8 @@ static const char *const qpu_obj_names[QPU_OBJ_NR] = {
 };
 
 static struct dentry *qpu_debugfs_root;
+
+atomic_t qpu_uring_retries;
 
 void qpu_obj_inc(enum qpu_obj_kind kind)
 {
@@ -55,6 +57,8 @@ void qpu_debugfs_init(void)
 	qpu_debugfs_root = debugfs_create_dir("qpu", NULL);
 	debugfs_create_file("objects", 0444, qpu_debugfs_root, NULL,
 			    &qpu_objects_fops);
+	debugfs_create_atomic_t("uring_retries", 0444, qpu_debugfs_root,
+				&qpu_uring_retries);
 }
 
 void qpu_debugfs_fini(void)

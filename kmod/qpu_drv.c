@@ -22,7 +22,14 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include "qpu_drv.h"
+#include "qpu_backend.h"
+#include "qpu_calib.h"
+#include "qpu_debugfs.h"
+#include "qpu_device.h"
+#include "qpu_fops.h"
+#include "qpu_job.h"
+#include "qpu_sched.h"
+#include "qpu_sysfs.h"
 
 static unsigned int nr_devices = 1;
 module_param(nr_devices, uint, 0444);
@@ -73,7 +80,7 @@ static void qpu_device_release(struct device *dev)
  * -EEXIST (id in use), -ENODEV (the module is being unloaded), -ENOMEM,
  * or a device-core error.
  */
-int qpu_device_create(u32 id, const char *spec)
+static int qpu_device_create(u32 id, const char *spec)
 {
 	struct qpu_device *qdev;
 	int ret;
@@ -101,7 +108,8 @@ int qpu_device_create(u32 id, const char *spec)
 	ret = qpu_calib_init(qdev);
 	if (ret)
 		goto err_alloc;
-	ret = qpu_sched_init(qdev);
+	qdev->backend = &qpu_backend_sim;
+	ret = qpu_sched_init(&qdev->sched, id, &qpu_job_sched_ops);
 	if (ret)
 		goto err_sched;
 
@@ -140,13 +148,13 @@ int qpu_device_create(u32 id, const char *spec)
 
 err_put:
 	mutex_unlock(&qpu_devices_lock);
-	qpu_sched_shutdown(qdev);
+	qpu_sched_shutdown(&qdev->sched);
 	put_device(&qdev->dev);
 	return ret;
 err_unlock:
 	mutex_unlock(&qpu_devices_lock);
 err_sched:
-	qpu_sched_shutdown(qdev);
+	qpu_sched_shutdown(&qdev->sched);
 	qpu_calib_fini(qdev);
 err_alloc:
 	qc_alloc_destroy(qdev->alloc);
@@ -174,7 +182,7 @@ static void qpu_device_remove_locked(struct qpu_device *qdev)
 	 * jobs and runs stop at their next checkpoint. Everything below then
 	 * waits at most one checkpoint interval.
 	 */
-	qpu_sched_stop(qdev);
+	qpu_sched_stop(&qdev->sched);
 
 	/*
 	 * Unreachable: no new open, and the sysfs attributes are removed,
@@ -194,7 +202,7 @@ static void qpu_device_remove_locked(struct qpu_device *qdev)
 	up_write(&qdev->lifecycle);
 
 	/* Queued jobs complete with -ENODEV, waking waiters; executors stop. */
-	qpu_sched_shutdown(qdev);
+	qpu_sched_shutdown(&qdev->sched);
 
 	dev_info(&qdev->dev, "removed\n");
 	put_device(&qdev->dev);
@@ -207,7 +215,7 @@ static void qpu_device_remove_locked(struct qpu_device *qdev)
  * Safe while files are open: their later calls fail with -ENODEV.
  * Return: 0 or -ENOENT.
  */
-int qpu_device_remove(u32 id)
+static int qpu_device_remove(u32 id)
 {
 	struct qpu_device *qdev;
 

@@ -21,7 +21,16 @@
 #include <linux/module.h>
 #include <linux/uaccess.h>
 
-#include "qpu_drv.h"
+#include "qpu_abi.h"
+#include "qpu_buffer.h"
+#include "qpu_calib.h"
+#include "qpu_circuit.h"
+#include "qpu_ctx.h"
+#include "qpu_device.h"
+#include "qpu_fops.h"
+#include "qpu_job.h"
+#include "qpu_run.h"
+#include "qpu_uring.h"
 
 static int qpu_open(struct inode *inode, struct file *file)
 {
@@ -38,7 +47,25 @@ static int qpu_open(struct inode *inode, struct file *file)
 
 static int qpu_release(struct inode *inode, struct file *file)
 {
-	qpu_ctx_destroy(file->private_data);
+	struct qpu_ctx *ctx = file->private_data;
+	struct qpu_circuit *circ;
+	struct qpu_buffer *buf;
+	unsigned long handle;
+
+	/*
+	 * Last reference to the file: no new job can arrive. Cancel queued
+	 * jobs and wait for running ones; after that nothing else uses what
+	 * the context owns: drop the handle tables' references, then the
+	 * context returns its qubits.
+	 */
+	qpu_jobs_teardown(ctx);
+	xa_for_each(&ctx->circuits, handle, circ)
+		qpu_circuit_put(circ);
+	xa_destroy(&ctx->circuits);
+	xa_for_each(&ctx->buffers, handle, buf)
+		qpu_buffer_put(buf);
+	xa_destroy(&ctx->buffers);
+	qpu_ctx_destroy(ctx);
 	return 0;
 }
 
@@ -62,7 +89,7 @@ static int qpu_ioctl_get_info(struct qpu_ctx *ctx, void *data)
 	mutex_lock(&qdev->alloc_lock);
 	info->free_qubits = qc_alloc_free_count(qdev->alloc);
 	mutex_unlock(&qdev->alloc_lock);
-	info->calibration_epoch = atomic64_read(&qdev->calib.epoch);
+	info->calibration_epoch = atomic64_read(&qdev->calib->epoch);
 	strscpy(info->topology_name, qdev->topo->name, sizeof(info->topology_name));
 	info->max_sim_qubits = READ_ONCE(qdev->max_sim_qubits);
 	return 0;

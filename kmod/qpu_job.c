@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * qpu_job.c - asynchronous jobs of a context: submission (ioctl and
- * io_uring share qpu_job_submit()), completion, waiting, cancellation,
- * poll, and cancelling everything when the file closes.
+ * qpu_job.c - asynchronous jobs of a context: creation (for any
+ * submitter), completion, cancellation, cancelling everything when the
+ * file closes, and the ioctl submitter's side (SUBMIT, WAIT, CANCEL,
+ * poll).
  *
- * A job is created prepared (qpu_exec_prepare(): validated, references
- * taken), enters ctx->jobs and the device queue, is run by an executor,
- * and completes exactly once through qpu_job_finish(): from the executor,
- * or from whoever claimed it off the queue (cancel, close, device
- * removal). Completion releases its resources at once. An ioctl job then
- * waits in ctx->done until QPU_IOC_WAIT reaps it; an io_uring job posts
- * its CQE from the submitter's task (qpu_uring.c) and is freed.
+ * A submitter creates a job (qpu_job_create(): validated, references
+ * taken, an id in ctx->jobs) with its own completion callback, finishes
+ * its own set-up, and queues it (qpu_job_queue()). An executor runs it,
+ * and it completes exactly once through qpu_job_finish(): from the
+ * executor, or from whoever claimed it off the queue (cancel, close,
+ * device removal). Completion releases its resources at once and calls
+ * the submitter's callback; nothing below the submitter knows who that
+ * is. An ioctl job then waits in ctx->done until QPU_IOC_WAIT reaps it;
+ * an io_uring job posts its CQE from the submitter's task (qpu_uring.c),
+ * which then retires it (qpu_job_retire()).
  *
  * Locking: ctx->lock protects ctx->jobs, nr_jobs, nr_pending and the done
- * list; the device's sched_lock protects job states (qpu_sched.c). Each
+ * list; the scheduler's lock protects job states (qpu_sched.h). Each
  * job holds a reference to its context, so a completion that races with
  * close never touches freed memory; close itself waits until
  * ctx->inflight reaches zero before tearing the context down.
@@ -24,8 +28,21 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
-#include "qpu_drv.h"
+#include "qpu_abi.h"
+#include "qpu_backend.h"
+#include "qpu_circuit.h"
+#include "qpu_ctx.h"
+#include "qpu_debugfs.h"
+#include "qpu_device.h"
+#include "qpu_job.h"
+#include "qpu_run.h"
+#include "qpu_sched.h"
+
+/* The job's tracepoints are defined here, where the types they read are. */
+#define CREATE_TRACE_POINTS
 #include "qpu_trace.h"
+
+static void qpu_job_notify(struct qpu_ctx *ctx);
 
 static void qpu_job_free(struct qpu_job *job)
 {
@@ -38,50 +55,80 @@ static void qpu_job_free(struct qpu_job *job)
 }
 
 /**
- * qpu_job_submit() - prepare and queue a job
+ * qpu_job_create() - validate a job, resolve its objects, give it an id
  * @ctx: submitting context
- * @tmpl: job->x.job, ->user_data and ->ucmd are taken from it
- * @id: out: the job id
+ * @desc: what to run
+ * @origin: enum qpu_job_origin: who reaps it
+ * @complete: the submitter's completion callback, called exactly once
+ *	when the job completes (from an executor, a canceller, close or
+ *	device removal: process context, may sleep); it must end with
+ *	qpu_job_retire() unless @origin is %QPU_JOB_FROM_IOCTL
+ * @nowait: the caller may not block (io_uring's IO_URING_F_NONBLOCK):
+ *	-EAGAIN instead of sleeping for ctx->lock or for memory
  * @needed: out: with -ENOSPC, the bytes one result slice needs
- * @issue_flags: io_uring issue flags when tmpl->ucmd is set
  *
+ * The job is in ctx->jobs but not queued: the submitter finishes its own
+ * set-up (nothing there may fail), then hands it to qpu_job_queue().
  * Called with the device's lifecycle lock held for reading.
- * Return: 0 or a negative errno (nothing was queued).
+ * Return: the job, or an ERR_PTR(): -EAGAIN only with @nowait, -EBUSY
+ * when the file has %QPU_MAX_JOBS jobs, or a descriptor error.
  */
-int qpu_job_submit(struct qpu_ctx *ctx, const struct qpu_job *tmpl,
-		   u32 *id, u32 *needed, unsigned int issue_flags)
+struct qpu_job *qpu_job_create(struct qpu_ctx *ctx,
+			       const struct qpu_job_desc *desc, u8 origin,
+			       void (*complete)(struct qpu_job *job),
+			       bool nowait, u32 *needed)
 {
+	gfp_t gfp = nowait ? GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT :
+			     GFP_KERNEL_ACCOUNT;
 	struct qpu_job *job;
 	int ret;
 
-	job = kzalloc(sizeof(*job), GFP_KERNEL_ACCOUNT);
+	lockdep_assert_held(&ctx->qdev->lifecycle);
+	*needed = 0;
+	job = kzalloc(sizeof(*job), gfp);
 	if (!job)
-		return -ENOMEM;
+		return ERR_PTR(nowait ? -EAGAIN : -ENOMEM);
 	qpu_obj_inc(QPU_OBJ_JOBS);
 	kref_get(&ctx->ref);
 	job->ctx = ctx;
 	INIT_LIST_HEAD(&job->node);
-	job->x.job = tmpl->x.job;
-	job->user_data = tmpl->user_data;
-	job->ucmd = tmpl->ucmd;
+	INIT_LIST_HEAD(&job->sched.node);
+	job->sched.x = &job->x;
+	job->x.job = *desc;
+	job->origin = origin;
+	job->complete = complete;
 
-	ret = qpu_exec_prepare(ctx, &job->x, needed);
+	ret = qpu_exec_init(ctx, &job->x);
 	if (ret)
 		goto err;
-
-	mutex_lock(&ctx->lock);
-	if (ctx->nr_jobs >= QPU_MAX_JOBS) {
-		ret = -EAGAIN;
-	} else {
-		ret = xa_alloc_cyclic(&ctx->jobs, &job->id, job, xa_limit_31b,
-				      &ctx->job_next, GFP_KERNEL_ACCOUNT);
-		if (ret >= 0) {
-			ret = 0;
-			ctx->nr_jobs++;
-			if (!job->ucmd)
-				ctx->nr_pending++;
-			atomic_inc(&ctx->inflight);
+	if (nowait) {
+		if (!mutex_trylock(&ctx->lock)) {
+			ret = -EAGAIN;
+			goto err;
 		}
+	} else {
+		mutex_lock(&ctx->lock);
+	}
+	ret = qpu_exec_prepare_locked(ctx, &job->x, needed);
+	if (!ret)
+		job->sched.lane = &job->x.alloc->lane;
+	/* Not -EAGAIN: io_uring would take that for "retry me blocking". */
+	if (!ret && ctx->nr_jobs >= QPU_MAX_JOBS)
+		ret = -EBUSY;
+	if (!ret) {
+		ret = xa_alloc_cyclic(&ctx->jobs, &job->id, job, xa_limit_31b,
+				      &ctx->job_next, gfp);
+		if (ret == -ENOMEM && nowait)
+			ret = -EAGAIN;
+	}
+	if (ret >= 0) {
+		ret = 0;
+		ctx->nr_jobs++;
+		if (origin == QPU_JOB_FROM_IOCTL)
+			ctx->nr_pending++;
+		atomic_inc(&ctx->inflight);
+	} else {
+		qpu_exec_release_locked(ctx, &job->x);
 	}
 	mutex_unlock(&ctx->lock);
 	if (ret)
@@ -89,26 +136,51 @@ int qpu_job_submit(struct qpu_ctx *ctx, const struct qpu_job *tmpl,
 
 	job->memcg = get_mem_cgroup_from_mm(current->mm);
 	job->submit_ns = ktime_get_ns();
-	*id = job->id;
-	trace_qpu_job_submit(job);
-	if (job->ucmd)
-		qpu_uring_prepare(job, issue_flags);
-	qpu_sched_enqueue(job);
-	return 0;
+	return job;
 err:
-	qpu_exec_release(ctx, &job->x);
 	qpu_job_free(job);
-	return ret;
+	return ERR_PTR(ret);
+}
+
+/**
+ * qpu_job_queue() - hand a created job to the scheduler
+ * @job: from qpu_job_create(); from now on it may run and complete at
+ *	any time
+ */
+void qpu_job_queue(struct qpu_job *job)
+{
+	trace_qpu_job_submit(job);
+	qpu_sched_enqueue(&job->sched);
+}
+
+/* An ioctl job completed: it waits on ctx->done for QPU_IOC_WAIT. */
+static void qpu_job_ioctl_complete(struct qpu_job *job)
+{
+	struct qpu_ctx *ctx = job->ctx;
+
+	mutex_lock(&ctx->lock);
+	list_add_tail(&job->node, &ctx->done);
+	ctx->nr_pending--;
+	mutex_unlock(&ctx->lock);
+	qpu_job_notify(ctx);
 }
 
 int qpu_job_submit_ioctl(struct qpu_ctx *ctx, struct qpu_submit *arg)
 {
-	struct qpu_job tmpl = { .x.job = arg->job, .user_data = arg->user_data };
+	struct qpu_job *job;
 
 	arg->job_id = 0;
+	arg->needed = 0;
 	if (!qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
 		return -EINVAL;
-	return qpu_job_submit(ctx, &tmpl, &arg->job_id, &arg->needed, 0);
+	job = qpu_job_create(ctx, &arg->job, QPU_JOB_FROM_IOCTL,
+			     qpu_job_ioctl_complete, false, &arg->needed);
+	if (IS_ERR(job))
+		return PTR_ERR(job);
+	job->user_data = arg->user_data;
+	arg->job_id = job->id;
+	qpu_job_queue(job);
+	return 0;
 }
 
 static u32 qpu_job_final_state(int status)
@@ -125,41 +197,26 @@ static u32 qpu_job_final_state(int status)
  * @job: a job that ran, or that the caller claimed off the queue
  * @status: 0 or negative errno
  *
- * Releases what the job holds, then notifies: ioctl jobs join the done
- * list and wake waiters; io_uring jobs post their CQE from the submitter's
- * task.
+ * Releases what the job holds, then tells its submitter through the
+ * completion callback it gave at creation.
  */
 void qpu_job_finish(struct qpu_job *job, int status)
 {
 	struct qpu_ctx *ctx = job->ctx;
-	struct qpu_device *qdev = ctx->qdev;
 
-	qpu_sched_job_done(job);
+	qpu_sched_job_done(&job->sched, qpu_job_final_state(status));
 	qpu_exec_release(ctx, &job->x);
 	job->status = status;
 	job->end_ns = ktime_get_ns();
-
-	spin_lock(&qdev->sched_lock);
-	job->state = qpu_job_final_state(status);
-	spin_unlock(&qdev->sched_lock);
 	trace_qpu_job_complete(job);
-
-	if (job->ucmd) {
-		qpu_uring_complete(job);
-		return;
-	}
-	mutex_lock(&ctx->lock);
-	list_add_tail(&job->node, &ctx->done);
-	ctx->nr_pending--;
-	mutex_unlock(&ctx->lock);
-	qpu_job_notify(ctx);
+	job->complete(job);
 }
 
-/**
- * qpu_job_notify() - one job of @ctx completed
- * @ctx: context, kept alive by the caller's job reference
+/*
+ * One job of @ctx completed; @ctx is kept alive by the caller's job
+ * reference.
  */
-void qpu_job_notify(struct qpu_ctx *ctx)
+static void qpu_job_notify(struct qpu_ctx *ctx)
 {
 	atomic_inc(&ctx->done_seq);
 	atomic_dec(&ctx->inflight);
@@ -167,10 +224,10 @@ void qpu_job_notify(struct qpu_ctx *ctx)
 }
 
 /**
- * qpu_job_forget() - drop a completed io_uring job from its context
- * @job: the job; freed here
+ * qpu_job_retire() - a submitter that reaps its own jobs is done with one
+ * @job: a completed job that is not an ioctl job; freed here
  */
-void qpu_job_forget(struct qpu_job *job)
+void qpu_job_retire(struct qpu_job *job)
 {
 	struct qpu_ctx *ctx = job->ctx;
 
@@ -182,17 +239,56 @@ void qpu_job_forget(struct qpu_job *job)
 	qpu_job_free(job);
 }
 
+/**
+ * qpu_job_cancel_one() - cancel a job its submitter holds
+ * @job: the job; a queued one completes here with -ECANCELED, a running
+ *	one stops at its next checkpoint and completes as usual
+ */
+void qpu_job_cancel_one(struct qpu_job *job)
+{
+	if (qpu_sched_claim(&job->sched, -ECANCELED) == 1)
+		qpu_job_finish(job, -ECANCELED);
+}
+
+/* ->run_job(): an executor took the job; run it on the device's backend. */
+static void qpu_job_run(struct qpu_sched_job *sj)
+{
+	struct qpu_job *job = container_of(sj, struct qpu_job, sched);
+	struct mem_cgroup *old;
+	int ret;
+
+	job->start_ns = ktime_get_ns();
+	trace_qpu_job_start(job);
+	/* Charge the backend's memory to the submitter's cgroup. */
+	old = set_active_memcg(job->memcg);
+	ret = qpu_backend_run(&job->x);
+	set_active_memcg(old);
+	qpu_job_finish(job, ret);
+}
+
+/* ->cancel_job(): the device is going away and the job never ran. */
+static void qpu_job_cancel_queued(struct qpu_sched_job *sj, int status)
+{
+	qpu_job_finish(container_of(sj, struct qpu_job, sched), status);
+}
+
+const struct qpu_sched_ops qpu_job_sched_ops = {
+	.run_job = qpu_job_run,
+	.cancel_job = qpu_job_cancel_queued,
+};
+
 /* Fill @arg from a completed job and free it. Called with ctx->lock held. */
 static void qpu_job_reap_locked(struct qpu_ctx *ctx, struct qpu_job *job,
 				struct qpu_wait *arg)
 {
+	lockdep_assert_held(&ctx->lock);
 	list_del(&job->node);
 	xa_erase(&ctx->jobs, job->id);
 	ctx->nr_jobs--;
 
 	arg->job_id = job->id;
 	arg->status = job->status;
-	arg->state = job->state;
+	arg->state = job->sched.state;
 	arg->user_data = job->user_data;
 	arg->submit_ns = job->submit_ns;
 	arg->start_ns = job->start_ns;
@@ -214,6 +310,7 @@ static int qpu_job_try_reap_locked(struct qpu_ctx *ctx, struct qpu_wait *arg)
 	struct qpu_job *job;
 	bool final;
 
+	lockdep_assert_held(&ctx->lock);
 	if (arg->flags & QPU_WAIT_ANY) {
 		job = list_first_entry_or_null(&ctx->done, struct qpu_job, node);
 		if (job) {
@@ -224,11 +321,9 @@ static int qpu_job_try_reap_locked(struct qpu_ctx *ctx, struct qpu_wait *arg)
 	}
 
 	job = arg->job_id ? xa_load(&ctx->jobs, arg->job_id) : NULL;
-	if (!job || job->ucmd)
+	if (!job || job->origin != QPU_JOB_FROM_IOCTL)
 		return -ENOENT;
-	spin_lock(&ctx->qdev->sched_lock);
-	final = job->state >= QPU_JOB_DONE;
-	spin_unlock(&ctx->qdev->sched_lock);
+	final = qpu_sched_job_state(&job->sched) >= QPU_JOB_DONE;
 	/* Final state is set before the job joins the done list. */
 	if (!final || list_empty(&job->node))
 		return -EAGAIN;
@@ -283,7 +378,7 @@ int qpu_job_cancel(struct qpu_ctx *ctx, struct qpu_cancel *arg)
 
 	mutex_lock(&ctx->lock);
 	job = arg->job_id ? xa_load(&ctx->jobs, arg->job_id) : NULL;
-	ret = job ? qpu_sched_claim(job, -ECANCELED) : -ENOENT;
+	ret = job ? qpu_sched_claim(&job->sched, -ECANCELED) : -ENOENT;
 	mutex_unlock(&ctx->lock);
 
 	/* A claimed job is ours to complete; nobody can reap it before. */
@@ -324,7 +419,7 @@ void qpu_jobs_teardown(struct qpu_ctx *ctx)
 
 	mutex_lock(&ctx->lock);
 	xa_for_each(&ctx->jobs, id, job) {
-		if (qpu_sched_claim(job, -ECANCELED) == 1)
+		if (qpu_sched_claim(&job->sched, -ECANCELED) == 1)
 			list_add_tail(&job->node, &claimed);
 	}
 	mutex_unlock(&ctx->lock);

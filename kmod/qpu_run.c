@@ -1,37 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * qpu_run.c - executing jobs: resolve a job's circuit, allocation and
- * buffers, check every byte range it will touch, then simulate each
- * parameter vector and write its result slice into the result buffer.
+ * qpu_run.c - turning a job descriptor into a run a backend can execute
+ * (struct qpu_exec): check the descriptor, resolve and reference its
+ * circuit, allocation and buffers, check every byte range it will touch,
+ * and let the backend prepare; plus the synchronous run, QPU_IOC_RUN.
  *
- * Floating point: the simulator (kmod/core/sim.c, fmath.c) is the only
- * code built with CC_FLAGS_FPU. Every call into it happens between
- * kernel_fpu_begin() and kernel_fpu_end(), and each such section does a
- * bounded amount of work (QPU_FPU_BUDGET amplitude updates) followed by
- * cond_resched(): a 20-qubit circuit never holds the FPU, with preemption
- * off, for long.
+ * Used by synchronous runs (in the caller's context) and by job creation
+ * (qpu_job.c, also from io_uring's non-blocking issue path: nothing
+ * between qpu_exec_init() and the end of qpu_exec_prepare_locked()
+ * sleeps). Execution itself is the backend's (qpu_backend.h): a
+ * synchronous run calls the same ->run() an executor calls for a job.
  *
- * Memory: the simulator's arena is charged to the submitting process's
- * memory cgroup (GFP_KERNEL_ACCOUNT in its context).
- *
- * Locking: ctx->lock is held only to look up and reference the job's
- * objects and to mark the allocation busy; the simulation runs unlocked
- * on references. Used by synchronous runs (QPU_IOC_RUN, in the caller's
- * context) and by asynchronous jobs (qpu_job.c, in executor threads).
- * A synchronous run registers with its device's scheduler while it
- * executes (qpu_sched_sync_begin()), so device removal aborts it with
- * -ENODEV instead of waiting for it.
+ * Locking: ctx->lock is held only to look up and reference the run's
+ * objects, mark the allocation busy and check ranges
+ * (qpu_exec_prepare_locked() asserts it); the run executes unlocked on
+ * references. A synchronous run registers with its device's scheduler
+ * while it executes (qpu_sched_sync_begin()), so device removal aborts it
+ * with -ENODEV instead of waiting for it.
  */
-#include <asm/fpu/api.h>
-#include <linux/ktime.h>
 #include <linux/random.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
-#include "qpu_drv.h"
-
-/* Amplitude updates per FPU section: well under a millisecond natively. */
-#define QPU_FPU_BUDGET	(1ULL << 18)
+#include "qpu_abi.h"
+#include "qpu_backend.h"
+#include "qpu_buffer.h"
+#include "qpu_circuit.h"
+#include "qpu_ctx.h"
+#include "qpu_device.h"
+#include "qpu_run.h"
+#include "qpu_sched.h"
 
 /* Does [off, off + (n - 1) * stride + len) fit in @size, aligned? */
 static bool qpu_range_ok(u64 off, u32 n, u32 stride, u64 len, u64 size)
@@ -65,7 +62,29 @@ static int qpu_exec_check_job(const struct qpu_job_desc *job)
 }
 
 /**
- * qpu_exec_release() - drop what qpu_exec_prepare() took
+ * qpu_exec_release_locked() - drop what qpu_exec_prepare_locked() took
+ * @ctx: the job's context, locked
+ * @x: the job
+ *
+ * The handle tables still hold the objects (ctx->lock has been held since
+ * they were looked up), so none of the puts here is the last one.
+ */
+void qpu_exec_release_locked(struct qpu_ctx *ctx, struct qpu_exec *x)
+{
+	lockdep_assert_held(&ctx->lock);
+	if (x->alloc)
+		x->alloc->busy--;
+	x->alloc = NULL;
+	qpu_circuit_put(x->circ);
+	qpu_buffer_put(x->pbuf);
+	qpu_buffer_put(x->rbuf);
+	x->circ = NULL;
+	x->pbuf = NULL;
+	x->rbuf = NULL;
+}
+
+/**
+ * qpu_exec_release() - drop what qpu_exec_prepare_locked() took
  * @ctx: the job's context
  * @x: the job
  */
@@ -88,6 +107,7 @@ static int qpu_exec_resolve_locked(struct qpu_ctx *ctx, struct qpu_exec *x)
 	struct qpu_allocation *a;
 	u32 ahandle;
 
+	lockdep_assert_held(&ctx->lock);
 	x->circ = xa_load(&ctx->circuits, job->circuit);
 	if (!x->circ)
 		return -ENOENT;
@@ -160,177 +180,51 @@ static int qpu_exec_check_ranges(struct qpu_exec *x, u32 *needed)
 	return 0;
 }
 
-/* Between FPU sections: 0 to go on, or the errno to stop with. */
-static int qpu_exec_should_stop(const struct qpu_exec *x)
-{
-	int abort = atomic_read(&x->abort);
-
-	if (abort)
-		return abort;
-	return fatal_signal_pending(current) ? -EINTR : 0;
-}
-
-/* Run the simulator in bounded FPU sections. */
-static int qpu_sim_execute(const struct qpu_exec *x, const struct qc_sim_job *sj,
-			   struct qc_sim_out *out)
-{
-	struct qc_sim *sim;
-	size_t size;
-	void *arena;
-	int ret;
-
-	/* sim.c is an FPU unit: even its integer helpers run in a section. */
-	kernel_fpu_begin();
-	size = qc_sim_mem_size(sj);
-	kernel_fpu_end();
-	if (!size)
-		return -E2BIG;
-	arena = kvmalloc(size, GFP_KERNEL_ACCOUNT);
-	if (!arena)
-		return -ENOMEM;
-
-	kernel_fpu_begin();
-	sim = qc_sim_init(arena, size, sj, out);
-	kernel_fpu_end();
-	ret = sim ? 1 : -ENOMEM;
-	while (ret > 0) {
-		kernel_fpu_begin();
-		ret = qc_sim_step(sim, QPU_FPU_BUDGET);
-		kernel_fpu_end();
-		if (ret > 0) {
-			ret = qpu_exec_should_stop(x);
-			if (ret)
-				break;
-			ret = 1;
-			cond_resched();
-		}
-	}
-	kvfree(arena);
-	return ret;
-}
-
-static u64 qpu_slice_seed(u64 base, u32 i)
-{
-	/* Distinct, reproducible seeds per parameter vector. */
-	return i ? base + (u64)i * 0x9e3779b97f4a7c15ULL : base;
-}
-
-/* Simulate parameter vector @i and write its result slice. */
-static int qpu_exec_slice(struct qpu_exec *x, u32 i, u64 *params,
-			  struct qpu_count *counts, u64 *expect)
-{
-	const struct qc_circuit *c = &x->circ->core;
-	const struct qpu_job_desc *job = &x->job;
-	struct qc_sim_job sj = {
-		.circuit = c,
-		.params = params,
-		.shots = job->shots,
-		.seed = qpu_slice_seed(x->seed, i),
-		.want_expect = x->nexpect > 0,
-	};
-	struct qc_sim_out out = {
-		.counts = counts,
-		.max_counts = x->max_outcomes,
-		.expect = expect,
-	};
-	void *slice = x->rbuf->vaddr + job->result_offset +
-		      (u64)i * job->result_stride;
-	struct qpu_result *hdr = slice;
-	u64 t0 = ktime_get_ns();
-	int ret;
-
-	if (c->num_params)
-		memcpy(params, x->pbuf->vaddr + job->param_offset +
-		       (u64)i * job->param_stride, 8 * c->num_params);
-	ret = qpu_sim_execute(x, &sj, &out);
-
-	hdr->magic = 0;
-	hdr->status = ret;
-	hdr->num_counts = ret ? 0 : out.num_counts;
-	hdr->num_clbits = c->num_clbits;
-	hdr->num_expect = ret ? 0 : x->nexpect;
-	hdr->sweep_index = i;
-	hdr->shots = job->shots;
-	hdr->seed = sj.seed;
-	hdr->sim_ns = ktime_get_ns() - t0;
-	hdr->qpu_ns = ret ? 0 : (u64)job->shots * x->circ->shot_ns;
-	hdr->calibration_epoch = atomic64_read(&x->qdev->calib.epoch);
-	if (!ret) {
-		memcpy(hdr + 1, counts, out.num_counts * sizeof(*counts));
-		memcpy((void *)(hdr + 1) + out.num_counts * sizeof(*counts),
-		       expect, x->nexpect * sizeof(u64));
-	}
-	x->sim_ns += hdr->sim_ns;
-	x->qpu_ns += hdr->qpu_ns;
-	/* A reader that sees the magic sees the whole slice. */
-	smp_wmb();
-	WRITE_ONCE(hdr->magic, QPU_RESULT_MAGIC);
-	return ret;
-}
-
 /**
- * qpu_exec_run() - simulate every slice of a prepared job
- * @x: the job
- *
- * Runs in the submitter's context (synchronous runs) or an executor
- * thread. Stops early when x->abort is set.
- * Return: 0 or the first slice's error.
- */
-int qpu_exec_run(struct qpu_exec *x)
-{
-	const struct qc_circuit *c = &x->circ->core;
-	struct qpu_count *counts;
-	u64 *params, *expect;
-	int ret = 0;
-	u32 i;
-
-	counts = kvmalloc_array(x->max_outcomes, sizeof(*counts), GFP_KERNEL_ACCOUNT);
-	params = kvmalloc_array(max(c->num_params, 1U), sizeof(u64), GFP_KERNEL_ACCOUNT);
-	expect = kvmalloc_array(max(x->nexpect, 1U), sizeof(u64), GFP_KERNEL_ACCOUNT);
-	if (!counts || !params || !expect) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < x->nsweeps && !ret; i++) {
-		ret = atomic_read(&x->abort);
-		if (!ret)
-			ret = qpu_exec_slice(x, i, params, counts, expect);
-	}
-out:
-	kvfree(counts);
-	kvfree(params);
-	kvfree(expect);
-	return ret;
-}
-
-/**
- * qpu_exec_prepare() - validate a job and resolve its objects
+ * qpu_exec_init() - check a job's descriptor, before any lock
  * @ctx: the submitting context
  * @x: zeroed, with x->job set
- * @needed: out: with -ENOSPC, the bytes one result slice needs
  *
- * On success the job holds references to its circuit and buffers and
- * marks its allocation busy; qpu_exec_release() undoes that (on failure
- * too).
  * Return: 0 or a negative errno (see struct qpu_run).
  */
-int qpu_exec_prepare(struct qpu_ctx *ctx, struct qpu_exec *x, u32 *needed)
+int qpu_exec_init(struct qpu_ctx *ctx, struct qpu_exec *x)
 {
 	int ret;
 
-	*needed = 0;
 	x->qdev = ctx->qdev;
+	x->backend = ctx->qdev->backend;
+	x->sched = &ctx->qdev->sched;
 	ret = qpu_exec_check_job(&x->job);
 	if (ret)
 		return ret;
 	x->nsweeps = x->job.num_sweeps ?: 1;
 	x->seed = x->job.flags & QPU_RUN_SEED ? x->job.seed : get_random_u64();
+	return 0;
+}
 
-	mutex_lock(&ctx->lock);
+/**
+ * qpu_exec_prepare_locked() - resolve a job's objects and check its ranges
+ * @ctx: the submitting context, locked; @x passed qpu_exec_init()
+ * @x: the job
+ * @needed: out: with -ENOSPC, the bytes one result slice needs
+ *
+ * On success the job holds references to its circuit and buffers and
+ * marks its allocation busy; qpu_exec_release() (or, still under the lock,
+ * qpu_exec_release_locked()) undoes that, on failure too. Does not sleep.
+ * Return: 0 or a negative errno (see struct qpu_run).
+ */
+int qpu_exec_prepare_locked(struct qpu_ctx *ctx, struct qpu_exec *x,
+			    u32 *needed)
+{
+	int ret;
+
+	lockdep_assert_held(&ctx->lock);
+	*needed = 0;
 	ret = qpu_exec_resolve_locked(ctx, x);
-	mutex_unlock(&ctx->lock);
 	if (!ret)
 		ret = qpu_exec_check_ranges(x, needed);
+	if (!ret)
+		ret = qpu_backend_prepare(x);
 	if (ret != -ENOSPC)
 		*needed = 0;
 	return ret;
@@ -345,12 +239,18 @@ int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg)
 	arg->status = 0;
 	if (!qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
 		return -EINVAL;
-	ret = qpu_exec_prepare(ctx, &x, &needed);
+	needed = 0;
+	ret = qpu_exec_init(ctx, &x);
+	if (!ret) {
+		mutex_lock(&ctx->lock);
+		ret = qpu_exec_prepare_locked(ctx, &x, &needed);
+		mutex_unlock(&ctx->lock);
+	}
 	arg->needed = needed;
 	if (!ret)
 		ret = qpu_sched_sync_begin(&x);
 	if (!ret) {
-		ret = qpu_exec_run(&x);
+		ret = qpu_backend_run(&x);
 		qpu_sched_sync_end(&x);
 		arg->status = ret;
 		arg->seed = x.seed;

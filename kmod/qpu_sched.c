@@ -2,22 +2,27 @@
 /*
  * qpu_sched.c - a device's job queue and its executor threads.
  *
- * Jobs wait in qpu_device.queue in submission order. Each executor thread
+ * Jobs wait in qpu_sched.queue in submission order. Each executor thread
  * ("qpuN-wM", count tunable in sysfs "workers") takes the oldest queued job
  * whose allocation is idle: jobs on one allocation run one at a time, as
  * they would on hardware, while jobs on disjoint allocations (different
  * processes, or several allocations of one) run concurrently.
+ *
+ * The scheduler knows jobs only as struct qpu_sched_job (qpu_sched.h): it
+ * hands the one an executor takes to the device's ->run_job() and never
+ * learns who submitted it; running jobs are aborted through their
+ * backend (qpu_backend_abort()).
  *
  * Scheduling policy plugs in at qpu_sched_pick(): tenant fair-share
  * (weights, quotas charged in modelled device time, qpu_ns) replaces its
  * FIFO scan without touching the rest of this file.
  *
  * Synchronous runs (QPU_IOC_RUN) do not use the queue, but register on
- * qpu_device.sync_runs while they execute so that removal can abort them
+ * qpu_sched.sync_runs while they execute so that removal can abort them
  * like running jobs.
  *
  * Removal stops the scheduler in two steps: qpu_sched_stop() first (under
- * sched_lock: ->stopping set, running jobs and synchronous runs told to
+ * its lock: ->stopping set, running jobs and synchronous runs told to
  * abort with -ENODEV; from then on executors take no job, and synchronous
  * runs and "workers" stores fail with -ENODEV), then, once the device is
  * unreachable, qpu_sched_shutdown() completes the queued jobs and stops
@@ -29,85 +34,70 @@
  * until the next change or removal stops it: the store never waits for a
  * job, which may run for hours.
  *
- * Locking: qpu_device.sched_lock (spinlock) protects the queue, running and
- * sync_runs lists, ->stopping, job states, qpu_allocation.running and
- * qpu_worker.busy; ->nr_workers is written under it and workers_lock.
- * workers_lock serialises starting and stopping threads and protects
- * qpu_worker.task. Executors hold no lock while simulating.
+ * Locking (struct qpu_sched, embedded in struct qpu_device): ->lock
+ * (spinlock) protects the queue, running and sync_runs lists, ->stopping,
+ * job states, qpu_sched_lane.running and qpu_worker.busy; ->nr_workers is
+ * written under it and ->workers_lock. ->workers_lock serialises starting
+ * and stopping threads and protects qpu_worker.task. Executors hold no
+ * lock while a job runs.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kthread.h>
-#include <linux/ktime.h>
-#include <linux/sched/mm.h>
-#include <linux/memcontrol.h>
 
-#include "qpu_drv.h"
-#include "qpu_trace.h"
+#include "qpu_backend.h"
+#include "qpu_sched.h"
 
-/* The next job to run, or NULL. Called with sched_lock held. */
-static struct qpu_job *qpu_sched_pick(struct qpu_device *qdev)
+/* The next job to run, or NULL. Called with s->lock held. */
+static struct qpu_sched_job *qpu_sched_pick(struct qpu_sched *s)
 {
-	struct qpu_job *job;
+	struct qpu_sched_job *sj;
 
-	lockdep_assert_held(&qdev->sched_lock);
-	if (qdev->stopping)
+	lockdep_assert_held(&s->lock);
+	if (s->stopping)
 		return NULL;
-	list_for_each_entry(job, &qdev->queue, node)
-		if (!job->x.alloc->running)
-			return job;
+	list_for_each_entry(sj, &s->queue, node)
+		if (!sj->lane->running)
+			return sj;
 	return NULL;
 }
 
-/* The next job for slot @w, or NULL (none, or @w is retired). sched_lock. */
-static struct qpu_job *qpu_sched_pick_for(struct qpu_worker *w)
+/* The next job for slot @w, or NULL (none, or @w is retired). s->lock. */
+static struct qpu_sched_job *qpu_sched_pick_for(struct qpu_worker *w)
 {
-	lockdep_assert_held(&w->qdev->sched_lock);
-	if (w->idx >= w->qdev->nr_workers)
+	lockdep_assert_held(&w->sched->lock);
+	if (w->idx >= w->sched->nr_workers)
 		return NULL;
-	return qpu_sched_pick(w->qdev);
+	return qpu_sched_pick(w->sched);
 }
 
 /* Take the next job for @w and mark it and @w running, or return NULL. */
-static struct qpu_job *qpu_sched_take(struct qpu_worker *w)
+static struct qpu_sched_job *qpu_sched_take(struct qpu_worker *w)
 {
-	struct qpu_device *qdev = w->qdev;
-	struct qpu_job *job;
+	struct qpu_sched *s = w->sched;
+	struct qpu_sched_job *sj;
 
-	spin_lock(&qdev->sched_lock);
-	job = qpu_sched_pick_for(w);
-	if (job) {
-		list_move_tail(&job->node, &qdev->running);
-		job->state = QPU_JOB_RUNNING;
-		job->x.alloc->running = true;
+	spin_lock(&s->lock);
+	sj = qpu_sched_pick_for(w);
+	if (sj) {
+		list_move_tail(&sj->node, &s->running);
+		sj->state = QPU_JOB_RUNNING;
+		sj->lane->running = true;
+		sj->worker = w;
 		w->busy = true;
 	}
-	spin_unlock(&qdev->sched_lock);
-	return job;
+	spin_unlock(&s->lock);
+	return sj;
 }
 
 static bool qpu_sched_has_work(struct qpu_worker *w)
 {
 	bool ret;
 
-	spin_lock(&w->qdev->sched_lock);
+	spin_lock(&w->sched->lock);
 	ret = qpu_sched_pick_for(w) != NULL;
-	spin_unlock(&w->qdev->sched_lock);
+	spin_unlock(&w->sched->lock);
 	return ret;
-}
-
-static void qpu_sched_run_one(struct qpu_job *job)
-{
-	struct mem_cgroup *old;
-	int ret;
-
-	job->start_ns = ktime_get_ns();
-	trace_qpu_job_start(job);
-	/* Charge the simulator's memory to the submitter's cgroup. */
-	old = set_active_memcg(job->memcg);
-	ret = qpu_exec_run(&job->x);
-	set_active_memcg(old);
-	qpu_job_finish(job, ret);
 }
 
 /*
@@ -117,20 +107,18 @@ static void qpu_sched_run_one(struct qpu_job *job)
 static int qpu_worker_fn(void *data)
 {
 	struct qpu_worker *w = data;
-	struct qpu_device *qdev = w->qdev;
-	struct qpu_job *job;
+	struct qpu_sched *s = w->sched;
+	struct qpu_sched_job *sj;
 
 	while (!kthread_should_stop()) {
-		job = qpu_sched_take(w);
-		if (job) {
-			qpu_sched_run_one(job);
-			spin_lock(&qdev->sched_lock);
-			w->busy = false;
-			spin_unlock(&qdev->sched_lock);
+		sj = qpu_sched_take(w);
+		if (sj) {
+			/* Runs the job and completes it (qpu_sched_job_done()). */
+			s->ops->run_job(sj);
 			cond_resched();
 			continue;
 		}
-		wait_event_interruptible(qdev->sched_wq,
+		wait_event_interruptible(s->wq,
 					 kthread_should_stop() ||
 					 qpu_sched_has_work(w));
 	}
@@ -139,72 +127,82 @@ static int qpu_worker_fn(void *data)
 
 /**
  * qpu_sched_enqueue() - queue a prepared job and wake an executor
- * @job: the job; its context's file is open and the device alive
+ * @sj: the job; its run is prepared and its device alive
  */
-void qpu_sched_enqueue(struct qpu_job *job)
+void qpu_sched_enqueue(struct qpu_sched_job *sj)
 {
-	struct qpu_device *qdev = job->ctx->qdev;
+	struct qpu_sched *s = sj->x->sched;
 
-	spin_lock(&qdev->sched_lock);
-	job->state = QPU_JOB_QUEUED;
-	list_add_tail(&job->node, &qdev->queue);
-	spin_unlock(&qdev->sched_lock);
-	wake_up(&qdev->sched_wq);
+	spin_lock(&s->lock);
+	sj->state = QPU_JOB_QUEUED;
+	list_add_tail(&sj->node, &s->queue);
+	spin_unlock(&s->lock);
+	wake_up(&s->wq);
 }
 
 /**
  * qpu_sched_claim() - take a job away from the executors to cancel it
- * @job: the job
+ * @sj: the job
  * @abort: errno a running job stops with
  *
  * Return: 1 if the job was queued: it is off the queue and the caller's
- * to complete with qpu_job_finish(); 0 if it is running: it will stop at
- * its next checkpoint and its executor completes it; -EALREADY if it has
- * completed.
+ * to complete; 0 if it is running: its backend stops it at its next
+ * checkpoint and its executor completes it; -EALREADY if it has
+ * completed (or was never queued).
  */
-int qpu_sched_claim(struct qpu_job *job, int abort)
+int qpu_sched_claim(struct qpu_sched_job *sj, int abort)
 {
-	struct qpu_device *qdev = job->ctx->qdev;
+	struct qpu_sched *s = sj->x->sched;
 	int ret = -EALREADY;
 
-	spin_lock(&qdev->sched_lock);
-	if (job->state == QPU_JOB_QUEUED) {
+	spin_lock(&s->lock);
+	if (sj->state == QPU_JOB_QUEUED) {
 		/* Running, as far as everyone else is concerned. */
-		list_del_init(&job->node);
-		job->state = QPU_JOB_RUNNING;
+		list_del_init(&sj->node);
+		sj->state = QPU_JOB_RUNNING;
 		ret = 1;
-	} else if (job->state == QPU_JOB_RUNNING) {
-		atomic_cmpxchg(&job->x.abort, 0, abort);
+	} else if (sj->state == QPU_JOB_RUNNING) {
+		qpu_backend_abort(sj->x, abort);
 		ret = 0;
 	}
-	spin_unlock(&qdev->sched_lock);
+	spin_unlock(&s->lock);
 	return ret;
 }
 
 /**
  * qpu_sched_job_done() - a job stops occupying the device
- * @job: the job; called once, when it completes
+ * @sj: the job; called once, when it completes
+ * @final_state: QPU_JOB_DONE, _FAILED or _CANCELLED
  */
-void qpu_sched_job_done(struct qpu_job *job)
+void qpu_sched_job_done(struct qpu_sched_job *sj, u32 final_state)
 {
-	struct qpu_device *qdev = job->ctx->qdev;
+	struct qpu_sched *s = sj->x->sched;
 	bool was_running;
 
-	spin_lock(&qdev->sched_lock);
-	was_running = !list_empty(&job->node);
-	list_del_init(&job->node);
+	spin_lock(&s->lock);
+	was_running = !list_empty(&sj->node);
+	list_del_init(&sj->node);
 	if (was_running)
-		job->x.alloc->running = false;
-	spin_unlock(&qdev->sched_lock);
+		sj->lane->running = false;
+	/*
+	 * The executor is idle before anyone learns of the completion: a
+	 * "workers" store that follows a WAIT for this job sees it so.
+	 */
+	if (sj->worker) {
+		sj->worker->busy = false;
+		sj->worker = NULL;
+	}
+	sj->state = final_state;
+	spin_unlock(&s->lock);
 	/* Another job on the same allocation may run now. */
 	if (was_running)
-		wake_up(&qdev->sched_wq);
+		wake_up(&s->wq);
 }
 
-/* Stop slot @w's thread, if any. Called with workers_lock held. */
+/* Stop slot @w's thread, if any. Called with s->workers_lock held. */
 static void qpu_sched_stop_worker(struct qpu_worker *w)
 {
-	lockdep_assert_held(&w->qdev->workers_lock);
+	lockdep_assert_held(&w->sched->workers_lock);
 	if (w->task) {
 		kthread_stop(w->task);
 		w->task = NULL;
@@ -213,7 +211,7 @@ static void qpu_sched_stop_worker(struct qpu_worker *w)
 
 /**
  * qpu_sched_set_workers() - start or stop executor threads
- * @qdev: device
+ * @s: the device's scheduler
  * @n: threads wanted, 1..QPU_MAX_WORKERS
  *
  * Slots below @n get a thread (a retired one of an earlier change simply
@@ -226,7 +224,7 @@ static void qpu_sched_stop_worker(struct qpu_worker *w)
  * Return: 0, -ERANGE, -ENODEV, or an error from kthread_run() (then the
  * slots that did start run).
  */
-int qpu_sched_set_workers(struct qpu_device *qdev, u32 n)
+int qpu_sched_set_workers(struct qpu_sched *s, u32 n)
 {
 	struct qpu_worker *w;
 	bool stopping, idle;
@@ -235,81 +233,92 @@ int qpu_sched_set_workers(struct qpu_device *qdev, u32 n)
 
 	if (!n || n > QPU_MAX_WORKERS)
 		return -ERANGE;
-	mutex_lock(&qdev->workers_lock);
-	spin_lock(&qdev->sched_lock);
-	stopping = qdev->stopping;
+	mutex_lock(&s->workers_lock);
+	spin_lock(&s->lock);
+	stopping = s->stopping;
 	if (!stopping)
-		WRITE_ONCE(qdev->nr_workers, n);	/* sysfs reads it unlocked */
-	spin_unlock(&qdev->sched_lock);
+		WRITE_ONCE(s->nr_workers, n);	/* sysfs reads it unlocked */
+	spin_unlock(&s->lock);
 	if (stopping) {
-		mutex_unlock(&qdev->workers_lock);
+		mutex_unlock(&s->workers_lock);
 		return -ENODEV;
 	}
 	/* Retired slots that are active again look for work. */
-	wake_up_all(&qdev->sched_wq);
+	wake_up_all(&s->wq);
 
 	for (i = 0; i < n; i++) {
 		struct task_struct *t;
 
-		w = &qdev->workers[i];
+		w = &s->workers[i];
 		if (w->task)
 			continue;
-		t = kthread_run(qpu_worker_fn, w, "qpu%u-w%u", qdev->id, i);
+		t = kthread_run(qpu_worker_fn, w, "qpu%u-w%u", s->id, i);
 		if (IS_ERR(t)) {
 			ret = PTR_ERR(t);
-			spin_lock(&qdev->sched_lock);
-			WRITE_ONCE(qdev->nr_workers, i);
-			spin_unlock(&qdev->sched_lock);
+			spin_lock(&s->lock);
+			WRITE_ONCE(s->nr_workers, i);
+			spin_unlock(&s->lock);
 			break;
 		}
 		w->task = t;
 	}
-	for (i = qdev->nr_workers; i < QPU_MAX_WORKERS; i++) {
-		w = &qdev->workers[i];
+	for (i = s->nr_workers; i < QPU_MAX_WORKERS; i++) {
+		w = &s->workers[i];
 		/* Not busy now means never busy again: it takes no job. */
-		spin_lock(&qdev->sched_lock);
+		spin_lock(&s->lock);
 		idle = !w->busy;
-		spin_unlock(&qdev->sched_lock);
+		spin_unlock(&s->lock);
 		if (idle)
 			qpu_sched_stop_worker(w);
 	}
-	mutex_unlock(&qdev->workers_lock);
+	mutex_unlock(&s->workers_lock);
 	return ret;
 }
 
-int qpu_sched_init(struct qpu_device *qdev)
+/**
+ * qpu_sched_init() - set up a device's scheduler and start its executors
+ * @s: the device's scheduler
+ * @id: the device's N, for the threads' names
+ * @ops: what executors do with the jobs they take
+ *
+ * Return: 0 or an error from qpu_sched_set_workers().
+ */
+int qpu_sched_init(struct qpu_sched *s, u32 id,
+		   const struct qpu_sched_ops *ops)
 {
 	u32 i;
 
-	spin_lock_init(&qdev->sched_lock);
-	INIT_LIST_HEAD(&qdev->queue);
-	INIT_LIST_HEAD(&qdev->running);
-	INIT_LIST_HEAD(&qdev->sync_runs);
-	init_waitqueue_head(&qdev->sched_wq);
-	mutex_init(&qdev->workers_lock);
+	s->id = id;
+	s->ops = ops;
+	spin_lock_init(&s->lock);
+	INIT_LIST_HEAD(&s->queue);
+	INIT_LIST_HEAD(&s->running);
+	INIT_LIST_HEAD(&s->sync_runs);
+	init_waitqueue_head(&s->wq);
+	mutex_init(&s->workers_lock);
 	for (i = 0; i < QPU_MAX_WORKERS; i++) {
-		qdev->workers[i].qdev = qdev;
-		qdev->workers[i].idx = i;
+		s->workers[i].sched = s;
+		s->workers[i].idx = i;
 	}
-	return qpu_sched_set_workers(qdev, QPU_DEFAULT_WORKERS);
+	return qpu_sched_set_workers(s, QPU_DEFAULT_WORKERS);
 }
 
-/* Tell every running job and synchronous run to stop. sched_lock held. */
-static void qpu_sched_abort_running(struct qpu_device *qdev)
+/* Tell every running job and synchronous run to stop. s->lock held. */
+static void qpu_sched_abort_running(struct qpu_sched *s)
 {
+	struct qpu_sched_job *sj;
 	struct qpu_exec *x;
-	struct qpu_job *job;
 
-	lockdep_assert_held(&qdev->sched_lock);
-	list_for_each_entry(job, &qdev->running, node)
-		atomic_cmpxchg(&job->x.abort, 0, -ENODEV);
-	list_for_each_entry(x, &qdev->sync_runs, sync_node)
-		atomic_cmpxchg(&x->abort, 0, -ENODEV);
+	lockdep_assert_held(&s->lock);
+	list_for_each_entry(sj, &s->running, node)
+		qpu_backend_abort(sj->x, -ENODEV);
+	list_for_each_entry(x, &s->sync_runs, sync_node)
+		qpu_backend_abort(x, -ENODEV);
 }
 
 /**
  * qpu_sched_stop() - removal begins: start nothing new, abort what runs
- * @qdev: device
+ * @s: the device's scheduler
  *
  * After this, executors take no job, qpu_sched_sync_begin() and
  * qpu_sched_set_workers() fail with -ENODEV, and every running job and
@@ -318,32 +327,32 @@ static void qpu_sched_abort_running(struct qpu_device *qdev)
  * removal waits for next (sysfs and file operations in progress) is
  * bounded by one checkpoint interval. Idempotent.
  */
-void qpu_sched_stop(struct qpu_device *qdev)
+void qpu_sched_stop(struct qpu_sched *s)
 {
-	spin_lock(&qdev->sched_lock);
-	qdev->stopping = true;
-	qpu_sched_abort_running(qdev);
-	spin_unlock(&qdev->sched_lock);
+	spin_lock(&s->lock);
+	s->stopping = true;
+	qpu_sched_abort_running(s);
+	spin_unlock(&s->lock);
 }
 
 /**
  * qpu_sched_sync_begin() - a synchronous run is about to execute
- * @x: the prepared run; x->qdev is its device
+ * @x: the prepared run; x->sched is its device's scheduler
  *
  * Registers @x so that removal can abort it.
  * Return: 0, or -ENODEV if the device is being removed.
  */
 int qpu_sched_sync_begin(struct qpu_exec *x)
 {
-	struct qpu_device *qdev = x->qdev;
+	struct qpu_sched *s = x->sched;
 	int ret = 0;
 
-	spin_lock(&qdev->sched_lock);
-	if (qdev->stopping)
+	spin_lock(&s->lock);
+	if (s->stopping)
 		ret = -ENODEV;
 	else
-		list_add_tail(&x->sync_node, &qdev->sync_runs);
-	spin_unlock(&qdev->sched_lock);
+		list_add_tail(&x->sync_node, &s->sync_runs);
+	spin_unlock(&s->lock);
 	return ret;
 }
 
@@ -354,46 +363,61 @@ int qpu_sched_sync_begin(struct qpu_exec *x)
  */
 void qpu_sched_sync_end(struct qpu_exec *x)
 {
-	struct qpu_device *qdev = x->qdev;
+	struct qpu_sched *s = x->sched;
 
-	spin_lock(&qdev->sched_lock);
+	spin_lock(&s->lock);
 	list_del_init(&x->sync_node);
-	spin_unlock(&qdev->sched_lock);
+	spin_unlock(&s->lock);
 }
 
 /**
  * qpu_sched_shutdown() - the device is going away
- * @qdev: device, already unreachable and marked dead (no new jobs can
+ * @s: the scheduler of a device already unreachable and marked dead (no new jobs can
  *	arrive, no "workers" store can run)
  *
  * Queued jobs complete with -ENODEV at once, running ones at their next
  * checkpoint; then the executors stop. Waiters wake up as jobs complete.
  */
-void qpu_sched_shutdown(struct qpu_device *qdev)
+void qpu_sched_shutdown(struct qpu_sched *s)
 {
-	struct qpu_job *job, *tmp;
+	struct qpu_sched_job *sj, *tmp;
 	LIST_HEAD(cancelled);
 	u32 i;
 
-	spin_lock(&qdev->sched_lock);
-	qdev->stopping = true;
-	list_for_each_entry_safe(job, tmp, &qdev->queue, node) {
-		list_move_tail(&job->node, &cancelled);
-		job->state = QPU_JOB_RUNNING;
+	spin_lock(&s->lock);
+	s->stopping = true;
+	list_for_each_entry_safe(sj, tmp, &s->queue, node) {
+		list_move_tail(&sj->node, &cancelled);
+		sj->state = QPU_JOB_RUNNING;
 	}
-	qpu_sched_abort_running(qdev);
-	spin_unlock(&qdev->sched_lock);
+	qpu_sched_abort_running(s);
+	spin_unlock(&s->lock);
 
-	list_for_each_entry_safe(job, tmp, &cancelled, node) {
-		list_del_init(&job->node);
-		qpu_job_finish(job, -ENODEV);
+	list_for_each_entry_safe(sj, tmp, &cancelled, node) {
+		list_del_init(&sj->node);
+		s->ops->cancel_job(sj, -ENODEV);
 	}
 
-	mutex_lock(&qdev->workers_lock);
-	spin_lock(&qdev->sched_lock);
-	WRITE_ONCE(qdev->nr_workers, 0);
-	spin_unlock(&qdev->sched_lock);
+	mutex_lock(&s->workers_lock);
+	spin_lock(&s->lock);
+	WRITE_ONCE(s->nr_workers, 0);
+	spin_unlock(&s->lock);
 	for (i = 0; i < QPU_MAX_WORKERS; i++)
-		qpu_sched_stop_worker(&qdev->workers[i]);
-	mutex_unlock(&qdev->workers_lock);
+		qpu_sched_stop_worker(&s->workers[i]);
+	mutex_unlock(&s->workers_lock);
+}
+
+/**
+ * qpu_sched_job_state() - a job's state, enum qpu_job_state
+ * @sj: the job
+ */
+u32 qpu_sched_job_state(struct qpu_sched_job *sj)
+{
+	struct qpu_sched *s = sj->x->sched;
+	u32 state;
+
+	spin_lock(&s->lock);
+	state = sj->state;
+	spin_unlock(&s->lock);
+	return state;
 }

@@ -11,8 +11,12 @@
 #include <linux/device.h>
 #include <linux/kstrtox.h>
 #include <linux/sysfs.h>
+#include <linux/qpu.h>
 
-#include "qpu_drv.h"
+#include "qpu_calib.h"
+#include "qpu_device.h"
+#include "qpu_sched.h"
+#include "qpu_sysfs.h"
 
 static ssize_t dev_id_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
@@ -107,7 +111,7 @@ static DEVICE_ATTR_RW(max_sim_qubits);
 static ssize_t workers_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "%u\n", READ_ONCE(to_qpu_device(dev)->nr_workers));
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_qpu_device(dev)->sched.nr_workers));
 }
 
 static ssize_t workers_store(struct device *dev, struct device_attribute *attr,
@@ -119,7 +123,7 @@ static ssize_t workers_store(struct device *dev, struct device_attribute *attr,
 	ret = kstrtou32(buf, 0, &val);
 	if (ret)
 		return ret;
-	ret = qpu_sched_set_workers(to_qpu_device(dev), val);
+	ret = qpu_sched_set_workers(&to_qpu_device(dev)->sched, val);
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(workers);
@@ -128,7 +132,7 @@ static ssize_t calibration_epoch_show(struct device *dev,
 				      struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%llu\n",
-			  (u64)atomic64_read(&to_qpu_device(dev)->calib.epoch));
+			  (u64)atomic64_read(&to_qpu_device(dev)->calib->epoch));
 }
 static DEVICE_ATTR_RO(calibration_epoch);
 

@@ -14,7 +14,12 @@
 #include <linux/tracepoint.h>
 #include <linux/unaligned.h>
 
-#include "qpu_drv.h"
+/*
+ * Included by qpu_job.c alone, after the headers of the types the events
+ * read (struct qpu_job, qpu_ctx, qpu_device, qpu_circuit); it defines the
+ * events too (CREATE_TRACE_POINTS).
+ */
+struct qpu_job;
 
 DECLARE_EVENT_CLASS(qpu_job_class,
 	TP_PROTO(const struct qpu_job *job),
@@ -37,7 +42,7 @@ DECLARE_EVENT_CLASS(qpu_job_class,
 		__entry->shots = job->x.job.shots;
 		__entry->sweeps = job->x.nsweeps;
 		__entry->status = job->status;
-		__entry->uring = job->ucmd != NULL;
+		__entry->uring = job->origin == QPU_JOB_FROM_URING;
 	),
 	TP_printk("qpu%u ctx=%p job=%u circuit=%016llx shots=%u sweeps=%u status=%d%s",
 		  __entry->dev, __entry->ctx, __entry->id, __entry->hash,

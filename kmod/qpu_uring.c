@@ -18,6 +18,16 @@
  * A file opened without write access cannot submit (-EBADF), as with
  * QPU_IOC_SUBMIT.
  *
+ * Non-blocking issue: io_uring first issues a command inline with
+ * IO_URING_F_NONBLOCK, where nothing may sleep. The lifecycle rwsem and
+ * ctx->lock are then only tried, and memory is allocated with GFP_NOWAIT;
+ * if any of them would block, the command returns -EAGAIN having done
+ * nothing, and io_uring issues it again from its worker thread without
+ * the flag, where it may sleep. io_uring does that once: a second -EAGAIN
+ * would be posted as the result, so no other failure may be -EAGAIN (a
+ * full job table is -EBUSY, as for QPU_IOC_SUBMIT). Retries are counted
+ * in /sys/kernel/debug/qpu/uring_retries.
+ *
  * io_uring serialises cancel calls and completions of one ring under its
  * own lock; the job is freed only after io_uring_cmd_done(), so a cancel
  * call never sees a freed job.
@@ -25,7 +35,11 @@
 #include <linux/fs.h>
 #include <linux/io_uring/cmd.h>
 
-#include "qpu_drv.h"
+#include "qpu_ctx.h"
+#include "qpu_debugfs.h"
+#include "qpu_device.h"
+#include "qpu_job.h"
+#include "qpu_uring.h"
 
 struct qpu_uring_pdu {
 	struct qpu_job *job;
@@ -36,33 +50,19 @@ static struct qpu_job *qpu_uring_job(struct io_uring_cmd *cmd)
 	return io_uring_cmd_to_pdu(cmd, struct qpu_uring_pdu)->job;
 }
 
-/* Called by qpu_job_submit() before the job can run. */
-void qpu_uring_prepare(struct qpu_job *job, unsigned int issue_flags)
-{
-	io_uring_cmd_to_pdu(job->ucmd, struct qpu_uring_pdu)->job = job;
-	io_uring_cmd_mark_cancelable(job->ucmd, issue_flags);
-}
-
+/* In the submitter's task: post the CQE, then the job is done with. */
 static void qpu_uring_post(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct qpu_job *job = qpu_uring_job(cmd);
 
 	io_uring_cmd_done(cmd, job->status, job->id, issue_flags);
-	qpu_job_forget(job);
+	qpu_job_retire(job);
 }
 
-/* The job completed (qpu_job_finish()): post its CQE in the right task. */
-void qpu_uring_complete(struct qpu_job *job)
+/* The job's completion callback: post its CQE in the right task. */
+static void qpu_uring_complete(struct qpu_job *job)
 {
-	io_uring_cmd_complete_in_task(job->ucmd, qpu_uring_post);
-}
-
-static void qpu_uring_cancel(struct io_uring_cmd *cmd, unsigned int issue_flags)
-{
-	struct qpu_job *job = qpu_uring_job(cmd);
-
-	if (qpu_sched_claim(job, -ECANCELED) == 1)
-		qpu_job_finish(job, -ECANCELED);
+	io_uring_cmd_complete_in_task(job->priv, qpu_uring_post);
 }
 
 /*
@@ -87,12 +87,14 @@ int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct qpu_ctx *ctx = cmd->file->private_data;
 	struct qpu_device *qdev = ctx->qdev;
-	struct qpu_job tmpl = { .ucmd = cmd };
-	u32 id, needed;
+	bool nowait = issue_flags & IO_URING_F_NONBLOCK;
+	struct qpu_job_desc desc;
+	struct qpu_job *job;
+	u32 needed;
 	int ret;
 
 	if (issue_flags & IO_URING_F_CANCEL) {
-		qpu_uring_cancel(cmd, issue_flags);
+		qpu_job_cancel_one(qpu_uring_job(cmd));
 		return 0;
 	}
 	if (cmd->cmd_op != QPU_URING_CMD_RUN)
@@ -104,11 +106,34 @@ int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	BUILD_BUG_ON(sizeof(struct qpu_job_desc) != 80);
 	if (!(issue_flags & IO_URING_F_SQE128) || !qpu_uring_sqe_unused_zero(cmd))
 		return -EINVAL;
-	memcpy(&tmpl.x.job, io_uring_sqe_cmd(cmd->sqe), sizeof(tmpl.x.job));
+	memcpy(&desc, io_uring_sqe_cmd(cmd->sqe), sizeof(desc));
 
-	down_read(&qdev->lifecycle);
-	ret = qdev->dead ? -ENODEV : qpu_job_submit(ctx, &tmpl, &id, &needed,
-						    issue_flags);
+	if (nowait) {
+		if (!down_read_trylock(&qdev->lifecycle))
+			goto again;
+	} else {
+		down_read(&qdev->lifecycle);
+	}
+	if (qdev->dead) {
+		ret = -ENODEV;
+	} else {
+		job = qpu_job_create(ctx, &desc, QPU_JOB_FROM_URING,
+				     qpu_uring_complete, nowait, &needed);
+		ret = PTR_ERR_OR_ZERO(job);
+	}
+	if (!ret) {
+		/* Nothing below fails: the command is ours until its CQE. */
+		job->priv = cmd;
+		io_uring_cmd_to_pdu(cmd, struct qpu_uring_pdu)->job = job;
+		io_uring_cmd_mark_cancelable(cmd, issue_flags);
+		qpu_job_queue(job);
+	}
 	up_read(&qdev->lifecycle);
+	if (ret == -EAGAIN)
+		goto again;
 	return ret ? ret : -EIOCBQUEUED;
+again:
+	/* Nothing was done: io_uring issues the command again, blocking. */
+	atomic_inc(&qpu_uring_retries);
+	return -EAGAIN;
 }

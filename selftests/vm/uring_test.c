@@ -20,8 +20,18 @@
  *    QPU_URING_CMD_RUN does not use must be rejected with the documented
  *    errno and nothing may run: no result is written, no job is left, the
  *    object counters are unchanged. The same SQE with those bytes zero
- *    runs (the control that shows each case could fail).
+ *    runs (the control that shows each case could fail);
+ *  - a full job table (QPU_MAX_JOBS jobs on one file) is -EBUSY for
+ *    SUBMIT and as a uring_cmd's res alike, never -EAGAIN (io_uring
+ *    takes that as "issue me again"), and submitting works again once a
+ *    job is reaped;
+ *  - non-blocking issue: many uring_cmds submitted while another thread
+ *    keeps the context lock busy (loading a long circuit validates it
+ *    under ctx->lock) are issued again from io_uring's workers after the
+ *    driver's -EAGAIN (counted in /sys/kernel/debug/qpu/uring_retries),
+ *    and every one of them completes once, correctly.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/mman.h>
@@ -950,6 +960,181 @@ QPU_TEST(zero_handles_elsewhere)
 	sqe_make(sqe, r.fd, &j);
 	assert_runs(&r, sqe, "after the zero handles");
 	raw_down(&r);
+}
+
+/* ---- a full job table; non-blocking issue ----------------------------- */
+
+#define URING_RETRIES	"/sys/kernel/debug/qpu/uring_retries"
+
+/* Reap every ioctl job of @fd. */
+static void reap_all(int fd)
+{
+	struct qpu_wait w;
+	int ret;
+
+	for (;;) {
+		memset(&w, 0, sizeof(w));
+		w.flags = QPU_WAIT_ANY;
+		w.timeout_ns = -1;
+		ret = qpu_ioc(fd, QPU_IOC_WAIT, &w);
+		if (ret == -ENOENT)
+			return;
+		QT_ASSERT_EQ(ret, 0);
+		QT_ASSERT_EQ(w.status, 0);
+	}
+}
+
+QPU_TEST_TIMEOUT(job_table_full_is_ebusy, 600)
+{
+	struct qpu_wait wt;
+	unsigned char sqe[128];
+	struct qpu_job_desc j;
+	struct cqe32 c;
+	uint32_t i, id;
+	struct raw w;
+
+	raw_up(&w);
+	j = raw_job(&w);
+	for (i = 0; i < QPU_MAX_JOBS; i++) {
+		id = 0;
+		QT_ASSERT_EQ(submit_raw(w.fd, &j, &id), 0);
+		QT_ASSERT_GT(id, 0);
+	}
+	/* Full: completed but unreaped jobs count as much as queued ones. */
+	id = 77;
+	QT_ASSERT_EQ(submit_raw(w.fd, &j, &id), -EBUSY);
+	QT_ASSERT_EQ(id, 0);
+	sqe_make(sqe, w.fd, &j);
+	c = ring_cmd(&w, sqe);
+	QT_ASSERT_EQ(c.res, -EBUSY);
+	QT_ASSERT_EQ(c.big0, 0);
+	QT_ASSERT_EQ(c.user_data, 0x5eed);
+
+	/* One reaped: one place free, for either path. */
+	memset(&wt, 0, sizeof(wt));
+	wt.flags = QPU_WAIT_ANY;
+	wt.timeout_ns = -1;
+	QT_ASSERT_EQ(qpu_ioc(w.fd, QPU_IOC_WAIT, &wt), 0);
+	assert_runs(&w, sqe, "a uring_cmd once a job was reaped");
+	QT_ASSERT_EQ(submit_raw(w.fd, &j, &id), 0);
+	QT_ASSERT_EQ(submit_raw(w.fd, &j, &id), -EBUSY);
+	reap_all(w.fd);
+	raw_down(&w);
+}
+
+struct contender {
+	int fd;
+	uint32_t alloc;
+	volatile int stop;
+	unsigned long loads;
+};
+
+/* Keep ctx->lock busy: CIRCUIT_LOAD validates the circuit under it. */
+static void *contend_fn(void *arg)
+{
+	struct contender *t = arg;
+	uint32_t n = 8192, i;
+	struct qpu_gate *g = calloc(n, sizeof(*g));
+	struct circ_spec s = { .alloc = t->alloc, .num_qubits = 1,
+			       .num_clbits = 1, .gates = g, .num_gates = n };
+	struct qpu_circuit_load l;
+
+	if (!g)
+		return NULL;
+	for (i = 0; i + 1 < n; i++)
+		g[i] = gate_1q(QPU_OP_H, 0);
+	g[n - 1] = gate_measure(0, 0);
+	while (!t->stop) {
+		if (circ_load_raw(t->fd, &s, &l) || circ_free_raw(t->fd, l.handle))
+			break;
+		t->loads++;
+	}
+	free(g);
+	return NULL;
+}
+
+#define NB_DEPTH	64
+#define NB_MIN_ROUNDS	8
+#define NB_MAX_ROUNDS	64
+
+QPU_TEST_TIMEOUT(uring_nonblock_retried_under_lock_contention, 600)
+{
+	uint64_t stride = slice_bytes(1, 16, 0), retries0, retries;
+	uint64_t seen_ids[NB_DEPTH];
+	struct io_uring_params p;
+	struct io_uring_cqe *cqe;
+	struct contender t;
+	struct qpu_objs before, after;
+	struct qpu_job_desc j;
+	unsigned int round, i, k, done = 0;
+	pthread_t th;
+	struct raw w;
+
+	raw_up(&w);
+	/* One result slice per job of a round, and a deeper ring. */
+	mbuf_free_ok(w.fd, &w.res);
+	mbuf_new_ok(w.fd, NB_DEPTH * stride, &w.res);
+	io_uring_queue_exit(&w.ring);
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+	QT_ASSERT_EQ(io_uring_queue_init_params(NB_DEPTH, &w.ring, &p), 0);
+	read_objs(&before);
+
+	memset(&t, 0, sizeof(t));
+	t.fd = w.fd;
+	t.alloc = w.alloc;
+	retries0 = read_sysfs_u64(URING_RETRIES);
+	QT_ASSERT_EQ(pthread_create(&th, NULL, contend_fn, &t), 0);
+	for (round = 0; round < NB_MAX_ROUNDS; round++) {
+		if (round >= NB_MIN_ROUNDS &&
+		    read_sysfs_u64(URING_RETRIES) > retries0)
+			break;
+		memset(w.res.ptr, 0, w.res.size);
+		for (i = 0; i < NB_DEPTH; i++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&w.ring);
+
+			QT_ASSERT(sqe);
+			j = raw_job(&w);
+			j.result_offset = i * stride;
+			sqe_make((unsigned char *)sqe, w.fd, &j);
+			sqe->user_data = i;
+		}
+		QT_ASSERT_EQ(io_uring_submit(&w.ring), NB_DEPTH);
+		memset(seen_ids, 0, sizeof(seen_ids));
+		for (k = 0; k < NB_DEPTH; k++) {
+			QT_ASSERT_EQ(io_uring_wait_cqe(&w.ring, &cqe), 0);
+			i = cqe->user_data;
+			if (i >= NB_DEPTH || seen_ids[i])
+				QT_FAIL("round %u: CQE for user_data %u twice",
+					round, i);
+			if (cqe->res)
+				QT_FAIL("round %u: job %u: res %d", round, i,
+					cqe->res);
+			QT_ASSERT_GT(cqe->big_cqe[0], 0);
+			seen_ids[i] = cqe->big_cqe[0];
+			io_uring_cqe_seen(&w.ring, cqe);
+		}
+		for (i = 0; i < NB_DEPTH; i++) {
+			const struct qpu_result *r = slice_at(w.res.ptr,
+							      i * stride);
+
+			assert_slice_ok(r, 1, 16, 0, 0);
+			QT_ASSERT_EQ(r->seed, 42);
+		}
+		done += NB_DEPTH;
+	}
+	t.stop = 1;
+	QT_ASSERT_EQ(pthread_join(th, NULL), 0);
+	retries = read_sysfs_u64(URING_RETRIES) - retries0;
+	printf("# %u uring_cmds, %llu issued again after -EAGAIN, %lu loads "
+	       "beside them\n", done, (unsigned long long)retries, t.loads);
+	QT_ASSERT_GT(t.loads, 0);
+	QT_ASSERT_GT(retries, 0);
+	/* No CQE is left over and nothing is left behind. */
+	QT_ASSERT_EQ(io_uring_peek_cqe(&w.ring, &cqe), -EAGAIN);
+	read_objs(&after);
+	assert_objs_eq(&after, &before);
+	raw_down(&w);
 }
 
 int main(int argc, char **argv)

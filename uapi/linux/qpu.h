@@ -611,8 +611,10 @@ struct qpu_run {
  * unknown cmd_op, and -EINVAL on a ring with 64-byte SQEs, when one of the
  * SQE fields the command does not use (ioprio, addr, len, buf_index,
  * file_index, the IORING_URING_CMD_FIXED flag) is not zero, or for every
- * descriptor error %QPU_IOC_SUBMIT reports (same errnos); big_cqe[0] is 0
- * then.
+ * descriptor error %QPU_IOC_SUBMIT reports (same errnos, -EBUSY for a
+ * full job table included); big_cqe[0] is 0 then. A command's res is
+ * never -EAGAIN: when submitting would block, io_uring issues the command
+ * again from one of its worker threads, where it may sleep.
  *
  * Closing the file cancels queued jobs and waits for running ones.
  */
@@ -648,7 +650,13 @@ enum qpu_job_state {
  * @user_data: in: returned unchanged by %QPU_IOC_WAIT
  * @reserved: must be 0
  *
- * Fails with -EAGAIN when the file already has %QPU_MAX_JOBS jobs.
+ * Errors: those of %QPU_IOC_RUN (the descriptor is checked now), and
+ * -EBUSY when the file already has %QPU_MAX_JOBS jobs in flight or
+ * unreaped (reap some with %QPU_IOC_WAIT, or wait for io_uring
+ * completions, and submit again). A %QPU_URING_CMD_RUN command fails with
+ * the same res then. (The v0 header documented -EAGAIN here; io_uring
+ * takes -EAGAIN from a command to mean "issue me again, blocking", so a
+ * full table could not be reported with it.)
  */
 struct qpu_submit {
 	struct qpu_job_desc job;

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * qpu_device.h - struct qpu_device, one /dev/qpuN: created and removed by
+ * qpu_drv.c, which also owns the lifecycle rwsem and ->dead.
+ *
+ * Lifetime: that of its embedded struct device. qpu_drv.c creates it,
+ * makes it unreachable on removal and frees it in the device release
+ * callback once the last open file has dropped its reference
+ * (get_device() at open).
+ *
+ * Locks, outer to inner: qpu_device.lifecycle (rwsem: read-held by every
+ * ioctl and io_uring submission, write-held once by removal to set
+ * ->dead) -> qpu_ctx.lock -> qpu_device.alloc_lock, and qpu_ctx.lock ->
+ * qpu_sched.lock (spinlock, qpu_sched.h). qpu_calib.lock is independent. What each protects is listed with the fields below.
+ *
+ * mmap() runs with mmap_lock held and takes qpu_ctx.lock, so no user
+ * memory may be touched (copy_to_user() and friends can fault and take
+ * mmap_lock) while qpu_ctx.lock is held; and it takes no lifecycle lock
+ * (a writer queued on lifecycle would block it while an ioctl holding
+ * lifecycle for reading faults on mmap_lock).
+ *
+ * Removal order (qpu_drv.c): stop the scheduler (nothing new starts,
+ * everything running is aborted), make the device unreachable (cdev and
+ * sysfs removed, their calls drained), set ->dead (file operations
+ * drained), then complete queued jobs and stop the executors.
+ */
+#ifndef QPU_DEVICE_H
+#define QPU_DEVICE_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+#include "core/qalloc.h"
+#include "core/topology.h"
+#include "qpu_sched.h"
+
+/** QPU_DEFAULT_SIM_QUBITS - default of the max_sim_qubits tunable */
+#define QPU_DEFAULT_SIM_QUBITS	20
+
+struct qpu_backend_ops;
+struct qpu_calib;
+
+/**
+ * struct qpu_device - one simulated QPU, /dev/qpuN
+ * @dev: the class device; its refcount is the qpu_device's
+ * @cdev: character device
+ * @id: N of /dev/qpuN
+ * @lifecycle: read-held by file operations, write-held by removal
+ * @dead: set under @lifecycle (write) when the device is removed; every
+ *	later file operation fails with -ENODEV (WAIT, poll and mmap read it
+ *	without the lock)
+ * @topo: immutable coupling graph
+ * @alloc_lock: protects @alloc and @owner_seq
+ * @alloc: physical qubit allocator
+ * @owner_seq: last owner tag handed to the allocator
+ * @max_ctx_qubits: most qubits one context may hold (sysfs tunable)
+ * @max_sim_qubits: widest circuit that may be loaded (sysfs tunable)
+ * @calib: calibration data (qpu_calib.c)
+ * @backend: what executes its jobs and runs (qpu_backend.h)
+ * @sched: its job queue and executors (qpu_sched.h)
+ */
+struct qpu_device {
+	struct device dev;
+	struct cdev cdev;
+	u32 id;
+
+	struct rw_semaphore lifecycle;
+	bool dead;
+
+	struct qc_topology *topo;
+
+	struct mutex alloc_lock;
+	struct qc_alloc *alloc;
+	u32 owner_seq;
+
+	u32 max_ctx_qubits;
+	u32 max_sim_qubits;
+	struct qpu_calib *calib;
+	const struct qpu_backend_ops *backend;
+
+	struct qpu_sched sched;
+};
+
+static inline struct qpu_device *to_qpu_device(struct device *dev)
+{
+	return container_of(dev, struct qpu_device, dev);
+}
+
+#endif /* QPU_DEVICE_H */

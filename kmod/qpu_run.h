@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * qpu_run.h - from a job descriptor to a prepared run (qpu_run.c): the
+ * checks, handle lookups and references every run needs before a backend
+ * executes it, and the synchronous run, QPU_IOC_RUN.
+ *
+ * The struct it fills, struct qpu_exec, is the backend's (qpu_backend.h).
+ * Functions named *_locked need qpu_ctx.lock held (they assert it).
+ */
+#ifndef QPU_RUN_H
+#define QPU_RUN_H
+
+#include <linux/types.h>
+#include <linux/qpu.h>
+
+struct qpu_ctx;
+struct qpu_exec;
+
+int qpu_exec_init(struct qpu_ctx *ctx, struct qpu_exec *x);
+int qpu_exec_prepare_locked(struct qpu_ctx *ctx, struct qpu_exec *x,
+			    u32 *needed);
+void qpu_exec_release_locked(struct qpu_ctx *ctx, struct qpu_exec *x);
+void qpu_exec_release(struct qpu_ctx *ctx, struct qpu_exec *x);
+int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg);
+
+#endif /* QPU_RUN_H */
