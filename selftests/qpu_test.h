@@ -193,4 +193,33 @@ static inline int qt_main(int argc, char **argv)
 	return failed ? 1 : 0;
 }
 
+/*
+ * libqpu's errno convention (libqpu.h, "Errors"): a failing call returns
+ * -E and sets errno to E; a succeeding one leaves errno alone.
+ */
+
+/* A value no libqpu call has a reason to set. */
+#define ERRNO_SENTINEL	EILSEQ
+
+/* @call must return -@err and leave errno == @err. */
+#define FAILS_WITH(call, err) do {					\
+	errno = 0;							\
+	long _r = (long)(call);						\
+	int _e = errno;							\
+	if (_r != -(long)(err) || _e != (err))				\
+		QT_FAIL("%s: want -%s and errno %s, got %ld and %s",	\
+			#call, strerror(err), strerror(err), _r,	\
+			strerror(_e));					\
+} while (0)
+
+/* @call must succeed (>= 0) and leave errno untouched. */
+#define KEEPS_ERRNO(call) do {						\
+	errno = ERRNO_SENTINEL;						\
+	long _r = (long)(call);						\
+	int _e = errno;							\
+	if (_r < 0 || _e != ERRNO_SENTINEL)					\
+		QT_FAIL("%s: want success with errno kept, got %ld and %s", \
+			#call, _r, strerror(_e));			\
+} while (0)
+
 #endif /* QPU_TEST_H */

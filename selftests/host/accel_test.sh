@@ -16,6 +16,7 @@ set -u
 top=${QPU_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 accel_sh=$top/scripts/vm/accel.sh
 [ -f "$accel_sh" ] || { echo "accel_test: no $accel_sh" >&2; exit 2; }
+. "$top/selftests/tap.sh"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/accel_test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -55,9 +56,6 @@ chmod 755 "$work/bin/qemu-system-x86_64"
 echo kernel >"$work/vmlinuz"
 : >"$work/kvm"
 
-n=0
-nfail=0
-only=${1:-}
 cases="no_kvm_dev kvm_works msr_abort emulation_failure_no_wait \
 	boot_timeout cached_verdict new_kernel_probes_again forget"
 
@@ -77,20 +75,20 @@ calls() {
 	if [ -f "$work/calls" ]; then wc -l <"$work/calls" | tr -d ' '; else echo 0; fi
 }
 
-fail() {
-	echo "# $cur: $*"
+# A failed check also shows what accel.sh printed.
+fail_out() {
+	fail "$*"
 	echo "# output: $out"
-	ok=0
 }
 
 expect_accel() {
-	[ "$accel" = "$1" ] || fail "accel '$accel', expected '$1'"
+	[ "$accel" = "$1" ] || fail_out "accel '$accel', expected '$1'"
 }
 
 expect_why() {
 	case $why in
 	*"$1"*) ;;
-	*) fail "reason '$why' lacks '$1'" ;;
+	*) fail_out "reason '$why' lacks '$1'" ;;
 	esac
 }
 
@@ -98,7 +96,7 @@ t_no_kvm_dev() {
 	KVM_DEV_T=$work/absent run_accel works
 	expect_accel tcg,thread=single
 	expect_why "no $work/absent"
-	[ "$(calls)" = 0 ] || fail "qemu was started without /dev/kvm"
+	[ "$(calls)" = 0 ] || fail_out "qemu was started without /dev/kvm"
 }
 
 t_kvm_works() {
@@ -120,7 +118,7 @@ t_emulation_failure_no_wait() {
 	expect_accel tcg,thread=single
 	expect_why "KVM internal error"
 	# A hung guest is recognised from its console, not by the timeout.
-	[ "$took" -lt 30 ] || fail "took ${took}s: waited for the timeout"
+	[ "$took" -lt 30 ] || fail_out "took ${took}s: waited for the timeout"
 }
 
 t_boot_timeout() {
@@ -135,7 +133,7 @@ t_cached_verdict() {
 	run_accel msr
 	expect_accel kvm
 	expect_why "(cached)"
-	[ "$(calls)" = "$c" ] || fail "probed again despite the cache"
+	[ "$(calls)" = "$c" ] || fail_out "probed again despite the cache"
 }
 
 t_new_kernel_probes_again() {
@@ -146,7 +144,7 @@ t_new_kernel_probes_again() {
 	touch -d '2001-01-01' "$work/vmlinuz"
 	run_accel msr
 	expect_accel tcg,thread=single
-	[ "$(calls)" -gt "$c" ] || fail "the cache survived a new kernel"
+	[ "$(calls)" -gt "$c" ] || fail_out "the cache survived a new kernel"
 }
 
 t_forget() {
@@ -154,28 +152,12 @@ t_forget() {
 	c=$(calls)
 	run_accel msr --forget
 	expect_accel tcg,thread=single
-	[ "$(calls)" -gt "$c" ] || fail "--forget did not probe again"
+	[ "$(calls)" -gt "$c" ] || fail_out "--forget did not probe again"
 }
 
-if [ -n "$only" ]; then
-	case " $(echo $cases) " in
-	*" $only "*) cases=$only ;;
-	*) echo "accel_test: no test named '$only'" >&2; exit 2 ;;
-	esac
-fi
-total=$(echo $cases | wc -w)
-echo "TAP version 13"
-echo "1..$total"
-for cur in $cases; do
-	n=$((n + 1))
+# Each test starts with no verdict and no calls counted.
+tap_setup() {
 	rm -f "$work/cache" "$work/calls"
-	ok=1
-	"t_$cur"
-	if [ "$ok" = 1 ]; then
-		echo "ok $n $cur"
-	else
-		echo "not ok $n $cur"
-		nfail=$((nfail + 1))
-	fi
-done
-[ "$nfail" -eq 0 ]
+}
+
+tap_main "$cases" "$@"

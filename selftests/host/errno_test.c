@@ -16,30 +16,6 @@
 
 #include "qpu_test.h"
 
-/* A value no libqpu call has a reason to set. */
-#define SENTINEL	EILSEQ
-
-/* @call must return -@err and leave errno == @err. */
-#define FAILS_WITH(call, err) do {					\
-	errno = 0;							\
-	long _r = (long)(call);						\
-	int _e = errno;							\
-	if (_r != -(long)(err) || _e != (err))				\
-		QT_FAIL("%s: want -%s and errno %s, got %ld and %s",	\
-			#call, strerror(err), strerror(err), _r,	\
-			strerror(_e));					\
-} while (0)
-
-/* @call must succeed (>= 0) and leave errno untouched. */
-#define KEEPS_ERRNO(call) do {						\
-	errno = SENTINEL;						\
-	long _r = (long)(call);						\
-	int _e = errno;							\
-	if (_r < 0 || _e != SENTINEL)					\
-		QT_FAIL("%s: want success with errno kept, got %ld and %s", \
-			#call, _r, strerror(_e));			\
-} while (0)
-
 static struct qpu_circuit *circuit_ok(uint32_t n, uint32_t nc)
 {
 	struct qpu_circuit *c = qpu_circuit_new(n, nc);
@@ -192,12 +168,12 @@ QPU_TEST(success_keeps_errno)
 	qpu_circuit_free(f);
 
 	/* Calls that cannot fail never touch errno either. */
-	errno = SENTINEL;
+	errno = ERRNO_SENTINEL;
 	qpu_circuit_free(c);
 	qpu_close(NULL);
 	qpu_strerror(-ENODEV);
 	qpu_op_name(QPU_OP_X, 2);
-	QT_ASSERT_EQ(errno, SENTINEL);
+	QT_ASSERT_EQ(errno, ERRNO_SENTINEL);
 }
 
 int main(int argc, char **argv)

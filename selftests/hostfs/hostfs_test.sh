@@ -10,14 +10,7 @@
 set -u
 
 top=${QPU_VM_TOP:?not in a --hostfs guest (no QPU_VM_TOP)}
-n=0
-nfail=0
-cur=
-
-fail() {
-	echo "# $cur: $*"
-	ok=0
-}
+. "$top/selftests/tap.sh"
 
 t_root_is_host_readonly() {
 	fstype=$(awk '$2 == "/" { t = $3 } END { print t }' /proc/mounts)
@@ -85,20 +78,5 @@ t_dev_node_mode() {
 	[ "$mode" = "$want" ] || fail "/dev/qpu7 has mode '$mode', not $want"
 }
 
-cases="root_is_host_readonly guest_dirs_writable tree_shared_rw
-	dynamic_tool_runs dev_node_mode"
-[ -z "${1:-}" ] || cases=$1
-echo "TAP version 13"
-echo "1..$(echo $cases | wc -w)"
-for cur in $cases; do
-	n=$((n + 1))
-	ok=1
-	"t_$cur"
-	if [ "$ok" = 1 ]; then
-		echo "ok $n $cur"
-	else
-		echo "not ok $n $cur"
-		nfail=$((nfail + 1))
-	fi
-done
-[ "$nfail" -eq 0 ]
+tap_main "root_is_host_readonly guest_dirs_writable tree_shared_rw
+	dynamic_tool_runs dev_node_mode" "$@"

@@ -20,109 +20,10 @@
 
 #include "qpu_test.h"
 #include "vm_util.h"
+#include "job_rig.h"
 
 #define NJOBS		16
 #define SHOTS		64
-#define SENTINEL	EILSEQ
-
-/* ---- a rig: device, qubits, a parametrised circuit, two buffers ------- */
-
-struct rig {
-	struct qpu_dev *dev;
-	struct qpu_qubits *q;
-	struct qpu_loaded l;
-	struct qpu_buffer *params;
-	struct qpu_buffer *results;
-	size_t slice;
-};
-
-/* RY(param 0) on 0, RX(param 1) on 1, CX 0->1, measure both, <ZZ>. */
-static void rig_up(struct rig *r)
-{
-	struct qpu_circuit *c;
-	double *p;
-	uint32_t i;
-
-	memset(r, 0, sizeof(*r));
-	QT_ASSERT_EQ(qpu_open(QPU0_PATH, &r->dev), 0);
-	QT_ASSERT_EQ(qpu_alloc_qubits(r->dev, 2, &r->q), 0);
-	c = qpu_circuit_new(2, 2);
-	QT_ASSERT(c);
-	QT_ASSERT_EQ(qpu_circuit_ry(c, 0, qpu_param(0, 1.0, 0.0)), 0);
-	QT_ASSERT_EQ(qpu_circuit_rx(c, 1, qpu_param(1, 0.5, 0.25)), 0);
-	QT_ASSERT_EQ(qpu_circuit_cx(c, 0, 1), 0);
-	QT_ASSERT_EQ(qpu_circuit_measure(c, 0, 0), 0);
-	QT_ASSERT_EQ(qpu_circuit_measure(c, 1, 1), 0);
-	QT_ASSERT_EQ(qpu_circuit_add_observable(c, 3), 0);
-	QT_ASSERT_EQ(qpu_circuit_load(r->dev, c, r->q, &r->l), 0);
-	qpu_circuit_free(c);
-	r->slice = qpu_result_size(2, SHOTS, 1);
-	QT_ASSERT_EQ(qpu_buffer_new(r->dev, NJOBS * 2 * sizeof(double),
-				    &r->params), 0);
-	QT_ASSERT_EQ(qpu_buffer_new(r->dev, NJOBS * r->slice, &r->results), 0);
-	p = r->params->ptr;
-	for (i = 0; i < 2 * NJOBS; i++)
-		p[i] = 0.2 * i;
-}
-
-static void rig_down(struct rig *r)
-{
-	QT_ASSERT_EQ(qpu_buffer_free(r->dev, r->results), 0);
-	QT_ASSERT_EQ(qpu_buffer_free(r->dev, r->params), 0);
-	QT_ASSERT_EQ(qpu_circuit_unload(r->dev, r->l.handle), 0);
-	QT_ASSERT_EQ(qpu_free_qubits(r->dev, r->q), 0);
-	qpu_close(r->dev);
-}
-
-/* Job @i: vector i, slice i, seed 77 + i; every fourth names no circuit. */
-static struct qpu_job_desc rig_job(const struct rig *r, uint32_t i)
-{
-	struct qpu_job_desc j;
-
-	memset(&j, 0, sizeof(j));
-	j.circuit = i % 4 == 3 ? r->l.handle + 1000 : r->l.handle;
-	j.flags = QPU_RUN_SEED | QPU_RUN_EXPECT;
-	j.seed = 77 + i;
-	j.shots = SHOTS;
-	j.param_buf = r->params->handle;
-	j.param_offset = i * 2 * sizeof(double);
-	j.result_buf = r->results->handle;
-	j.result_offset = i * r->slice;
-	return j;
-}
-
-static int job_status_ref(uint32_t i)
-{
-	return i % 4 == 3 ? -ENOENT : 0;
-}
-
-/* The result area with its one nondeterministic field (sim_ns) cleared. */
-static void snapshot(const struct rig *r, unsigned char *out)
-{
-	uint32_t i;
-
-	memcpy(out, r->results->ptr, NJOBS * r->slice);
-	for (i = 0; i < NJOBS; i++)
-		((struct qpu_result *)(void *)(out + i * r->slice))->sim_ns = 0;
-}
-
-/* Synchronous RUN of every job: the reference. */
-static void run_sync(const struct rig *r, unsigned char *ref)
-{
-	struct qpu_job_desc j;
-	uint32_t i;
-
-	memset(r->results->ptr, 0, r->results->size);
-	for (i = 0; i < NJOBS; i++) {
-		j = rig_job(r, i);
-		QT_ASSERT_EQ(qpu_run_job(r->dev, &j, NULL), job_status_ref(i));
-	}
-	snapshot(r, ref);
-	for (i = 0; i < NJOBS; i++)
-		if (!job_status_ref(i))
-			assert_slice_ok((const void *)(ref + i * r->slice), 2,
-					SHOTS, 1, 0);
-}
 
 static void own_ring(struct io_uring *ring, unsigned int entries)
 {
@@ -160,11 +61,11 @@ QPU_TEST(own_ring_matches_sync_run)
 	struct rig r;
 	uint32_t i;
 
-	rig_up(&r);
+	rig_up(&r, NJOBS, SHOTS, 77, 4);
 	ref = malloc(NJOBS * r.slice);
 	got = malloc(NJOBS * r.slice);
 	QT_ASSERT(ref && got);
-	run_sync(&r, ref);
+	rig_run_sync(&r, ref);
 
 	memset(r.results->ptr, 0, r.results->size);
 	own_ring(&ring, NJOBS);
@@ -188,9 +89,9 @@ QPU_TEST(own_ring_matches_sync_run)
 		uint64_t k;
 
 		QT_ASSERT_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
-		errno = SENTINEL;
+		errno = ERRNO_SENTINEL;
 		qpu_cqe_completion(cqe, &c);
-		QT_ASSERT_EQ(errno, SENTINEL);
+		QT_ASSERT_EQ(errno, ERRNO_SENTINEL);
 		QT_ASSERT_EQ(c.user_data, cqe->user_data);
 		QT_ASSERT_EQ(c.status, cqe->res);
 		QT_ASSERT_EQ(c.job_id, cqe->big_cqe[0]);
@@ -198,14 +99,14 @@ QPU_TEST(own_ring_matches_sync_run)
 		k = c.user_data - 900;
 		QT_ASSERT_LT(k, NJOBS);
 		QT_ASSERT_EQ(seen[k]++, 0);
-		QT_ASSERT_EQ(c.status, job_status_ref(k));
+		QT_ASSERT_EQ(c.status, rig_status_ref(&r, k));
 		if (c.status)
 			QT_ASSERT_EQ(c.job_id, 0);
 		else
 			QT_ASSERT_GT(c.job_id, 0);
 	}
 	io_uring_queue_exit(&ring);
-	snapshot(&r, got);
+	rig_snapshot(&r, got);
 	for (i = 0; i < NJOBS; i++)
 		if (memcmp(got + i * r.slice, ref + i * r.slice, r.slice))
 			QT_FAIL("job %u: own ring result differs from RUN", i);
@@ -224,7 +125,7 @@ QPU_TEST(own_ring_mixed_with_other_ops)
 	struct qpu_job_desc j;
 	struct rig r;
 
-	rig_up(&r);
+	rig_up(&r, NJOBS, SHOTS, 77, 4);
 	own_ring(&ring, 4);
 	memset(r.results->ptr, 0, r.results->size);
 	sqe = io_uring_get_sqe(&ring);
@@ -257,27 +158,6 @@ QPU_TEST(own_ring_mixed_with_other_ops)
 }
 
 /* ---- errno on device calls ------------------------------------------- */
-
-/* @call must return -@err and leave errno == @err. */
-#define FAILS_WITH(call, err) do {					\
-	errno = 0;							\
-	long _r = (long)(call);						\
-	int _e = errno;							\
-	if (_r != -(long)(err) || _e != (err))				\
-		QT_FAIL("%s: want -%s and errno %s, got %ld and %s",	\
-			#call, strerror(err), strerror(err), _r,	\
-			strerror(_e));					\
-} while (0)
-
-/* @call must succeed (>= 0) and leave errno untouched. */
-#define KEEPS_ERRNO(call) do {						\
-	errno = SENTINEL;						\
-	long _r = (long)(call);						\
-	int _e = errno;							\
-	if (_r < 0 || _e != SENTINEL)					\
-		QT_FAIL("%s: want success with errno kept, got %ld and %s", \
-			#call, _r, strerror(_e));			\
-} while (0)
 
 QPU_TEST(device_failures_set_errno)
 {
@@ -353,23 +233,23 @@ static void successes_keep_errno(uint32_t flags)
 	KEEPS_ERRNO(qpu_batch_submit(b));
 	/* Peeks first: these meet EAGAIN inside while jobs still run. */
 	for (n = 0; n < NJOBS; n += ret) {
-		errno = SENTINEL;
+		errno = ERRNO_SENTINEL;
 		ret = qpu_batch_wait(b, done, n < NJOBS / 2 ? 0 : 1, NJOBS);
 		QT_ASSERT_GE(ret, 0);
-		QT_ASSERT_EQ(errno, SENTINEL);
+		QT_ASSERT_EQ(errno, ERRNO_SENTINEL);
 		for (i = 0; i < (uint32_t)ret; i++)
 			QT_ASSERT_EQ(done[i].status, 0);
 	}
-	errno = SENTINEL;
+	errno = ERRNO_SENTINEL;
 	qpu_batch_free(b);
-	QT_ASSERT_EQ(errno, SENTINEL);
+	QT_ASSERT_EQ(errno, ERRNO_SENTINEL);
 
 	KEEPS_ERRNO(qpu_buffer_free(dev, res));
 	KEEPS_ERRNO(qpu_circuit_unload(dev, l.handle));
 	KEEPS_ERRNO(qpu_free_qubits(dev, q));
-	errno = SENTINEL;
+	errno = ERRNO_SENTINEL;
 	qpu_close(dev);
-	QT_ASSERT_EQ(errno, SENTINEL);
+	QT_ASSERT_EQ(errno, ERRNO_SENTINEL);
 }
 
 QPU_TEST(successes_keep_errno_uring)

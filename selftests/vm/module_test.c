@@ -16,39 +16,13 @@
  * parameters from /lib/qpu.ko and wait for /dev/qpu0, also when they fail
  * (run_with_cleanup()); the final unload and leak check are the harness's.
  */
-#include <sys/syscall.h>
-
 #include "vm_util.h"
 
-#define MODULE_KO	"/lib/qpu.ko"
 #define PARAM_NR	QPU_MODULE_DIR "/parameters/nr_devices"
 #define PARAM_TOPO	QPU_MODULE_DIR "/parameters/topology"
 #define MODULE_REFCNT	QPU_MODULE_DIR "/refcnt"
 
 /* ---- loading and unloading ------------------------------------------------- */
-
-static bool module_loaded(void)
-{
-	return path_exists(QPU_MODULE_DIR);
-}
-
-/* delete_module(2) as rmmod does it: 0 or -errno. */
-static int unload_module(void)
-{
-	return syscall(SYS_delete_module, "qpu", O_NONBLOCK) ? -errno : 0;
-}
-
-/* finit_module(2) of /lib/qpu.ko with @params: 0 or -errno. */
-static int load_module(const char *params)
-{
-	int fd = open(MODULE_KO, O_RDONLY | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		QT_FAIL("open %s: %s", MODULE_KO, strerror(errno));
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
 
 static void unload_ok(void)
 {

@@ -49,7 +49,6 @@
 
 #define RID	8
 #define RID2	9
-#define MODULE_KO	"/lib/qpu.ko"
 #define CG_ROOT		"/sys/fs/cgroup"
 #define CG_TEST		CG_ROOT "/qpu-robust"
 
@@ -169,29 +168,6 @@ QPU_TEST_TIMEOUT(workers_vs_del_device, 300)
 /* ---- rmmod vs new_device ------------------------------------------------- */
 
 #define RMMOD_ITERS	15
-
-static bool module_loaded(void)
-{
-	return path_exists(QPU_MODULE_DIR);
-}
-
-/* delete_module(2) as rmmod does it: 0 or -errno. */
-static int unload_module(void)
-{
-	return syscall(SYS_delete_module, "qpu", O_NONBLOCK) ? -errno : 0;
-}
-
-/* finit_module(2) of /lib/qpu.ko with @params: 0 or -errno. */
-static int load_module(const char *params)
-{
-	int fd = open(MODULE_KO, O_RDONLY | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		QT_FAIL("open %s: %s", MODULE_KO, strerror(errno));
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
 
 /* qpu.ko loaded with its defaults and /dev/qpu0 present. */
 static void restore_module(void *arg)

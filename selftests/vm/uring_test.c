@@ -42,125 +42,12 @@
 
 #include "qpu_test.h"
 #include "vm_util.h"
+#include "job_rig.h"
 
 #define SYSCTL_URING	"/proc/sys/kernel/io_uring_disabled"
 #define NJOBS		24
 #define SHOTS		128
 #define NOBODY		65534
-
-/* ---- a rig: device, qubits, a parametrised circuit, two buffers ------- */
-
-struct rig {
-	struct qpu_dev *dev;
-	struct qpu_qubits *q;
-	struct qpu_loaded l;
-	struct qpu_buffer *params;
-	struct qpu_buffer *results;
-	size_t slice;
-};
-
-/* RY(param 0) on 0, RX(param 1) on 1, CX 0->1, measure both. */
-static void rig_up(struct rig *r)
-{
-	struct qpu_circuit *c;
-	uint32_t qs[2] = { 0, 1 };
-	double *p;
-	uint32_t i;
-
-	memset(r, 0, sizeof(*r));
-	QT_ASSERT_EQ(qpu_open(QPU0_PATH, &r->dev), 0);
-	QT_ASSERT_EQ(qpu_alloc_qubits(r->dev, 2, &r->q), 0);
-	QT_ASSERT(r->q->num_edges >= 1);
-	c = qpu_circuit_new(2, 2);
-	QT_ASSERT(c);
-	QT_ASSERT_EQ(qpu_circuit_ry(c, 0, qpu_param(0, 1.0, 0.0)), 0);
-	QT_ASSERT_EQ(qpu_circuit_rx(c, 1, qpu_param(1, 0.5, 0.25)), 0);
-	QT_ASSERT_EQ(qpu_circuit_gate(c, QPU_OP_X, 1, qs, 2, NULL, 0), 0);
-	QT_ASSERT_EQ(qpu_circuit_measure(c, 0, 0), 0);
-	QT_ASSERT_EQ(qpu_circuit_measure(c, 1, 1), 0);
-	QT_ASSERT_EQ(qpu_circuit_add_observable(c, 3), 0);
-	QT_ASSERT_EQ(qpu_circuit_load(r->dev, c, r->q, &r->l), 0);
-	qpu_circuit_free(c);
-	r->slice = qpu_result_size(2, SHOTS, 1);
-	QT_ASSERT_EQ(qpu_buffer_new(r->dev, NJOBS * 2 * sizeof(double),
-				    &r->params), 0);
-	QT_ASSERT_EQ(qpu_buffer_new(r->dev, NJOBS * r->slice, &r->results), 0);
-	p = r->params->ptr;
-	for (i = 0; i < 2 * NJOBS; i++)
-		p[i] = 0.1 * i;
-}
-
-static void rig_down(struct rig *r)
-{
-	QT_ASSERT_EQ(qpu_buffer_free(r->dev, r->results), 0);
-	QT_ASSERT_EQ(qpu_buffer_free(r->dev, r->params), 0);
-	QT_ASSERT_EQ(qpu_circuit_unload(r->dev, r->l.handle), 0);
-	QT_ASSERT_EQ(qpu_free_qubits(r->dev, r->q), 0);
-	qpu_close(r->dev);
-}
-
-/*
- * Job @i: parameters of vector i, result slice i, seed 1000 + i. Every
- * fifth job names a circuit that does not exist: it must be rejected the
- * same way on every path.
- */
-static struct qpu_job_desc rig_job(const struct rig *r, uint32_t i)
-{
-	struct qpu_job_desc j;
-
-	memset(&j, 0, sizeof(j));
-	j.circuit = i % 5 == 4 ? r->l.handle + 1000 : r->l.handle;
-	j.flags = QPU_RUN_SEED | QPU_RUN_EXPECT;
-	j.seed = 1000 + i;
-	j.shots = SHOTS;
-	j.param_buf = r->params->handle;
-	j.param_offset = i * 2 * sizeof(double);
-	j.result_buf = r->results->handle;
-	j.result_offset = i * r->slice;
-	return j;
-}
-
-static int job_status_ref(uint32_t i)
-{
-	return i % 5 == 4 ? -ENOENT : 0;
-}
-
-/* The result area with its one nondeterministic field (sim_ns) cleared. */
-static void snapshot(const struct rig *r, unsigned char *out)
-{
-	uint32_t i;
-
-	memcpy(out, r->results->ptr, NJOBS * r->slice);
-	for (i = 0; i < NJOBS; i++) {
-		struct qpu_result *res = (void *)(out + i * r->slice);
-
-		res->sim_ns = 0;
-	}
-}
-
-/* Synchronous RUN of every job: the reference. */
-static void run_sync(const struct rig *r, unsigned char *ref)
-{
-	struct qpu_job_desc j;
-	uint32_t i;
-
-	memset(r->results->ptr, 0, r->results->size);
-	for (i = 0; i < NJOBS; i++) {
-		j = rig_job(r, i);
-		QT_ASSERT_EQ(qpu_run_job(r->dev, &j, NULL), job_status_ref(i));
-	}
-	snapshot(r, ref);
-	for (i = 0; i < NJOBS; i++) {
-		const struct qpu_result *res = (void *)(ref + i * r->slice);
-
-		if (job_status_ref(i)) {
-			QT_ASSERT(mem_is_zero(res, r->slice));
-			continue;
-		}
-		assert_slice_ok(res, 2, SHOTS, 1, 0);
-		QT_ASSERT_EQ(res->seed, 1000 + i);
-	}
-}
 
 /*
  * All jobs through one batch; @want_uring is what qpu_batch_uses_uring()
@@ -200,13 +87,13 @@ static void run_batch(const struct rig *r, int want_uring,
 
 		QT_ASSERT_LT(k, NJOBS);
 		QT_ASSERT_EQ(seen[k]++, 0);
-		QT_ASSERT_EQ(done[i].status, job_status_ref(k));
+		QT_ASSERT_EQ(done[i].status, rig_status_ref(r, k));
 		if (done[i].status)
 			QT_ASSERT_EQ(done[i].job_id, 0);
 		else
 			QT_ASSERT_GT(done[i].job_id, 0);
 	}
-	snapshot(r, got);
+	rig_snapshot(r, got);
 	for (i = 0; i < NJOBS; i++)
 		if (memcmp(got + i * r->slice, ref + i * r->slice, r->slice))
 			QT_FAIL("job %u (%s path): result differs from RUN", i,
@@ -269,10 +156,10 @@ static void disabled_body(void *arg)
 	pid_t pid;
 
 	(void)arg;
-	rig_up(&r);
+	rig_up(&r, NJOBS, SHOTS, 1000, 5);
 	ref = malloc(NJOBS * r.slice);
 	QT_ASSERT(ref);
-	run_sync(&r, ref);
+	rig_run_sync(&r, ref);
 
 	/* Enabled: io_uring, same results. */
 	sysctl_set_ok(0);
@@ -303,10 +190,10 @@ static void disabled_body(void *arg)
 
 		drop_to_nobody();
 		QT_ASSERT_EQ(uring_probe(), -EPERM);
-		rig_up(&u);
+		rig_up(&u, NJOBS, SHOTS, 1000, 5);
 		uref = malloc(NJOBS * u.slice);
 		QT_ASSERT(uref);
-		run_sync(&u, uref);
+		rig_run_sync(&u, uref);
 		/* Same circuit, seeds, parameters: same bytes as root's. */
 		QT_ASSERT_EQ(u.slice, r.slice);
 		QT_ASSERT(!memcmp(uref, ref, NJOBS * r.slice));
@@ -343,10 +230,10 @@ QPU_TEST(batch_ioctl_flag_same_as_disabled)
 	unsigned char *ref;
 	struct rig r;
 
-	rig_up(&r);
+	rig_up(&r, NJOBS, SHOTS, 1000, 5);
 	ref = malloc(NJOBS * r.slice);
 	QT_ASSERT(ref);
-	run_sync(&r, ref);
+	rig_run_sync(&r, ref);
 	QT_ASSERT_EQ(qpu_batch_new(r.dev, 1, QPU_BATCH_IOCTL, &b), 0);
 	QT_ASSERT_EQ(qpu_batch_uses_uring(b), 0);
 	/* Depth is honoured on the fallback too. */
@@ -377,7 +264,7 @@ static void two_batches(int flags)
 	struct rig r;
 	int ret;
 
-	rig_up(&r);
+	rig_up(&r, NJOBS, SHOTS, 1000, 5);
 	for (k = 0; k < 2; k++) {
 		QT_ASSERT_EQ(qpu_batch_new(r.dev, NJOBS, flags, &b[k]), 0);
 		for (i = 0; i < NJOBS / 2; i++) {
@@ -432,7 +319,7 @@ static void free_in_flight(int flags)
 	struct rig r;
 	uint32_t i;
 
-	rig_up(&r);
+	rig_up(&r, NJOBS, SHOTS, 1000, 5);
 	QT_ASSERT_EQ(qpu_batch_new(r.dev, NJOBS, flags, &b), 0);
 	for (i = 0; i < NJOBS; i++) {
 		j = rig_job(&r, i);

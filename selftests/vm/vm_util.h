@@ -31,6 +31,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -573,6 +574,34 @@ static inline void assert_free_qubits(int fd, unsigned int id, uint32_t want)
 static inline void assert_qpu0_idle(int fd)
 {
 	assert_free_qubits(fd, QPU0_ID, QPU0_NUM_QUBITS);
+}
+
+/* ---- loading and unloading the module ------------------------------------ */
+
+/* Where the guest's init put the module (the initramfs guest only). */
+#define MODULE_KO		"/lib/qpu.ko"
+
+static inline bool module_loaded(void)
+{
+	return path_exists(QPU_MODULE_DIR);
+}
+
+/* delete_module(2) as rmmod does it: 0 or -errno. */
+static inline int unload_module(void)
+{
+	return syscall(SYS_delete_module, "qpu", O_NONBLOCK) ? -errno : 0;
+}
+
+/* finit_module(2) of MODULE_KO with @params: 0 or -errno. */
+static inline int load_module(const char *params)
+{
+	int fd = open(MODULE_KO, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		QT_FAIL("open %s: %s", MODULE_KO, strerror(errno));
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
 }
 
 /* ---- runtime devices --------------------------------------------------- */
