@@ -268,8 +268,22 @@ int qpu_job_wait(struct qpu_ctx *ctx, struct qpu_wait *arg)
 		/* Sleep until any job completes, then look again. */
 		left = wait_event_interruptible_timeout(ctx->wq,
 				atomic_read(&ctx->done_seq) != seq, left);
-		if (left < 0)
-			return -EINTR;
+		if (left < 0) {
+			/*
+			 * A signal, or only task work: io_uring posts CQEs of
+			 * this thread's commands as task work, which also
+			 * interrupts the sleep (TIF_NOTIFY_SIGNAL). Restart the
+			 * call (the task work runs, no signal is seen) with
+			 * the time left written back, so that restarts do not
+			 * extend the wait; a handler without SA_RESTART makes
+			 * it -EINTR in userspace.
+			 */
+			if (arg->timeout_ns > 0)
+				arg->timeout_ns = max_t(s64, 1,
+					ktime_to_ns(ktime_sub(deadline,
+							      ktime_get())));
+			return -ERESTARTSYS;
+		}
 	}
 }
 
