@@ -155,8 +155,16 @@ struct fz_session {
 	uint32_t njobs;
 };
 
+/* Per call name (the "what" of a check): calls and successes. */
+#define MAX_NAMES	96
+struct fz_name {
+	const char *name;
+	uint64_t calls, ok;
+};
+
 struct fz_thread {
 	int idx;
+	struct fz_name names[MAX_NAMES];
 	pthread_t tid;
 	struct fz_rng rng;
 	uint64_t budget;	/* calls to make this round */
@@ -319,10 +327,27 @@ static int fz_verify(struct fz_thread *t, const struct fz_session *s, int err,
 	return err;
 }
 
+/* Names are string literals: compare pointers first, then text. */
+static void fz_name_count(struct fz_thread *t, const char *what, int err)
+{
+	unsigned int i;
+
+	for (i = 0; i < MAX_NAMES && t->names[i].name; i++)
+		if (t->names[i].name == what || !strcmp(t->names[i].name, what))
+			break;
+	if (i == MAX_NAMES)
+		return;
+	t->names[i].name = what;
+	t->names[i].calls++;
+	t->names[i].ok += !err;
+}
+
 static int fz_check(struct fz_thread *t, const struct fz_session *s, int err,
 		    emask_t allow, const char *what)
 {
 	fz_count(t, err);
+	if (opt_verbose)
+		fz_name_count(t, what, err);
 	return fz_verify(t, s, err, allow, what);
 }
 
@@ -1771,9 +1796,10 @@ static void ring_reap(struct fz_thread *t, struct fz_session *s, int ms, bool mi
 		err = cqe->res < 0 ? -cqe->res : 0;
 		t->cls = C_URING;
 		/* The job's status: it may also be cancelled by CANCEL. */
-		/* The command was counted when it was queued. */
-		fz_verify(t, s, err, t->cqe_allow[idx] ? t->cqe_allow[idx] : EM_ANY,
-			  "uring_cmd CQE");
+		/* Counted here, by its result (commands a ring teardown
+		 * cancels are not counted). */
+		fz_check(t, s, err, t->cqe_allow[idx] ? t->cqe_allow[idx] : EM_ANY,
+			 "uring_cmd");
 		t->cqe_allow[idx] = 0;
 		if (!cqe->res && !cqe->big_cqe[0])
 			fz_fail(t, "uring_cmd CQE without a job id");
@@ -1803,7 +1829,7 @@ static void op_uring(struct fz_thread *t)
 	if (chance(t, 3)) {
 		/* Tear down with commands in flight: cancellation. */
 		ring_exit(t);
-		fz_count(t, 0);
+		fz_check(t, s, 0, EM_OK, "io_uring_queue_exit");
 		return;
 	}
 	if (chance(t, 4)) {
@@ -1895,7 +1921,6 @@ static void op_uring(struct fz_thread *t)
 		sqe->user_data = slot;
 		t->cqe_allow[slot] = allow | EM(ECANCELED);
 		t->ring_inflight++;
-		fz_count(t, 0);
 	}
 	ret = io_uring_submit(&t->ring);
 	if (ret < 0)
@@ -2581,8 +2606,10 @@ static void *thread_main(void *arg)
 		case C_HOTPLUG: op_hotplug(t); break;
 		default: break;
 		}
-		/* Ops that made no call (a skipped case) must not spin. */
-		if (thread_calls(t) == before && ++idle > 100000)
+		/* Ops that make no call (a skipped case) must not spin. */
+		if (thread_calls(t) != before)
+			idle = 0;
+		else if (++idle > 100000)
 			break;
 	}
 	thread_teardown(t);
@@ -2725,6 +2752,29 @@ static void print_summary(struct fz_thread *th, unsigned int n, double secs,
 		       calls[c], hist[c][0], line);
 		total += calls[c];
 		ok += hist[c][0];
+	}
+	if (opt_verbose) {
+		static struct fz_name all[MAX_NAMES];
+		unsigned int k, j;
+
+		for (i = 0; i <= n; i++) {
+			const struct fz_thread *t = i < n ? &th[i] : mt;
+
+			for (k = 0; k < MAX_NAMES && t->names[k].name; k++) {
+				for (j = 0; j < MAX_NAMES && all[j].name; j++)
+					if (!strcmp(all[j].name, t->names[k].name))
+						break;
+				if (j == MAX_NAMES)
+					continue;
+				all[j].name = t->names[k].name;
+				all[j].calls += t->names[k].calls;
+				all[j].ok += t->names[k].ok;
+			}
+		}
+		printf(PFX "checked calls by name (calls, ok):\n");
+		for (j = 0; j < MAX_NAMES && all[j].name; j++)
+			printf(PFX "  %-32s %10" PRIu64 " %10" PRIu64 "\n",
+			       all[j].name, all[j].calls, all[j].ok);
 	}
 	printf(PFX "total: %" PRIu64 " calls (%" PRIu64 " ok) in %.1f s, "
 	       "%.0f calls/s, seed %" PRIu64 ", %u threads\n", total, ok, secs,
