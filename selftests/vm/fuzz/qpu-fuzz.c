@@ -1309,8 +1309,10 @@ static void deep_alloc(struct fz_thread *t, struct fz_session *s, bool query)
 	if (!query && a.num_qubits > 8 && a.num_qubits <= 2048 && m.field &&
 	    chance(t, 90))
 		a.num_qubits = 4096;	/* keep most allocations small */
+	/* Hotplug devices may have a single qubit: E2BIG for two. */
 	allow = query ? mutated_allow(&m, EM_OK, EM_QUERY) :
-		mutated_allow(&m, EM_OK | EM(ENOSPC) | EM(EDQUOT), EM_ALLOC);
+		mutated_allow(&m, EM_OK | EM(ENOSPC) | EM(EDQUOT) |
+			      (s->dev ? EM(E2BIG) : 0), EM_ALLOC);
 	if (!query && m.kind == F_PTR && m.ptr != BP_NULL)
 		allow |= EM(ENOSPC) | EM(EDQUOT);
 	if (!query && a.num_edges < 64 && m.field &&
