@@ -348,6 +348,7 @@ int qpu_job_submit(struct qpu_ctx *ctx, const struct qpu_job *tmpl,
 int qpu_job_submit_ioctl(struct qpu_ctx *ctx, struct qpu_submit *arg);
 int qpu_job_wait(struct qpu_ctx *ctx, struct qpu_wait *arg);
 int qpu_job_cancel(struct qpu_ctx *ctx, struct qpu_cancel *arg);
+void qpu_job_reap_cancelled(struct qpu_ctx *ctx, u32 id);
 void qpu_job_finish(struct qpu_job *job, int status);
 void qpu_job_notify(struct qpu_ctx *ctx);
 void qpu_job_forget(struct qpu_job *job);

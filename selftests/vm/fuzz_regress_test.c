@@ -9,7 +9,16 @@
  *    is task work (TIF_NOTIFY_SIGNAL), which the wait took for a signal
  *    and did not restart. Found by the uring and deep classes (seed 1:
  *    "WAIT: got EINTR") when one thread mixed both submission paths.
+ *  - A SUBMIT whose reply cannot be copied out (the struct is read-only)
+ *    is undone: the job is cancelled and reaped. That reaping wait was
+ *    interruptible, so a signal (or task work) left the job behind, and a
+ *    later WAIT returned a job of a SUBMIT that had failed with EFAULT.
+ *    Found by the deep class (seed 3: "WAIT reaped job 15, never
+ *    submitted here").
  */
+#include <pthread.h>
+#include <signal.h>
+
 #include <liburing.h>
 
 #include "vm_util.h"
@@ -136,6 +145,69 @@ QPU_TEST(wait_survives_uring_completion)
 	if (ret)
 		cancel_and_reap(&tj, id);
 	io_uring_queue_exit(&ring);
+	close_ok(tj.fd);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+struct signaller {
+	pthread_t target;
+	volatile bool stop;
+};
+
+static void *signal_thread(void *arg)
+{
+	struct signaller *sg = arg;
+	const struct timespec gap = { 0, 20 * 1000 };
+
+	while (!sg->stop) {
+		pthread_kill(sg->target, SIGUSR1);
+		nanosleep(&gap, NULL);
+	}
+	return NULL;
+}
+
+/*
+ * SUBMIT with the struct in read-only memory, under a stream of signals
+ * (SA_RESTART): every call fails with EFAULT and leaves no job behind.
+ */
+QPU_TEST(submit_undo_survives_signals)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	struct signaller sg = { .target = pthread_self() };
+	struct qpu_submit sb, *ro;
+	struct qpu_wait w;
+	struct two_jobs tj;
+	pthread_t th;
+	int i, ret;
+
+	two_jobs_setup(&tj);
+	QT_ASSERT_OK(sigaction(SIGUSR1, &sa, NULL));
+	memset(&sb, 0, sizeof(sb));
+	sb.job = job_make(tj.long_circ, QPU_MAX_SHOTS, tj.res_long.handle);
+	ro = map_page_with(PROT_READ, &sb, sizeof(sb));
+	QT_ASSERT_EQ(pthread_create(&th, NULL, signal_thread, &sg), 0);
+	for (i = 0; i < 300; i++) {
+		ret = qpu_ioc(tj.fd, QPU_IOC_SUBMIT, ro);
+		if (ret != -EFAULT) {
+			sg.stop = true;
+			QT_FAIL("SUBMIT with a read-only struct: %d", ret);
+		}
+		memset(&w, 0, sizeof(w));
+		w.flags = QPU_WAIT_ANY;
+		ret = qpu_ioc(tj.fd, QPU_IOC_WAIT, &w);
+		if (ret != -ENOENT) {
+			sg.stop = true;
+			pthread_join(th, NULL);
+			QT_FAIL("iteration %d: a failed SUBMIT left job %u "
+				"behind (WAIT: %d)", i, w.job_id, ret);
+		}
+	}
+	sg.stop = true;
+	pthread_join(th, NULL);
 	close_ok(tj.fd);
 }
 
