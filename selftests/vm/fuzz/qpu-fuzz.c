@@ -430,6 +430,20 @@ static void ro_reset(struct fz_thread *t)
 	mprotect(t->ropage, PAGE, PROT_READ | PROT_WRITE);
 }
 
+/*
+ * A copy of @arg in the read-only page. A call that creates something
+ * and then cannot write its reply back must undo it and fail with
+ * EFAULT (the dispatcher's undo handlers); the round's object check
+ * catches anything left behind.
+ */
+static void *ro_copy(struct fz_thread *t, const void *arg, size_t len)
+{
+	ro_reset(t);
+	memcpy(t->ropage, arg, len);
+	mprotect(t->ropage, PAGE, PROT_READ);
+	return t->ropage;
+}
+
 /* ---- struct field tables for one-field mutations -------------------------------- */
 
 enum fkind {
@@ -1081,6 +1095,12 @@ static void deep_submit(struct fz_thread *t, struct fz_session *s)
 		job_cheapen(&m, &sb.job);
 	if (m.field && !strcmp(m.field->name, "user_data"))
 		ud = sb.user_data;	/* in, returned by WAIT */
+	if (!m.field && chance(t, 5)) {
+		fz_ioctl(t, s, s->fd, QPU_IOC_SUBMIT, ro_copy(t, &sb, sizeof(sb)),
+			 EM(EFAULT) | EM(EAGAIN), "SUBMIT (read-only arg)");
+		ro_reset(t);
+		return;
+	}
 	allow = mutated_allow(&m, EM_OK | EM(EAGAIN), EM_SUBMIT);
 	if (m.field && !strcmp(m.field->name, "job.flags") &&
 	    !(sb.job.flags & QPU_RUN_SEED) && sb.job.seed)
@@ -1181,6 +1201,12 @@ static void deep_load(struct fz_thread *t, struct fz_session *s)
 		gate_mut = true;
 	} else if (chance(t, 70)) {
 		mutate(t, &l, f_load, ARRAY_LEN(f_load), &m);
+	}
+	if (!m.field && chance(t, 5)) {
+		fz_ioctl(t, s, s->fd, QPU_IOC_CIRCUIT_LOAD, ro_copy(t, &l, sizeof(l)),
+			 EM(EFAULT), "CIRCUIT_LOAD (read-only arg)");
+		ro_reset(t);
+		return;
 	}
 	allow = mutated_allow(&m, EM_OK, EM_LOAD);
 	if (gate_mut && m.kind != F_RES && m.kind != F_FLAGS)
@@ -1318,6 +1344,13 @@ static void deep_alloc(struct fz_thread *t, struct fz_session *s, bool query)
 	if (!query && a.num_edges < 64 && m.field &&
 	    !strcmp(m.field->name, "num_edges"))
 		allow |= EM(EOVERFLOW);
+	if (!query && !m.field && chance(t, 5)) {
+		fz_ioctl(t, s, s->fd, QPU_IOC_ALLOC, ro_copy(t, &a, sizeof(a)),
+			 EM(EFAULT) | EM(ENOSPC) | EM(EDQUOT) |
+			 (s->dev ? EM(E2BIG) : 0), "ALLOC (read-only arg)");
+		ro_reset(t);
+		return;
+	}
 	err = fz_ioctl(t, s, s->fd, query ? QPU_IOC_ALLOC_QUERY : QPU_IOC_ALLOC,
 		       &a, allow, query ? "ALLOC_QUERY" : "ALLOC");
 	ro_reset(t);
@@ -1348,6 +1381,12 @@ static void deep_bcreate(struct fz_thread *t, struct fz_session *s)
 	/* Valid but large: the guest has 1 GiB; keep to 1 MiB. */
 	if (c.size > (1 << 20) && c.size <= QPU_MAX_BUFFER_SIZE)
 		c.size = QPU_MAX_BUFFER_SIZE + 1;
+	if (!m.field && chance(t, 5)) {
+		fz_ioctl(t, s, s->fd, QPU_IOC_BUFFER_CREATE, ro_copy(t, &c, sizeof(c)),
+			 EM(EFAULT), "BUFFER_CREATE (read-only arg)");
+		ro_reset(t);
+		return;
+	}
 	err = fz_ioctl(t, s, s->fd, QPU_IOC_BUFFER_CREATE, &c,
 		       mutated_allow(&m, EM_OK, EM_BCREATE), "BUFFER_CREATE");
 	if (err)
@@ -1819,9 +1858,21 @@ static void op_uring(struct fz_thread *t)
 	unsigned int n, i, r, slot;
 	emask_t allow;
 	int fd, ret, pipefd[2] = { -1, -1 };
+	bool dead = false;
 
-	if (!session_setup(t, s, 0, false))
+	/*
+	 * Now and then on the hotplug session: commands in flight when its
+	 * device is removed complete with ENODEV; once we know it is gone,
+	 * every command must fail with ENODEV.
+	 */
+	if (t->hp.fd >= 0 && chance(t, 25)) {
+		s = &t->hp;
+		dead = s->dead;
+		if (!dead && !session_setup(t, s, s->dev, true))
+			return;
+	} else if (!session_setup(t, s, 0, false)) {
 		return;
+	}
 	if (!t->ring_ok)
 		ring_init(t);
 	if (!t->ring_ok) {
@@ -1868,7 +1919,10 @@ static void op_uring(struct fz_thread *t)
 		memset(&m, 0, sizeof(m));
 		allow = EM_OK;
 		r = below(t, 100);
-		if (r < 40) {
+		if (dead) {
+			r = 100;	/* valid, on a removed device */
+			allow = EM(ENODEV);
+		} else if (r < 40) {
 			mutate(t, &j, f_desc, ARRAY_LEN(f_desc), &m);
 			if (!chance(t, 2))
 				job_cheapen(&m, &j);
@@ -1884,7 +1938,7 @@ static void op_uring(struct fz_thread *t)
 		}
 		io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
 		sqe->cmd_op = QPU_URING_CMD_RUN;
-		r = below(t, 100);
+		r = dead ? 100 : below(t, 100);
 		if (r < 8) {
 			sqe->cmd_op = 2 + below(t, 1000);
 			if (chance(t, 20))
@@ -1921,7 +1975,8 @@ static void op_uring(struct fz_thread *t)
 			if (!t->cqe_allow[slot])
 				break;
 		sqe->user_data = slot;
-		t->cqe_allow[slot] = allow | EM(ECANCELED);
+		t->cqe_allow[slot] = allow | EM(ECANCELED) |
+				     (s->dying ? EM(ENODEV) : 0);
 		t->ring_inflight++;
 	}
 	ret = io_uring_submit(&t->ring);
