@@ -17,6 +17,10 @@
  * io_uring serialises cancel calls and completions of one ring under its
  * own lock; the job is freed only after io_uring_cmd_done(), so a cancel
  * call never sees a freed job.
+ *
+ * Lock order: qpu_device.lifecycle (read) -> the ring's uring_lock (taken
+ * by io_uring_cmd_mark_cancelable() when issued from io-wq). An inline
+ * issue already holds uring_lock, so it only try-locks lifecycle.
  */
 #include <linux/io_uring/cmd.h>
 
@@ -78,9 +82,20 @@ int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	BUILD_BUG_ON(sizeof(struct qpu_job_desc) > 80);
 	if (!(issue_flags & IO_URING_F_SQE128))
 		return -EINVAL;
+	/*
+	 * Issued inline, the submitter holds the ring's uring_lock; issued
+	 * from io-wq, qpu_uring_prepare() takes uring_lock while we hold
+	 * lifecycle. So never sleep on lifecycle here with uring_lock held
+	 * (a pending removal makes down_read() sleep, and the removal waits
+	 * for an io-wq reader that waits for uring_lock: a deadlock qpu-fuzz
+	 * found): try, and let io_uring retry from io-wq if it fails.
+	 */
+	if (!down_read_trylock(&qdev->lifecycle)) {
+		if (issue_flags & IO_URING_F_NONBLOCK)
+			return -EAGAIN;
+		down_read(&qdev->lifecycle);
+	}
 	memcpy(&tmpl.x.job, io_uring_sqe_cmd(cmd->sqe), sizeof(tmpl.x.job));
-
-	down_read(&qdev->lifecycle);
 	ret = qdev->dead ? -ENODEV : qpu_job_submit(ctx, &tmpl, &id, &needed,
 						    issue_flags);
 	up_read(&qdev->lifecycle);
