@@ -53,6 +53,15 @@ HOST_TESTS += $(patsubst selftests/host/%.sh,$(BUILD)/host-tests/%,$(HOST_TEST_S
 VM_TEST_SRCS := $(wildcard selftests/vm/*.c)
 VM_TESTS := $(patsubst selftests/vm/%.c,$(BUILD)/vm-tests/%,$(VM_TEST_SRCS))
 
+# The in-VM fuzzer (on the guest's PATH; fuzz_test and `make fuzz` run it).
+FUZZ := $(BUILD)/vm-bin/qpu-fuzz
+# `make fuzz`: a long campaign in the VM (see Documentation/qpu/fuzzing.rst).
+SEED ?= 1
+CALLS ?= 200000
+THREADS ?= 4
+CLASSES ?= all
+FUZZ_TIMEOUT ?= 7200
+
 # Host benchmarks of the portable core: print figures, never pass/fail.
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
@@ -64,7 +73,7 @@ HDRS := uapi/linux/qpu.h $(wildcard libqpu/include/*.h libqpu/*.h \
 	kmod/core/*.h selftests/*.h selftests/vm/*.h)
 
 .PHONY: all module lib tools tests host-tests vm-tests deps check run \
-	vm-shell clean help module-check benches bench
+	vm-shell clean help module-check benches bench fuzz
 .DEFAULT_GOAL := all
 # Keep intermediate objects (the host build of the core) between links.
 .SECONDARY:
@@ -79,6 +88,8 @@ help:
 	@echo "make run         boot the VM and show the device working"
 	@echo "make vm-shell    boot the VM with a shell"
 	@echo "make bench       qpu-bench in the VM (table and CSV)"
+	@echo "make fuzz        hostile-input campaign in the VM"
+	@echo "                 (SEED=1 CALLS=200000 THREADS=4 CLASSES=all)"
 	@echo "make module-check  W=1 and sparse (C=1) builds of the module"
 	@echo "KDIR=...         kernel build tree (default: $(KDIR))"
 
@@ -183,6 +194,10 @@ $(BUILD)/host-tests/abi_compat_test: selftests/host/abi_compat_test.c \
 		$@-v0.o $@-cur.o
 	rm -f $@-v0.o $@-cur.o
 
+$(FUZZ): selftests/vm/fuzz/qpu-fuzz.c $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS_STATIC)
+
 $(BUILD)/bench/%: bench/%.c $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -O3 -Ikmod/core -o $@ $< $(CORE_HOST_OBJS) $(LIB_A) \
@@ -191,7 +206,7 @@ $(BUILD)/bench/%: bench/%.c $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
 benches: $(BENCHES)
 
 host-tests: $(HOST_TESTS)
-vm-tests: $(VM_TESTS)
+vm-tests: $(VM_TESTS) $(FUZZ)
 tests: host-tests vm-tests
 
 # The test command: host unit tests, then the VM selftests.
@@ -205,6 +220,15 @@ run: all
 
 vm-shell: all
 	sh scripts/vm/run.sh --shell
+
+# A long fuzzing campaign in the VM; the guest script reads its settings
+# from the kernel command line.
+fuzz: all
+	VM_APPEND="qpufuzz.seed=$(SEED) qpufuzz.calls=$(CALLS) \
+		qpufuzz.threads=$(THREADS) qpufuzz.classes=$(CLASSES)" \
+		sh scripts/vm/run.sh --script scripts/vm/fuzz.sh \
+		--timeout $(FUZZ_TIMEOUT) --prog-timeout $(FUZZ_TIMEOUT) \
+		--log $(BUILD)/vm/fuzz.log
 
 # Benchmarks: qpu-bench in the VM (figures, never pass/fail).
 bench: all

@@ -194,13 +194,8 @@ static void qpu_undo_buffer_create(struct qpu_ctx *ctx, void *data)
 
 static void qpu_undo_submit(struct qpu_ctx *ctx, void *data)
 {
-	struct qpu_submit *s = data;
-	struct qpu_cancel c = { .job_id = s->job_id };
-	struct qpu_wait w = { .job_id = s->job_id, .timeout_ns = -1 };
-
-	/* Cancel it and reap it: it completes promptly once cancelled. */
-	qpu_job_cancel(ctx, &c);
-	qpu_job_wait(ctx, &w);
+	/* Cancel it and reap it, even with a signal pending. */
+	qpu_job_reap_cancelled(ctx, ((struct qpu_submit *)data)->job_id);
 }
 
 static int qpu_ioctl_cancel(struct qpu_ctx *ctx, void *data)

@@ -363,8 +363,51 @@ int qpu_job_wait(struct qpu_ctx *ctx, struct qpu_wait *arg)
 		/* Sleep until any job completes, then look again. */
 		left = wait_event_interruptible_timeout(ctx->wq,
 				atomic_read(&ctx->done_seq) != seq, left);
-		if (left < 0)
-			return -EINTR;
+		if (left < 0) {
+			/*
+			 * A signal, or only task work: io_uring posts CQEs of
+			 * this thread's commands as task work, which also
+			 * interrupts the sleep (TIF_NOTIFY_SIGNAL). Restart the
+			 * call (the task work runs, no signal is seen) with
+			 * the time left written back, so that restarts do not
+			 * extend the wait; a handler without SA_RESTART makes
+			 * it -EINTR in userspace.
+			 */
+			if (arg->timeout_ns > 0)
+				arg->timeout_ns = max_t(s64, 1,
+					ktime_to_ns(ktime_sub(deadline,
+							      ktime_get())));
+			return -ERESTARTSYS;
+		}
+	}
+}
+
+/**
+ * qpu_job_reap_cancelled() - cancel ioctl job @id and reap it
+ * @ctx: its context
+ * @id: the job
+ *
+ * Undoes a SUBMIT whose reply could not be copied out: the job must not
+ * be left for a later WAIT to return, so unlike QPU_IOC_WAIT this sleep
+ * ignores signals and task work. A cancelled job completes at once when
+ * queued, at the simulator's next checkpoint when running: the sleep is
+ * short.
+ */
+void qpu_job_reap_cancelled(struct qpu_ctx *ctx, u32 id)
+{
+	struct qpu_cancel c = { .job_id = id };
+	struct qpu_wait w = { .job_id = id };
+	int ret, seq;
+
+	qpu_job_cancel(ctx, &c);
+	for (;;) {
+		mutex_lock(&ctx->lock);
+		seq = atomic_read(&ctx->done_seq);
+		ret = qpu_job_try_reap_locked(ctx, &w);
+		mutex_unlock(&ctx->lock);
+		if (ret != -EAGAIN)
+			return;
+		wait_event(ctx->wq, atomic_read(&ctx->done_seq) != seq);
 	}
 }
 

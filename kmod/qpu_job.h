@@ -85,6 +85,7 @@ extern const struct qpu_sched_ops qpu_job_sched_ops;
 int qpu_job_submit_ioctl(struct qpu_ctx *ctx, struct qpu_submit *arg);
 int qpu_job_wait(struct qpu_ctx *ctx, struct qpu_wait *arg);
 int qpu_job_cancel(struct qpu_ctx *ctx, struct qpu_cancel *arg);
+void qpu_job_reap_cancelled(struct qpu_ctx *ctx, u32 id);
 __poll_t qpu_job_poll(struct qpu_ctx *ctx, struct file *file,
 		      struct poll_table_struct *wait);
 

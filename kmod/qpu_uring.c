@@ -31,6 +31,10 @@
  * io_uring serialises cancel calls and completions of one ring under its
  * own lock; the job is freed only after io_uring_cmd_done(), so a cancel
  * call never sees a freed job.
+ *
+ * Lock order: qpu_device.lifecycle (read) -> the ring's uring_lock (taken
+ * by io_uring_cmd_mark_cancelable() when issued from io-wq). An inline
+ * issue already holds uring_lock, so it only try-locks lifecycle.
  */
 #include <linux/fs.h>
 #include <linux/io_uring/cmd.h>
@@ -108,6 +112,14 @@ int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		return -EINVAL;
 	memcpy(&desc, io_uring_sqe_cmd(cmd->sqe), sizeof(desc));
 
+	/*
+	 * Issued inline (nowait), the submitter holds the ring's uring_lock;
+	 * issued from io-wq, io_uring_cmd_mark_cancelable() takes uring_lock
+	 * while we hold lifecycle. So never sleep on lifecycle with
+	 * uring_lock held (a pending removal makes down_read() sleep, and the
+	 * removal waits for an io-wq reader that waits for uring_lock: a
+	 * deadlock qpu-fuzz found): try, and let io_uring retry from io-wq.
+	 */
 	if (nowait) {
 		if (!down_read_trylock(&qdev->lifecycle))
 			goto again;

@@ -674,7 +674,10 @@ struct qpu_submit {
  * @flags: in: QPU_WAIT_* bits
  * @job_id: in: the job (without %QPU_WAIT_ANY); out: the job reaped
  * @timeout_ns: in: < 0 waits forever, 0 only checks, > 0 waits at most
- *	that long
+ *	that long. A wait interrupted by a signal whose handler restarts
+ *	system calls (or by io_uring task work of the thread) is restarted
+ *	by the kernel; a positive timeout is then rewritten here to the time
+ *	that was left, as ppoll(2) does, so the total wait is not extended
  * @status: out: 0 or the job's negative errno
  * @state: out: enum qpu_job_state
  * @user_data: out: as given at submission
