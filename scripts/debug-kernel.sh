@@ -24,7 +24,10 @@
 #   qpu.ko      the module built for this kernel (QPU_KO= of run.sh)
 #
 # Compiles run under `nice -n 19` (the machine is shared): a slow build,
-# not part of CI.
+# not part of CI. Measured: 6.12.117, this configuration (717 options =y,
+# generic outline KASAN, PROVE_LOCKING), -j2 on 2 cores shared with other
+# VM runs: 1432 s wall clock; build/debug-kernel/ then takes 1.9 GB (1.7 GB
+# of it the unpacked source), bzImage 3.4 MB.
 #
 # Usage: scripts/debug-kernel.sh [kernel|module|all]   (default: all)
 #   kernel   fetch, configure and build the kernel (bzImage,
@@ -79,8 +82,8 @@ pick_version() {
 	rel=$(cat build/kernel/release 2>/dev/null || :)
 	up=${rel%%[+-]*}
 	v=
-	[ -z "$up" ] || v=$(printf '%s\n' $vers | grep -F "$up-" | head -n1 || :)
-	[ -n "$v" ] || v=$(printf '%s\n' $vers | head -n1)
+	[ -z "$up" ] || v=$(printf '%s\n' "$vers" | grep -F "$up-" | head -n1 || :)
+	[ -n "$v" ] || v=$(printf '%s\n' "$vers" | head -n1)
 	echo "$v"
 }
 
@@ -105,7 +108,11 @@ fetch_source() {
 	(cd "$tmp" && apt-get download "$pkg=$ver" >/dev/null 2>&1) ||
 		die "apt-get download $pkg=$ver failed"
 	dpkg-deb -x "$tmp"/"$pkg"_*.deb "$tmp/root"
-	tarball=$(ls "$tmp"/root/usr/src/linux-source-6.12.tar.* | head -n1)
+	tarball=
+	for f in "$tmp"/root/usr/src/linux-source-6.12.tar.*; do
+		[ -f "$f" ] && tarball=$f
+	done
+	[ -n "$tarball" ] || die "no source tarball in $pkg $ver"
 	mkdir -p "$src.tmp"
 	say "unpacking $(basename "$tarball")"
 	tar -xf "$tarball" -C "$src.tmp" --strip-components=1
