@@ -73,7 +73,8 @@ HDRS := uapi/linux/qpu.h $(wildcard libqpu/include/*.h libqpu/*.h \
 	kmod/core/*.h selftests/*.h selftests/vm/*.h)
 
 .PHONY: all module lib tools tests host-tests vm-tests deps check run \
-	vm-shell clean help module-check benches bench fuzz
+	vm-shell clean help module-check benches bench fuzz debug-kernel \
+	debug-module check-debug
 .DEFAULT_GOAL := all
 # Keep intermediate objects (the host build of the core) between links.
 .SECONDARY:
@@ -91,6 +92,10 @@ help:
 	@echo "make fuzz        hostile-input campaign in the VM"
 	@echo "                 (SEED=1 CALLS=200000 THREADS=4 CLASSES=all)"
 	@echo "make module-check  W=1 and sparse (C=1) builds of the module"
+	@echo "make debug-kernel  build a lockdep+KASAN guest kernel from Debian's"
+	@echo "                 linux-source-6.12 (slow, cached in build/debug-kernel)"
+	@echo "make check-debug the VM selftests on that kernel (slow; not in CI;"
+	@echo "                 T= as for check)"
 	@echo "KDIR=...         kernel build tree (default: $(KDIR))"
 
 deps:
@@ -233,6 +238,28 @@ fuzz: all
 # Benchmarks: qpu-bench in the VM (figures, never pass/fail).
 bench: all
 	sh scripts/vm/run.sh --script scripts/vm/bench.sh
+
+# A debug guest kernel (lockdep, KASAN, atomic-sleep, hung-task checks)
+# built from Debian's linux-source-6.12, and qpu.ko for it; see
+# scripts/debug-kernel.sh. Slow (a niced kernel build, then a guest that
+# runs several times slower), so not part of `make check` or CI.
+# Measured on 2 shared cores: kernel build 1432 s (niced, -j2), the VM
+# suite on it 287 s under TCG; the timeouts leave room for a loaded host.
+DEBUG_KDIR := $(BUILD)/debug-kernel
+DEBUG_VM_TIMEOUT ?= 3600
+DEBUG_PROG_TIMEOUT ?= 1200
+
+debug-kernel:
+	sh scripts/debug-kernel.sh kernel
+
+debug-module: debug-kernel
+	sh scripts/debug-kernel.sh module
+
+check-debug: lib tools vm-tests debug-module
+	KERNEL=$(DEBUG_KDIR)/bzImage QPU_KO=$(DEBUG_KDIR)/qpu.ko \
+	VM_MEM=$${VM_MEM:-2G} sh scripts/vm/run.sh --check \
+		--timeout $(DEBUG_VM_TIMEOUT) --prog-timeout $(DEBUG_PROG_TIMEOUT) \
+		--log $(BUILD)/vm/last-debug.log $(if $(T),--only "$(T)")
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

@@ -76,10 +76,24 @@ function init_patterns() {
 		"possible circular locking|possible recursive locking|" \
 		"inconsistent lock state|lockdep|refcount_t:|" \
 		"list_add corruption|list_del corruption|UBSAN:|KASAN:|" \
-		"kmemleak|soft lockup|qpu: leak:", pat, "|")
+		"kmemleak|soft lockup|qpu: leak:|" \
+		"BUG: KASAN|possible irq lock inversion|" \
+		"suspicious RCU usage|bad unlock balance|Invalid wait context|" \
+		"lock held when returning to user space|held lock freed|" \
+		"turning off the locking correctness validator|" \
+		"sleeping function called from invalid context|" \
+		"scheduling while atomic|DEBUG_LOCKS_WARN_ON", pat, "|")
+	# Lines a debug kernel (scripts/debug-kernel.sh) prints on every
+	# boot that match a pattern above but report nothing wrong.
+	nbenign = split("RCU lockdep checking is enabled|" \
+		"kmemleak: Kernel memory leak detector initialized|" \
+		"kmemleak: Automatic memory scanning thread started", benign, "|")
 }
 
 function bad_kernel_line(s,    i) {
+	for (i = 1; i <= nbenign; i++)
+		if (index(s, benign[i]))
+			return 0
 	for (i = 1; i <= npat; i++)
 		if (index(s, pat[i]))
 			return 1
