@@ -215,6 +215,8 @@ static _Atomic int race_slot[RACE_SLOTS];
  */
 static pthread_mutex_t mod_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic unsigned int mod_busy, mod_gen;
+/* Set while a module op wants the others to let go of their files. */
+static _Atomic bool mod_drain;
 static _Atomic uint64_t mod_unloads;	/* racing rmmods that worked */
 static _Atomic uint64_t long_runs, long_runs_aborted;	/* hp_long_run() */
 static _Atomic uint64_t total_failures;
@@ -2717,6 +2719,36 @@ static const char *const race_mod_params[] = {
 };
 
 static void thread_teardown(struct fz_thread *t);
+static void close_race_slots(void);
+static void op_sysfs(struct fz_thread *t);
+
+/*
+ * What the other threads do while a module op drains: close their files,
+ * then only sysfs (new_device, del_device, workers, ...) and open /dev/qpu0,
+ * GET_INFO, close -- racing rmmod and insmod, which can now succeed.
+ */
+static void op_drained(struct fz_thread *t)
+{
+	struct qpu_info info = { 0 };
+	int fd, err;
+
+	if (t->s.fd >= 0 || t->hp.fd >= 0 || t->bare >= 0 || t->ring_ok)
+		thread_teardown(t);
+	if (chance(t, 60)) {
+		t->cls = C_SYSFS;
+		op_sysfs(t);
+		return;
+	}
+	t->cls = C_MODULE;
+	fd = open(QPU0, O_RDWR | O_CLOEXEC);
+	err = fd < 0 ? errno : 0;
+	fz_check(t, NULL, err, EM_OK, "open (racing rmmod)");
+	if (fd < 0)
+		return;
+	fz_ioctl(t, NULL, fd, QPU_IOC_GET_INFO, &info, EM_OK,
+		 "GET_INFO (racing rmmod)");
+	close(fd);
+}
 
 /*
  * rmmod from a worker thread while the others open files, run jobs, write
@@ -2727,18 +2759,23 @@ static void thread_teardown(struct fz_thread *t);
  */
 static void op_module_race(struct fz_thread *t)
 {
-	unsigned int i, tries = 1 + below(t, 8);
+	bool drain = chance(t, 25);
+	unsigned int i, tries = drain ? 100 : 1 + below(t, 8);
 	int err = EAGAIN;
 
 	if (pthread_mutex_trylock(&mod_lock)) {
 		fz_count(t, 0);
 		return;
 	}
-	if (chance(t, 70))
+	if (drain || chance(t, 70))
 		thread_teardown(t);
 	t->cls = C_MODULE;
 	t->in_module = true;
 	atomic_fetch_add(&mod_busy, 1);
+	if (drain) {
+		atomic_store(&mod_drain, true);
+		close_race_slots();
+	}
 	for (i = 0; i < tries; i++) {
 		err = unload_module_once();
 		if (!err)
@@ -2747,7 +2784,7 @@ static void op_module_race(struct fz_thread *t)
 			 "rmmod (racing)");
 		if (!err)
 			break;
-		usleep(1000 * below(t, 5));
+		usleep(drain ? 2000 : 1000 * below(t, 5));
 	}
 	if (!err) {
 		atomic_fetch_add(&mod_unloads, 1);
@@ -2756,6 +2793,7 @@ static void op_module_race(struct fz_thread *t)
 		if (!err && !wait_path(QPU0, true))
 			fz_fail(t, "%s missing after insmod (racing)", QPU0);
 	}
+	atomic_store(&mod_drain, false);
 	atomic_fetch_sub(&mod_busy, 1);
 	t->in_module = false;
 	pthread_mutex_unlock(&mod_lock);
@@ -2834,6 +2872,10 @@ static void *thread_main(void *arg)
 		t->cls = c;
 		t->seq++;
 		t->op_gen = atomic_load(&mod_gen);
+		if (atomic_load(&mod_drain) && c != C_MODULE) {
+			op_drained(t);
+			c = -1;
+		}
 		switch (c) {
 		case C_IOCTL: op_ioctl(t); break;
 		case C_DEEP: op_deep(t); break;
