@@ -54,13 +54,13 @@ QPU_TEST_TIMEOUT(fuzz_races, 300)
 	fuzz("race,kill,deep", "6000", "3");
 }
 
-/* sysfs garbage and device removal racing open files. */
+/* sysfs garbage, device removal and rmmod racing open files. */
 QPU_TEST_TIMEOUT(fuzz_admin, 300)
 {
-	fuzz("sysfs,hotplug,deep", "10000", "3");
+	fuzz("sysfs,hotplug,module,deep", "10000", "3");
 }
 
-/* rmmod/insmod cycles between rounds of everything else. */
+/* Everything at once, and rmmod/insmod cycles between rounds. */
 QPU_TEST_TIMEOUT(fuzz_all, 400)
 {
 	fuzz("all", "30000", "3");

@@ -9,8 +9,9 @@
  * and handles, unknown numbers), mmap/munmap of buffers, io_uring
  * uring_cmd, poll, close and fork races on shared descriptors, SIGKILL of
  * children in the middle of a batch, garbage writes to every sysfs
- * attribute, device creation and removal racing open files, and (between
- * rounds, from the main thread) rmmod/insmod cycles. To reach deep states
+ * attribute, device creation and removal racing open files and long
+ * synchronous runs, and rmmod/insmod racing all of that (and, between
+ * rounds, from the main thread, full cycles). To reach deep states
  * it mostly builds valid call sequences (alloc, load, buffers, run/submit/
  * wait) and mutates one field.
  *
@@ -83,7 +84,7 @@ enum fz_class {
 	C_KILL,		/* SIGKILL of children mid-batch */
 	C_SYSFS,	/* garbage to every sysfs attribute */
 	C_HOTPLUG,	/* new_device/del_device racing open files */
-	C_MODULE,	/* rmmod/insmod cycles (between rounds) */
+	C_MODULE,	/* rmmod/insmod racing everything, and between rounds */
 	C_NR,
 };
 
@@ -96,7 +97,7 @@ static const char *const class_names[C_NR] = {
 static const unsigned int class_weight[C_NR] = {
 	[C_IOCTL] = 20, [C_DEEP] = 30, [C_MMAP] = 8, [C_URING] = 12,
 	[C_POLL] = 4, [C_RACE] = 8, [C_KILL] = 1, [C_SYSFS] = 8,
-	[C_HOTPLUG] = 3,
+	[C_HOTPLUG] = 3, [C_MODULE] = 1,
 };
 
 /* ---- outcome masks --------------------------------------------------------- */
@@ -174,6 +175,8 @@ struct fz_thread {
 	unsigned int reports;
 	uint64_t seq;		/* op counter, for reports */
 	int cls;		/* class of the op being run */
+	unsigned int op_gen;	/* mod_gen when the op began */
+	bool in_module;		/* running a module op: mod_busy is ours */
 
 	int bare;		/* /dev/qpu0 without objects: ioctl class */
 	struct fz_session s;	/* on /dev/qpu0 */
@@ -202,6 +205,20 @@ static bool opt_verbose;
 static bool class_on[C_NR];
 
 static _Atomic int race_slot[RACE_SLOTS];
+
+/*
+ * Module ops racing the other threads (one at a time): mod_busy is set
+ * around each rmmod attempt and the insmod after it, mod_gen counts the
+ * successful rmmods. A call of another thread that fails because the
+ * module was away (ENOENT/ENXIO opening a node, ENODEV from a sysfs file
+ * whose device went) is allowed only if an rmmod succeeded during its op.
+ */
+static pthread_mutex_t mod_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic unsigned int mod_busy, mod_gen;
+/* Set while a module op wants the others to let go of their files. */
+static _Atomic bool mod_drain;
+static _Atomic uint64_t mod_unloads;	/* racing rmmods that worked */
+static _Atomic uint64_t long_runs, long_runs_aborted;	/* hp_long_run() */
 static _Atomic uint64_t total_failures;
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -322,6 +339,14 @@ static int fz_verify(struct fz_thread *t, const struct fz_session *s, int err,
 		allow |= EM(ENODEV);
 	if (err < 128 && (allow & EM(err)))
 		return err;
+	if ((err == ENOENT || err == ENXIO || err == ENODEV) && t->idx >= 0 &&
+	    !t->in_module && class_on[C_MODULE]) {
+		/* Was the module unloaded under this op? Wait until we know. */
+		while (atomic_load(&mod_busy))
+			usleep(1000);
+		if (atomic_load(&mod_gen) != t->op_gen)
+			return err;
+	}
 	mask_str(allow, want, sizeof(want));
 	fz_fail(t, "%s: got %s, allowed {%s}", what, errname(err), want);
 	return err;
@@ -1065,9 +1090,6 @@ static void deep_run(struct fz_thread *t, struct fz_session *s)
 	if (m.field && !strcmp(m.field->name, "job.flags") &&
 	    !(r.job.flags & QPU_RUN_SEED) && r.job.seed)
 		allow |= EM(EINVAL);
-	if (s->dying && s->dev >= HP_FIRST && (r.job.shots > 64 ||
-					       r.job.num_sweeps > 8))
-		return;	/* known bug (c): del_device waits for a long RUN */
 	err = fz_ioctl(t, s, s->fd, QPU_IOC_RUN, &r, allow, "RUN");
 	if (!err && !m.field && r.status)
 		fz_fail(t, "RUN succeeded with status %d", r.status);
@@ -2364,9 +2386,6 @@ static void op_sysfs(struct fz_thread *t)
 	} else {
 		len = garbage(t, buf, sizeof(buf) - 64);
 	}
-	/* Known bug (a): workers store during del_device oopses. */
-	if (!strcmp(attr, "workers") && hp)
-		return;
 	/* Device-core attribute: garbage only fills the log. */
 	if (!strcmp(attr, "uevent"))
 		return;
@@ -2396,6 +2415,104 @@ static void op_sysfs(struct fz_thread *t)
 
 /* ---- hotplug class ------------------------------------------------------------------- */
 
+static double now_s(void);
+
+/* Removes a hotplug device after a delay, from a second thread. */
+struct hp_killer {
+	int dev;
+	unsigned int delay_ms;
+	unsigned int workers;	/* 0: leave workers alone */
+	int werr, err;
+	double t_del, t_done;	/* del_device's start and return */
+};
+
+static void *hp_killer_main(void *arg)
+{
+	struct hp_killer *k = arg;
+	char path[64], buf[16];
+
+	usleep(k->delay_ms * 1000);
+	if (k->workers) {
+		snprintf(path, sizeof(path), CLASS_DIR "/qpu%d/workers", k->dev);
+		snprintf(buf, sizeof(buf), "%u\n", k->workers);
+		k->werr = write_file(path, buf, strlen(buf), false);
+	}
+	snprintf(buf, sizeof(buf), "%d\n", k->dev);
+	k->t_del = now_s();
+	k->err = write_file(CLASS_DIR "/del_device", buf, strlen(buf), false);
+	k->t_done = now_s();
+	return NULL;
+}
+
+/* How long a removal and an aborted RUN may take, under TCG and load. */
+#define HP_PROMPT_S	20.0
+
+/*
+ * A long synchronous RUN (2^20 shots of a per-shot circuit: minutes) on our
+ * hotplug device while a second thread removes the device (and maybe
+ * writes its workers first). del_device must not wait for the run, and the
+ * run must end with ENODEV promptly (or have succeeded before the removal).
+ */
+static void hp_long_run(struct fz_thread *t, struct fz_session *s)
+{
+	struct hp_killer k = { .dev = s->dev, .delay_ms = below(t, 200) };
+	struct qpu_circuit_load l;
+	struct qpu_run r;
+	uint32_t stride, most;
+	pthread_t tid;
+	double t_ret;
+	int err;
+
+	if (!session_setup(t, s, s->dev, true))
+		return;
+	load_fill(t, s, &l, true);
+	if (fz_ioctl(t, s, s->fd, QPU_IOC_CIRCUIT_LOAD, &l, EM_OK,
+		     "CIRCUIT_LOAD (per-shot)"))
+		return;
+	memset(&r, 0, sizeof(r));
+	r.job.circuit = l.handle;
+	r.job.shots = QPU_MAX_SHOTS - below(t, 1000);
+	r.job.flags = QPU_RUN_SEED;
+	r.job.seed = rnd(t);
+	r.job.param_buf = s->pbuf;
+	r.job.param_stride = 8 * s->nparams;
+	r.job.result_buf = s->rbuf;
+	stride = slice_size(s->nclbits, r.job.shots, 0);
+	r.job.result_stride = stride;
+	/* Sometimes several sweeps, as many as both buffers hold (<= 64). */
+	most = s->rsize / stride;
+	if (most > s->psize / r.job.param_stride)
+		most = s->psize / r.job.param_stride;
+	if (most > 64)
+		most = 64;
+	if (most > 1 && chance(t, 50))
+		r.job.num_sweeps = 1 + below(t, most);
+	if (chance(t, 30))
+		k.workers = 1 + below(t, 16);
+	if (pthread_create(&tid, NULL, hp_killer_main, &k)) {
+		fz_check(t, s, ENOMEM, EM_OK, "pthread_create");
+		return;
+	}
+	err = ioctl(s->fd, QPU_IOC_RUN, &r) < 0 ? errno : 0;
+	t_ret = now_s();
+	pthread_join(tid, NULL);
+	s->dead = true;	/* whoever removed it, it is gone now */
+	fz_check(t, s, err, EM_OK | EM(ENODEV), "RUN (long, device removed)");
+	atomic_fetch_add(&long_runs, 1);
+	if (err == ENODEV)
+		atomic_fetch_add(&long_runs_aborted, 1);
+	if (k.workers)
+		fz_check(t, s, k.werr, EM_OK | EM(ENOENT) | EM(ENODEV),
+			 "workers (device being removed)");
+	fz_check(t, s, k.err, EM_OK | EM(ENOENT), "del_device (long RUN)");
+	if (k.t_done - k.t_del > HP_PROMPT_S)
+		fz_fail(t, "del_device took %.1f s with a long RUN on qpu%d",
+			k.t_done - k.t_del, s->dev);
+	if (err == ENODEV && t_ret - k.t_done > HP_PROMPT_S)
+		fz_fail(t, "RUN returned ENODEV %.1f s after del_device qpu%d",
+			t_ret - k.t_done, s->dev);
+}
+
 static void op_hotplug(struct fz_thread *t)
 {
 	struct fz_session *s = &t->hp;
@@ -2421,6 +2538,10 @@ static void op_hotplug(struct fz_thread *t)
 		fz_check(t, NULL, err, EM_OK | EM(ENOENT), "del_device (valid)");
 		/* Whoever removed it, our file's device is gone now. */
 		s->dead = true;
+		return;
+	}
+	if (r < 15 && !s->dead) {
+		hp_long_run(t, s);
 		return;
 	}
 	if (s->dead && r < 60) {
@@ -2593,6 +2714,105 @@ static void op_module(struct fz_thread *t)
 		fz_fail(t, "%s missing after insmod", QPU0);
 }
 
+static const char *const race_mod_params[] = {
+	"", "", "nr_devices=3",
+};
+
+static void thread_teardown(struct fz_thread *t);
+static void close_race_slots(void);
+static void op_sysfs(struct fz_thread *t);
+
+/*
+ * What the other threads do while a module op drains: close their files,
+ * then only sysfs (new_device, del_device, workers, ...) and open /dev/qpu0,
+ * GET_INFO, close -- racing rmmod and insmod, which can now succeed.
+ */
+static void op_drained(struct fz_thread *t)
+{
+	struct qpu_info info = { 0 };
+	int fd, err;
+
+	if (t->s.fd >= 0 || t->hp.fd >= 0 || t->bare >= 0 || t->ring_ok)
+		thread_teardown(t);
+	if (chance(t, 60)) {
+		t->cls = C_SYSFS;
+		op_sysfs(t);
+		return;
+	}
+	t->cls = C_MODULE;
+	fd = open(QPU0, O_RDWR | O_CLOEXEC);
+	err = fd < 0 ? errno : 0;
+	fz_check(t, NULL, err, EM_OK, "open (racing rmmod)");
+	if (fd < 0)
+		return;
+	fz_ioctl(t, NULL, fd, QPU_IOC_GET_INFO, &info, EM_OK,
+		 "GET_INFO (racing rmmod)");
+	close(fd);
+}
+
+/*
+ * rmmod from a worker thread while the others open files, run jobs, write
+ * new_device/del_device and workers: it fails (EAGAIN, EBUSY) while any
+ * file is open, so this thread closes its own first and tries a few
+ * times. When it works, the module is loaded again at once (qpu0 as
+ * before: the others' sessions rely on its topology).
+ */
+static void op_module_race(struct fz_thread *t)
+{
+	bool drain = chance(t, 25);
+	unsigned int i, tries = drain ? 100 : 1 + below(t, 8);
+	int err = EAGAIN;
+
+	if (pthread_mutex_trylock(&mod_lock)) {
+		fz_count(t, 0);
+		return;
+	}
+	if (drain || chance(t, 70))
+		thread_teardown(t);
+	t->cls = C_MODULE;
+	t->in_module = true;
+	atomic_fetch_add(&mod_busy, 1);
+	if (drain) {
+		atomic_store(&mod_drain, true);
+		close_race_slots();
+	}
+	for (i = 0; i < tries; i++) {
+		err = unload_module_once();
+		if (!err)
+			atomic_fetch_add(&mod_gen, 1);
+		fz_check(t, NULL, err, EM_OK | EM(EWOULDBLOCK) | EM(EBUSY),
+			 "rmmod (racing)");
+		if (!err)
+			break;
+		usleep(drain ? 2000 : 1000 * below(t, 5));
+	}
+	if (!err) {
+		atomic_fetch_add(&mod_unloads, 1);
+		err = load_module(race_mod_params[below(t, ARRAY_LEN(race_mod_params))]);
+		fz_check(t, NULL, err, EM_OK, "insmod (racing)");
+		if (!err && !wait_path(QPU0, true))
+			fz_fail(t, "%s missing after insmod (racing)", QPU0);
+	}
+	atomic_store(&mod_drain, false);
+	atomic_fetch_sub(&mod_busy, 1);
+	t->in_module = false;
+	pthread_mutex_unlock(&mod_lock);
+}
+
+/* After a round: the module is loaded (a racing insmod may have failed). */
+static void ensure_module(struct fz_thread *mt)
+{
+	int err;
+
+	if (!access(QPU0, F_OK))
+		return;
+	mt->cls = C_MODULE;
+	err = load_module("");
+	fz_check(mt, NULL, err, EM_OK | EM(EEXIST), "insmod (end of round)");
+	if (!wait_path(QPU0, true))
+		fz_fail(mt, "%s missing at the end of a round", QPU0);
+}
+
 /* ---- threads and rounds ------------------------------------------------------------------ */
 
 static uint64_t thread_calls(const struct fz_thread *t)
@@ -2651,6 +2871,11 @@ static void *thread_main(void *arg)
 			break;
 		t->cls = c;
 		t->seq++;
+		t->op_gen = atomic_load(&mod_gen);
+		if (atomic_load(&mod_drain) && c != C_MODULE) {
+			op_drained(t);
+			c = -1;
+		}
 		switch (c) {
 		case C_IOCTL: op_ioctl(t); break;
 		case C_DEEP: op_deep(t); break;
@@ -2661,6 +2886,7 @@ static void *thread_main(void *arg)
 		case C_KILL: op_kill(t); break;
 		case C_SYSFS: op_sysfs(t); break;
 		case C_HOTPLUG: op_hotplug(t); break;
+		case C_MODULE: op_module_race(t); break;
 		default: break;
 		}
 		/* Ops that make no call (a skipped case) must not spin. */
@@ -2833,6 +3059,11 @@ static void print_summary(struct fz_thread *th, unsigned int n, double secs,
 			printf(PFX "  %-32s %10" PRIu64 " %10" PRIu64 "\n",
 			       all[j].name, all[j].calls, all[j].ok);
 	}
+	if (class_on[C_MODULE] || class_on[C_HOTPLUG])
+		printf(PFX "races: %" PRIu64 " racing rmmods unloaded the module; "
+		       "%" PRIu64 " long RUNs under del_device, %" PRIu64
+		       " aborted (ENODEV)\n", atomic_load(&mod_unloads),
+		       atomic_load(&long_runs), atomic_load(&long_runs_aborted));
 	printf(PFX "total: %" PRIu64 " calls (%" PRIu64 " ok) in %.1f s, "
 	       "%.0f calls/s, seed %" PRIu64 ", %u threads\n", total, ok, secs,
 	       secs > 0 ? total / secs : 0.0, opt_seed, opt_threads);
@@ -2939,6 +3170,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < opt_threads; i++)
 			pthread_join(th[i].tid, NULL);
 		close_race_slots();
+		if (class_on[C_MODULE])
+			ensure_module(&mt);
 		if (class_on[C_HOTPLUG] || class_on[C_SYSFS])
 			remove_hotplug_devices();
 		if (!objects_idle(why, sizeof(why))) {
