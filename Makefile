@@ -297,7 +297,7 @@ fuzz-seeds: $(FUZZ_DIR)/mkseeds
 
 $(FUZZ_DIR)/mkseeds: selftests/fuzz/mkseeds.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CFLAGS) -Ikmod/core -o $@ $<
 
 # Code under test: coverage instrumentation, no libFuzzer main().
 $(FUZZ_DIR)/obj/%.o: %.c $(HDRS)

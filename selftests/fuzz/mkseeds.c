@@ -23,6 +23,8 @@
 
 #include <linux/qpu.h>
 
+#include "circuit.h"
+
 struct seed {
 	uint8_t b[4096];
 	size_t n;
@@ -105,27 +107,6 @@ static bool takes_ctrl(uint32_t op)
 	return op != QPU_OP_MEASURE && op != QPU_OP_RESET && op != QPU_OP_BARRIER;
 }
 
-static uint32_t targets(uint32_t op)
-{
-	return op == QPU_OP_SWAP || op == QPU_OP_RXX || op == QPU_OP_RZZ ? 2 :
-	       op == QPU_OP_BARRIER ? 0 : 1;
-}
-
-static uint32_t angles(uint32_t op)
-{
-	switch (op) {
-	case QPU_OP_RX: case QPU_OP_RY: case QPU_OP_RZ: case QPU_OP_P:
-	case QPU_OP_RXX: case QPU_OP_RZZ:
-		return 1;
-	case QPU_OP_U2:
-		return 2;
-	case QPU_OP_U3:
-		return 3;
-	default:
-		return 0;
-	}
-}
-
 /* An angle as angle_bits() decodes it: 255, then the raw bits. */
 static void put_angle(struct seed *s, double v)
 {
@@ -136,7 +117,7 @@ static void put_angle(struct seed *s, double v)
 static void circuit_gate(struct seed *s, const struct g *g, uint32_t nq,
 			 uint32_t ncl, uint32_t np)
 {
-	uint32_t i, n = g->nctrl + targets(g->op);
+	uint32_t i, n = g->nctrl + qc_op_targets(g->op);
 
 	put8(s, 0);			/* structured, not raw */
 	put8(s, g->op - 1);
@@ -160,7 +141,7 @@ static void circuit_gate(struct seed *s, const struct g *g, uint32_t nq,
 			put64(s, g->cv);
 		}
 	}
-	for (i = 0; i < angles(g->op); i++) {
+	for (i = 0; i < qc_op_angles(g->op); i++) {
 		put8(s, i == 0 && g->param ? 0 : 1);
 		if (i == 0 && g->param) {
 			put_below(s, g->param, np + 1);
@@ -326,7 +307,7 @@ static void sim_head(struct seed *s, uint32_t nq, uint32_t ncl, uint32_t np,
 static void sim_gate(struct seed *s, const struct g *g, uint32_t nq,
 		     uint32_t ncl, uint32_t np)
 {
-	uint32_t i, n = g->nctrl + targets(g->op);
+	uint32_t i, n = g->nctrl + qc_op_targets(g->op);
 
 	put8(s, g->op - 1);
 	if (takes_ctrl(g->op)) {
@@ -344,7 +325,7 @@ static void sim_gate(struct seed *s, const struct g *g, uint32_t nq,
 		put_below(s, g->cw - 1, ncl - g->cond);
 		put8(s, (uint32_t)g->cv);
 	}
-	for (i = 0; i < angles(g->op); i++) {
+	for (i = 0; i < qc_op_angles(g->op); i++) {
 		if (np)
 			put8(s, i == 0 && g->param ? 0 : 1);
 		if (np && i == 0 && g->param) {
