@@ -38,6 +38,7 @@
 #include "core/qalloc.h"
 #include "core/topology.h"
 #include "qpu_sched.h"
+#include "qpu_tenant.h"
 
 /** QPU_DEFAULT_SIM_QUBITS - default of the max_sim_qubits tunable */
 #define QPU_DEFAULT_SIM_QUBITS	20
@@ -63,6 +64,7 @@ struct qpu_calib;
  * @calib: calibration data (qpu_calib.c)
  * @backend: what executes its jobs and runs (qpu_backend.h)
  * @sched: its job queue and executors (qpu_sched.h)
+ * @tenants: per-cgroup limits and usage on this device (qpu_tenant.h)
  */
 struct qpu_device {
 	struct device dev;
@@ -84,7 +86,11 @@ struct qpu_device {
 	const struct qpu_backend_ops *backend;
 
 	struct qpu_sched sched;
+	struct qpu_tenants tenants;
 };
+
+struct qpu_device *qpu_device_get(u32 id);
+void qpu_device_put(struct qpu_device *qdev);
 
 static inline struct qpu_device *to_qpu_device(struct device *dev)
 {

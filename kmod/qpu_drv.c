@@ -165,6 +165,37 @@ err_free:
 	return ret;
 }
 
+/**
+ * qpu_device_get() - find a live device by id, for callers that do not
+ *	hold an open file (the netlink family)
+ * @id: N of /dev/qpuN
+ *
+ * Return: the device, referenced (qpu_device_put()), or NULL if there is
+ * none or it is being removed. The reference keeps the struct alive, not
+ * the device: callers take ->lifecycle for reading and check ->dead, as
+ * file operations do.
+ */
+struct qpu_device *qpu_device_get(u32 id)
+{
+	struct qpu_device *qdev = NULL;
+
+	if (id >= QPU_MAX_DEVICES)
+		return NULL;
+	mutex_lock(&qpu_devices_lock);
+	if (qpu_devices[id]) {
+		qdev = qpu_devices[id];
+		get_device(&qdev->dev);
+	}
+	mutex_unlock(&qpu_devices_lock);
+	return qdev;
+}
+
+/** qpu_device_put() - drop a reference from qpu_device_get() */
+void qpu_device_put(struct qpu_device *qdev)
+{
+	put_device(&qdev->dev);
+}
+
 /*
  * Remove @qdev. The order matters: everything that can start work on the
  * device is made unreachable (or made to fail with -ENODEV) before the

@@ -421,3 +421,27 @@ u32 qpu_sched_job_state(struct qpu_sched_job *sj)
 	spin_unlock(&s->lock);
 	return state;
 }
+
+/**
+ * qpu_sched_counts() - how busy a device is, for reports
+ * @s: the scheduler
+ * @queued: out: jobs waiting for an executor
+ * @running: out: jobs and synchronous runs executing
+ */
+void qpu_sched_counts(struct qpu_sched *s, u32 *queued, u32 *running)
+{
+	struct qpu_sched_job *sj;
+	struct qpu_exec *x;
+	u32 q = 0, r = 0;
+
+	spin_lock(&s->lock);
+	list_for_each_entry(sj, &s->queue, node)
+		q++;
+	list_for_each_entry(sj, &s->running, node)
+		r++;
+	list_for_each_entry(x, &s->sync_runs, sync_node)
+		r++;
+	spin_unlock(&s->lock);
+	*queued = q;
+	*running = r;
+}

@@ -131,5 +131,6 @@ void qpu_sched_enqueue(struct qpu_sched_job *sj);
 int qpu_sched_claim(struct qpu_sched_job *sj, int abort);
 void qpu_sched_job_done(struct qpu_sched_job *sj, u32 final_state);
 u32 qpu_sched_job_state(struct qpu_sched_job *sj);
+void qpu_sched_counts(struct qpu_sched *s, u32 *queued, u32 *running);
 
 #endif /* QPU_SCHED_H */

@@ -43,7 +43,7 @@
  * Bumped when the ABI gains something; it never loses anything, so a driver
  * reporting version N serves every program built against a version <= N.
  */
-#define QPU_API_VERSION		1
+#define QPU_API_VERSION		2
 
 /** QPU_MAX_QUBITS - largest device the driver creates (hard ceiling) */
 #define QPU_MAX_QUBITS		2048
@@ -79,6 +79,113 @@ enum qpu_topology_kind {
 #define QPU_FEAT_RUN		(1ULL << 2)
 /** QPU_FEAT_ASYNC - %QPU_IOC_SUBMIT/WAIT/CANCEL, poll() and io_uring */
 #define QPU_FEAT_ASYNC		(1ULL << 3)
+/** QPU_FEAT_TENANTS - cgroup tenants, their limits and the netlink family */
+#define QPU_FEAT_TENANTS	(1ULL << 4)
+
+/*
+ * Tenants and refused charges.
+ *
+ * A tenant is a cgroup v2 group (Documentation/qpu/tenants.rst). What a
+ * task creates is charged, per device, to the task's cgroup at that moment
+ * and to every ancestor up to the root, and stays charged there until it
+ * is released: an allocation's qubits until it is freed, a job (or a
+ * synchronous run) until it completes. A charge fails if any level would
+ * go over one of its limits. Limits are set over the "qpu" generic
+ * netlink family below.
+ *
+ * Errno of a refused charge, on every path:
+ *
+ *  - -EDQUOT from %QPU_IOC_ALLOC: a qubit limit (the file's
+ *    max_ctx_qubits, as before, or a tenant's qubits.max).
+ *  - -EBUSY from %QPU_IOC_SUBMIT and %QPU_URING_CMD_RUN: a job-count limit
+ *    (the file's %QPU_MAX_JOBS, as before, or a tenant's jobs.max); also
+ *    from %QPU_IOC_RUN for jobs.max (a synchronous run counts as a job
+ *    while it runs).
+ *  - -EDQUOT from %QPU_IOC_RUN, %QPU_IOC_SUBMIT and %QPU_URING_CMD_RUN: a
+ *    budget (shots.max, or qpu_time.max in modelled device time), checked
+ *    once, at submission, against the cost the timing model predicts: a
+ *    job that was admitted is never stopped by a budget. A job that is
+ *    cancelled, or whose device goes away, before it starts gives its
+ *    budget back.
+ *  - -EUSERS: the device's tenant table is full (%QPU_MAX_TENANTS
+ *    tenants, counting the ancestors a charge walks through).
+ *
+ * Every refusal is described by a struct qpu_refusal: in the argument
+ * struct of ALLOC, RUN and SUBMIT (written back on failure, as other
+ * detail fields are), and for every path, io_uring included, by
+ * %QPU_IOC_GET_REFUSAL, which returns the file's latest refusal.
+ */
+
+/** QPU_MAX_TENANTS - most tenants (cgroups) one device keeps state for */
+#define QPU_MAX_TENANTS		4096
+
+/**
+ * enum qpu_limit - which limit refused a charge (struct qpu_refusal.limit)
+ * @QPU_LIMIT_NONE: nothing was refused
+ * @QPU_LIMIT_CTX_QUBITS: the file's max_ctx_qubits (sysfs)
+ * @QPU_LIMIT_CTX_JOBS: the file's %QPU_MAX_JOBS
+ * @QPU_LIMIT_QUBITS: a tenant's qubits.max
+ * @QPU_LIMIT_JOBS: a tenant's jobs.max
+ * @QPU_LIMIT_SHOTS: a tenant's shots.max budget
+ * @QPU_LIMIT_QPU_TIME: a tenant's qpu_time.max budget (nanoseconds)
+ * @QPU_LIMIT_TENANTS: the device's %QPU_MAX_TENANTS
+ * @QPU_LIMIT_COUNT: number of limits (array sizes)
+ */
+enum qpu_limit {
+	QPU_LIMIT_NONE		= 0,
+	QPU_LIMIT_CTX_QUBITS	= 1,
+	QPU_LIMIT_CTX_JOBS	= 2,
+	QPU_LIMIT_QUBITS	= 3,
+	QPU_LIMIT_JOBS		= 4,
+	QPU_LIMIT_SHOTS		= 5,
+	QPU_LIMIT_QPU_TIME	= 6,
+	QPU_LIMIT_TENANTS	= 7,
+	QPU_LIMIT_COUNT,
+};
+
+/**
+ * struct qpu_refusal - why a charge was refused (all zero if it was not)
+ * @limit: enum qpu_limit
+ * @level: depth of the refusing cgroup below the cgroup2 root (0 is the
+ *	root); for a file limit, the charging cgroup's
+ * @cgroup_id: id of the refusing cgroup (its directory's inode number on
+ *	cgroup2; for a file limit, the charging cgroup)
+ * @usage: usage at that level before the charge (budgets: used in the
+ *	current period)
+ * @max: the limit there
+ * @request: what the charge asked for (qubits, 1 job, shots, nanoseconds)
+ * @seq: number of refusals this file has seen, this one included
+ * @error: the positive errno the call failed with
+ */
+struct qpu_refusal {
+	__u32 limit;
+	__u32 level;
+	__u64 cgroup_id;
+	__u64 usage;
+	__u64 max;
+	__u64 request;
+	__u32 seq;
+	__u32 error;
+};
+
+/**
+ * struct qpu_get_refusal - the file's latest refusal, %QPU_IOC_GET_REFUSAL
+ * @flags: in: must be 0
+ * @pad: must be 0
+ * @refusal: out: the latest refused charge of this file (all zero if none)
+ * @reserved: must be 0
+ *
+ * The io_uring path reports only an errno (and job id 0) in the CQE of a
+ * refused %QPU_URING_CMD_RUN; this gives the detail. @refusal.seq tells
+ * how many refusals there were, so a program that submitted a batch can
+ * tell whether the one it reads is the latest. Allowed on read-only files.
+ */
+struct qpu_get_refusal {
+	__u32 flags;
+	__u32 pad;
+	struct qpu_refusal refusal;
+	__u64 reserved[2];
+};
 
 /**
  * struct qpu_info - device description, from %QPU_IOC_GET_INFO
@@ -158,6 +265,8 @@ struct qpu_topology {
  * @edges_ptr: in: 0, or user pointer to struct qpu_edge array that receives
  *	the allocation's coupling map in virtual indices
  * @reserved: must be 0
+ * @refusal: out: with -EDQUOT or -EUSERS, which limit refused the qubits
+ *	(not in the v0 struct)
  *
  * The k physical qubits always form a connected region of the coupling
  * graph and never overlap another allocation. Errors of %QPU_IOC_ALLOC:
@@ -565,6 +674,8 @@ struct qpu_count {
  * @sim_ns: out: simulation time of all slices
  * @qpu_ns: out: estimated device time of all slices
  * @reserved: must be 0
+ * @refusal: out: with -EBUSY, -EDQUOT or -EUSERS from a tenant limit,
+ *	which one (not in the v0 struct)
  *
  * Errors: -EINVAL (bad flags, reserved bits, zero shots, a seed without
  * %QPU_RUN_SEED, misaligned or out-of-range parameter references, or
@@ -591,6 +702,7 @@ struct qpu_run {
 	__u64 sim_ns;
 	__u64 qpu_ns;
 	__u64 reserved[2];
+	struct qpu_refusal refusal;
 };
 
 /*
@@ -649,6 +761,8 @@ enum qpu_job_state {
  * @needed: out: with -ENOSPC, the bytes one result slice needs
  * @user_data: in: returned unchanged by %QPU_IOC_WAIT
  * @reserved: must be 0
+ * @refusal: out: with -EBUSY, -EDQUOT or -EUSERS, which limit refused
+ *	the job (not in the v0 struct)
  *
  * Errors: those of %QPU_IOC_RUN (the descriptor is checked now), and
  * -EBUSY when the file already has %QPU_MAX_JOBS jobs in flight or
@@ -664,6 +778,7 @@ struct qpu_submit {
 	__u32 needed;
 	__u64 user_data;
 	__u64 reserved[2];
+	struct qpu_refusal refusal;
 };
 
 /** QPU_WAIT_ANY - reap whichever job completes first; @job_id is ignored */
@@ -727,6 +842,163 @@ struct qpu_cancel {
 };
 
 /*
+ * Generic netlink family "qpu": tenant administration and device state
+ * (Documentation/netlink/specs/qpu.yaml, Documentation/qpu/tenants.rst).
+ *
+ * Commands (all with NLM_F_REQUEST; replies carry the same command):
+ *
+ *  - %QPU_CMD_DEV_GET: one device (%QPU_A_DEV_ID) or, with NLM_F_DUMP,
+ *    every device. Any process.
+ *  - %QPU_CMD_TENANT_GET: the tenant %QPU_A_TENANT_CGROUP_ID (default: the
+ *    caller's own cgroup) on device %QPU_A_TENANT_DEV_ID; with NLM_F_DUMP
+ *    every tenant the device keeps state for (of every device unless
+ *    %QPU_A_TENANT_DEV_ID is given). Any process may read its own cgroup
+ *    and its ancestors; other tenants need CAP_SYS_ADMIN (-EPERM, and a
+ *    dump silently leaves them out).
+ *  - %QPU_CMD_TENANT_SET: set the limits given (others keep their value)
+ *    of a cgroup on a device. CAP_SYS_ADMIN in the initial user namespace
+ *    (-EPERM). Either everything given is applied or nothing is.
+ *  - %QPU_CMD_TENANT_DEL: forget a cgroup's limits on a device (they go
+ *    back to the defaults; usage stays accounted while charges live).
+ *    CAP_SYS_ADMIN; -ENOENT if the device has no limits for it.
+ *
+ * A cgroup is named by its id (the inode number of its directory on
+ * cgroup2): -ENOENT if no such cgroup exists. Counts and limits are u64,
+ * %QPU_UNLIMITED ("max") means no limit. Errors carry an extack message
+ * and the offending attribute.
+ *
+ * The multicast groups %QPU_MCGRP_AUDIT and %QPU_MCGRP_EVENTS are
+ * reserved for audit records and anomaly events; nothing is sent on them
+ * yet.
+ */
+#define QPU_GENL_NAME		"qpu"
+#define QPU_GENL_VERSION	1
+#define QPU_MCGRP_AUDIT		"audit"
+#define QPU_MCGRP_EVENTS	"events"
+
+/** QPU_UNLIMITED - a limit of "max": no limit */
+#define QPU_UNLIMITED		(~0ULL)
+/** QPU_WEIGHT_MIN - smallest tenant weight */
+#define QPU_WEIGHT_MIN		1
+/** QPU_WEIGHT_MAX - largest tenant weight */
+#define QPU_WEIGHT_MAX		10000
+/** QPU_WEIGHT_DEFAULT - weight of a tenant nobody configured */
+#define QPU_WEIGHT_DEFAULT	100
+/** QPU_BUDGET_PERIOD_MAX - longest budget period, seconds (one year) */
+#define QPU_BUDGET_PERIOD_MAX	31536000ULL
+
+/**
+ * enum qpu_latency - latency class of a tenant
+ * @QPU_LATENCY_BATCH: throughput work (the default)
+ * @QPU_LATENCY_INTERACTIVE: picked first within its share
+ */
+enum qpu_latency {
+	QPU_LATENCY_BATCH	= 0,
+	QPU_LATENCY_INTERACTIVE	= 1,
+};
+
+/**
+ * enum qpu_isolation - how a tenant's qubits are kept apart from others'
+ * @QPU_ISOLATION_SHARED: no constraint (the default)
+ * @QPU_ISOLATION_GUARD: no coupling edge joins the qubits held by this
+ *	cgroup's subtree to qubits held by anyone outside it (free qubits
+ *	are left as a guard band)
+ * @QPU_ISOLATION_EXCLUSIVE: while a job or run of this subtree runs,
+ *	nothing else runs on the device
+ *
+ * A charge takes the isolation of the nearest cgroup, itself or an
+ * ancestor, whose isolation is not shared.
+ */
+enum qpu_isolation {
+	QPU_ISOLATION_SHARED	= 0,
+	QPU_ISOLATION_GUARD	= 1,
+	QPU_ISOLATION_EXCLUSIVE	= 2,
+};
+
+enum qpu_cmd {
+	QPU_CMD_UNSPEC,
+	QPU_CMD_DEV_GET,
+	QPU_CMD_TENANT_GET,
+	QPU_CMD_TENANT_SET,
+	QPU_CMD_TENANT_DEL,
+
+	__QPU_CMD_MAX,
+	QPU_CMD_MAX = __QPU_CMD_MAX - 1,
+};
+
+/* Attribute set "dev": a device (DEV_GET request and reply). */
+enum qpu_a_dev {
+	QPU_A_DEV_UNSPEC,
+	QPU_A_DEV_ID,			/* u32: N of /dev/qpuN */
+	QPU_A_DEV_NAME,			/* string: "qpuN" */
+	QPU_A_DEV_TOPOLOGY,		/* string: e.g. "heavyhex:27" */
+	QPU_A_DEV_NUM_QUBITS,		/* u32 */
+	QPU_A_DEV_FREE_QUBITS,		/* u32 */
+	QPU_A_DEV_WORKERS,		/* u32: executor threads */
+	QPU_A_DEV_JOBS_QUEUED,		/* u32 */
+	QPU_A_DEV_JOBS_RUNNING,		/* u32: jobs and synchronous runs */
+	QPU_A_DEV_TENANTS,		/* u32: tenants with state */
+
+	__QPU_A_DEV_MAX,
+	QPU_A_DEV_MAX = __QPU_A_DEV_MAX - 1,
+};
+
+/* Attribute set "tenant": a tenant on a device (TENANT_* commands). */
+enum qpu_a_tenant {
+	QPU_A_TENANT_UNSPEC,
+	QPU_A_TENANT_DEV_ID,		/* u32 */
+	QPU_A_TENANT_CGROUP_ID,		/* u64 */
+	QPU_A_TENANT_LEVEL,		/* u32: depth below the root (reply) */
+	QPU_A_TENANT_CONFIGURED,	/* u8: limits were set (reply) */
+	QPU_A_TENANT_QUBITS_MAX,	/* u64 */
+	QPU_A_TENANT_QUBITS_CURRENT,	/* u64 (reply) */
+	QPU_A_TENANT_JOBS_MAX,		/* u64 */
+	QPU_A_TENANT_JOBS_CURRENT,	/* u64 (reply) */
+	QPU_A_TENANT_SHOTS,		/* nest, set "budget" */
+	QPU_A_TENANT_QPU_TIME,		/* nest, set "budget": nanoseconds */
+	QPU_A_TENANT_WEIGHT,		/* u32: QPU_WEIGHT_MIN..MAX */
+	QPU_A_TENANT_LATENCY,		/* u32: enum qpu_latency */
+	QPU_A_TENANT_ISOLATION,		/* u32: enum qpu_isolation */
+	QPU_A_TENANT_EVENTS,		/* nest, set "events" (reply) */
+	QPU_A_TENANT_PAD,
+
+	__QPU_A_TENANT_MAX,
+	QPU_A_TENANT_MAX = __QPU_A_TENANT_MAX - 1,
+};
+
+/*
+ * Attribute set "budget": shots.max and qpu_time.max, "N PERIOD". A
+ * period of 0 is a lifetime budget. Setting a budget (LIMIT and PERIOD
+ * together) starts a new period with nothing used.
+ */
+enum qpu_a_budget {
+	QPU_A_BUDGET_UNSPEC,
+	QPU_A_BUDGET_LIMIT,		/* u64: per period; QPU_UNLIMITED */
+	QPU_A_BUDGET_PERIOD,		/* u64: seconds, 0..QPU_BUDGET_PERIOD_MAX */
+	QPU_A_BUDGET_USED,		/* u64: used this period (reply) */
+	QPU_A_BUDGET_REMAINING,		/* u64: LIMIT - USED (reply) */
+	QPU_A_BUDGET_RESET_NS,		/* u64: ns until the period ends (reply) */
+	QPU_A_BUDGET_TOTAL,		/* u64: used since state was kept (reply) */
+	QPU_A_BUDGET_PAD,
+
+	__QPU_A_BUDGET_MAX,
+	QPU_A_BUDGET_MAX = __QPU_A_BUDGET_MAX - 1,
+};
+
+/* Attribute set "events": charges each limit of this level refused. */
+enum qpu_a_events {
+	QPU_A_EVENTS_UNSPEC,
+	QPU_A_EVENTS_QUBITS,		/* u64 */
+	QPU_A_EVENTS_JOBS,		/* u64 */
+	QPU_A_EVENTS_SHOTS,		/* u64 */
+	QPU_A_EVENTS_QPU_TIME,		/* u64 */
+	QPU_A_EVENTS_PAD,
+
+	__QPU_A_EVENTS_MAX,
+	QPU_A_EVENTS_MAX = __QPU_A_EVENTS_MAX - 1,
+};
+
+/*
  * QPU_*_SIZE_VER0 - the size of the first published version of each
  * ioctl's argument struct: the smallest size the driver accepts, whatever
  * the struct has grown to since (see the conventions at the top). These
@@ -744,6 +1016,7 @@ struct qpu_cancel {
 #define QPU_SUBMIT_SIZE_VER0		112
 #define QPU_WAIT_SIZE_VER0		96
 #define QPU_CANCEL_SIZE_VER0		24
+#define QPU_GET_REFUSAL_SIZE_VER0	72
 
 #define QPU_IOC_MAGIC		0xB9
 
@@ -773,5 +1046,7 @@ struct qpu_cancel {
 #define QPU_IOC_WAIT		_IOWR(QPU_IOC_MAGIC, 0x0b, struct qpu_wait)
 /* Cancel a job. */
 #define QPU_IOC_CANCEL		_IOW(QPU_IOC_MAGIC, 0x0c, struct qpu_cancel)
+/* Read the file's latest refused charge. */
+#define QPU_IOC_GET_REFUSAL	_IOWR(QPU_IOC_MAGIC, 0x0d, struct qpu_get_refusal)
 
 #endif /* _UAPI_LINUX_QPU_H */
