@@ -128,6 +128,7 @@ typedef unsigned __int128 emask_t;
 #define EM_WAIT		(EM_OK | EM(EINVAL) | EM(ENOENT) | EM(EAGAIN) | \
 			 EM(ETIMEDOUT) | EM(EFAULT))
 #define EM_CANCEL	(EM_OK | EM(EINVAL) | EM(ENOENT) | EM(EALREADY))
+#define EM_REFUSAL	(EM_OK | EM(EINVAL))
 
 /* ---- per-thread state ------------------------------------------------------ */
 
@@ -518,6 +519,7 @@ static const struct field f_alloc[] = {
 	FLD(struct qpu_alloc, phys_ptr, F_PTR),
 	FLD(struct qpu_alloc, edges_ptr, F_PTR),
 	FLD(struct qpu_alloc, reserved, F_RES),
+	FLD(struct qpu_alloc, refusal, F_OUT),
 };
 
 static const struct field f_query[] = {
@@ -528,6 +530,7 @@ static const struct field f_query[] = {
 	FLD(struct qpu_alloc, phys_ptr, F_PTR),
 	FLD(struct qpu_alloc, edges_ptr, F_PTR),
 	FLD(struct qpu_alloc, reserved, F_RES),
+	FLD(struct qpu_alloc, refusal, F_OUT),
 };
 
 static const struct field f_free[] = {
@@ -598,6 +601,7 @@ static const struct field f_run[] = {
 	FLD(struct qpu_run, sim_ns, F_OUT),
 	FLD(struct qpu_run, qpu_ns, F_OUT),
 	FLD(struct qpu_run, reserved, F_RES),
+	FLD(struct qpu_run, refusal, F_OUT),
 };
 
 static const struct field f_submit[] = {
@@ -606,6 +610,7 @@ static const struct field f_submit[] = {
 	FLD(struct qpu_submit, needed, F_OUT),
 	FLD(struct qpu_submit, user_data, F_OUT),
 	FLD(struct qpu_submit, reserved, F_RES),
+	FLD(struct qpu_submit, refusal, F_OUT),
 };
 
 static const struct field f_wait[] = {
@@ -617,6 +622,13 @@ static const struct field f_wait[] = {
 	FLD(struct qpu_wait, user_data, F_OUT),
 	FLD(struct qpu_wait, seed, F_OUT),
 	FLD(struct qpu_wait, reserved, F_RES),
+};
+
+static const struct field f_refusal[] = {
+	FLAGS(struct qpu_get_refusal, flags, 0),
+	FLD(struct qpu_get_refusal, pad, F_RES),
+	FLD(struct qpu_get_refusal, refusal, F_OUT),
+	FLD(struct qpu_get_refusal, reserved, F_RES),
 };
 
 static const struct field f_cancel[] = {
@@ -1556,6 +1568,8 @@ static const struct ioc_desc iocs[] = {
 	{ QPU_IOC_SUBMIT, f_submit, ARRAY_LEN(f_submit), EM_SUBMIT, "SUBMIT" },
 	{ QPU_IOC_WAIT, f_wait, ARRAY_LEN(f_wait), EM_WAIT, "WAIT" },
 	{ QPU_IOC_CANCEL, f_cancel, ARRAY_LEN(f_cancel), EM_CANCEL, "CANCEL" },
+	{ QPU_IOC_GET_REFUSAL, f_refusal, ARRAY_LEN(f_refusal), EM_REFUSAL,
+	  "GET_REFUSAL" },
 };
 
 /* Undo whatever a garbage call on the bare file created. */
@@ -1607,7 +1621,7 @@ static void op_ioctl(struct fz_thread *t)
 	if (r < 8) {
 		/* Unknown numbers: ENOTTY whatever the argument. */
 		if (chance(t, 50))
-			cmd = _IOC(below(t, 4), QPU_IOC_MAGIC, 0x0d + below(t, 243),
+			cmd = _IOC(below(t, 4), QPU_IOC_MAGIC, 0x0e + below(t, 242),
 				   below(t, 512));
 		else
 			cmd = _IOC(below(t, 4), other_types[below(t, ARRAY_LEN(other_types))],
