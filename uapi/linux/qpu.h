@@ -862,8 +862,10 @@ struct qpu_cancel {
  *    back to the defaults; usage stays accounted while charges live).
  *    CAP_SYS_ADMIN; -ENOENT if the device has no limits for it.
  *
- * A cgroup is named by its id (the inode number of its directory on
- * cgroup2): -ENOENT if no such cgroup exists. Counts and limits are u64,
+ * A device is named by its id (N of /dev/qpuN): -ENODEV if there is no
+ * such device or it is being removed. A cgroup is named by its id (the
+ * inode number of its directory on cgroup2): -ENOENT if no such cgroup
+ * exists (or it is outside the caller's cgroup namespace). Counts and limits are u64,
  * %QPU_UNLIMITED ("max") means no limit. Errors carry an extack message
  * and the offending attribute.
  *
