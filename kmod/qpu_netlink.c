@@ -21,9 +21,9 @@
  * the call only.
  *
  * Input: every command has its own policy, validated strictly by the
- * genetlink core (unknown attributes, reply-only attributes, wrong
- * lengths and out-of-range values are -EINVAL with the attribute in the
- * extack) before a handler runs; handlers check presence and the
+ * genetlink core before a handler runs (unknown attributes, reply-only
+ * attributes and wrong lengths are -EINVAL, values out of range -ERANGE,
+ * each with the attribute in the extack); handlers check presence and the
  * combinations (a budget needs LIMIT and PERIOD). Nothing is changed
  * unless the whole request is valid.
  *
