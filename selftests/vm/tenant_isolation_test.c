@@ -12,8 +12,9 @@
  *    (they may touch each other), kept apart from everyone else;
  *  - exclusive: jobs of an exclusive tenant and of shared tenants, all
  *    submitted at once on a device with two executors; the start and end
- *    times QPU_IOC_WAIT reports show that no job ran while an exclusive
- *    one did. Only non-overlap is asserted, never a duration.
+ *    times QPU_IOC_WAIT reports show that no other tenant's job ran while
+ *    an exclusive one did (the exclusive tenant's own jobs may run side by
+ *    side). Only non-overlap is asserted, never a duration.
  */
 #include "qpu_test.h"
 #include "vm_util.h"
@@ -32,6 +33,12 @@ struct placement {
 	uint32_t phys[NALLOCS][MAX_K];
 };
 
+/* One report, written with one write(2) (< PIPE_BUF: never interleaved). */
+struct guard_report {
+	int32_t idx;
+	struct placement pl;
+};
+
 struct guard_arg {
 	struct cg_gate gate;
 	int report[2];		/* children -> parent: index + placement */
@@ -43,6 +50,7 @@ struct guard_arg {
 static void guard_child(void *arg)
 {
 	struct guard_arg *g = arg;
+	struct guard_report rep;
 	struct placement pl;
 	struct qpu_alloc qa;
 	uint32_t h[NALLOCS], i;
@@ -64,8 +72,9 @@ static void guard_child(void *arg)
 		QT_ASSERT_EQ(query_raw(fd, h[i], pl.phys[i], NULL, 0, &qa), 0);
 		QT_ASSERT_EQ(qa.num_qubits, pl.k[i]);
 	}
-	write_full_ok(g->report[1], &idx, sizeof(idx));
-	write_full_ok(g->report[1], &pl, sizeof(pl));
+	rep.idx = idx;
+	rep.pl = pl;
+	write_full_ok(g->report[1], &rep, sizeof(rep));
 	close(g->report[1]);
 	wait_pipe_eof(g->release[0]);
 	close_ok(fd);
@@ -113,7 +122,12 @@ static void check_guard(int fd, const struct placement *pl, const bool *guard,
 	free(owner);
 }
 
-static void guard_round(struct tfx *f, const char *topo, unsigned int dev)
+/*
+ * @roomy: the device has room for every tenant whatever the order (then
+ * every guard tenant must be placed); else ENOSPC is allowed for anyone.
+ */
+static void guard_round(struct tfx *f, const char *topo, unsigned int dev,
+			bool roomy)
 {
 	static struct placement pl[NTENANTS];
 	struct guard_arg g;
@@ -123,7 +137,7 @@ static void guard_round(struct tfx *f, const char *topo, unsigned int dev)
 	int i, idx, fd, ok = 0, guard_ok = 0;
 	uint32_t a;
 
-	new_device_ok(dev, topo);
+	tfx_new_device(f, dev, topo);
 	/* the guest's hotplug helper sets the mode too, maybe later */
 	snprintf(n, sizeof(n), "/dev/qpu%u", dev);
 	QT_ASSERT_EQ(chmod(n, 0666), 0);
@@ -149,9 +163,12 @@ static void guard_round(struct tfx *f, const char *topo, unsigned int dev)
 	close(g.release[0]);
 	cg_gate_open(&g.gate);
 	for (i = 0; i < NTENANTS; i++) {
-		QT_ASSERT(read_full_ok(g.report[0], &idx, sizeof(idx)));
+		struct guard_report rep;
+
+		QT_ASSERT(read_full_ok(g.report[0], &rep, sizeof(rep)));
+		idx = rep.idx;
 		QT_ASSERT(idx >= 0 && idx < NTENANTS);
-		QT_ASSERT(read_full_ok(g.report[0], &pl[idx], sizeof(pl[idx])));
+		pl[idx] = rep.pl;
 	}
 	fd = open_dev_id_ok(dev);
 	check_guard(fd, pl, guard, NTENANTS);
@@ -164,8 +181,10 @@ static void guard_round(struct tfx *f, const char *topo, unsigned int dev)
 	}
 	printf("# %s: %d of %d allocations placed, %d of them guarded\n", topo, ok,
 	       NTENANTS * NALLOCS, guard_ok);
-	/* plenty of room on these devices: every guard tenant got its qubits */
-	QT_ASSERT_EQ(guard_ok, NTENANTS / 2 * NALLOCS);
+	if (roomy)
+		QT_ASSERT_EQ(guard_ok, NTENANTS / 2 * NALLOCS);
+	else
+		QT_ASSERT_GT(ok, 0);
 	close(g.release[1]);
 	close(g.report[0]);
 	for (i = 0; i < NTENANTS; i++)
@@ -180,12 +199,13 @@ static void guard_round(struct tfx *f, const char *topo, unsigned int dev)
 
 TENANT_TEST_TIMEOUT(guard_concurrent_heavyhex127, 240)
 {
-	guard_round(f, "heavyhex:127", ISO_DEV);
+	guard_round(f, "heavyhex:127", ISO_DEV, true);
 }
 
 TENANT_TEST_TIMEOUT(guard_concurrent_grid, 240)
 {
-	guard_round(f, "grid:8x8", ISO_DEV);
+	/* 45 qubits asked of 64, guard bands around half: a tight fit */
+	guard_round(f, "grid:8x8", ISO_DEV, false);
 }
 
 /* A parent's guard covers its subtree as one domain. */
@@ -202,7 +222,7 @@ TENANT_TEST(guard_subtree_is_one_domain)
 	tfx_mkcg(f, "p/c1");
 	tfx_mkcg(f, "p/c2");
 	tfx_mkcg(f, "o");
-	new_device_ok(ISO_DEV, "line:12");
+	tfx_new_device(f, ISO_DEV, "line:12");
 	tfx_set_dev(f, ISO_DEV, p, tcfg_isolation(QPU_ISOLATION_GUARD));
 	memset(pl, 0, sizeof(pl));
 	/* c1 and c2 (p's domain) take 4 each; the outsider 3: all fit only
@@ -257,11 +277,16 @@ struct ex_arg {
 	int idx;
 };
 
+struct ex_report {
+	int32_t idx;
+	struct span sp[EX_JOBS];
+};
+
 /* Two allocations (so that its jobs could run side by side), 3 jobs. */
 static void ex_child(void *arg)
 {
 	struct ex_arg *x = arg;
-	struct span sp[EX_JOBS];
+	struct ex_report rep;
 	struct unit u[2];
 	uint32_t id[EX_JOBS];
 	struct qpu_wait w;
@@ -275,10 +300,10 @@ static void ex_child(void *arg)
 		id[i] = unit_submit_ok(&u[i % 2], QPU_MAX_SHOTS / 4);
 	for (i = 0; i < EX_JOBS; i++) {
 		w = wait_job_ok(u[i % 2].fd, id[i]);
-		sp[i] = (struct span){ w.start_ns, w.end_ns, w.status };
+		rep.sp[i] = (struct span){ w.start_ns, w.end_ns, w.status };
 	}
-	write_full_ok(x->report[1], &idx, sizeof(idx));
-	write_full_ok(x->report[1], sp, sizeof(sp));
+	rep.idx = idx;
+	write_full_ok(x->report[1], &rep, sizeof(rep));
 	close(x->report[1]);
 	unit_down(&u[1]);
 	unit_down(&u[0]);
@@ -290,7 +315,7 @@ TENANT_TEST_TIMEOUT(exclusive_runs_alone, 240)
 	struct ex_arg x;
 	pid_t pid[EX_TENANTS];
 	char sub[16], n[128];
-	int i, j, t, u, idx, overlaps_shared = 0;
+	int i, j, t, u, idx, overlaps_shared = 0, overlaps_own = 0;
 
 	tfx_save_tunables(f);
 	QT_ASSERT_EQ(write_dev_attr(QPU0_ID, "workers", "2"), 0);
@@ -310,9 +335,12 @@ TENANT_TEST_TIMEOUT(exclusive_runs_alone, 240)
 	close(x.report[1]);
 	cg_gate_open(&x.gate);
 	for (i = 0; i < EX_TENANTS; i++) {
-		QT_ASSERT(read_full_ok(x.report[0], &idx, sizeof(idx)));
+		struct ex_report rep;
+
+		QT_ASSERT(read_full_ok(x.report[0], &rep, sizeof(rep)));
+		idx = rep.idx;
 		QT_ASSERT(idx >= 0 && idx < EX_TENANTS);
-		QT_ASSERT(read_full_ok(x.report[0], sp[idx], sizeof(sp[idx])));
+		memcpy(sp[idx], rep.sp, sizeof(rep.sp));
 	}
 	close(x.report[0]);
 	for (i = 0; i < EX_TENANTS; i++)
@@ -324,16 +352,21 @@ TENANT_TEST_TIMEOUT(exclusive_runs_alone, 240)
 			QT_ASSERT_GE(sp[t][i].end, sp[t][i].start);
 		}
 	}
-	/* an exclusive job overlaps no other job, its own tenant's included */
+	/*
+	 * An exclusive job overlaps no other tenant's job. Its own tenant's
+	 * jobs may run beside it ("nothing else" is outside its subtree):
+	 * counted, not asserted.
+	 */
 	for (i = 0; i < EX_JOBS; i++) {
 		const struct span *e = &sp[0][i];
 
-		for (u = 0; u < EX_TENANTS; u++) {
+		for (j = 0; j < EX_JOBS; j++)
+			overlaps_own += j != i && sp[0][j].start < e->end &&
+					e->start < sp[0][j].end;
+		for (u = 1; u < EX_TENANTS; u++) {
 			for (j = 0; j < EX_JOBS; j++) {
 				const struct span *o = &sp[u][j];
 
-				if (u == 0 && j == i)
-					continue;
 				if (o->start < e->end && e->start < o->end)
 					QT_FAIL("tenant %d job %d [%llu, %llu] overlaps the "
 						"exclusive job %d [%llu, %llu]", u, j,
@@ -349,7 +382,8 @@ TENANT_TEST_TIMEOUT(exclusive_runs_alone, 240)
 		for (j = 0; j < EX_JOBS; j++)
 			overlaps_shared += sp[1][i].start < sp[2][j].end &&
 					   sp[2][j].start < sp[1][i].end;
-	printf("# shared jobs overlapping each other: %d pairs\n", overlaps_shared);
+	printf("# overlapping pairs: shared tenants %d, the exclusive tenant's own %d\n",
+	       overlaps_shared, overlaps_own / 2);
 }
 
 int main(int argc, char **argv)

@@ -580,9 +580,9 @@ TENANT_TEST(device_removal_with_tenant_state)
 	char n[128];
 	uint32_t id;
 
-	new_device_ok(RM_DEV, "grid:2x3");
+	tfx_new_device(f, RM_DEV, "grid:2x3");
 	tfx_set_dev(f, RM_DEV, a, tcfg_qubits(4));
-	tfx_set_dev(f, RM_DEV, a, tcfg_shots(1000000, 0));
+	tfx_set_dev(f, RM_DEV, a, tcfg_shots(1000000000, 0));
 	cg_enter_ok(tfx_cg(f, n, sizeof(n), "a"));
 	unit_up_dev(&u, RM_DEV, 2);
 	id = unit_submit_ok(&u, 16);

@@ -71,6 +71,8 @@ static inline void tenant_require(void)
  * @n: entries of @ids
  * @workers: device 0's "workers" before the test, restored after (0: kept)
  * @ctx_qubits: device 0's max_ctx_qubits before the test (0: kept)
+ * @dev: a device the test made (tfx_new_device()), removed by the cleanup
+ *	if still there; 0: none
  *
  * The socket is shared by the body (a child) and the cleanup (the parent),
  * one after the other, never at once.
@@ -83,6 +85,7 @@ struct tfx {
 	int n;
 	uint32_t workers;
 	uint32_t ctx_qubits;
+	uint32_t dev;
 };
 
 /*
@@ -186,6 +189,13 @@ static inline bool tenant_listed(struct tnl *t, uint32_t dev, uint64_t cgid)
 	return false;
 }
 
+/* new_device_ok(), removed again by the cleanup if the test does not. */
+static inline void tfx_new_device(struct tfx *f, uint32_t dev, const char *spec)
+{
+	f->dev = dev;
+	new_device_ok(dev, spec);
+}
+
 /* Remember device 0's tunables the test is about to change. */
 static inline void tfx_save_tunables(struct tfx *f)
 {
@@ -208,6 +218,12 @@ static inline void tfx_cleanup(void *arg)
 	if (f->ctx_qubits) {
 		snprintf(num, sizeof(num), "%u\n", f->ctx_qubits);
 		write_dev_attr(QPU0_ID, "max_ctx_qubits", num);
+	}
+	if (f->dev) {
+		char path[64];
+
+		if (path_exists(dev_path(path, sizeof(path), f->dev)))
+			del_device(f->dev);
 	}
 	ret = cg_cleanup(f->root);
 	if (ret)
