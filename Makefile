@@ -184,9 +184,7 @@ $(BUILD)/vm-tests/%: selftests/vm/%.c $(LIB_A) $(HDRS)
 		$(NL_LIBS_STATIC) $(LDLIBS_STATIC)
 
 # The tenant tests (tenant_*_test) also speak the "qpu" generic netlink
-# family through selftests/vm/lib/tenant_nl.c: libnl-genl-3, static.
-NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null)
-NL_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs libnl-genl-3.0 2>/dev/null)
+# family through selftests/vm/lib/tenant_nl.c (libnl-genl-3, static).
 TNL_OBJ := $(BUILD)/vm-lib/tenant_nl.o
 
 $(TNL_OBJ): selftests/vm/lib/tenant_nl.c selftests/vm/tenant_nl.h uapi/linux/qpu.h
@@ -195,8 +193,8 @@ $(TNL_OBJ): selftests/vm/lib/tenant_nl.c selftests/vm/tenant_nl.h uapi/linux/qpu
 
 $(BUILD)/vm-tests/tenant_%: selftests/vm/tenant_%.c $(TNL_OBJ) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iselftests -o $@ $< $(TNL_OBJ) $(LIB_A) -static \
-		$(NL_LIBS_STATIC) -luring -lm -lpthread
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -Iselftests -o $@ $< $(TNL_OBJ) $(LIB_A) \
+		$(NL_LIBS_STATIC) $(LDLIBS_STATIC)
 
 # uAPI compatibility (selftests/compat/): compat_test is a program of the
 # v0 ABI, built against the frozen header only (no -Iuapi, no libqpu);
