@@ -383,6 +383,13 @@ static void qpu_cgroup_put(struct cgroup *cgrp)
 	qpu_obj_dec(QPU_OBJ_CGROUP_REFS);
 }
 
+/* Has @cgrp been rmdir'ed (it stays valid while referenced)? */
+static bool qpu_cgroup_removed(struct cgroup *cgrp)
+{
+	/* The root is never removed. */
+	return cgroup_parent(cgrp) && !(cgrp->self.flags & CSS_ONLINE);
+}
+
 /* Start the next period of @b if the current one has ended. */
 static void qpu_budget_roll(struct qpu_budget *b, u64 now)
 {
@@ -568,7 +575,7 @@ void qpu_tenant_uncharge(struct qpu_tenants *ts, struct qpu_tenant_charge *c,
 		 * Limits of a removed cgroup are dropped with its charges (our
 		 * reference on the leaf keeps every level referenced).
 		 */
-		if (t->configured && !(cg->self.flags & CSS_ONLINE)) {
+		if (t->configured && qpu_cgroup_removed(cg)) {
 			t->configured = false;
 			t->ref--;
 		}
@@ -671,7 +678,7 @@ static void qpu_tenants_prune(struct qpu_tenants *ts)
 			return;
 		cursor = id;
 		cg = cgroup_get_from_id(id);
-		dead = IS_ERR(cg) || !(cg->self.flags & CSS_ONLINE);
+		dead = IS_ERR(cg) || qpu_cgroup_removed(cg);
 		if (!IS_ERR(cg))
 			cgroup_put(cg);
 		if (!dead)
