@@ -1550,26 +1550,35 @@ struct ioc_desc {
 	size_t nfields;
 	emask_t all;
 	const char *name;
+	unsigned int v0;	/* the first published size: the smallest accepted */
 };
 
 static const struct ioc_desc iocs[] = {
-	{ QPU_IOC_GET_INFO, f_info, ARRAY_LEN(f_info), EM_INFO, "GET_INFO" },
-	{ QPU_IOC_GET_TOPOLOGY, f_topo, ARRAY_LEN(f_topo), EM_TOPO, "GET_TOPOLOGY" },
-	{ QPU_IOC_ALLOC, f_alloc, ARRAY_LEN(f_alloc), EM_ALLOC, "ALLOC" },
-	{ QPU_IOC_FREE, f_free, ARRAY_LEN(f_free), EM_FREE, "FREE" },
-	{ QPU_IOC_ALLOC_QUERY, f_query, ARRAY_LEN(f_query), EM_QUERY, "ALLOC_QUERY" },
-	{ QPU_IOC_CIRCUIT_LOAD, f_load, ARRAY_LEN(f_load), EM_LOAD, "CIRCUIT_LOAD" },
-	{ QPU_IOC_CIRCUIT_FREE, f_cfree, ARRAY_LEN(f_cfree), EM_CFREE, "CIRCUIT_FREE" },
+	{ QPU_IOC_GET_INFO, f_info, ARRAY_LEN(f_info), EM_INFO,
+	  "GET_INFO", QPU_INFO_SIZE_VER0 },
+	{ QPU_IOC_GET_TOPOLOGY, f_topo, ARRAY_LEN(f_topo), EM_TOPO,
+	  "GET_TOPOLOGY", QPU_TOPOLOGY_SIZE_VER0 },
+	{ QPU_IOC_ALLOC, f_alloc, ARRAY_LEN(f_alloc), EM_ALLOC,
+	  "ALLOC", QPU_ALLOC_SIZE_VER0 },
+	{ QPU_IOC_FREE, f_free, ARRAY_LEN(f_free), EM_FREE, "FREE", QPU_FREE_SIZE_VER0 },
+	{ QPU_IOC_ALLOC_QUERY, f_query, ARRAY_LEN(f_query), EM_QUERY,
+	  "ALLOC_QUERY", QPU_ALLOC_SIZE_VER0 },
+	{ QPU_IOC_CIRCUIT_LOAD, f_load, ARRAY_LEN(f_load), EM_LOAD,
+	  "CIRCUIT_LOAD", QPU_CIRCUIT_LOAD_SIZE_VER0 },
+	{ QPU_IOC_CIRCUIT_FREE, f_cfree, ARRAY_LEN(f_cfree), EM_CFREE,
+	  "CIRCUIT_FREE", QPU_CIRCUIT_FREE_SIZE_VER0 },
 	{ QPU_IOC_BUFFER_CREATE, f_bcreate, ARRAY_LEN(f_bcreate), EM_BCREATE,
-	  "BUFFER_CREATE" },
+	  "BUFFER_CREATE", QPU_BUFFER_CREATE_SIZE_VER0 },
 	{ QPU_IOC_BUFFER_DESTROY, f_bdestroy, ARRAY_LEN(f_bdestroy), EM_BDESTROY,
-	  "BUFFER_DESTROY" },
-	{ QPU_IOC_RUN, f_run, ARRAY_LEN(f_run), EM_RUN, "RUN" },
-	{ QPU_IOC_SUBMIT, f_submit, ARRAY_LEN(f_submit), EM_SUBMIT, "SUBMIT" },
-	{ QPU_IOC_WAIT, f_wait, ARRAY_LEN(f_wait), EM_WAIT, "WAIT" },
-	{ QPU_IOC_CANCEL, f_cancel, ARRAY_LEN(f_cancel), EM_CANCEL, "CANCEL" },
+	  "BUFFER_DESTROY", QPU_BUFFER_DESTROY_SIZE_VER0 },
+	{ QPU_IOC_RUN, f_run, ARRAY_LEN(f_run), EM_RUN, "RUN", QPU_RUN_SIZE_VER0 },
+	{ QPU_IOC_SUBMIT, f_submit, ARRAY_LEN(f_submit), EM_SUBMIT,
+	  "SUBMIT", QPU_SUBMIT_SIZE_VER0 },
+	{ QPU_IOC_WAIT, f_wait, ARRAY_LEN(f_wait), EM_WAIT, "WAIT", QPU_WAIT_SIZE_VER0 },
+	{ QPU_IOC_CANCEL, f_cancel, ARRAY_LEN(f_cancel), EM_CANCEL,
+	  "CANCEL", QPU_CANCEL_SIZE_VER0 },
 	{ QPU_IOC_GET_REFUSAL, f_refusal, ARRAY_LEN(f_refusal), EM_REFUSAL,
-	  "GET_REFUSAL" },
+	  "GET_REFUSAL", QPU_GET_REFUSAL_SIZE_VER0 },
 };
 
 /* Undo whatever a garbage call on the bare file created. */
@@ -1641,7 +1650,7 @@ static void op_ioctl(struct fz_thread *t)
 	}
 	if (r < 20) {
 		/* Smaller than the first published version. */
-		size = below(t, psize);
+		size = below(t, d->v0);
 		cmd = _IOC(_IOC_DIR(d->cmd), QPU_IOC_MAGIC, _IOC_NR(d->cmd), size);
 		fz_ioctl(t, NULL, t->bare, cmd, arg, EM(EINVAL), d->name);
 		return;
