@@ -188,6 +188,8 @@ struct fz_thread {
 	struct nlq *nl;		/* netlink class: socket, NULL until needed */
 	unsigned int nl_gen;	/* mod_gen when its family was resolved */
 	struct nlq_msg *nlm;	/* the request being built */
+	struct { uint32_t dev; uint64_t cg; } nl_set[16];	/* limits set */
+	unsigned int nl_nset;
 
 	struct io_uring ring;
 	bool ring_ok;
@@ -3015,6 +3017,54 @@ static bool nl_set_matches(const struct nl_set *s, const struct nlq_tenant *g)
 	       (!(s->mask & (1u << NF_ISOLATION)) || g->isolation == s->isolation);
 }
 
+/* Note where limits were set, for nl_forget(). */
+static void nl_remember(struct fz_thread *t, uint32_t dev, uint64_t cg)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nl_nset; i++)
+		if (t->nl_set[i].dev == dev && t->nl_set[i].cg == cg)
+			return;
+	if (t->nl_nset < ARRAY_LEN(t->nl_set)) {
+		t->nl_set[t->nl_nset].dev = dev;
+		t->nl_set[t->nl_nset++].cg = cg;
+	}
+}
+
+/*
+ * At the end of a round: delete the limits this thread set (records of
+ * configured cgroups are objects the tenant core counts, and the round
+ * must end with none). Beyond the 16 remembered, a set lands only on the
+ * thread's own cgroups, the fuzzer's and the root, deleted here as well.
+ */
+static void nl_forget(struct fz_thread *t)
+{
+	uint64_t cgs[4] = { cg_self_id, cg_root_id };
+	unsigned int i, j, n = 2;
+	uint16_t family;
+	struct nlq *q;
+
+	if (!t->nl_nset || nlq_resolve(&family, NULL, NULL))
+		goto out;
+	q = nlq_open_family(family);
+	if (!q)
+		goto out;
+	for (i = 0; i < t->nl_nset; i++)
+		nlq_tenant_del(q, t->nl_set[i].dev, t->nl_set[i].cg);
+	if (cg_ok) {
+		cgs[n++] = cg_thread_id[t->idx][0];
+		cgs[n++] = cg_thread_id[t->idx][1];
+	}
+	if (t->nl_nset == ARRAY_LEN(t->nl_set))
+		for (i = 0; i < 1 + HP_COUNT; i++)
+			for (j = 0; j < n; j++)
+				nlq_tenant_del(q, i ? HP_FIRST + i - 1 : 0,
+					       cgs[j]);
+	nlq_close(q);
+out:
+	t->nl_nset = 0;
+}
+
 /* TENANT_SET, valid or with one mutation; read back on qpu0. */
 static void nl_tenant_set(struct fz_thread *t)
 {
@@ -3042,6 +3092,8 @@ static void nl_tenant_set(struct fz_thread *t)
 	if (dev == 0 && (mine || cg == cg_self_id || cg == cg_root_id))
 		allow = EM_OK | EM(EUSERS);
 	err = nl_do(t, allow, "TENANT_SET (valid)");
+	if (!err)
+		nl_remember(t, dev, cg);
 	if (err || !tenants_kept || !mine || dev != 0 || !t->nl)
 		return;
 	/* Only this thread sets its own cgroups: the values must be there. */
@@ -3586,6 +3638,7 @@ static void thread_teardown(struct fz_thread *t)
 		close(t->bare);
 	t->bare = -1;
 	nl_drop(t);
+	nl_forget(t);
 }
 
 static void *thread_main(void *arg)
