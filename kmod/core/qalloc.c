@@ -69,6 +69,7 @@
  * @queue: BFS queue of the labelling, @n entries
  * @vidx: per qubit, virtual index + 1 inside qc_alloc_region_edges(), else 0
  * @tmp: neighbour list being sorted, max degree entries
+ * @guard: per qubit, 1 when its owner asked for a guard (0 when free)
  */
 struct qc_alloc {
 	const struct qc_topology *t;
