@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -141,7 +142,12 @@ fail:
 static int qpu_explain_alloc(struct qpu_dev *dev, int err, uint32_t k)
 {
 	struct qpu_info info;
+	char what[64];
 
+	/* struct qpu_alloc has no refusal field: the file's latest. */
+	snprintf(what, sizeof(what), "allocating %u qubits", k);
+	if (qpu_explain_refusal(dev, err, NULL, what))
+		return qpu_err(err);
 	memset(&info, 0, sizeof(info));
 	qpu_ioctl(dev, QPU_IOC_GET_INFO, &info);
 	switch (-err) {
