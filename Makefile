@@ -39,6 +39,11 @@ LIB_SO := $(BUILD)/lib/$(LIB_SONAME)
 # Libraries tools and tests link against (static for the VM).
 LDLIBS_USER := -luring -lm -lpthread
 LDLIBS_STATIC := -static -luring -lm -lpthread
+# libnl-genl-3 for the VM tests and qpu-fuzz that speak the qpu family.
+NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null || \
+	echo -I/usr/include/libnl3)
+NL_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs libnl-genl-3.0 2>/dev/null || \
+	echo -lnl-genl-3 -lnl-3 -lpthread)
 
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOLS := $(patsubst tools/%.c,$(BUILD)/bin/%,$(TOOL_SRCS))
@@ -207,7 +212,8 @@ $(BUILD)/host-tests/%: selftests/host/%.sh
 
 $(BUILD)/vm-tests/%: selftests/vm/%.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iselftests -o $@ $< $(LIB_A) $(LDLIBS_STATIC)
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -Iselftests -o $@ $< $(LIB_A) \
+		$(NL_LIBS_STATIC) $(LDLIBS_STATIC)
 
 # uAPI compatibility (selftests/compat/): compat_test is a program of the
 # v0 ABI, built against the frozen header only (no -Iuapi, no libqpu);
@@ -233,7 +239,8 @@ $(BUILD)/host-tests/abi_compat_test: selftests/host/abi_compat_test.c \
 
 $(FUZZ): selftests/vm/fuzz/qpu-fuzz.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS_STATIC)
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIB_A) $(NL_LIBS_STATIC) \
+		$(LDLIBS_STATIC)
 
 $(BUILD)/bench/%: bench/%.c $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
