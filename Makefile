@@ -44,24 +44,21 @@ NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null || \
 	echo -I/usr/include/libnl3)
 NL_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs libnl-genl-3.0 2>/dev/null || \
 	echo -lnl-genl-3 -lnl-3 -lpthread)
+# ... and dynamically for the host build of qpuctl.
+NL_LIBS := $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 2>/dev/null || \
+	echo -lnl-genl-3 -lnl-3)
 
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOLS := $(patsubst tools/%.c,$(BUILD)/bin/%,$(TOOL_SRCS))
 TOOLS_STATIC := $(patsubst tools/%.c,$(BUILD)/vm-bin/%,$(TOOL_SRCS))
 
 # qpuctl is a directory of files, one concern each (tools/qpuctl/qpuctl.h),
-# and the one tool that links libnl-genl-3 (for the "qpu" netlink family;
-# libqpu itself stays free of it). parse.c, json.c and cgroup.c have no
-# libnl in them: qpuctl_test (host) links them alone.
+# and the one tool that links libnl-genl-3 (NL_* above, for the "qpu"
+# netlink family; libqpu itself stays free of it). parse.c, json.c and
+# cgroup.c have no libnl in them: qpuctl_test (host) links them alone.
 QPUCTL_SRCS := $(wildcard tools/qpuctl/*.c)
 QPUCTL_HDRS := $(wildcard tools/qpuctl/*.h)
 QPUCTL_TESTED := tools/qpuctl/parse.c tools/qpuctl/json.c tools/qpuctl/cgroup.c
-NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null || \
-	       echo -I/usr/include/libnl3)
-NL_LIBS := $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 2>/dev/null || \
-	     echo -lnl-genl-3 -lnl-3)
-NL_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs libnl-genl-3.0 \
-		    2>/dev/null || echo -lnl-genl-3 -lnl-3 -lpthread)
 TOOLS += $(BUILD)/bin/qpuctl
 TOOLS_STATIC += $(BUILD)/vm-bin/qpuctl
 
