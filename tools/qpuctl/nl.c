@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <netlink/netlink.h>
@@ -256,7 +257,11 @@ void qpuctl_nl_perror(const struct qpuctl_nl *nl, const char *what, int err)
 	if (err == -EPERM)
 		hint = " (setting limits, deleting them and reading other "
 		       "tenants needs CAP_SYS_ADMIN)";
-	if (nl->errmsg[0] && err != -EIO)
+	if (nl->errmsg[0] && err != -EIO &&
+	    !strcasecmp(nl->errmsg, strerror(-err)))
+		fprintf(stderr, "qpuctl: %s: %s%s\n", what, strerror(-err),
+			hint);
+	else if (nl->errmsg[0] && err != -EIO)
 		fprintf(stderr, "qpuctl: %s: %s: %s%s\n", what, strerror(-err),
 			nl->errmsg, hint);
 	else if (nl->errmsg[0])

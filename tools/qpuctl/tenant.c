@@ -327,17 +327,29 @@ void qpuctl_tenant_table(FILE *f, struct qpuctl_cg *cg,
 	}
 }
 
+/*
+ * "shots.max     1000000 3600   used 10, remaining 999990, new period
+ * in 20 s, 50 in total": the limit as "tenant set" takes it, then usage.
+ */
 static void text_budget(FILE *f, const char *key,
 			const struct qpuctl_tenant_budget *b, bool time)
 {
-	char buf[96], x[32];
+	char lim[48], x[32];
 
 	if (!b->have)
 		return;
-	fprintf(f, "  %-13s %s", key, fmt_budget(b, time, buf, sizeof(buf)));
+	if (b->limit == QPU_UNLIMITED)
+		snprintf(lim, sizeof(lim), "max");
+	else
+		snprintf(lim, sizeof(lim), "%llu %llu",
+			 (unsigned long long)b->limit,
+			 (unsigned long long)b->period);
+	fprintf(f, "  %-13s %-20s used %s", key, lim, time ?
+		qpuctl_fmt_ns(b->used, x, sizeof(x)) :
+		qpuctl_fmt_limit(b->used, x, sizeof(x)));
 	if (b->limit != QPU_UNLIMITED &&
 	    (b->have & (1u << QPU_A_BUDGET_REMAINING)))
-		fprintf(f, ", %s remaining", time ?
+		fprintf(f, ", remaining %s", time ?
 			qpuctl_fmt_ns(b->remaining, x, sizeof(x)) :
 			qpuctl_fmt_limit(b->remaining, x, sizeof(x)));
 	if (b->period && b->limit != QPU_UNLIMITED &&
@@ -351,10 +363,26 @@ static void text_budget(FILE *f, const char *key,
 	fputc('\n', f);
 }
 
+/* "qubits.max    16                   current 3" */
+static void text_count(FILE *f, const struct qpuctl_tenant *t,
+		       const char *key, int amax, uint64_t max, int acur,
+		       uint64_t cur)
+{
+	char m[24];
+
+	if (!HAVE(t, amax) && !HAVE(t, acur))
+		return;
+	fprintf(f, "  %-13s %-20s", key,
+		HAVE(t, amax) ? qpuctl_fmt_limit(max, m, sizeof(m)) : "-");
+	if (HAVE(t, acur))
+		fprintf(f, " current %llu", (unsigned long long)cur);
+	fputc('\n', f);
+}
+
 static void text_tenant(FILE *f, struct qpuctl_cg *cg,
 			const struct qpuctl_tenant *t)
 {
-	char path[4096], a[32], b[32];
+	char path[4096];
 	int i;
 
 	fprintf(f, "qpu%u %s (cgroup %llu", t->dev_id,
@@ -366,18 +394,12 @@ static void text_tenant(FILE *f, struct qpuctl_cg *cg,
 		fprintf(f, ", %s", t->configured ? "limits set" :
 			"default limits");
 	fprintf(f, ")\n");
-	if (HAVE(t, QPU_A_TENANT_QUBITS_MAX) ||
-	    HAVE(t, QPU_A_TENANT_QUBITS_CURRENT))
-		fprintf(f, "  %-13s %s of %s held\n", "qubits",
-			qpuctl_fmt_limit(t->qubits_cur, a, sizeof(a)),
-			qpuctl_fmt_limit(t->qubits_max, b, sizeof(b)));
-	if (HAVE(t, QPU_A_TENANT_JOBS_MAX) ||
-	    HAVE(t, QPU_A_TENANT_JOBS_CURRENT))
-		fprintf(f, "  %-13s %s of %s queued or running\n", "jobs",
-			qpuctl_fmt_limit(t->jobs_cur, a, sizeof(a)),
-			qpuctl_fmt_limit(t->jobs_max, b, sizeof(b)));
-	text_budget(f, "shots", &t->shots, false);
-	text_budget(f, "qpu_time", &t->qpu_time, true);
+	text_count(f, t, "qubits.max", QPU_A_TENANT_QUBITS_MAX, t->qubits_max,
+		   QPU_A_TENANT_QUBITS_CURRENT, t->qubits_cur);
+	text_count(f, t, "jobs.max", QPU_A_TENANT_JOBS_MAX, t->jobs_max,
+		   QPU_A_TENANT_JOBS_CURRENT, t->jobs_cur);
+	text_budget(f, "shots.max", &t->shots, false);
+	text_budget(f, "qpu_time.max", &t->qpu_time, true);
 	if (HAVE(t, QPU_A_TENANT_WEIGHT))
 		fprintf(f, "  %-13s %u\n", "weight", t->weight);
 	if (HAVE(t, QPU_A_TENANT_LATENCY))
