@@ -247,8 +247,6 @@ int qpu_refusal_format_at(const struct qpu_refusal *r,
 			  char *buf, size_t len)
 {
 	char cg[4096], u[32], m[32], q[32];
-	/* "reached" when nothing is left, "exceeded" when the request is. */
-	const char *verb;
 
 	if (!r)
 		return qpu_err(-EINVAL);
@@ -265,7 +263,7 @@ int qpu_refusal_format_at(const struct qpu_refusal *r,
 		fmt_num(r->max, m, sizeof(m));
 		fmt_num(r->request, q, sizeof(q));
 	}
-	verb = r->usage >= r->max ? "reached" : "exceeded";
+	/* The request is named when the limit is not yet full. */
 
 	switch (r->limit) {
 	case QPU_LIMIT_NONE:
@@ -274,7 +272,7 @@ int qpu_refusal_format_at(const struct qpu_refusal *r,
 		if (r->usage >= r->max)
 			return snprintf(buf, len, "max_ctx_qubits reached "
 					"(%s of %s held by this file)", u, m);
-		return snprintf(buf, len, "max_ctx_qubits exceeded (%s of %s "
+		return snprintf(buf, len, "max_ctx_qubits reached (%s of %s "
 				"held by this file, %s requested)", u, m, q);
 	case QPU_LIMIT_CTX_JOBS:
 		return snprintf(buf, len, "the file's job limit reached "
@@ -284,11 +282,11 @@ int qpu_refusal_format_at(const struct qpu_refusal *r,
 		if (r->usage >= r->max)
 			return snprintf(buf, len, "qubits.max of %s reached "
 					"(%s of %s held)", cg, u, m);
-		return snprintf(buf, len, "qubits.max of %s exceeded (%s of "
+		return snprintf(buf, len, "qubits.max of %s reached (%s of "
 				"%s held, %s requested)", cg, u, m, q);
 	case QPU_LIMIT_JOBS:
-		return snprintf(buf, len, "jobs.max of %s %s (%s of %s queued "
-				"or running)", cg, verb, u, m);
+		return snprintf(buf, len, "jobs.max of %s reached (%s of %s "
+				"queued or running)", cg, u, m);
 	case QPU_LIMIT_SHOTS:
 		return snprintf(buf, len, "shots.max of %s exhausted (%s of %s "
 				"used this period, %s requested)", cg, u, m, q);

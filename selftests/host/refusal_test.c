@@ -105,7 +105,7 @@ QPU_TEST(tenant_limits_name_the_cgroup)
 	says(&f, &r, "qubits.max of /a reached (16 of 16 held)");
 	r.usage = 12;
 	r.request = 8;
-	says(&f, &r, "qubits.max of /a exceeded (12 of 16 held, 8 requested)");
+	says(&f, &r, "qubits.max of /a reached (12 of 16 held, 8 requested)");
 	r = (struct qpu_refusal){ .limit = QPU_LIMIT_JOBS, .level = 2,
 				  .cgroup_id = f.ab_id, .usage = 64, .max = 64,
 				  .request = 1, .error = EBUSY };
@@ -141,7 +141,7 @@ QPU_TEST(file_and_device_limits)
 	says(&f, &r, "max_ctx_qubits reached (5 of 5 held by this file)");
 	r.usage = 3;
 	r.request = 4;
-	says(&f, &r, "max_ctx_qubits exceeded (3 of 5 held by this file, 4 "
+	says(&f, &r, "max_ctx_qubits reached (3 of 5 held by this file, 4 "
 	     "requested)");
 	r = (struct qpu_refusal){ .limit = QPU_LIMIT_CTX_JOBS, .usage = 4096,
 				  .max = 4096, .request = 1, .error = EBUSY };
