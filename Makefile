@@ -192,7 +192,7 @@ $(BUILD)/vm-bin/%: examples/%.c $(LIB_A) $(HDRS)
 
 tools: $(TOOLS) $(TOOLS_STATIC) $(EXAMPLES_STATIC)
 
-# -Ilibqpu: tests of libqpu's internal functions (refusal_test).
+# -Ilibqpu: tests of libqpu's internal functions (refusal_format_test).
 $(BUILD)/host-tests/%: selftests/host/%.c $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Ikmod/core -Ilibqpu -Iselftests -o $@ $< \

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * refusal_test.c - host unit tests of libqpu's refusal messages
+ * refusal_format_test.c - host unit tests of libqpu's refusal messages
  * (libqpu/refusal.c): the sentence for every limit, the refusing
  * cgroup's path found from a fake /proc/self/cgroup and a temporary
  * directory standing in for the cgroup2 mount (the directory's inode is
