@@ -27,6 +27,8 @@
 #include <linux/types.h>
 #include <linux/qpu.h>
 
+#include "qpu_tenant.h"
+
 struct qpu_allocation;
 struct qpu_buffer;
 struct qpu_circuit;
@@ -81,6 +83,11 @@ extern const struct qpu_backend_ops qpu_backend_sim;
  * @abort: 0, or the errno to stop with at the next checkpoint
  * @sync_node: in qpu_sched.sync_runs while a synchronous run executes
  *	(qpu_sched.lock)
+ * @charge: what its tenant is charged (qpu_tenant.h)
+ * @excl_tag: non-zero while its tenant's isolation is exclusive: the
+ *	isolation domain, nothing outside which runs beside it (the
+ *	scheduler's)
+ * @started: it began executing (so its budgets are spent)
  */
 struct qpu_exec {
 	struct qpu_device *qdev;
@@ -100,6 +107,9 @@ struct qpu_exec {
 	u64 qpu_ns;
 	atomic_t abort;
 	struct list_head sync_node;
+	struct qpu_tenant_charge charge;
+	u32 excl_tag;
+	bool started;
 };
 
 static inline int qpu_backend_prepare(struct qpu_exec *x)

@@ -46,6 +46,7 @@ struct qpu_ctx *qpu_ctx_create(struct qpu_device *qdev)
 	xa_init_flags(&ctx->jobs, XA_FLAGS_ALLOC1);
 	INIT_LIST_HEAD(&ctx->done);
 	init_waitqueue_head(&ctx->wq);
+	spin_lock_init(&ctx->refusal_lock);
 	xa_init_flags(&ctx->allocs, XA_FLAGS_ALLOC1);
 	xa_init_flags(&ctx->buffers, XA_FLAGS_ALLOC1);
 	xa_init_flags(&ctx->circuits, XA_FLAGS_ALLOC1);
@@ -65,6 +66,7 @@ static void qpu_allocation_release(struct qpu_ctx *ctx, struct qpu_allocation *a
 	mutex_lock(&qdev->alloc_lock);
 	qc_alloc_put(qdev->alloc, a->phys, a->k);
 	mutex_unlock(&qdev->alloc_lock);
+	qpu_tenant_uncharge(&qdev->tenants, &a->charge, false);
 	ctx->nr_qubits -= a->k;
 	kvfree(a);
 	qpu_obj_dec(QPU_OBJ_ALLOCATIONS);
@@ -207,9 +209,10 @@ int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 	struct qpu_device *qdev = ctx->qdev;
 	struct qpu_alloc_desc d;
 	struct qpu_allocation *a;
-	u32 k = arg->num_qubits, handle;
+	u32 k = arg->num_qubits, handle, max;
 	int ret;
 
+	memset(&arg->refusal, 0, sizeof(arg->refusal));
 	if (!qpu_alloc_args_valid(arg) || !k)
 		return -EINVAL;
 	if (k > qdev->topo->num_qubits)
@@ -221,19 +224,36 @@ int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 	a->k = k;
 
 	mutex_lock(&ctx->lock);
-	if (ctx->nr_qubits + k > READ_ONCE(qdev->max_ctx_qubits)) {
+	max = READ_ONCE(qdev->max_ctx_qubits);
+	if (ctx->nr_qubits + k > max) {
+		qpu_tenant_refuse_local(&arg->refusal, QPU_LIMIT_CTX_QUBITS,
+					ctx->nr_qubits, max, k);
+		ret = -EDQUOT;
+	} else {
+		ret = qpu_tenant_charge_qubits(&qdev->tenants, k, &a->charge,
+					       &arg->refusal);
+	}
+	if (ret) {
+		if (arg->refusal.limit)
+			qpu_ctx_refused(ctx, &arg->refusal, ret);
 		mutex_unlock(&ctx->lock);
 		kvfree(a);
-		return -EDQUOT;
+		return ret;
 	}
 
+	/* Placed inside the isolation domain its tenant's charge is in. */
 	mutex_lock(&qdev->alloc_lock);
 	if (++qdev->owner_seq == 0)
 		qdev->owner_seq = 1;
 	a->owner = qdev->owner_seq;
-	ret = qc_alloc_get(qdev->alloc, k, a->owner, a->phys);
+	ret = qc_alloc_get_isolated(qdev->alloc, k, a->owner,
+				    a->charge.iso == QPU_ISOLATION_GUARD ?
+				    a->charge.iso_tag : 0,
+				    a->charge.iso == QPU_ISOLATION_GUARD,
+				    a->phys);
 	mutex_unlock(&qdev->alloc_lock);
 	if (ret) {
+		qpu_tenant_uncharge(&qdev->tenants, &a->charge, false);
 		mutex_unlock(&ctx->lock);
 		kvfree(a);
 		return ret;
@@ -267,6 +287,7 @@ int qpu_ctx_alloc_query(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 	struct qpu_allocation *a;
 	int ret;
 
+	memset(&arg->refusal, 0, sizeof(arg->refusal));
 	if (!qpu_alloc_args_valid(arg))
 		return -EINVAL;
 
@@ -297,4 +318,31 @@ int qpu_ctx_free(struct qpu_ctx *ctx, struct qpu_free *arg)
 		qpu_allocation_release(ctx, xa_erase(&ctx->allocs, arg->handle));
 	mutex_unlock(&ctx->lock);
 	return ret;
+}
+
+/**
+ * qpu_ctx_refused() - record a refused charge as the file's latest
+ * @ctx: the context
+ * @r: the refusal (its limit set); its @seq and @error are filled here
+ * @err: the negative errno the call fails with
+ */
+void qpu_ctx_refused(struct qpu_ctx *ctx, struct qpu_refusal *r, int err)
+{
+	spin_lock(&ctx->refusal_lock);
+	r->seq = ctx->refusal.seq + 1;
+	r->error = -err;
+	ctx->refusal = *r;
+	spin_unlock(&ctx->refusal_lock);
+}
+
+/* QPU_IOC_GET_REFUSAL: the latest refusal, for the io_uring path. */
+int qpu_ctx_get_refusal(struct qpu_ctx *ctx, struct qpu_get_refusal *arg)
+{
+	if (arg->flags || arg->pad ||
+	    !qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
+		return -EINVAL;
+	spin_lock(&ctx->refusal_lock);
+	arg->refusal = ctx->refusal;
+	spin_unlock(&ctx->refusal_lock);
+	return 0;
 }

@@ -17,11 +17,13 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 #include <linux/qpu.h>
 
 #include "qpu_sched.h"
+#include "qpu_tenant.h"
 
 struct qpu_device;
 
@@ -50,6 +52,9 @@ struct qpu_device;
  *	without ctx->lock, then wakes @wq)
  * @wq: woken on every job completion: WAIT, poll and release wait here
  * @done_seq: incremented on every completion (lets waiters sleep unlocked)
+ * @refusal_lock: protects @refusal (a spinlock: refusals are recorded
+ *	with or without ctx->lock held)
+ * @refusal: the latest refused charge, for QPU_IOC_GET_REFUSAL
  */
 struct qpu_ctx {
 	struct qpu_device *qdev;
@@ -71,6 +76,9 @@ struct qpu_ctx {
 	atomic_t inflight;
 	wait_queue_head_t wq;
 	atomic_t done_seq;
+
+	spinlock_t refusal_lock;
+	struct qpu_refusal refusal;
 };
 
 /**
@@ -80,6 +88,7 @@ struct qpu_ctx {
  *	-EBUSY meanwhile
  * @lane: the scheduler's (qpu_sched.h; qpu_sched.lock): jobs on
  *	one allocation run one at a time, like on hardware
+ * @charge: its qubits' charge to the tenant that allocated them
  * @k: number of qubits
  * @phys: phys[v] is the physical qubit behind virtual qubit v
  */
@@ -87,6 +96,7 @@ struct qpu_allocation {
 	u32 owner;
 	u32 busy;
 	struct qpu_sched_lane lane;
+	struct qpu_tenant_charge charge;
 	u32 k;
 	u32 phys[] __counted_by(k);
 };
@@ -97,5 +107,7 @@ void qpu_ctx_put(struct qpu_ctx *ctx);
 int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg);
 int qpu_ctx_alloc_query(struct qpu_ctx *ctx, struct qpu_alloc *arg);
 int qpu_ctx_free(struct qpu_ctx *ctx, struct qpu_free *arg);
+void qpu_ctx_refused(struct qpu_ctx *ctx, struct qpu_refusal *r, int err);
+int qpu_ctx_get_refusal(struct qpu_ctx *ctx, struct qpu_get_refusal *arg);
 
 #endif /* QPU_CTX_H */

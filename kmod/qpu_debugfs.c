@@ -24,6 +24,8 @@ static const char *const qpu_obj_names[QPU_OBJ_NR] = {
 	[QPU_OBJ_BUFFERS] = "buffers",
 	[QPU_OBJ_CIRCUITS] = "circuits",
 	[QPU_OBJ_JOBS] = "jobs",
+	[QPU_OBJ_TENANTS] = "tenants",
+	[QPU_OBJ_CGROUP_REFS] = "cgroup_refs",
 };
 
 static struct dentry *qpu_debugfs_root;

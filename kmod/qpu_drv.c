@@ -66,6 +66,7 @@ static void qpu_device_release(struct device *dev)
 	struct qpu_device *qdev = to_qpu_device(dev);
 
 	qpu_calib_fini(qdev);
+	qpu_tenants_destroy(&qdev->tenants);
 	qc_alloc_destroy(qdev->alloc);
 	qc_topology_destroy(qdev->topo);
 	kfree(qdev);
@@ -95,6 +96,7 @@ static int qpu_device_create(u32 id, const char *spec)
 	qdev->id = id;
 	init_rwsem(&qdev->lifecycle);
 	mutex_init(&qdev->alloc_lock);
+	qpu_tenants_init(&qdev->tenants);
 
 	ret = qc_topology_create(spec, QPU_MAX_QUBITS, QPU_MAX_EDGES, &qdev->topo);
 	if (ret)

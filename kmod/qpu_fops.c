@@ -80,7 +80,7 @@ static int qpu_ioctl_get_info(struct qpu_ctx *ctx, void *data)
 
 	info->api_version = QPU_API_VERSION;
 	info->features = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION | QPU_FEAT_RUN |
-			 QPU_FEAT_ASYNC;
+			 QPU_FEAT_ASYNC | QPU_FEAT_TENANTS;
 	info->dev_id = qdev->id;
 	info->topology = qdev->topo->kind;
 	info->num_qubits = qdev->topo->num_qubits;
@@ -203,6 +203,11 @@ static int qpu_ioctl_cancel(struct qpu_ctx *ctx, void *data)
 	return qpu_job_cancel(ctx, data);
 }
 
+static int qpu_ioctl_get_refusal(struct qpu_ctx *ctx, void *data)
+{
+	return qpu_ctx_get_refusal(ctx, data);
+}
+
 /**
  * struct qpu_ioctl_desc - one ioctl of the dispatch table
  * @cmd: the ioctl number of the current header (direction and number;
@@ -250,6 +255,8 @@ static const struct qpu_ioctl_desc qpu_ioctls[] = {
 	/* QPU_IOC_WAIT sleeps: handled outside the lifecycle lock. */
 	QPU_IOCTL(QPU_IOC_WAIT, NULL, struct qpu_wait),
 	QPU_IOCTL(QPU_IOC_CANCEL, qpu_ioctl_cancel, struct qpu_cancel),
+	QPU_IOCTL_QUERY(QPU_IOC_GET_REFUSAL, qpu_ioctl_get_refusal,
+			struct qpu_get_refusal),
 };
 
 /*
@@ -271,6 +278,7 @@ static const u16 qpu_ioctl_size_ver0[] = {
 	[_IOC_NR(QPU_IOC_SUBMIT)] = QPU_SUBMIT_SIZE_VER0,
 	[_IOC_NR(QPU_IOC_WAIT)] = QPU_WAIT_SIZE_VER0,
 	[_IOC_NR(QPU_IOC_CANCEL)] = QPU_CANCEL_SIZE_VER0,
+	[_IOC_NR(QPU_IOC_GET_REFUSAL)] = QPU_GET_REFUSAL_SIZE_VER0,
 };
 static_assert(sizeof(struct qpu_info) >= QPU_INFO_SIZE_VER0);
 static_assert(sizeof(struct qpu_topology) >= QPU_TOPOLOGY_SIZE_VER0);
@@ -285,6 +293,7 @@ static_assert(sizeof(struct qpu_run) >= QPU_RUN_SIZE_VER0);
 static_assert(sizeof(struct qpu_submit) >= QPU_SUBMIT_SIZE_VER0);
 static_assert(sizeof(struct qpu_wait) >= QPU_WAIT_SIZE_VER0);
 static_assert(sizeof(struct qpu_cancel) >= QPU_CANCEL_SIZE_VER0);
+static_assert(sizeof(struct qpu_get_refusal) >= QPU_GET_REFUSAL_SIZE_VER0);
 
 /* Large enough for every argument struct of the table above. */
 union qpu_ioctl_args {

@@ -66,17 +66,20 @@ static void qpu_job_free(struct qpu_job *job)
  * @nowait: the caller may not block (io_uring's IO_URING_F_NONBLOCK):
  *	-EAGAIN instead of sleeping for ctx->lock or for memory
  * @needed: out: with -ENOSPC, the bytes one result slice needs
+ * @r: out: with -EBUSY, -EDQUOT or -EUSERS from a limit, which one (also
+ *	recorded as the file's latest refusal)
  *
  * The job is in ctx->jobs but not queued: the submitter finishes its own
  * set-up (nothing there may fail), then hands it to qpu_job_queue().
  * Called with the device's lifecycle lock held for reading.
  * Return: the job, or an ERR_PTR(): -EAGAIN only with @nowait, -EBUSY
- * when the file has %QPU_MAX_JOBS jobs, or a descriptor error.
+ * when the file has %QPU_MAX_JOBS jobs or a tenant its jobs.max, -EDQUOT
+ * when a tenant's budget is short, -EUSERS, or a descriptor error.
  */
 struct qpu_job *qpu_job_create(struct qpu_ctx *ctx,
 			       const struct qpu_job_desc *desc, u8 origin,
 			       void (*complete)(struct qpu_job *job),
-			       bool nowait, u32 *needed)
+			       bool nowait, u32 *needed, struct qpu_refusal *r)
 {
 	gfp_t gfp = nowait ? GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT :
 			     GFP_KERNEL_ACCOUNT;
@@ -85,6 +88,7 @@ struct qpu_job *qpu_job_create(struct qpu_ctx *ctx,
 
 	lockdep_assert_held(&ctx->qdev->lifecycle);
 	*needed = 0;
+	memset(r, 0, sizeof(*r));
 	job = kzalloc(sizeof(*job), gfp);
 	if (!job)
 		return ERR_PTR(nowait ? -EAGAIN : -ENOMEM);
@@ -113,8 +117,15 @@ struct qpu_job *qpu_job_create(struct qpu_ctx *ctx,
 	if (!ret)
 		job->sched.lane = &job->x.alloc->lane;
 	/* Not -EAGAIN: io_uring would take that for "retry me blocking". */
-	if (!ret && ctx->nr_jobs >= QPU_MAX_JOBS)
+	if (!ret && ctx->nr_jobs >= QPU_MAX_JOBS) {
+		qpu_tenant_refuse_local(r, QPU_LIMIT_CTX_JOBS, ctx->nr_jobs,
+					QPU_MAX_JOBS, 1);
 		ret = -EBUSY;
+	}
+	if (!ret)
+		ret = qpu_exec_charge(ctx, &job->x, nowait, r);
+	if (r->limit)
+		qpu_ctx_refused(ctx, r, ret);
 	if (!ret) {
 		ret = xa_alloc_cyclic(&ctx->jobs, &job->id, job, xa_limit_31b,
 				      &ctx->job_next, gfp);
@@ -171,10 +182,12 @@ int qpu_job_submit_ioctl(struct qpu_ctx *ctx, struct qpu_submit *arg)
 
 	arg->job_id = 0;
 	arg->needed = 0;
+	memset(&arg->refusal, 0, sizeof(arg->refusal));
 	if (!qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
 		return -EINVAL;
 	job = qpu_job_create(ctx, &arg->job, QPU_JOB_FROM_IOCTL,
-			     qpu_job_ioctl_complete, false, &arg->needed);
+			     qpu_job_ioctl_complete, false, &arg->needed,
+			     &arg->refusal);
 	if (IS_ERR(job))
 		return PTR_ERR(job);
 	job->user_data = arg->user_data;
@@ -258,6 +271,7 @@ static void qpu_job_run(struct qpu_sched_job *sj)
 	int ret;
 
 	job->start_ns = ktime_get_ns();
+	job->x.started = true;
 	trace_qpu_job_start(job);
 	/* Charge the backend's memory to the submitter's cgroup. */
 	old = set_active_memcg(job->memcg);

@@ -73,7 +73,7 @@ struct qpu_job {
 struct qpu_job *qpu_job_create(struct qpu_ctx *ctx,
 			       const struct qpu_job_desc *desc, u8 origin,
 			       void (*complete)(struct qpu_job *job),
-			       bool nowait, u32 *needed);
+			       bool nowait, u32 *needed, struct qpu_refusal *r);
 void qpu_job_queue(struct qpu_job *job);
 void qpu_job_finish(struct qpu_job *job, int status);
 void qpu_job_retire(struct qpu_job *job);

@@ -72,6 +72,7 @@ static int qpu_exec_check_job(const struct qpu_job_desc *job)
 void qpu_exec_release_locked(struct qpu_ctx *ctx, struct qpu_exec *x)
 {
 	lockdep_assert_held(&ctx->lock);
+	qpu_tenant_uncharge(&ctx->qdev->tenants, &x->charge, !x->started);
 	if (x->alloc)
 		x->alloc->busy--;
 	x->alloc = NULL;
@@ -90,6 +91,7 @@ void qpu_exec_release_locked(struct qpu_ctx *ctx, struct qpu_exec *x)
  */
 void qpu_exec_release(struct qpu_ctx *ctx, struct qpu_exec *x)
 {
+	qpu_tenant_uncharge(&ctx->qdev->tenants, &x->charge, !x->started);
 	if (x->alloc) {
 		mutex_lock(&ctx->lock);
 		x->alloc->busy--;
@@ -230,6 +232,35 @@ int qpu_exec_prepare_locked(struct qpu_ctx *ctx, struct qpu_exec *x,
 	return ret;
 }
 
+/**
+ * qpu_exec_charge() - charge a prepared run to the caller's tenant
+ * @ctx: the submitting context
+ * @x: prepared by qpu_exec_prepare_locked()
+ * @nowait: the caller may not sleep (-EAGAIN instead)
+ * @r: out: with a tenant limit's errno, which limit refused it
+ *
+ * Charges one job and the shots and modelled device time the timing model
+ * predicts for all its parameter vectors (Documentation/qpu/timing.rst),
+ * so a budget is checked once, before the run, never during it. The
+ * charge goes with qpu_exec_release(), refunding the budgets if the run
+ * never started. Does not sleep with @nowait.
+ * Return: 0, -EBUSY, -EDQUOT, -EUSERS, -ENOMEM or -EAGAIN.
+ */
+int qpu_exec_charge(struct qpu_ctx *ctx, struct qpu_exec *x, bool nowait,
+		    struct qpu_refusal *r)
+{
+	u64 shots = (u64)x->job.shots * x->nsweeps, qpu_ns;
+	int ret;
+
+	if (check_mul_overflow(shots, x->circ->shot_ns, &qpu_ns))
+		qpu_ns = U64_MAX;
+	ret = qpu_tenant_charge_job(&ctx->qdev->tenants, shots, qpu_ns, nowait,
+				    &x->charge, r);
+	if (!ret && x->charge.iso == QPU_ISOLATION_EXCLUSIVE)
+		x->excl_tag = x->charge.iso_tag;
+	return ret;
+}
+
 int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg)
 {
 	struct qpu_exec x = { .job = arg->job };
@@ -237,6 +268,7 @@ int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg)
 	int ret;
 
 	arg->status = 0;
+	memset(&arg->refusal, 0, sizeof(arg->refusal));
 	if (!qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
 		return -EINVAL;
 	needed = 0;
@@ -247,9 +279,15 @@ int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg)
 		mutex_unlock(&ctx->lock);
 	}
 	arg->needed = needed;
+	if (!ret) {
+		ret = qpu_exec_charge(ctx, &x, false, &arg->refusal);
+		if (arg->refusal.limit)
+			qpu_ctx_refused(ctx, &arg->refusal, ret);
+	}
 	if (!ret)
 		ret = qpu_sched_sync_begin(&x);
 	if (!ret) {
+		x.started = true;
 		ret = qpu_backend_run(&x);
 		qpu_sched_sync_end(&x);
 		arg->status = ret;

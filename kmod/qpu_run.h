@@ -21,6 +21,8 @@ int qpu_exec_prepare_locked(struct qpu_ctx *ctx, struct qpu_exec *x,
 			    u32 *needed);
 void qpu_exec_release_locked(struct qpu_ctx *ctx, struct qpu_exec *x);
 void qpu_exec_release(struct qpu_ctx *ctx, struct qpu_exec *x);
+int qpu_exec_charge(struct qpu_ctx *ctx, struct qpu_exec *x, bool nowait,
+		    struct qpu_refusal *r);
 int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg);
 
 #endif /* QPU_RUN_H */

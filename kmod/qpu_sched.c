@@ -17,6 +17,12 @@
  * (weights, quotas charged in modelled device time, qpu_ns) replaces its
  * FIFO scan without touching the rest of this file.
  *
+ * Tenant isolation "exclusive" (qpu_tenant.h): while a job or run of an
+ * exclusive tenant executes, nothing outside its isolation domain starts,
+ * and it starts only on an idle device. An exclusive job at the queue
+ * position where it would be picked holds back everything queued after it
+ * until the device drains, so it is not starved by later work.
+ *
  * Synchronous runs (QPU_IOC_RUN) do not use the queue, but register on
  * qpu_sched.sync_runs while they execute so that removal can abort them
  * like running jobs.
@@ -48,6 +54,31 @@
 #include "qpu_backend.h"
 #include "qpu_sched.h"
 
+/*
+ * May a job or run of exclusive domain @tag (0: not exclusive) start now?
+ * While an exclusive domain runs only its own work starts; exclusive work
+ * starts on an idle device only.
+ */
+static bool qpu_sched_may_start(struct qpu_sched *s, u32 tag)
+{
+	lockdep_assert_held(&s->lock);
+	if (s->nr_excl)
+		return tag == s->excl_tag;
+	return !tag || !s->nr_active;
+}
+
+/* @x starts (or stops, @delta -1) occupying the device. s->lock held. */
+static void qpu_sched_account(struct qpu_sched *s, struct qpu_exec *x,
+			      int delta)
+{
+	lockdep_assert_held(&s->lock);
+	s->nr_active += delta;
+	if (x->excl_tag) {
+		s->nr_excl += delta;
+		s->excl_tag = x->excl_tag;
+	}
+}
+
 /* The next job to run, or NULL. Called with s->lock held. */
 static struct qpu_sched_job *qpu_sched_pick(struct qpu_sched *s)
 {
@@ -56,9 +87,18 @@ static struct qpu_sched_job *qpu_sched_pick(struct qpu_sched *s)
 	lockdep_assert_held(&s->lock);
 	if (s->stopping)
 		return NULL;
-	list_for_each_entry(sj, &s->queue, node)
-		if (!sj->lane->running)
+	list_for_each_entry(sj, &s->queue, node) {
+		if (sj->lane->running)
+			continue;
+		if (qpu_sched_may_start(s, sj->x->excl_tag))
 			return sj;
+		/*
+		 * An exclusive job waits for the device to drain: start
+		 * nothing queued after it meanwhile, or it could wait forever.
+		 */
+		if (sj->x->excl_tag)
+			return NULL;
+	}
 	return NULL;
 }
 
@@ -85,6 +125,7 @@ static struct qpu_sched_job *qpu_sched_take(struct qpu_worker *w)
 		sj->lane->running = true;
 		sj->worker = w;
 		w->busy = true;
+		qpu_sched_account(s, sj->x, 1);
 	}
 	spin_unlock(&s->lock);
 	return sj;
@@ -182,8 +223,10 @@ void qpu_sched_job_done(struct qpu_sched_job *sj, u32 final_state)
 	spin_lock(&s->lock);
 	was_running = !list_empty(&sj->node);
 	list_del_init(&sj->node);
-	if (was_running)
+	if (was_running) {
 		sj->lane->running = false;
+		qpu_sched_account(s, sj->x, -1);
+	}
 	/*
 	 * The executor is idle before anyone learns of the completion: a
 	 * "workers" store that follows a WAIT for this job sees it so.
@@ -333,27 +376,48 @@ void qpu_sched_stop(struct qpu_sched *s)
 	s->stopping = true;
 	qpu_sched_abort_running(s);
 	spin_unlock(&s->lock);
+	/* Synchronous runs waiting to start give up with -ENODEV. */
+	wake_up_all(&s->wq);
+}
+
+/*
+ * Register @x if it may start now; true if it did or if the device is
+ * going away (->stopping, read by the caller: it is never cleared).
+ */
+static bool qpu_sched_sync_try(struct qpu_sched *s, struct qpu_exec *x)
+{
+	bool done = true;
+
+	spin_lock(&s->lock);
+	if (s->stopping)
+		;
+	else if (qpu_sched_may_start(s, x->excl_tag)) {
+		list_add_tail(&x->sync_node, &s->sync_runs);
+		qpu_sched_account(s, x, 1);
+	} else {
+		done = false;
+	}
+	spin_unlock(&s->lock);
+	return done;
 }
 
 /**
  * qpu_sched_sync_begin() - a synchronous run is about to execute
  * @x: the prepared run; x->sched is its device's scheduler
  *
- * Registers @x so that removal can abort it.
- * Return: 0, or -ENODEV if the device is being removed.
+ * Registers @x so that removal can abort it. Waits while exclusive work
+ * keeps it from starting (see qpu_sched_may_start()).
+ * Return: 0, -ENODEV if the device is being removed, or -EINTR.
  */
 int qpu_sched_sync_begin(struct qpu_exec *x)
 {
 	struct qpu_sched *s = x->sched;
-	int ret = 0;
+	int ret;
 
-	spin_lock(&s->lock);
-	if (s->stopping)
-		ret = -ENODEV;
-	else
-		list_add_tail(&x->sync_node, &s->sync_runs);
-	spin_unlock(&s->lock);
-	return ret;
+	ret = wait_event_interruptible(s->wq, qpu_sched_sync_try(s, x));
+	if (ret)
+		return -EINTR;
+	return s->stopping ? -ENODEV : 0;
 }
 
 /**
@@ -367,7 +431,10 @@ void qpu_sched_sync_end(struct qpu_exec *x)
 
 	spin_lock(&s->lock);
 	list_del_init(&x->sync_node);
+	qpu_sched_account(s, x, -1);
 	spin_unlock(&s->lock);
+	/* Work that waited for exclusive work to end may start. */
+	wake_up(&s->wq);
 }
 
 /**

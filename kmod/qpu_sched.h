@@ -14,8 +14,9 @@
  * Owns struct qpu_sched (embedded in struct qpu_device) with its executor
  * slots, and every qpu_sched_job's node and state. Locks: qpu_sched.lock
  * (a spinlock, nested inside qpu_ctx.lock) protects the queue, running
- * and sync_runs lists, ->stopping, every qpu_sched_job's node, state and
- * worker, qpu_sched_lane.running and qpu_worker.busy. qpu_sched.workers_lock
+ * and sync_runs lists, ->stopping, the exclusivity counts, every
+ * qpu_sched_job's node, state and worker, qpu_sched_lane.running and
+ * qpu_worker.busy. qpu_sched.workers_lock
  * (a mutex) serialises starting and stopping threads and protects
  * qpu_worker.task. ->nr_workers is written under both and read under
  * either, or with READ_ONCE() by sysfs.
@@ -101,7 +102,11 @@ struct qpu_sched_ops {
  *	abort them
  * @stopping: set once by removal (qpu_sched_stop()): executors take no
  *	more jobs, synchronous runs and worker changes fail with -ENODEV
- * @wq: executors wait here for work
+ * @nr_active: jobs and synchronous runs executing
+ * @nr_excl: those of them whose tenant is exclusive
+ * @excl_tag: their isolation domain, while @nr_excl
+ * @wq: executors, and synchronous runs kept from starting by exclusive
+ *	work, wait here
  * @workers_lock: serialises changes of @workers and @nr_workers
  * @workers: executor slots; slot i runs jobs while i < @nr_workers
  * @nr_workers: executors wanted (sysfs "workers")
@@ -114,6 +119,9 @@ struct qpu_sched {
 	struct list_head running;
 	struct list_head sync_runs;
 	bool stopping;
+	u32 nr_active;
+	u32 nr_excl;
+	u32 excl_tag;
 	wait_queue_head_t wq;
 	struct mutex workers_lock;
 	struct qpu_worker workers[QPU_MAX_WORKERS];

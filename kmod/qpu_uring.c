@@ -93,6 +93,7 @@ int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	struct qpu_device *qdev = ctx->qdev;
 	bool nowait = issue_flags & IO_URING_F_NONBLOCK;
 	struct qpu_job_desc desc;
+	struct qpu_refusal refusal;
 	struct qpu_job *job;
 	u32 needed;
 	int ret;
@@ -129,8 +130,10 @@ int qpu_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if (qdev->dead) {
 		ret = -ENODEV;
 	} else {
+		/* A refusal's detail is left for QPU_IOC_GET_REFUSAL. */
 		job = qpu_job_create(ctx, &desc, QPU_JOB_FROM_URING,
-				     qpu_uring_complete, nowait, &needed);
+				     qpu_uring_complete, nowait, &needed,
+				     &refusal);
 		ret = PTR_ERR_OR_ZERO(job);
 	}
 	if (!ret) {

@@ -293,3 +293,12 @@ u32 qc_alloc_region_edges(struct qc_alloc *a, const u32 *phys, u32 k,
 			a->vidx[phys[va]] = 0;
 	return count;
 }
+
+/* TEMP until helper/isol lands: groups are not enforced yet. */
+int qc_alloc_get_isolated(struct qc_alloc *a, u32 k, u32 owner, u32 group,
+			  bool guard, u32 *phys)
+{
+	(void)group;
+	(void)guard;
+	return qc_alloc_get(a, k, owner, phys);
+}

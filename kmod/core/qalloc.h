@@ -33,6 +33,20 @@ void qc_alloc_destroy(struct qc_alloc *a);
  */
 int qc_alloc_get(struct qc_alloc *a, u32 k, u32 owner, u32 *phys);
 
+/**
+ * qc_alloc_get_isolated() - qc_alloc_get() inside an isolation group
+ * @a: allocator
+ * @k: number of qubits
+ * @owner: as for qc_alloc_get()
+ * @group: isolation group of the owner (0: none)
+ * @guard: the owner wants no coupling edge to other groups' qubits
+ * @phys: out, as for qc_alloc_get()
+ *
+ * Return: as qc_alloc_get().
+ */
+int qc_alloc_get_isolated(struct qc_alloc *a, u32 k, u32 owner, u32 group,
+			  bool guard, u32 *phys);
+
 /** qc_alloc_put() - release @k qubits listed in @phys; O(k) */
 void qc_alloc_put(struct qc_alloc *a, const u32 *phys, u32 k);
 

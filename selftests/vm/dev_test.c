@@ -80,14 +80,15 @@ QPU_TEST(open_close)
 QPU_TEST(get_info_fields)
 {
 	const uint64_t known = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION |
-			       QPU_FEAT_RUN | QPU_FEAT_ASYNC;
+			       QPU_FEAT_RUN | QPU_FEAT_ASYNC |
+			       QPU_FEAT_TENANTS;
 	struct qpu_info info;
 	int fd = open_dev();
 
 	get_info_ok(fd, &info);
 	QT_ASSERT_EQ(info.flags, 0);
 	QT_ASSERT_EQ(info.api_version, QPU_API_VERSION);
-	QT_ASSERT_EQ(info.api_version, 1);
+	QT_ASSERT_EQ(info.api_version, 2);
 	QT_ASSERT_EQ(info.features & ~known, 0);
 	QT_ASSERT_EQ(info.features & known, known);
 	QT_ASSERT_EQ(info.dev_id, 0);
@@ -493,7 +494,36 @@ static const struct ioc_case ioc_cases[] = {
 		RSVD(struct qpu_cancel, reserved[0]),
 		RSVD(struct qpu_cancel, reserved[1]),
 	} },
+	{ "GET_REFUSAL", QPU_IOC_GET_REFUSAL, setup_zero, 0, {
+		FLAGS(struct qpu_get_refusal, flags),
+		RSVD(struct qpu_get_refusal, pad),
+		RSVD(struct qpu_get_refusal, reserved[0]),
+		RSVD(struct qpu_get_refusal, reserved[1]),
+	} },
 };
+
+/* The first published size of an ioctl's struct: the smallest accepted. */
+static size_t ver0_size(unsigned long cmd)
+{
+	static const size_t ver0[] = {
+		[_IOC_NR(QPU_IOC_GET_INFO)] = QPU_INFO_SIZE_VER0,
+		[_IOC_NR(QPU_IOC_GET_TOPOLOGY)] = QPU_TOPOLOGY_SIZE_VER0,
+		[_IOC_NR(QPU_IOC_ALLOC)] = QPU_ALLOC_SIZE_VER0,
+		[_IOC_NR(QPU_IOC_FREE)] = QPU_FREE_SIZE_VER0,
+		[_IOC_NR(QPU_IOC_ALLOC_QUERY)] = QPU_ALLOC_SIZE_VER0,
+		[_IOC_NR(QPU_IOC_CIRCUIT_LOAD)] = QPU_CIRCUIT_LOAD_SIZE_VER0,
+		[_IOC_NR(QPU_IOC_CIRCUIT_FREE)] = QPU_CIRCUIT_FREE_SIZE_VER0,
+		[_IOC_NR(QPU_IOC_BUFFER_CREATE)] = QPU_BUFFER_CREATE_SIZE_VER0,
+		[_IOC_NR(QPU_IOC_BUFFER_DESTROY)] = QPU_BUFFER_DESTROY_SIZE_VER0,
+		[_IOC_NR(QPU_IOC_RUN)] = QPU_RUN_SIZE_VER0,
+		[_IOC_NR(QPU_IOC_SUBMIT)] = QPU_SUBMIT_SIZE_VER0,
+		[_IOC_NR(QPU_IOC_WAIT)] = QPU_WAIT_SIZE_VER0,
+		[_IOC_NR(QPU_IOC_CANCEL)] = QPU_CANCEL_SIZE_VER0,
+		[_IOC_NR(QPU_IOC_GET_REFUSAL)] = QPU_GET_REFUSAL_SIZE_VER0,
+	};
+
+	return ver0[_IOC_NR(cmd)];
+}
 
 /* Argument space: the largest size an ioctl number can encode. */
 #define ARG_SPACE	(1U << _IOC_SIZEBITS)
@@ -647,8 +677,8 @@ QPU_TEST(ioctl_struct_too_small_einval)
 	size_t i, j;
 
 	for (i = 0; i < ARRAY_LEN(ioc_cases); i++) {
-		size_t ksize = _IOC_SIZE(ioc_cases[i].cmd);
-		const size_t sizes[] = { 0, 1, 8, ksize / 2, ksize - 8, ksize - 1 };
+		size_t v0 = ver0_size(ioc_cases[i].cmd);
+		const size_t sizes[] = { 0, 1, 8, v0 / 2, v0 - 8, v0 - 1 };
 
 		for (j = 0; j < ARRAY_LEN(sizes); j++)
 			expect_ret(case_call(&ioc_cases[i], sizes[j], NULL, false),

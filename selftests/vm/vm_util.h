@@ -394,6 +394,8 @@ struct qpu_objs {
 	long buffers;
 	long circuits;
 	long jobs;
+	long tenants;
+	long cgroup_refs;
 };
 
 static inline void read_objs(struct qpu_objs *o)
@@ -408,6 +410,8 @@ static inline void read_objs(struct qpu_objs *o)
 		{ "buffers", offsetof(struct qpu_objs, buffers) },
 		{ "circuits", offsetof(struct qpu_objs, circuits) },
 		{ "jobs", offsetof(struct qpu_objs, jobs) },
+		{ "tenants", offsetof(struct qpu_objs, tenants) },
+		{ "cgroup_refs", offsetof(struct qpu_objs, cgroup_refs) },
 	};
 	char text[1024], name[32], *line, *save = NULL;
 	bool seen[ARRAY_LEN(kinds)] = { false };
@@ -442,11 +446,13 @@ static inline void assert_objs_eq(const struct qpu_objs *got,
 {
 	if (memcmp(got, want, sizeof(*got)))
 		QT_FAIL("object counters: devices %ld contexts %ld allocations "
-			"%ld buffers %ld circuits %ld jobs %ld; want %ld %ld %ld "
-			"%ld %ld %ld", got->devices, got->contexts,
-			got->allocations, got->buffers, got->circuits, got->jobs,
-			want->devices, want->contexts, want->allocations,
-			want->buffers, want->circuits, want->jobs);
+			"%ld buffers %ld circuits %ld jobs %ld tenants %ld "
+			"cgroup_refs %ld; want %ld %ld %ld %ld %ld %ld %ld %ld",
+			got->devices, got->contexts, got->allocations,
+			got->buffers, got->circuits, got->jobs, got->tenants,
+			got->cgroup_refs, want->devices, want->contexts,
+			want->allocations, want->buffers, want->circuits,
+			want->jobs, want->tenants, want->cgroup_refs);
 }
 
 /* ---- raw ioctls --------------------------------------------------------- */

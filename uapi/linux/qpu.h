@@ -271,9 +271,12 @@ struct qpu_topology {
  * The k physical qubits always form a connected region of the coupling
  * graph and never overlap another allocation. Errors of %QPU_IOC_ALLOC:
  * -EINVAL for k == 0 or bad flags/reserved, -E2BIG for k larger than the
- * device, -EDQUOT when the file would hold more than max_ctx_qubits,
- * -ENOSPC when no connected free region of k qubits exists right now,
- * -EFAULT for bad pointers.
+ * device, -EDQUOT when the file would hold more than max_ctx_qubits or a
+ * tenant more than its qubits.max, -EUSERS when the tenant table is full,
+ * -ENOSPC when no connected free region of k qubits exists right now (for
+ * a tenant with isolation "guard", or next to one: none that keeps the
+ * tenants apart), -EFAULT for bad pointers. %QPU_IOC_ALLOC_QUERY leaves
+ * @refusal zero.
  */
 struct qpu_alloc {
 	__u32 flags;
@@ -283,6 +286,7 @@ struct qpu_alloc {
 	__u64 phys_ptr;
 	__u64 edges_ptr;
 	__u64 reserved[2];
+	struct qpu_refusal refusal;
 };
 
 /**

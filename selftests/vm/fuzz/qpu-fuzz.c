@@ -128,6 +128,7 @@ typedef unsigned __int128 emask_t;
 #define EM_WAIT		(EM_OK | EM(EINVAL) | EM(ENOENT) | EM(EAGAIN) | \
 			 EM(ETIMEDOUT) | EM(EFAULT))
 #define EM_CANCEL	(EM_OK | EM(EINVAL) | EM(ENOENT) | EM(EALREADY))
+#define EM_REFUSAL	(EM_OK | EM(EINVAL))
 
 /* ---- per-thread state ------------------------------------------------------ */
 
@@ -518,6 +519,7 @@ static const struct field f_alloc[] = {
 	FLD(struct qpu_alloc, phys_ptr, F_PTR),
 	FLD(struct qpu_alloc, edges_ptr, F_PTR),
 	FLD(struct qpu_alloc, reserved, F_RES),
+	FLD(struct qpu_alloc, refusal, F_OUT),
 };
 
 static const struct field f_query[] = {
@@ -528,6 +530,7 @@ static const struct field f_query[] = {
 	FLD(struct qpu_alloc, phys_ptr, F_PTR),
 	FLD(struct qpu_alloc, edges_ptr, F_PTR),
 	FLD(struct qpu_alloc, reserved, F_RES),
+	FLD(struct qpu_alloc, refusal, F_OUT),
 };
 
 static const struct field f_free[] = {
@@ -598,6 +601,7 @@ static const struct field f_run[] = {
 	FLD(struct qpu_run, sim_ns, F_OUT),
 	FLD(struct qpu_run, qpu_ns, F_OUT),
 	FLD(struct qpu_run, reserved, F_RES),
+	FLD(struct qpu_run, refusal, F_OUT),
 };
 
 static const struct field f_submit[] = {
@@ -606,6 +610,7 @@ static const struct field f_submit[] = {
 	FLD(struct qpu_submit, needed, F_OUT),
 	FLD(struct qpu_submit, user_data, F_OUT),
 	FLD(struct qpu_submit, reserved, F_RES),
+	FLD(struct qpu_submit, refusal, F_OUT),
 };
 
 static const struct field f_wait[] = {
@@ -617,6 +622,13 @@ static const struct field f_wait[] = {
 	FLD(struct qpu_wait, user_data, F_OUT),
 	FLD(struct qpu_wait, seed, F_OUT),
 	FLD(struct qpu_wait, reserved, F_RES),
+};
+
+static const struct field f_refusal[] = {
+	FLAGS(struct qpu_get_refusal, flags, 0),
+	FLD(struct qpu_get_refusal, pad, F_RES),
+	FLD(struct qpu_get_refusal, refusal, F_OUT),
+	FLD(struct qpu_get_refusal, reserved, F_RES),
 };
 
 static const struct field f_cancel[] = {
@@ -1538,24 +1550,35 @@ struct ioc_desc {
 	size_t nfields;
 	emask_t all;
 	const char *name;
+	unsigned int v0;	/* the first published size: the smallest accepted */
 };
 
 static const struct ioc_desc iocs[] = {
-	{ QPU_IOC_GET_INFO, f_info, ARRAY_LEN(f_info), EM_INFO, "GET_INFO" },
-	{ QPU_IOC_GET_TOPOLOGY, f_topo, ARRAY_LEN(f_topo), EM_TOPO, "GET_TOPOLOGY" },
-	{ QPU_IOC_ALLOC, f_alloc, ARRAY_LEN(f_alloc), EM_ALLOC, "ALLOC" },
-	{ QPU_IOC_FREE, f_free, ARRAY_LEN(f_free), EM_FREE, "FREE" },
-	{ QPU_IOC_ALLOC_QUERY, f_query, ARRAY_LEN(f_query), EM_QUERY, "ALLOC_QUERY" },
-	{ QPU_IOC_CIRCUIT_LOAD, f_load, ARRAY_LEN(f_load), EM_LOAD, "CIRCUIT_LOAD" },
-	{ QPU_IOC_CIRCUIT_FREE, f_cfree, ARRAY_LEN(f_cfree), EM_CFREE, "CIRCUIT_FREE" },
+	{ QPU_IOC_GET_INFO, f_info, ARRAY_LEN(f_info), EM_INFO,
+	  "GET_INFO", QPU_INFO_SIZE_VER0 },
+	{ QPU_IOC_GET_TOPOLOGY, f_topo, ARRAY_LEN(f_topo), EM_TOPO,
+	  "GET_TOPOLOGY", QPU_TOPOLOGY_SIZE_VER0 },
+	{ QPU_IOC_ALLOC, f_alloc, ARRAY_LEN(f_alloc), EM_ALLOC,
+	  "ALLOC", QPU_ALLOC_SIZE_VER0 },
+	{ QPU_IOC_FREE, f_free, ARRAY_LEN(f_free), EM_FREE, "FREE", QPU_FREE_SIZE_VER0 },
+	{ QPU_IOC_ALLOC_QUERY, f_query, ARRAY_LEN(f_query), EM_QUERY,
+	  "ALLOC_QUERY", QPU_ALLOC_SIZE_VER0 },
+	{ QPU_IOC_CIRCUIT_LOAD, f_load, ARRAY_LEN(f_load), EM_LOAD,
+	  "CIRCUIT_LOAD", QPU_CIRCUIT_LOAD_SIZE_VER0 },
+	{ QPU_IOC_CIRCUIT_FREE, f_cfree, ARRAY_LEN(f_cfree), EM_CFREE,
+	  "CIRCUIT_FREE", QPU_CIRCUIT_FREE_SIZE_VER0 },
 	{ QPU_IOC_BUFFER_CREATE, f_bcreate, ARRAY_LEN(f_bcreate), EM_BCREATE,
-	  "BUFFER_CREATE" },
+	  "BUFFER_CREATE", QPU_BUFFER_CREATE_SIZE_VER0 },
 	{ QPU_IOC_BUFFER_DESTROY, f_bdestroy, ARRAY_LEN(f_bdestroy), EM_BDESTROY,
-	  "BUFFER_DESTROY" },
-	{ QPU_IOC_RUN, f_run, ARRAY_LEN(f_run), EM_RUN, "RUN" },
-	{ QPU_IOC_SUBMIT, f_submit, ARRAY_LEN(f_submit), EM_SUBMIT, "SUBMIT" },
-	{ QPU_IOC_WAIT, f_wait, ARRAY_LEN(f_wait), EM_WAIT, "WAIT" },
-	{ QPU_IOC_CANCEL, f_cancel, ARRAY_LEN(f_cancel), EM_CANCEL, "CANCEL" },
+	  "BUFFER_DESTROY", QPU_BUFFER_DESTROY_SIZE_VER0 },
+	{ QPU_IOC_RUN, f_run, ARRAY_LEN(f_run), EM_RUN, "RUN", QPU_RUN_SIZE_VER0 },
+	{ QPU_IOC_SUBMIT, f_submit, ARRAY_LEN(f_submit), EM_SUBMIT,
+	  "SUBMIT", QPU_SUBMIT_SIZE_VER0 },
+	{ QPU_IOC_WAIT, f_wait, ARRAY_LEN(f_wait), EM_WAIT, "WAIT", QPU_WAIT_SIZE_VER0 },
+	{ QPU_IOC_CANCEL, f_cancel, ARRAY_LEN(f_cancel), EM_CANCEL,
+	  "CANCEL", QPU_CANCEL_SIZE_VER0 },
+	{ QPU_IOC_GET_REFUSAL, f_refusal, ARRAY_LEN(f_refusal), EM_REFUSAL,
+	  "GET_REFUSAL", QPU_GET_REFUSAL_SIZE_VER0 },
 };
 
 /* Undo whatever a garbage call on the bare file created. */
@@ -1607,7 +1630,7 @@ static void op_ioctl(struct fz_thread *t)
 	if (r < 8) {
 		/* Unknown numbers: ENOTTY whatever the argument. */
 		if (chance(t, 50))
-			cmd = _IOC(below(t, 4), QPU_IOC_MAGIC, 0x0d + below(t, 243),
+			cmd = _IOC(below(t, 4), QPU_IOC_MAGIC, 0x0e + below(t, 242),
 				   below(t, 512));
 		else
 			cmd = _IOC(below(t, 4), other_types[below(t, ARRAY_LEN(other_types))],
@@ -1627,7 +1650,7 @@ static void op_ioctl(struct fz_thread *t)
 	}
 	if (r < 20) {
 		/* Smaller than the first published version. */
-		size = below(t, psize);
+		size = below(t, d->v0);
 		cmd = _IOC(_IOC_DIR(d->cmd), QPU_IOC_MAGIC, _IOC_NR(d->cmd), size);
 		fz_ioctl(t, NULL, t->bare, cmd, arg, EM(EINVAL), d->name);
 		return;
