@@ -139,14 +139,14 @@ fail:
 			     qpu_strerror(ret));
 }
 
-static int qpu_explain_alloc(struct qpu_dev *dev, int err, uint32_t k)
+static int qpu_explain_alloc(struct qpu_dev *dev, int err, uint32_t k,
+			     const struct qpu_refusal *r)
 {
 	struct qpu_info info;
 	char what[64];
 
-	/* struct qpu_alloc has no refusal field: the file's latest. */
 	snprintf(what, sizeof(what), "allocating %u qubits", k);
-	if (qpu_explain_refusal(dev, err, NULL, what))
+	if (qpu_explain_refusal(dev, err, r, what))
 		return qpu_err(err);
 	memset(&info, 0, sizeof(info));
 	qpu_ioctl(dev, QPU_IOC_GET_INFO, &info);
@@ -187,7 +187,7 @@ QPU_EXPORT int qpu_alloc_qubits(struct qpu_dev *dev, uint32_t k,
 	ret = qpu_ioctl(dev, QPU_IOC_ALLOC, &a);
 	if (ret) {
 		free(q);
-		return qpu_explain_alloc(dev, ret, k);
+		return qpu_explain_alloc(dev, ret, k, &a.refusal);
 	}
 	q->handle = a.handle;
 	q->num_qubits = k;
