@@ -292,6 +292,24 @@ QPU_TEST(devices)
 		"4294967296");
 }
 
+QPU_TEST(durations_round_trip)
+{
+	static const uint64_t v[] = { 0, 1, 999, 1000, 123456789,
+				      5000000000ULL, 18446744073000000000ULL };
+	char buf[32], err[256];
+	uint64_t back;
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		qpuctl_fmt_ns_arg(v[i], buf, sizeof(buf));
+		if (qpuctl_parse_duration_ns(buf, &back, err, sizeof(err)) ||
+		    back != v[i])
+			QT_FAIL("%llu -> '%s' -> %llu (%s)",
+				(unsigned long long)v[i], buf,
+				(unsigned long long)back, err);
+	}
+}
+
 QPU_TEST(formatting)
 {
 	char buf[32];
@@ -310,6 +328,15 @@ QPU_TEST(formatting)
 	QT_ASSERT(!strcmp(qpuctl_fmt_limit(QPU_UNLIMITED, buf, sizeof(buf)),
 			  "max"));
 	QT_ASSERT(!strcmp(qpuctl_fmt_limit(16, buf, sizeof(buf)), "16"));
+	QT_ASSERT(!strcmp(qpuctl_fmt_ns_arg(5000000000ULL, buf, sizeof(buf)),
+			  "5s"));
+	QT_ASSERT(!strcmp(qpuctl_fmt_ns_arg(1500000000ULL, buf, sizeof(buf)),
+			  "1500ms"));
+	QT_ASSERT(!strcmp(qpuctl_fmt_ns_arg(10000, buf, sizeof(buf)), "10us"));
+	QT_ASSERT(!strcmp(qpuctl_fmt_ns_arg(7, buf, sizeof(buf)), "7ns"));
+	QT_ASSERT(!strcmp(qpuctl_fmt_ns_arg(0, buf, sizeof(buf)), "0ns"));
+	QT_ASSERT(!strcmp(qpuctl_fmt_ns_arg(QPU_UNLIMITED, buf, sizeof(buf)),
+			  "max"));
 	QT_ASSERT(!strcmp(qpuctl_latency_name(QPU_LATENCY_INTERACTIVE),
 			  "interactive"));
 	QT_ASSERT(!strcmp(qpuctl_isolation_name(7), "unknown"));

@@ -370,3 +370,27 @@ const char *qpuctl_fmt_ns(uint64_t ns, char *buf, size_t len)
 	snprintf(buf, len, "%llu ns", (unsigned long long)ns);
 	return buf;
 }
+
+/* A duration as "tenant set" takes it: "5s", "200ms", "10us", "7ns". */
+const char *qpuctl_fmt_ns_arg(uint64_t ns, char *buf, size_t len)
+{
+	static const struct unit units[] = {
+		{ "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 },
+		{ NULL, 0 },
+	};
+	const struct unit *u;
+
+	if (ns == QPU_UNLIMITED) {
+		snprintf(buf, len, "max");
+		return buf;
+	}
+	for (u = units; u->name; u++) {
+		if (ns && ns % u->mult == 0) {
+			snprintf(buf, len, "%llu%s",
+				 (unsigned long long)(ns / u->mult), u->name);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%lluns", (unsigned long long)ns);
+	return buf;
+}

@@ -78,6 +78,8 @@ const char *qpuctl_isolation_name(uint32_t isolation);
 
 /* "5 s", "200 ms", "1.5 us", "max": for text output. */
 const char *qpuctl_fmt_ns(uint64_t ns, char *buf, size_t len);
+/* "5s", "200ms", "7ns", "max": parseable by qpuctl_parse_duration_ns(). */
+const char *qpuctl_fmt_ns_arg(uint64_t ns, char *buf, size_t len);
 /* "16", "max". */
 const char *qpuctl_fmt_limit(uint64_t v, char *buf, size_t len);
 

@@ -340,6 +340,10 @@ static void text_budget(FILE *f, const char *key,
 		return;
 	if (b->limit == QPU_UNLIMITED)
 		snprintf(lim, sizeof(lim), "max");
+	else if (time)
+		snprintf(lim, sizeof(lim), "%s %llu",
+			 qpuctl_fmt_ns_arg(b->limit, x, sizeof(x)),
+			 (unsigned long long)b->period);
 	else
 		snprintf(lim, sizeof(lim), "%llu %llu",
 			 (unsigned long long)b->limit,
@@ -355,7 +359,9 @@ static void text_budget(FILE *f, const char *key,
 	if (b->period && b->limit != QPU_UNLIMITED &&
 	    (b->have & (1u << QPU_A_BUDGET_RESET_NS)))
 		fprintf(f, ", new period in %s",
-			qpuctl_fmt_ns(b->reset_ns, x, sizeof(x)));
+			qpuctl_fmt_ns(b->reset_ns >= 1000000000 ?
+				      b->reset_ns / 1000000000 * 1000000000 :
+				      b->reset_ns, x, sizeof(x)));
 	if (b->have & (1u << QPU_A_BUDGET_TOTAL))
 		fprintf(f, ", %s in total", time ?
 			qpuctl_fmt_ns(b->total, x, sizeof(x)) :
