@@ -9,7 +9,8 @@
  *   cgroup.c  cgroup2 mount, CGROUP argument -> id, id -> path
  *             (host-tested against a temporary directory)
  *   nl.c      the "qpu" generic netlink family through libnl-genl-3
- *   tenant.c  tenant set/show/list/del and their output
+ *   tenant.c  tenant set/show/list/del: requests, the tenant dump
+ *   tenant_out.c  a tenant reply parsed, and as text, table row or JSON
  *   status.c  the one-screen status
  */
 #ifndef QPUCTL_H

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* tenant.h - a tenant as the "qpu" family reports it (tenant.c). */
+/*
+ * tenant.h - a tenant as the "qpu" family reports it (tenant.c,
+ * tenant_out.c).
+ */
 #ifndef QPUCTL_TENANT_H
 #define QPUCTL_TENANT_H
 
@@ -41,5 +44,7 @@ void qpuctl_tenant_json(struct qpuctl_json *j, struct qpuctl_cg *cg,
 			const struct qpuctl_tenant *t);
 void qpuctl_tenant_table(FILE *f, struct qpuctl_cg *cg,
 			 const struct qpuctl_tenant *t, size_t n);
+void qpuctl_tenant_text(FILE *f, struct qpuctl_cg *cg,
+			const struct qpuctl_tenant *t);
 
 #endif /* QPUCTL_TENANT_H */
