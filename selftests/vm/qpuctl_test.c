@@ -13,8 +13,10 @@
  *    text and as JSON parsed back (paths with quotes and backslashes
  *    included); an unprivileged caller cannot set limits and is told why;
  *  - with the tenant core: the limits set are the limits shown, the list
- *    has the tenant, and a refused allocation names the limit and the
- *    cgroup (qpu-run, through qpu_errmsg()).
+ *    has the tenant, a refused allocation names the limit and the cgroup
+ *    (qpu-run, through qpu_errmsg()), and so does a job of a batch that
+ *    a shot budget refuses, on the io_uring and on the ioctl path (the
+ *    CQE has only the errno; libqpu reads the detail).
  *
  * Tests that need the family skip without it; those that need limits to
  * be kept skip while GET_INFO lacks QPU_FEAT_TENANTS. Cgroups: /qct-*
@@ -25,6 +27,8 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+
+#include <libqpu.h>
 
 #include "tool_util.h"
 
@@ -647,6 +651,117 @@ QPU_TEST(refusal_names_limit_and_cgroup)
 	expect(&o, "tenant del", 0, NULL);
 	cmd_free(&o);
 	QT_ASSERT_OK(rmdir(leaf));
+	QT_ASSERT_OK(rmdir(path));
+}
+
+/*
+ * In a child moved into @cg: three jobs of 64 shots in one batch on path
+ * @flags, under shots.max="100 0": the first fits, the others are
+ * refused at submission, and qpu_errmsg() explains the refusal.
+ */
+static void batch_in(const char *cg, uint32_t flags)
+{
+	struct qpu_completion done[3];
+	struct qpu_refusal r;
+	struct qpu_circuit *c;
+	struct qpu_buffer *res;
+	struct qpu_qubits *q;
+	struct qpu_batch *b;
+	struct qpu_job_desc j;
+	struct qpu_loaded l;
+	struct qpu_dev *dev;
+	char procs[300], text[256];
+	int n, i, refused = 0;
+	pid_t pid;
+
+	pid = fork_ok();
+	if (pid) {
+		wait_ok(pid);
+		return;
+	}
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+	QT_ASSERT_EQ(write_sysfs(procs, "0"), 0);
+	QT_ASSERT_EQ(qpu_open(QPU0_PATH, &dev), 0);
+	QT_ASSERT_EQ(qpu_alloc_qubits(dev, 2, &q), 0);
+	c = qpu_circuit_new(2, 2);
+	QT_ASSERT(c);
+	QT_ASSERT_EQ(qpu_circuit_h(c, 0), 0);
+	QT_ASSERT_EQ(qpu_circuit_cx(c, 0, 1), 0);
+	QT_ASSERT_EQ(qpu_circuit_measure(c, 0, 0), 0);
+	QT_ASSERT_EQ(qpu_circuit_measure(c, 1, 1), 0);
+	QT_ASSERT_EQ(qpu_circuit_load(dev, c, q, &l), 0);
+	qpu_circuit_free(c);
+	QT_ASSERT_EQ(qpu_buffer_new(dev, 3 * qpu_result_size(2, 64, 0), &res),
+		     0);
+	QT_ASSERT_EQ(qpu_batch_new(dev, 3, flags, &b), 0);
+	QT_ASSERT_EQ(qpu_batch_uses_uring(b), !(flags & QPU_BATCH_IOCTL));
+	memset(&j, 0, sizeof(j));
+	j.circuit = l.handle;
+	j.shots = 64;
+	j.result_buf = res->handle;
+	for (i = 0; i < 3; i++) {
+		j.result_offset = i * qpu_result_size(2, 64, 0);
+		QT_ASSERT_EQ(qpu_batch_add(b, &j, i), 0);
+	}
+	QT_ASSERT_EQ(qpu_batch_submit(b), 3);
+	for (n = 0; n < 3; ) {
+		int got = qpu_batch_wait(b, done, 1, 3);
+
+		QT_ASSERT_GE(got, 1);
+		for (i = 0; i < got; i++) {
+			if (done[i].status == -EDQUOT)
+				refused++;
+			else
+				QT_ASSERT_EQ(done[i].status, 0);
+		}
+		n += got;
+	}
+	QT_ASSERT_EQ(refused, 2);
+	if (!strstr(qpu_errmsg(dev), "shots.max of /qct-batch exhausted (64 "
+		    "of 100 used this period, 64 requested)"))
+		QT_FAIL("%s path: message '%s'", flags ? "ioctl" : "io_uring",
+			qpu_errmsg(dev));
+	QT_ASSERT_EQ(qpu_get_refusal(dev, &r), 0);
+	QT_ASSERT_EQ(r.limit, QPU_LIMIT_SHOTS);
+	QT_ASSERT_EQ(r.level, 1);
+	QT_ASSERT_EQ(r.usage, 64);
+	QT_ASSERT_EQ(r.max, 100);
+	QT_ASSERT_EQ(r.request, 64);
+	QT_ASSERT_EQ(r.error, EDQUOT);
+	QT_ASSERT_GE(qpu_refusal_format(&r, text, sizeof(text)), 1);
+	QT_ASSERT(strstr(qpu_errmsg(dev), text));
+	qpu_batch_free(b);
+	qpu_buffer_free(dev, res);
+	qpu_circuit_unload(dev, l.handle);
+	qpu_free_qubits(dev, q);
+	qpu_close(dev);
+	_exit(0);
+}
+
+QPU_TEST(batch_refusal_explained)
+{
+	const char *set[] = { "qpuctl", "tenant", "set", "/qct-batch",
+			      "shots.max=100 0", NULL };
+	const char *del[] = { "qpuctl", "tenant", "del", "/qct-batch", NULL };
+	char path[256];
+	struct cmd_out o;
+	int k;
+
+	need_family();
+	need_cgroup2();
+	if (!tenant_core())
+		qt_skip("the tenant core is not merged (no QPU_FEAT_TENANTS)");
+	cg_make("qct-batch", path, sizeof(path), NULL);
+	for (k = 0; k < 2; k++) {
+		/* A fresh lifetime budget each time (setting one resets it). */
+		run_as(set, NULL, -1, &o);
+		expect(&o, "tenant set", 0, NULL);
+		cmd_free(&o);
+		batch_in(path, k ? QPU_BATCH_IOCTL : 0);
+	}
+	run_as(del, NULL, -1, &o);
+	expect(&o, "tenant del", 0, NULL);
+	cmd_free(&o);
 	QT_ASSERT_OK(rmdir(path));
 }
 
