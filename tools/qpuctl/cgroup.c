@@ -218,6 +218,7 @@ int qpuctl_cg_self(const struct qpuctl_cg *cg, const char *proc_cgroup,
 	char *line = NULL, *nl;
 	size_t cap = 0;
 	FILE *fp = fopen(proc_cgroup, "re");
+	bool found = false;
 	int ret = -ENOENT;
 
 	if (!fp)
@@ -229,11 +230,12 @@ int qpuctl_cg_self(const struct qpuctl_cg *cg, const char *proc_cgroup,
 		nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		ret = qpuctl_cg_resolve(cg, *line + 3 ? line + 3 : "/", id,
+		ret = qpuctl_cg_resolve(cg, line[3] ? line + 3 : "/", id,
 					err, errlen);
+		found = true;
 		break;
 	}
-	if (ret == -ENOENT && !(err && *err))
+	if (!found)
 		cerr(err, errlen, ret, "%s has no cgroup2 line", proc_cgroup);
 	free(line);
 	fclose(fp);
