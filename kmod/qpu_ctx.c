@@ -222,6 +222,7 @@ int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 	if (!a)
 		return -ENOMEM;
 	a->k = k;
+	qpu_sched_lane_init(&a->lane);
 
 	mutex_lock(&ctx->lock);
 	max = READ_ONCE(qdev->max_ctx_qubits);

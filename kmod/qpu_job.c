@@ -97,6 +97,7 @@ struct qpu_job *qpu_job_create(struct qpu_ctx *ctx,
 	job->ctx = ctx;
 	INIT_LIST_HEAD(&job->node);
 	INIT_LIST_HEAD(&job->sched.node);
+	INIT_LIST_HEAD(&job->sched.lane_node);
 	job->sched.x = &job->x;
 	job->x.job = *desc;
 	job->origin = origin;

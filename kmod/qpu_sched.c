@@ -2,9 +2,10 @@
 /*
  * qpu_sched.c - a device's job queue and its executor threads.
  *
- * Jobs wait in qpu_sched.queue in submission order. Each executor thread
- * ("qpuN-wM", count tunable in sysfs "workers") takes the oldest queued job
- * whose allocation is idle: jobs on one allocation run one at a time, as
+ * Each executor thread ("qpuN-wM", count tunable in sysfs "workers") takes
+ * the job the fair-share policy (qpu_fair.c: hierarchical weighted-fair
+ * between tenants, by modelled device time) picks among the ready lanes:
+ * jobs on one allocation (a lane) run one at a time, oldest first, as
  * they would on hardware, while jobs on disjoint allocations (different
  * processes, or several allocations of one) run concurrently.
  *
@@ -13,9 +14,10 @@
  * learns who submitted it; running jobs are aborted through their
  * backend (qpu_backend_abort()).
  *
- * Scheduling policy plugs in at qpu_sched_pick(): tenant fair-share
- * (weights, quotas charged in modelled device time, qpu_ns) replaces its
- * FIFO scan without touching the rest of this file.
+ * Idle executors sleep until ->work_seq changes: every event that may make
+ * a job startable (a job queued, a lane freed, exclusive work ending, a
+ * slot re-activated, removal) bumps it under the lock and wakes them, so
+ * their wait condition takes no lock.
  *
  * Tenant isolation "exclusive" (qpu_tenant.h): while a job or run of an
  * exclusive tenant executes, nothing outside its isolation domain starts,
@@ -53,6 +55,7 @@
 
 #include "qpu_backend.h"
 #include "qpu_sched.h"
+#include "qpu_tenant.h"
 
 /*
  * May a job or run of exclusive domain @tag (0: not exclusive) start now?
@@ -79,27 +82,71 @@ static void qpu_sched_account(struct qpu_sched *s, struct qpu_exec *x,
 	}
 }
 
+/* Something may have become startable: executors look again. */
+static void qpu_sched_kick(struct qpu_sched *s)
+{
+	lockdep_assert_held(&s->lock);
+	WRITE_ONCE(s->work_seq, s->work_seq + 1);
+}
+
+static struct qpu_fair_node *qpu_sched_node(struct qpu_sched_job *sj)
+{
+	return qpu_tenant_fair(sj->x->charge.t);
+}
+
+/* @lane is idle: if it has queued jobs, it is ready to run the first. */
+static void qpu_sched_lane_check(struct qpu_sched *s,
+				 struct qpu_sched_lane *lane)
+{
+	struct qpu_sched_job *first;
+
+	lockdep_assert_held(&s->lock);
+	first = list_first_entry_or_null(&lane->jobs, struct qpu_sched_job,
+					 lane_node);
+	if (first)
+		qpu_fair_lane_ready(&s->fair, lane, qpu_sched_node(first));
+}
+
+/*
+ * Take queued @sj off the queue and its lane (it is about to run, or be
+ * cancelled), keeping its lane's readiness right. s->lock held.
+ */
+static void qpu_sched_unqueue(struct qpu_sched *s, struct qpu_sched_job *sj)
+{
+	struct qpu_sched_lane *lane = sj->lane;
+	bool first = list_first_entry(&lane->jobs, struct qpu_sched_job,
+				      lane_node) == sj;
+
+	lockdep_assert_held(&s->lock);
+	list_del_init(&sj->node);
+	list_del_init(&sj->lane_node);
+	s->nr_queued--;
+	if (first && lane->ready_in) {
+		qpu_fair_lane_unready(&s->fair, lane);
+		if (!lane->running)
+			qpu_sched_lane_check(s, lane);
+	}
+}
+
 /* The next job to run, or NULL. Called with s->lock held. */
 static struct qpu_sched_job *qpu_sched_pick(struct qpu_sched *s)
 {
+	struct qpu_sched_lane *lane;
 	struct qpu_sched_job *sj;
 
 	lockdep_assert_held(&s->lock);
 	if (s->stopping)
 		return NULL;
-	list_for_each_entry(sj, &s->queue, node) {
-		if (sj->lane->running)
-			continue;
-		if (qpu_sched_may_start(s, sj->x->excl_tag))
-			return sj;
-		/*
-		 * An exclusive job waits for the device to drain: start
-		 * nothing queued after it meanwhile, or it could wait forever.
-		 */
-		if (sj->x->excl_tag)
-			return NULL;
-	}
-	return NULL;
+	lane = qpu_fair_pick(&s->fair);
+	if (!lane)
+		return NULL;
+	sj = list_first_entry(&lane->jobs, struct qpu_sched_job, lane_node);
+	/*
+	 * Exclusive work, or work kept out by it: nothing starts until it
+	 * may. The pick stays put, so an exclusive job waiting for the device
+	 * to drain holds back everything else and is not starved.
+	 */
+	return qpu_sched_may_start(s, sj->x->excl_tag) ? sj : NULL;
 }
 
 /* The next job for slot @w, or NULL (none, or @w is retired). s->lock. */
@@ -120,25 +167,19 @@ static struct qpu_sched_job *qpu_sched_take(struct qpu_worker *w)
 	spin_lock(&s->lock);
 	sj = qpu_sched_pick_for(w);
 	if (sj) {
-		list_move_tail(&sj->node, &s->running);
-		sj->state = QPU_JOB_RUNNING;
+		/* Charged while its lane is still ready: the trees stay sorted. */
+		qpu_fair_charge(&s->fair, qpu_sched_node(sj),
+				sj->x->charge.qpu_ns);
 		sj->lane->running = true;
+		qpu_sched_unqueue(s, sj);
+		list_add_tail(&sj->node, &s->running);
+		sj->state = QPU_JOB_RUNNING;
 		sj->worker = w;
 		w->busy = true;
 		qpu_sched_account(s, sj->x, 1);
 	}
 	spin_unlock(&s->lock);
 	return sj;
-}
-
-static bool qpu_sched_has_work(struct qpu_worker *w)
-{
-	bool ret;
-
-	spin_lock(&w->sched->lock);
-	ret = qpu_sched_pick_for(w) != NULL;
-	spin_unlock(&w->sched->lock);
-	return ret;
 }
 
 /*
@@ -152,6 +193,9 @@ static int qpu_worker_fn(void *data)
 	struct qpu_sched_job *sj;
 
 	while (!kthread_should_stop()) {
+		/* Read before looking: a change after the look ends the wait. */
+		u32 seq = READ_ONCE(s->work_seq);
+
 		sj = qpu_sched_take(w);
 		if (sj) {
 			/* Runs the job and completes it (qpu_sched_job_done()). */
@@ -161,7 +205,7 @@ static int qpu_worker_fn(void *data)
 		}
 		wait_event_interruptible(s->wq,
 					 kthread_should_stop() ||
-					 qpu_sched_has_work(w));
+					 READ_ONCE(s->work_seq) != seq);
 	}
 	return 0;
 }
@@ -177,6 +221,11 @@ void qpu_sched_enqueue(struct qpu_sched_job *sj)
 	spin_lock(&s->lock);
 	sj->state = QPU_JOB_QUEUED;
 	list_add_tail(&sj->node, &s->queue);
+	s->nr_queued++;
+	list_add_tail(&sj->lane_node, &sj->lane->jobs);
+	if (!sj->lane->running && !sj->lane->ready_in)
+		qpu_sched_lane_check(s, sj->lane);
+	qpu_sched_kick(s);
 	spin_unlock(&s->lock);
 	wake_up(&s->wq);
 }
@@ -199,9 +248,11 @@ int qpu_sched_claim(struct qpu_sched_job *sj, int abort)
 	spin_lock(&s->lock);
 	if (sj->state == QPU_JOB_QUEUED) {
 		/* Running, as far as everyone else is concerned. */
-		list_del_init(&sj->node);
+		qpu_sched_unqueue(s, sj);
 		sj->state = QPU_JOB_RUNNING;
 		ret = 1;
+		/* Its lane may have a new first job, of another tenant. */
+		qpu_sched_kick(s);
 	} else if (sj->state == QPU_JOB_RUNNING) {
 		qpu_backend_abort(sj->x, abort);
 		ret = 0;
@@ -225,7 +276,9 @@ void qpu_sched_job_done(struct qpu_sched_job *sj, u32 final_state)
 	list_del_init(&sj->node);
 	if (was_running) {
 		sj->lane->running = false;
+		qpu_sched_lane_check(s, sj->lane);
 		qpu_sched_account(s, sj->x, -1);
+		qpu_sched_kick(s);
 	}
 	/*
 	 * The executor is idle before anyone learns of the completion: a
@@ -279,8 +332,10 @@ int qpu_sched_set_workers(struct qpu_sched *s, u32 n)
 	mutex_lock(&s->workers_lock);
 	spin_lock(&s->lock);
 	stopping = s->stopping;
-	if (!stopping)
+	if (!stopping) {
 		WRITE_ONCE(s->nr_workers, n);	/* sysfs reads it unlocked */
+		qpu_sched_kick(s);
+	}
 	spin_unlock(&s->lock);
 	if (stopping) {
 		mutex_unlock(&s->workers_lock);
@@ -335,6 +390,7 @@ int qpu_sched_init(struct qpu_sched *s, u32 id,
 	s->ops = ops;
 	spin_lock_init(&s->lock);
 	INIT_LIST_HEAD(&s->queue);
+	s->fair.lock = &s->lock;
 	INIT_LIST_HEAD(&s->running);
 	INIT_LIST_HEAD(&s->sync_runs);
 	init_waitqueue_head(&s->wq);
@@ -375,6 +431,7 @@ void qpu_sched_stop(struct qpu_sched *s)
 	spin_lock(&s->lock);
 	s->stopping = true;
 	qpu_sched_abort_running(s);
+	qpu_sched_kick(s);
 	spin_unlock(&s->lock);
 	/* Synchronous runs waiting to start give up with -ENODEV. */
 	wake_up_all(&s->wq);
@@ -394,6 +451,9 @@ static bool qpu_sched_sync_try(struct qpu_sched *s, struct qpu_exec *x)
 	else if (qpu_sched_may_start(s, x->excl_tag)) {
 		list_add_tail(&x->sync_node, &s->sync_runs);
 		qpu_sched_account(s, x, 1);
+		/* It takes device time from its tenant's share like a job. */
+		qpu_fair_charge(&s->fair, qpu_tenant_fair(x->charge.t),
+				x->charge.qpu_ns);
 	} else {
 		done = false;
 	}
@@ -432,6 +492,7 @@ void qpu_sched_sync_end(struct qpu_exec *x)
 	spin_lock(&s->lock);
 	list_del_init(&x->sync_node);
 	qpu_sched_account(s, x, -1);
+	qpu_sched_kick(s);
 	spin_unlock(&s->lock);
 	/* Work that waited for exclusive work to end may start. */
 	wake_up(&s->wq);
@@ -454,7 +515,8 @@ void qpu_sched_shutdown(struct qpu_sched *s)
 	spin_lock(&s->lock);
 	s->stopping = true;
 	list_for_each_entry_safe(sj, tmp, &s->queue, node) {
-		list_move_tail(&sj->node, &cancelled);
+		qpu_sched_unqueue(s, sj);
+		list_add_tail(&sj->node, &cancelled);
 		sj->state = QPU_JOB_RUNNING;
 	}
 	qpu_sched_abort_running(s);
@@ -497,18 +559,17 @@ u32 qpu_sched_job_state(struct qpu_sched_job *sj)
  */
 void qpu_sched_counts(struct qpu_sched *s, u32 *queued, u32 *running)
 {
-	struct qpu_sched_job *sj;
-	struct qpu_exec *x;
-	u32 q = 0, r = 0;
-
 	spin_lock(&s->lock);
-	list_for_each_entry(sj, &s->queue, node)
-		q++;
-	list_for_each_entry(sj, &s->running, node)
-		r++;
-	list_for_each_entry(x, &s->sync_runs, sync_node)
-		r++;
+	*queued = s->nr_queued;
+	*running = s->nr_active;
 	spin_unlock(&s->lock);
-	*queued = q;
-	*running = r;
+}
+
+/** qpu_sched_lane_init() - set up the lane of a new allocation */
+void qpu_sched_lane_init(struct qpu_sched_lane *lane)
+{
+	lane->running = false;
+	INIT_LIST_HEAD(&lane->jobs);
+	INIT_LIST_HEAD(&lane->ready_node);
+	lane->ready_in = NULL;
 }

@@ -30,6 +30,8 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 
+#include "qpu_fair.h"
+
 struct qpu_exec;
 struct qpu_sched;
 struct task_struct;
@@ -57,9 +59,16 @@ struct qpu_worker {
  * struct qpu_sched_lane - jobs that run one at a time, as on hardware
  *	(those on one qubit allocation: embedded in struct qpu_allocation)
  * @running: an executor runs one of them (lock)
+ * @jobs: its queued jobs, oldest first (qpu_sched_job.lane_node; lock)
+ * @ready_node: on a ready list of the fair scheduler while it is idle
+ *	and has queued jobs (qpu_fair.h; lock)
+ * @ready_in: the node whose ready list that is, or NULL (lock)
  */
 struct qpu_sched_lane {
 	bool running;
+	struct list_head jobs;
+	struct list_head ready_node;
+	struct qpu_fair_node *ready_in;
 };
 
 /**
@@ -69,9 +78,11 @@ struct qpu_sched_lane {
  * @x: its run: x->sched is its scheduler, x->backend aborts it
  * @lane: the jobs it runs one at a time with
  * @worker: the executor running it, until it completes (lock)
+ * @lane_node: in @lane's jobs while queued (lock)
  */
 struct qpu_sched_job {
 	struct list_head node;
+	struct list_head lane_node;
 	u32 state;
 	struct qpu_exec *x;
 	struct qpu_sched_lane *lane;
@@ -96,7 +107,10 @@ struct qpu_sched_ops {
  * @id: the device's N (thread names)
  * @ops: see struct qpu_sched_ops
  * @lock: see the top of this file
- * @queue: queued jobs, in submission order
+ * @queue: queued jobs, in submission order (removal cancels them); which
+ *	runs next is @fair's choice
+ * @fair: the fair-share policy (qpu_fair.h)
+ * @nr_queued: entries in @queue
  * @running: jobs an executor is running
  * @sync_runs: synchronous runs (QPU_IOC_RUN) in progress, so removal can
  *	abort them
@@ -105,6 +119,8 @@ struct qpu_sched_ops {
  * @nr_active: jobs and synchronous runs executing
  * @nr_excl: those of them whose tenant is exclusive
  * @excl_tag: their isolation domain, while @nr_excl
+ * @work_seq: bumped (under @lock) whenever a job may have become
+ *	startable; idle executors sleep until it changes, without the lock
  * @wq: executors, and synchronous runs kept from starting by exclusive
  *	work, wait here
  * @workers_lock: serialises changes of @workers and @nr_workers
@@ -116,12 +132,15 @@ struct qpu_sched {
 	const struct qpu_sched_ops *ops;
 	spinlock_t lock;
 	struct list_head queue;
+	struct qpu_fair fair;
+	u32 nr_queued;
 	struct list_head running;
 	struct list_head sync_runs;
 	bool stopping;
 	u32 nr_active;
 	u32 nr_excl;
 	u32 excl_tag;
+	u32 work_seq;
 	wait_queue_head_t wq;
 	struct mutex workers_lock;
 	struct qpu_worker workers[QPU_MAX_WORKERS];
@@ -140,5 +159,6 @@ int qpu_sched_claim(struct qpu_sched_job *sj, int abort);
 void qpu_sched_job_done(struct qpu_sched_job *sj, u32 final_state);
 u32 qpu_sched_job_state(struct qpu_sched_job *sj);
 void qpu_sched_counts(struct qpu_sched *s, u32 *queued, u32 *running);
+void qpu_sched_lane_init(struct qpu_sched_lane *lane);
 
 #endif /* QPU_SCHED_H */

@@ -42,6 +42,7 @@
 #include <linux/slab.h>
 
 #include "qpu_debugfs.h"
+#include "qpu_fair.h"
 #include "qpu_tenant.h"
 
 /**
@@ -80,6 +81,8 @@ struct qpu_budget {
  * @latency: enum qpu_latency
  * @isolation: enum qpu_isolation
  * @events: charges refused by a limit of this level, by enum qpu_limit
+ * @fair: the scheduler's view of it (qpu_fair.h; qpu_sched.lock), which
+ *	reads @weight and @latency from its copies there
  */
 struct qpu_tenant {
 	struct rb_node node;
@@ -99,6 +102,7 @@ struct qpu_tenant {
 	u8 latency;
 	u8 isolation;
 	u64 events[QPU_LIMIT_COUNT];
+	struct qpu_fair_node fair;
 };
 
 void qpu_tenants_init(struct qpu_tenants *ts)
@@ -225,6 +229,7 @@ static void qpu_tenant_init_record(struct qpu_tenant *t, struct cgroup *cgrp)
 	t->weight = QPU_WEIGHT_DEFAULT;
 	t->latency = QPU_LATENCY_BATCH;
 	t->isolation = QPU_ISOLATION_SHARED;
+	qpu_fair_node_init(&t->fair, NULL, t->weight, t->latency);
 }
 
 /*
@@ -258,6 +263,7 @@ static struct qpu_tenant *qpu_tenant_build(struct qpu_tenants *ts,
 		}
 		if (child) {
 			child->parent = t;
+			child->fair.parent = &t->fair;
 			t->ref++;
 		}
 		if (!leaf)
@@ -727,6 +733,13 @@ int qpu_tenant_get_next(struct qpu_tenants *ts, u64 after_id,
 	return best ? 0 : -ENOENT;
 }
 
+/* The scheduler reads weight and latency under its own lock. */
+static void qpu_tenant_sync_fair(struct qpu_tenant *t)
+{
+	WRITE_ONCE(t->fair.weight, t->weight);
+	WRITE_ONCE(t->fair.latency, t->latency);
+}
+
 static void qpu_budget_set(struct qpu_budget *b, u64 limit, u64 period_s,
 			   u64 now)
 {
@@ -779,6 +792,7 @@ int qpu_tenant_set(struct qpu_tenants *ts, struct cgroup *cgrp,
 		t->weight = cfg->weight;
 	if (cfg->set & QPU_TSET_LATENCY)
 		t->latency = cfg->latency;
+	qpu_tenant_sync_fair(t);
 	if (cfg->set & QPU_TSET_ISOLATION)
 		t->isolation = cfg->isolation;
 	spin_unlock(&ts->lock);
@@ -810,6 +824,7 @@ int qpu_tenant_del(struct qpu_tenants *ts, struct cgroup *cgrp)
 		t->weight = QPU_WEIGHT_DEFAULT;
 		t->latency = QPU_LATENCY_BATCH;
 		t->isolation = QPU_ISOLATION_SHARED;
+		qpu_tenant_sync_fair(t);
 		qpu_tenant_put(ts, t);
 		ret = 0;
 	}
@@ -826,4 +841,13 @@ u32 qpu_tenant_count(struct qpu_tenants *ts)
 	nr = ts->nr;
 	spin_unlock(&ts->lock);
 	return nr;
+}
+
+/**
+ * qpu_tenant_fair() - the fair scheduler's node of a charged record
+ * @t: the record of a live charge (qpu_tenant_charge.t)
+ */
+struct qpu_fair_node *qpu_tenant_fair(struct qpu_tenant *t)
+{
+	return &t->fair;
 }

@@ -21,6 +21,7 @@
 #include <linux/qpu.h>
 
 struct cgroup;
+struct qpu_fair_node;
 struct qpu_tenant;
 
 /**
@@ -171,5 +172,6 @@ int qpu_tenant_set(struct qpu_tenants *ts, struct cgroup *cgrp,
 		   const struct qpu_tenant_config *cfg);
 int qpu_tenant_del(struct qpu_tenants *ts, struct cgroup *cgrp);
 u32 qpu_tenant_count(struct qpu_tenants *ts);
+struct qpu_fair_node *qpu_tenant_fair(struct qpu_tenant *t);
 
 #endif /* QPU_TENANT_H */
