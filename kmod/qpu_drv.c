@@ -28,6 +28,7 @@
 #include "qpu_device.h"
 #include "qpu_fops.h"
 #include "qpu_job.h"
+#include "qpu_netlink.h"
 #include "qpu_sched.h"
 #include "qpu_sysfs.h"
 
@@ -349,6 +350,13 @@ static int __init qpu_init(void)
 			goto err_devices;
 		}
 	}
+
+	/* Last: its handlers find devices by id, so they need nothing else. */
+	ret = qpu_netlink_init();
+	if (ret) {
+		pr_err("cannot register the generic netlink family: %d\n", ret);
+		goto err_devices;
+	}
 	return 0;
 
 err_devices:
@@ -362,6 +370,8 @@ err_region:
 
 static void __exit qpu_exit(void)
 {
+	/* First: waits for the netlink handlers that are using a device. */
+	qpu_netlink_exit();
 	qpu_remove_all();
 	class_unregister(&qpu_class);
 	unregister_chrdev_region(qpu_devt, QPU_MAX_DEVICES);

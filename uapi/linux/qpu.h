@@ -866,10 +866,16 @@ struct qpu_cancel {
  *    back to the defaults; usage stays accounted while charges live).
  *    CAP_SYS_ADMIN; -ENOENT if the device has no limits for it.
  *
- * A cgroup is named by its id (the inode number of its directory on
- * cgroup2): -ENOENT if no such cgroup exists. Counts and limits are u64,
- * %QPU_UNLIMITED ("max") means no limit. Errors carry an extack message
- * and the offending attribute.
+ * A device is named by its id (N of /dev/qpuN): -ENODEV if there is no
+ * such device or it is being removed. A cgroup is named by its id (the
+ * inode number of its directory on cgroup2): -ENOENT if no such cgroup
+ * exists (or it is outside the caller's cgroup namespace). Counts and limits are u64,
+ * %QPU_UNLIMITED ("max") means no limit. Requests are validated strictly:
+ * an unknown command is -EOPNOTSUPP; an attribute the command does not
+ * take (reply-only ones included), of the wrong length, or a budget
+ * without both LIMIT and PERIOD is -EINVAL; a value outside its range
+ * (weight, latency, isolation, period) is -ERANGE. Errors carry an extack
+ * message and the offending (or missing) attribute.
  *
  * The multicast groups %QPU_MCGRP_AUDIT and %QPU_MCGRP_EVENTS are
  * reserved for audit records and anomaly events; nothing is sent on them
