@@ -60,6 +60,12 @@ QPU_TEST_TIMEOUT(fuzz_admin, 300)
 	fuzz("sysfs,hotplug,module,deep", "10000", "3");
 }
 
+/* The netlink family, racing device removal and rmmod. */
+QPU_TEST_TIMEOUT(fuzz_netlink, 300)
+{
+	fuzz("netlink,hotplug,module", "5000", "3");
+}
+
 /* Everything at once, and rmmod/insmod cycles between rounds. */
 QPU_TEST_TIMEOUT(fuzz_all, 400)
 {

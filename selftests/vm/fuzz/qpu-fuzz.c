@@ -50,10 +50,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <grp.h>
 #include <liburing.h>
 #include <linux/qpu.h>
 
 #include "libqpu.h"
+#include "../nl_util.h"
 
 #define PFX		"# qpu-fuzz: "
 #define CLASS_DIR	"/sys/class/qpu"
@@ -85,19 +87,20 @@ enum fz_class {
 	C_SYSFS,	/* garbage to every sysfs attribute */
 	C_HOTPLUG,	/* new_device/del_device racing open files */
 	C_MODULE,	/* rmmod/insmod racing everything, and between rounds */
+	C_NETLINK,	/* the qpu generic netlink family */
 	C_NR,
 };
 
 static const char *const class_names[C_NR] = {
 	"ioctl", "deep", "mmap", "uring", "poll", "race", "kill", "sysfs",
-	"hotplug", "module",
+	"hotplug", "module", "netlink",
 };
 
 /* Relative frequency of each class in a worker thread's op mix. */
 static const unsigned int class_weight[C_NR] = {
 	[C_IOCTL] = 20, [C_DEEP] = 30, [C_MMAP] = 8, [C_URING] = 12,
 	[C_POLL] = 4, [C_RACE] = 8, [C_KILL] = 1, [C_SYSFS] = 8,
-	[C_HOTPLUG] = 3, [C_MODULE] = 1,
+	[C_HOTPLUG] = 3, [C_MODULE] = 1, [C_NETLINK] = 6,
 };
 
 /* ---- outcome masks --------------------------------------------------------- */
@@ -158,7 +161,7 @@ struct fz_session {
 };
 
 /* Per call name (the "what" of a check): calls and successes. */
-#define MAX_NAMES	96
+#define MAX_NAMES	128
 struct fz_name {
 	const char *name;
 	uint64_t calls, ok;
@@ -182,6 +185,12 @@ struct fz_thread {
 	int bare;		/* /dev/qpu0 without objects: ioctl class */
 	struct fz_session s;	/* on /dev/qpu0 */
 	struct fz_session hp;	/* on a hotplug device */
+
+	struct nlq *nl;		/* netlink class: socket, NULL until needed */
+	unsigned int nl_gen;	/* mod_gen when its family was resolved */
+	struct nlq_msg *nlm;	/* the request being built */
+	struct { uint32_t dev; uint64_t cg; } nl_set[16];	/* limits set */
+	unsigned int nl_nset;
 
 	struct io_uring ring;
 	bool ring_ok;
@@ -2596,6 +2605,773 @@ static void op_hotplug(struct fz_thread *t)
 	op_deep_on(t, s, s->dev, true);
 }
 
+/* ---- netlink class ------------------------------------------------------------------ */
+
+/*
+ * The "qpu" generic netlink family (kmod/qpu_netlink.c): garbage messages
+ * (random commands, attribute types, lengths, nesting and framing), valid
+ * requests with one field mutated, valid TENANT_SETs on the fuzzer's own
+ * cgroups and harmless ones on its own cgroup and the root, dumps
+ * abandoned half way, unprivileged children, and all of it racing device
+ * creation and removal (this class's own and the hotplug and sysfs
+ * classes') and rmmod. Every request gets an answer: a reply that never
+ * comes is a failure.
+ */
+
+/* Cgroups: the root, the fuzzer's own, and per thread /qpu-fuzz/tN{,/sub}. */
+#define FZ_CG_ROOT	"/sys/fs/cgroup"
+static bool cg_ok;
+static uint64_t cg_root_id, cg_self_id, cg_thread_id[MAX_THREADS][2];
+/* GET_INFO reports QPU_FEAT_TENANTS: limits set are kept and read back. */
+static bool tenants_kept;
+
+static uint64_t path_ino(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+static void cgroups_setup(void)
+{
+	char path[600], buf[512], *nl;
+	unsigned int i;
+	int fd;
+	ssize_t n;
+
+	cg_root_id = path_ino(FZ_CG_ROOT "/cgroup.procs") ?
+		     path_ino(FZ_CG_ROOT) : 0;
+	if (!cg_root_id)
+		return;
+	fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 3 || strncmp(buf, "0::", 3))
+		return;
+	buf[n] = '\0';
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	snprintf(path, sizeof(path), FZ_CG_ROOT "%s", buf + 3);
+	cg_self_id = path_ino(path);
+	mkdir(FZ_CG_ROOT "/qpu-fuzz", 0755);
+	for (i = 0; i < opt_threads; i++) {
+		snprintf(path, sizeof(path), FZ_CG_ROOT "/qpu-fuzz/t%u", i);
+		mkdir(path, 0755);
+		cg_thread_id[i][0] = path_ino(path);
+		strcat(path, "/sub");
+		mkdir(path, 0755);
+		cg_thread_id[i][1] = path_ino(path);
+		if (!cg_thread_id[i][0] || !cg_thread_id[i][1])
+			return;
+	}
+	cg_ok = cg_self_id != 0;
+}
+
+static void cgroups_cleanup(void)
+{
+	char path[128];
+	unsigned int i;
+
+	if (!cg_root_id)
+		return;
+	for (i = 0; i < opt_threads; i++) {
+		snprintf(path, sizeof(path), FZ_CG_ROOT "/qpu-fuzz/t%u/sub", i);
+		rmdir(path);
+		snprintf(path, sizeof(path), FZ_CG_ROOT "/qpu-fuzz/t%u", i);
+		rmdir(path);
+	}
+	rmdir(FZ_CG_ROOT "/qpu-fuzz");
+}
+
+static void probe_tenants(void)
+{
+	struct qpu_info info = { 0 };
+	int fd = open(QPU0, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (!ioctl(fd, QPU_IOC_GET_INFO, &info))
+		tenants_kept = info.features & QPU_FEAT_TENANTS;
+	close(fd);
+}
+
+static void nl_drop(struct fz_thread *t)
+{
+	nlq_close(t->nl);
+	t->nl = NULL;
+}
+
+/*
+ * The thread's socket, the family resolved now if not yet. NULL when the
+ * family is not there (allowed only while the module is away).
+ */
+static struct nlq *nl_sock(struct fz_thread *t)
+{
+	uint16_t family;
+	int err;
+
+	if (t->nl && t->nl_gen == atomic_load(&mod_gen))
+		return t->nl;
+	nl_drop(t);
+	t->nl_gen = atomic_load(&mod_gen);
+	err = nlq_resolve(&family, NULL, NULL);
+	if (err) {
+		fz_check(t, NULL, -err, EM_OK, "resolve family qpu");
+		return NULL;
+	}
+	t->nl = nlq_open_family(family);
+	if (!t->nl)
+		fz_check(t, NULL, errno, EM_OK, "netlink socket");
+	return t->nl;
+}
+
+/*
+ * Send the thread's message and check the answer. A stale family id
+ * (ENOENT) is allowed once a racing rmmod has reloaded the module; the
+ * socket is then resolved again.
+ */
+static int nl_do(struct fz_thread *t, emask_t allow, const char *what)
+{
+	struct nlq *q = t->nl;
+	int err = -nlq_xfer(q, t->nlm, NULL, NULL);
+
+	if (err == EAGAIN) {
+		fz_count(t, err);
+		fz_fail(t, "%s: no answer", what);
+		nl_drop(t);
+		return err;
+	}
+	if (err == ENOENT && t->nl_gen != atomic_load(&mod_gen)) {
+		fz_count(t, err);
+		nl_drop(t);
+		return err;
+	}
+	return fz_check(t, NULL, err, allow, what);
+}
+
+static uint32_t nl_dev(struct fz_thread *t)
+{
+	unsigned int r = below(t, 10);
+
+	if (r < 5)
+		return 0;
+	if (r < 9)
+		return HP_FIRST + below(t, HP_COUNT);
+	return (uint32_t)boundary(t, 4);
+}
+
+/* A cgroup id: mostly the thread's own two, sometimes anything. */
+static uint64_t nl_cgroup(struct fz_thread *t, bool *mine)
+{
+	unsigned int r = below(t, 10);
+
+	*mine = false;
+	if (cg_ok && r < 6) {
+		*mine = true;
+		return cg_thread_id[t->idx][r & 1];
+	}
+	if (r < 7)
+		return cg_self_id;
+	if (r < 8)
+		return cg_root_id;
+	return boundary(t, 8);
+}
+
+/* Random attributes, nests up to @depth levels. */
+static void nl_garbage_attrs(struct fz_thread *t, struct nlq_msg *m, int depth)
+{
+	static char data[4096];
+	unsigned int i, n = below(t, 8);
+	static const size_t lens[] = { 0, 1, 2, 3, 4, 5, 7, 8, 9, 12, 16 };
+	size_t len, nest;
+	uint16_t type;
+
+	for (i = 0; i < n && m->len < 60000; i++) {
+		type = chance(t, 80) ? below(t, QPU_A_TENANT_MAX + 3) :
+			(uint16_t)rnd(t);
+		if (depth > 0 && chance(t, 20)) {
+			nest = nlq_nest_start(m, type & NLA_TYPE_MASK);
+			if (chance(t, 20))
+				((struct nlattr *)(m->buf + nest))->nla_type &=
+					~NLA_F_NESTED;
+			nl_garbage_attrs(t, m, depth - 1);
+			nlq_nest_end(m, nest);
+			continue;
+		}
+		len = chance(t, 90) ? lens[below(t, ARRAY_LEN(lens))] :
+			below(t, sizeof(data));
+		if (chance(t, 50)) {
+			uint64_t v = boundary(t, 8);
+
+			memcpy(data, &v, sizeof(v));
+		} else {
+			size_t j;
+
+			for (j = 0; j < len && j < 64; j++)
+				data[j] = (char)rnd(t);
+		}
+		nlq_put(m, type, data, len);
+	}
+}
+
+/*
+ * A dump takes a reference on the module: while an rmmod (even one that
+ * then fails because a file is open) has the module's count frozen, the
+ * dump cannot start (EPROTONOSUPPORT from netlink_dump_start()).
+ */
+static emask_t nl_dump_racing_rmmod(void)
+{
+	return class_on[C_MODULE] ? EM(EPROTONOSUPPORT) : 0;
+}
+
+static const uint8_t nl_cmds[] = {
+	QPU_CMD_UNSPEC, QPU_CMD_DEV_GET, QPU_CMD_TENANT_GET, QPU_CMD_TENANT_SET,
+	QPU_CMD_TENANT_DEL, QPU_CMD_MAX + 1, 0x7f, 0xff,
+};
+
+#define EM_NL_ANY	(EM_OK | EM(EINVAL) | EM(ERANGE) | EM(EOPNOTSUPP) | \
+			 EM(ENODEV) | EM(ENOENT) | EM(EUSERS) | EM(EMSGSIZE))
+
+/* Garbage: random command, flags, attributes, sometimes broken framing. */
+static void nl_garbage(struct fz_thread *t)
+{
+	struct nlq_msg *m = t->nlm;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)m->buf;
+	uint8_t cmd = chance(t, 80) ? nl_cmds[below(t, ARRAY_LEN(nl_cmds))] :
+		      (uint8_t)rnd(t);
+	uint16_t flags = chance(t, 25) ? NLM_F_DUMP : 0;
+	emask_t allow = EM_NL_ANY;
+	unsigned int r = below(t, 10);
+	bool resv = false;
+	int err;
+
+	nlq_msg_init(m, t->nl->family, cmd, flags);
+	if (chance(t, 10))
+		((struct genlmsghdr *)(m->buf + NLMSG_HDRLEN))->version =
+			(uint8_t)rnd(t);
+	if (chance(t, 5)) {
+		/* Refused before the command is looked up (EINVAL). */
+		((struct genlmsghdr *)(m->buf + NLMSG_HDRLEN))->reserved =
+			1 + below(t, 0xffff);
+		resv = true;
+	}
+	nl_garbage_attrs(t, m, 3);
+	/*
+	 * Never a SET or DEL that could pass by chance on a real device:
+	 * limits on the cgroups the other classes run in would refuse their
+	 * valid calls. The last of duplicate attributes counts.
+	 */
+	if (cmd == QPU_CMD_TENANT_SET || cmd == QPU_CMD_TENANT_DEL)
+		nlq_put_u32(m, QPU_A_TENANT_DEV_ID, HP_FIRST + HP_COUNT);
+	if (r == 0) {
+		/* Trailing bytes that are not an attribute. */
+		memset(m->buf + m->len, 0xee, 3);
+		m->len += 3;
+	} else if (r == 1 && m->len > NLMSG_HDRLEN + GENL_HDRLEN + NLA_HDRLEN) {
+		/* An attribute length that runs past the end. */
+		((struct nlattr *)(m->buf + NLMSG_HDRLEN + GENL_HDRLEN))->nla_len =
+			(uint16_t)(m->len + 8 + below(t, 200));
+	} else if (r == 2) {
+		/* Too short for the genetlink header (never for nlmsghdr:
+		 * the kernel drops those without an answer). */
+		m->len = NLMSG_HDRLEN + below(t, GENL_HDRLEN);
+		allow = EM(EINVAL);
+	}
+	nlh->nlmsg_len = (uint32_t)m->len;
+	if (!(flags & NLM_F_DUMP))
+		nlh->nlmsg_flags |= NLM_F_ACK;
+	err = -nlq_xfer_raw(t->nl, m->buf, m->len, true, NULL, NULL);
+	if (err == EAGAIN) {
+		fz_count(t, err);
+		fz_fail(t, "garbage cmd %u: no answer", cmd);
+		nl_drop(t);
+		return;
+	}
+	if (err == ENOENT && t->nl_gen != atomic_load(&mod_gen)) {
+		fz_count(t, err);
+		nl_drop(t);
+		return;
+	}
+	/*
+	 * Unknown commands are EOPNOTSUPP, but for a header too short or a
+	 * reserved field set (checked from QPU_CMD_DEV_GET on: resv_start_op).
+	 */
+	if (cmd < QPU_CMD_DEV_GET || cmd > QPU_CMD_MAX)
+		allow = r == 2 || (resv && cmd) ? EM(EINVAL) : EM(EOPNOTSUPP);
+	else if (resv)
+		allow = EM(EINVAL);
+	if (flags & NLM_F_DUMP)
+		allow |= nl_dump_racing_rmmod();
+	fz_check(t, NULL, err, allow, "garbage message");
+}
+
+/* One TENANT_SET field, valid or (when @bad) invalid. */
+enum nl_field { NF_QUBITS, NF_JOBS, NF_SHOTS, NF_TIME, NF_WEIGHT, NF_LATENCY,
+		NF_ISOLATION, NF_NR };
+
+struct nl_set {
+	uint32_t mask;		/* NF_* bits given */
+	uint64_t qubits, jobs, shots[2], qtime[2];
+	uint32_t weight, latency, isolation;
+};
+
+static void nl_put_budget(struct nlq_msg *m, uint16_t type, const uint64_t b[2])
+{
+	size_t n = nlq_nest_start(m, type);
+
+	nlq_put_u64(m, QPU_A_BUDGET_LIMIT, b[0]);
+	nlq_put_u64(m, QPU_A_BUDGET_PERIOD, b[1]);
+	nlq_nest_end(m, n);
+}
+
+/*
+ * A valid set of fields. Limits that could refuse the other classes'
+ * work only on the thread's own cgroups (no process runs in them);
+ * elsewhere only "max" limits, weight and latency.
+ */
+static void nl_valid_set(struct fz_thread *t, struct nl_set *s, bool mine)
+{
+	static const uint64_t periods[] = { 0, 1, 60, 3600,
+					    QPU_BUDGET_PERIOD_MAX };
+
+	memset(s, 0, sizeof(*s));
+	do
+		s->mask = below(t, 1u << NF_NR);
+	while (!s->mask);
+	if (!mine)
+		s->mask &= ~(1u << NF_ISOLATION);
+	if (!s->mask)
+		s->mask = 1u << NF_WEIGHT;
+	s->qubits = mine && chance(t, 70) ? below(t, 30) : QPU_UNLIMITED;
+	s->jobs = mine && chance(t, 70) ? below(t, 100) : QPU_UNLIMITED;
+	s->shots[0] = mine && chance(t, 70) ? boundary(t, 8) : QPU_UNLIMITED;
+	s->shots[1] = periods[below(t, ARRAY_LEN(periods))];
+	s->qtime[0] = mine && chance(t, 70) ? boundary(t, 8) : QPU_UNLIMITED;
+	s->qtime[1] = periods[below(t, ARRAY_LEN(periods))];
+	s->weight = chance(t, 30) ? (chance(t, 50) ? QPU_WEIGHT_MIN :
+						    QPU_WEIGHT_MAX) :
+		    QPU_WEIGHT_MIN + below(t, QPU_WEIGHT_MAX);
+	s->latency = below(t, 2);
+	s->isolation = below(t, 3);
+}
+
+static void nl_put_set(struct nlq_msg *m, const struct nl_set *s)
+{
+	if (s->mask & (1u << NF_QUBITS))
+		nlq_put_u64(m, QPU_A_TENANT_QUBITS_MAX, s->qubits);
+	if (s->mask & (1u << NF_JOBS))
+		nlq_put_u64(m, QPU_A_TENANT_JOBS_MAX, s->jobs);
+	if (s->mask & (1u << NF_SHOTS))
+		nl_put_budget(m, QPU_A_TENANT_SHOTS, s->shots);
+	if (s->mask & (1u << NF_TIME))
+		nl_put_budget(m, QPU_A_TENANT_QPU_TIME, s->qtime);
+	if (s->mask & (1u << NF_WEIGHT))
+		nlq_put_u32(m, QPU_A_TENANT_WEIGHT, s->weight);
+	if (s->mask & (1u << NF_LATENCY))
+		nlq_put_u32(m, QPU_A_TENANT_LATENCY, s->latency);
+	if (s->mask & (1u << NF_ISOLATION))
+		nlq_put_u32(m, QPU_A_TENANT_ISOLATION, s->isolation);
+}
+
+/* One invalid field appended to a valid request: EINVAL or ERANGE only. */
+static emask_t nl_put_mutation(struct fz_thread *t, struct nlq_msg *m)
+{
+	uint64_t b[2] = { 10, 10 };
+	size_t n;
+
+	switch (below(t, 10)) {
+	case 0:
+		nlq_put_u32(m, QPU_A_TENANT_WEIGHT, chance(t, 50) ? 0 :
+			    QPU_WEIGHT_MAX + 1 + below(t, 1000000));
+		return EM(ERANGE);
+	case 1:
+		nlq_put_u32(m, QPU_A_TENANT_LATENCY, 2 + below(t, 1000));
+		return EM(ERANGE);
+	case 2:
+		nlq_put_u32(m, QPU_A_TENANT_ISOLATION, 3 + (uint32_t)rnd(t) % 0xfffffff0);
+		return EM(ERANGE);
+	case 3:
+		b[1] = QPU_BUDGET_PERIOD_MAX + 1 + below(t, 1000);
+		nl_put_budget(m, QPU_A_TENANT_SHOTS, b);
+		return EM(ERANGE);
+	case 4:
+		/* Half a budget. */
+		n = nlq_nest_start(m, QPU_A_TENANT_QPU_TIME);
+		nlq_put_u64(m, chance(t, 50) ? QPU_A_BUDGET_LIMIT :
+			    QPU_A_BUDGET_PERIOD, 5);
+		nlq_nest_end(m, n);
+		return EM(EINVAL);
+	case 5:
+		/* A reply-only attribute. */
+		nlq_put_u64(m, QPU_A_TENANT_QUBITS_CURRENT + 2 * below(t, 2), 1);
+		return EM(EINVAL);
+	case 6:
+		/* A wrong length. */
+		nlq_put(m, QPU_A_TENANT_QUBITS_MAX + 2 * below(t, 2), b,
+			1 + below(t, 7));
+		return EM(EINVAL);
+	case 7:
+		nlq_put_u32(m, QPU_A_TENANT_MAX + 1 + below(t, 100), 1);
+		return EM(EINVAL);
+	case 8:
+		/* A budget that is not a nest. */
+		nlq_put_u64(m, QPU_A_TENANT_SHOTS, 1);
+		return EM(EINVAL);
+	default:
+		nlq_put_u8(m, QPU_A_TENANT_CONFIGURED, 1);
+		return EM(EINVAL);
+	}
+}
+
+static bool nl_set_matches(const struct nl_set *s, const struct nlq_tenant *g)
+{
+	return g->configured &&
+	       (!(s->mask & (1u << NF_QUBITS)) || g->qubits_max == s->qubits) &&
+	       (!(s->mask & (1u << NF_JOBS)) || g->jobs_max == s->jobs) &&
+	       (!(s->mask & (1u << NF_SHOTS)) ||
+		(g->shots.limit == s->shots[0] && g->shots.period == s->shots[1])) &&
+	       (!(s->mask & (1u << NF_TIME)) ||
+		(g->qpu_time.limit == s->qtime[0] &&
+		 g->qpu_time.period == s->qtime[1])) &&
+	       (!(s->mask & (1u << NF_WEIGHT)) || g->weight == s->weight) &&
+	       (!(s->mask & (1u << NF_LATENCY)) || g->latency == s->latency) &&
+	       (!(s->mask & (1u << NF_ISOLATION)) || g->isolation == s->isolation);
+}
+
+/* Note where limits were set, for nl_forget(). */
+static void nl_remember(struct fz_thread *t, uint32_t dev, uint64_t cg)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nl_nset; i++)
+		if (t->nl_set[i].dev == dev && t->nl_set[i].cg == cg)
+			return;
+	if (t->nl_nset < ARRAY_LEN(t->nl_set)) {
+		t->nl_set[t->nl_nset].dev = dev;
+		t->nl_set[t->nl_nset++].cg = cg;
+	}
+}
+
+/*
+ * At the end of a round: delete the limits this thread set (records of
+ * configured cgroups are objects the tenant core counts, and the round
+ * must end with none). Beyond the 16 remembered, a set lands only on the
+ * thread's own cgroups, the fuzzer's and the root, deleted here as well.
+ */
+static void nl_forget(struct fz_thread *t)
+{
+	uint64_t cgs[4] = { cg_self_id, cg_root_id };
+	unsigned int i, j, n = 2;
+	uint16_t family;
+	struct nlq *q;
+
+	if (!t->nl_nset || nlq_resolve(&family, NULL, NULL))
+		goto out;
+	q = nlq_open_family(family);
+	if (!q)
+		goto out;
+	for (i = 0; i < t->nl_nset; i++)
+		nlq_tenant_del(q, t->nl_set[i].dev, t->nl_set[i].cg);
+	if (cg_ok) {
+		cgs[n++] = cg_thread_id[t->idx][0];
+		cgs[n++] = cg_thread_id[t->idx][1];
+	}
+	if (t->nl_nset == ARRAY_LEN(t->nl_set))
+		for (i = 0; i < 1 + HP_COUNT; i++)
+			for (j = 0; j < n; j++)
+				nlq_tenant_del(q, i ? HP_FIRST + i - 1 : 0,
+					       cgs[j]);
+	nlq_close(q);
+out:
+	t->nl_nset = 0;
+}
+
+/* TENANT_SET, valid or with one mutation; read back on qpu0. */
+static void nl_tenant_set(struct fz_thread *t)
+{
+	struct nlq_msg *m = t->nlm;
+	struct nlq_tenant got;
+	struct nl_set s;
+	uint32_t dev = nl_dev(t);
+	uint64_t cg;
+	bool mine, bad = chance(t, 30);
+	emask_t allow;
+	int err;
+
+	cg = nl_cgroup(t, &mine);
+	nl_valid_set(t, &s, mine);
+	nlq_msg_init(m, t->nl->family, QPU_CMD_TENANT_SET, 0);
+	nlq_put_u32(m, QPU_A_TENANT_DEV_ID, dev);
+	nlq_put_u64(m, QPU_A_TENANT_CGROUP_ID, cg);
+	nl_put_set(m, &s);
+	if (bad) {
+		allow = nl_put_mutation(t, m);
+		nl_do(t, allow, "TENANT_SET (one field invalid)");
+		return;
+	}
+	allow = EM_OK | EM(ENODEV) | EM(ENOENT) | EM(EUSERS);
+	if (dev == 0 && (mine || cg == cg_self_id || cg == cg_root_id))
+		allow = EM_OK | EM(EUSERS);
+	err = nl_do(t, allow, "TENANT_SET (valid)");
+	if (!err)
+		nl_remember(t, dev, cg);
+	if (err || !tenants_kept || !mine || dev != 0 || !t->nl)
+		return;
+	/* Only this thread sets its own cgroups: the values must be there. */
+	err = nlq_tenant_get(t->nl, 0, cg, &got);
+	if (err == -ENOENT && t->nl_gen != atomic_load(&mod_gen))
+		return;
+	fz_check(t, NULL, -err, EM_OK, "TENANT_GET (after SET)");
+	if (!err && t->nl_gen == atomic_load(&mod_gen) &&
+	    !nl_set_matches(&s, &got))
+		fz_fail(t, "TENANT_GET after SET: the limits set are not there");
+}
+
+static void nl_get_dump(struct fz_thread *t, bool tenant, bool one_dev)
+{
+	struct nlq_tenant *ts = calloc(64, sizeof(*ts));
+	struct nlq_dev *ds = calloc(64, sizeof(*ds));
+	struct nlq_list l = { .max = 64, .tenant = tenant };
+	uint32_t dev = nl_dev(t);
+	int err;
+
+	if (!ts || !ds) {
+		free(ts);
+		free(ds);
+		return;
+	}
+	if (tenant)
+		l.tenants = ts;
+	else
+		l.devs = ds;
+	nlq_msg_init(t->nlm, t->nl->family,
+		     tenant ? QPU_CMD_TENANT_GET : QPU_CMD_DEV_GET, NLM_F_DUMP);
+	one_dev &= tenant;
+	if (one_dev)
+		nlq_put_u32(t->nlm, QPU_A_TENANT_DEV_ID, dev);
+	((struct nlmsghdr *)t->nlm->buf)->nlmsg_len = (uint32_t)t->nlm->len;
+	err = -nlq_xfer_raw(t->nl, t->nlm->buf, t->nlm->len, true,
+			    nlq_collect, &l);
+	if (err == ENOENT && t->nl_gen != atomic_load(&mod_gen)) {
+		fz_count(t, err);
+		nl_drop(t);
+	} else if (err == EAGAIN) {
+		fz_count(t, err);
+		fz_fail(t, "dump: no answer");
+		nl_drop(t);
+	} else {
+		fz_check(t, NULL, err, (one_dev ? EM_OK | EM(ENODEV) : EM_OK) |
+			 nl_dump_racing_rmmod(),
+			 !tenant ? "DEV_GET dump" : one_dev ?
+			 "TENANT_GET dump (one device)" : "TENANT_GET dump");
+		if (!err && l.other)
+			fz_fail(t, "dump: %u replies of another command", l.other);
+	}
+	free(ts);
+	free(ds);
+}
+
+/* A dump on a socket of its own, closed after at most a message or two. */
+static void nl_dump_abandoned(struct fz_thread *t)
+{
+	struct nlq *q = nlq_open_family(t->nl->family);
+	struct nlq_msg *m = t->nlm;
+	char buf[256];
+	int i, n = below(t, 3);
+
+	if (!q) {
+		fz_check(t, NULL, errno, EM_OK, "netlink socket (dump)");
+		return;
+	}
+	nlq_msg_init(m, q->family, chance(t, 50) ? QPU_CMD_DEV_GET :
+		     QPU_CMD_TENANT_GET, NLM_F_DUMP);
+	((struct nlmsghdr *)m->buf)->nlmsg_len = (uint32_t)m->len;
+	fz_check(t, NULL, send(q->fd, m->buf, m->len, 0) < 0 ? errno : 0,
+		 EM_OK, "dump (abandoned)");
+	for (i = 0; i < n; i++)
+		recv(q->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	nlq_close(q);
+}
+
+/*
+ * An unprivileged child (uid 65534): its own tenant is readable; setting,
+ * deleting, reading the thread's cgroups and joining the groups are EPERM.
+ * Exit status: 0, or the number of the check that failed; 100 when the
+ * family is gone (the module was unloaded).
+ */
+static int nl_unpriv_child(struct fz_thread *t, uint64_t cg)
+{
+	struct nlq_tenant got;
+	struct nlq_msg *m = t->nlm;
+	int audit = -1, events = -1, fd, err, check = 4;
+	uint16_t family;
+	struct nlq *q;
+
+	if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+	    setresuid(65534, 65534, 65534))
+		return 1;
+	if (nlq_resolve(&family, &audit, &events))
+		return 100;
+	q = nlq_open_family(family);
+	if (!q)
+		return 2;
+	switch (nlq_tenant_get(q, 0, 0, &got)) {
+	case 0:
+		break;
+	case -ENOENT:
+		return 100;
+	default:
+		return 3;
+	}
+	if (cg && (err = nlq_tenant_get(q, 0, cg, &got)) != -EPERM)
+		goto bad;
+	check++;
+	if (cg && (err = nlq_tenant_del(q, 0, cg)) != -EPERM)
+		goto bad;
+	check++;
+	nlq_msg_init(m, family, QPU_CMD_TENANT_SET, 0);
+	nlq_put_u32(m, QPU_A_TENANT_DEV_ID, 0);
+	nlq_put_u64(m, QPU_A_TENANT_CGROUP_ID, cg ? cg : cg_self_id);
+	nlq_put_u32(m, QPU_A_TENANT_WEIGHT, 100);
+	if ((err = nlq_xfer(q, m, NULL, NULL)) != -EPERM)
+		goto bad;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		return 7;
+	if (!setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &audit,
+			sizeof(audit)) ||
+	    !setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &events,
+			sizeof(events)))
+		return 8;
+	return 0;
+bad:
+	/* ENOENT: the family went away with the module (a stale id). */
+	if (err == -ENOENT)
+		return 100;
+	printf(PFX "unprivileged child: check %d: got %s, want EPERM\n", check,
+	       errname(-err));
+	return check;
+}
+
+static void nl_unpriv(struct fz_thread *t)
+{
+	uint64_t cg = cg_ok ? cg_thread_id[t->idx][below(t, 2)] : 0;
+	unsigned int gen = atomic_load(&mod_gen);
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		fz_check(t, NULL, errno, EM_OK, "fork (unprivileged netlink)");
+		return;
+	}
+	if (!pid)
+		_exit(nl_unpriv_child(t, cg));
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	fz_count(t, st ? EPERM : 0);
+	if (!st || (st == 100 && class_on[C_MODULE]))
+		return;
+	/* A module that went away under the child explains the rest. */
+	while (atomic_load(&mod_busy))
+		usleep(1000);
+	if (gen == atomic_load(&mod_gen) || st == 1)
+		fz_fail(t, "unprivileged netlink child: check %d failed", st);
+}
+
+/* One op; @r < 78 when only requests without dumps or children may run. */
+static void op_netlink_r(struct fz_thread *t, unsigned int r)
+{
+	uint64_t cg;
+	bool mine;
+	char buf[64];
+	int err;
+
+	if (!t->nlm) {
+		t->nlm = malloc(sizeof(*t->nlm));
+		if (!t->nlm)
+			return;
+	}
+	if (r < 4) {
+		/* Devices come and go under the requests. */
+		unsigned int id = HP_FIRST + below(t, HP_COUNT);
+
+		if (chance(t, 50)) {
+			snprintf(buf, sizeof(buf), "%u line:%u\n", id,
+				 2 + below(t, 8));
+			err = write_file(CLASS_DIR "/new_device", buf,
+					 strlen(buf), false);
+			fz_check(t, NULL, err, EM_OK | EM(EEXIST),
+				 "new_device (netlink)");
+		} else {
+			snprintf(buf, sizeof(buf), "%u\n", id);
+			err = write_file(CLASS_DIR "/del_device", buf,
+					 strlen(buf), false);
+			fz_check(t, NULL, err, EM_OK | EM(ENOENT),
+				 "del_device (netlink)");
+		}
+		return;
+	}
+	if (!nl_sock(t))
+		return;
+	if (r < 25) {
+		nl_garbage(t);
+	} else if (r < 35) {
+		uint32_t dev = nl_dev(t);
+		struct nlq_dev d;
+
+		err = nlq_dev_get(t->nl, dev, &d);
+		if (err == -ENOENT && t->nl_gen != atomic_load(&mod_gen)) {
+			fz_count(t, ENOENT);
+			nl_drop(t);
+			return;
+		}
+		fz_check(t, NULL, -err, dev ? EM_OK | EM(ENODEV) : EM_OK,
+			 "DEV_GET");
+		if (!err && d.id != dev)
+			fz_fail(t, "DEV_GET %u answered for device %u", dev, d.id);
+	} else if (r < 47) {
+		uint32_t dev = nl_dev(t);
+		struct nlq_tenant got;
+
+		cg = chance(t, 20) ? 0 : nl_cgroup(t, &mine);
+		err = nlq_tenant_get(t->nl, dev, cg, &got);
+		if (err == -ENOENT && t->nl_gen != atomic_load(&mod_gen)) {
+			fz_count(t, ENOENT);
+			nl_drop(t);
+			return;
+		}
+		fz_check(t, NULL, -err, EM_OK | EM(ENODEV) | EM(ENOENT),
+			 "TENANT_GET");
+		if (!err && cg && got.cgroup_id != cg)
+			fz_fail(t, "TENANT_GET of %" PRIu64 " answered for %"
+				PRIu64, cg, got.cgroup_id);
+	} else if (r < 70) {
+		nl_tenant_set(t);
+	} else if (r < 78) {
+		cg = nl_cgroup(t, &mine);
+		nlq_msg_init(t->nlm, t->nl->family, QPU_CMD_TENANT_DEL, 0);
+		nlq_put_u32(t->nlm, QPU_A_TENANT_DEV_ID, nl_dev(t));
+		nlq_put_u64(t->nlm, QPU_A_TENANT_CGROUP_ID, cg);
+		nl_do(t, EM_OK | EM(ENODEV) | EM(ENOENT), "TENANT_DEL");
+	} else if (r < 88) {
+		nl_get_dump(t, chance(t, 60), chance(t, 50));
+	} else if (r < 97) {
+		nl_dump_abandoned(t);
+	} else {
+		nl_unpriv(t);
+	}
+}
+
+static void op_netlink(struct fz_thread *t)
+{
+	op_netlink_r(t, below(t, 100));
+}
+
 /* ---- module class (main thread, between rounds) ------------------------------------------ */
 
 static int load_module(const char *params)
@@ -2762,6 +3538,12 @@ static void op_drained(struct fz_thread *t)
 		op_sysfs(t);
 		return;
 	}
+	if (class_on[C_NETLINK] && chance(t, 30)) {
+		/* Requests racing the family's removal and registration. */
+		t->cls = C_NETLINK;
+		op_netlink_r(t, below(t, 78));
+		return;
+	}
 	t->cls = C_MODULE;
 	fd = open(QPU0, O_RDWR | O_CLOEXEC);
 	err = fd < 0 ? errno : 0;
@@ -2878,6 +3660,8 @@ static void thread_teardown(struct fz_thread *t)
 	if (t->bare >= 0)
 		close(t->bare);
 	t->bare = -1;
+	nl_drop(t);
+	nl_forget(t);
 }
 
 static void *thread_main(void *arg)
@@ -2910,6 +3694,7 @@ static void *thread_main(void *arg)
 		case C_SYSFS: op_sysfs(t); break;
 		case C_HOTPLUG: op_hotplug(t); break;
 		case C_MODULE: op_module_race(t); break;
+		case C_NETLINK: op_netlink(t); break;
 		default: break;
 		}
 		/* Ops that make no call (a skipped case) must not spin. */
@@ -3160,6 +3945,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < RACE_SLOTS; i++)
 		atomic_store(&race_slot[i], -1);
 	read_qpu0_topology();
+	if (class_on[C_NETLINK]) {
+		cgroups_setup();
+		probe_tenants();
+	}
 
 	printf(PFX "seed %" PRIu64 ", %" PRIu64 " calls, %u threads, %u rounds, "
 	       "classes:", opt_seed, opt_calls, opt_threads, opt_rounds);
@@ -3218,6 +4007,8 @@ int main(int argc, char **argv)
 		if (!wait_path(QPU0, true))
 			fz_fail(&mt, "%s missing after the final insmod", QPU0);
 	}
+	if (class_on[C_NETLINK])
+		cgroups_cleanup();
 	print_summary(th, opt_threads, now_s() - t0, &mt);
 	for (i = 0; i < opt_threads; i++)
 		mem_fini(&th[i]);
