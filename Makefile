@@ -212,6 +212,19 @@ $(BUILD)/vm-tests/%: selftests/vm/%.c $(LIB_A) $(HDRS)
 	$(CC) $(CFLAGS) $(NL_CFLAGS) -Iselftests -o $@ $< $(LIB_A) \
 		$(NL_LIBS_STATIC) $(LDLIBS_STATIC)
 
+# The tenant tests (tenant_*_test) also speak the "qpu" generic netlink
+# family through selftests/vm/lib/tenant_nl.c (libnl-genl-3, static).
+TNL_OBJ := $(BUILD)/vm-lib/tenant_nl.o
+
+$(TNL_OBJ): selftests/vm/lib/tenant_nl.c selftests/vm/tenant_nl.h uapi/linux/qpu.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/vm-tests/tenant_%: selftests/vm/tenant_%.c $(TNL_OBJ) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -Iselftests -o $@ $< $(TNL_OBJ) $(LIB_A) \
+		$(NL_LIBS_STATIC) $(LDLIBS_STATIC)
+
 # uAPI compatibility (selftests/compat/): compat_test is a program of the
 # v0 ABI, built against the frozen header only (no -Iuapi, no libqpu);
 # abi_compat_test compares abi_layout.c built against both headers.
@@ -300,7 +313,7 @@ check-debug: lib tools vm-tests debug-module
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	rm -rf $(BUILD)/core $(BUILD)/libqpu $(BUILD)/lib $(BUILD)/bin \
-		$(BUILD)/vm-bin $(BUILD)/host-tests $(BUILD)/vm-tests $(BUILD)/vm $(BUILD)/bench
+		$(BUILD)/vm-bin $(BUILD)/host-tests $(BUILD)/vm-tests $(BUILD)/vm-lib $(BUILD)/vm $(BUILD)/bench
 
 # ---- Host fuzzers ---------------------------------------------------------
 # libFuzzer targets of the OpenQASM parser, the circuit validator, the

@@ -218,10 +218,16 @@ void qpu_job_finish(struct qpu_job *job, int status)
 {
 	struct qpu_ctx *ctx = job->ctx;
 
+	/*
+	 * The end time is taken before the scheduler may start other work
+	 * (exclusive isolation ending, a lane freed): the [start_ns, end_ns]
+	 * intervals WAIT reports for two jobs then overlap only if the jobs
+	 * really ran at the same time.
+	 */
+	job->end_ns = ktime_get_ns();
 	qpu_sched_job_done(&job->sched, qpu_job_final_state(status));
 	qpu_exec_release(ctx, &job->x);
 	job->status = status;
-	job->end_ns = ktime_get_ns();
 	trace_qpu_job_complete(job);
 	job->complete(job);
 }

@@ -25,6 +25,21 @@
  * tiny line/ring/grid graphs that happen to be complete) any k free qubits
  * form a region, so the k lowest free qubits are taken: O(V).
  *
+ * Isolation groups (qc_alloc_get_isolated()). Every allocated qubit keeps
+ * its owner's group tag and guard flag. Before step 1 a request of group G
+ * and guard g marks as blocked (with the labelling's stamp, so nothing has
+ * to be cleared) every free neighbour of every allocated qubit n with
+ * group(n) != G and (g or guarded(n)): one pass over the allocated qubits'
+ * neighbour lists, O(V + E). Steps 1 to 3 then treat blocked qubits as
+ * taken, so the free degree of step 1 counts usable neighbours only. When
+ * the request is not guarded and no guarded qubit is allocated nothing
+ * can be blocked and the pass is skipped: plain requests cost what they
+ * did. On a complete graph every free qubit touches every allocated one,
+ * so eligibility is the same for all of them and one O(V) scan decides it.
+ * Only the number of allocated guarded qubits is kept, to skip the pass;
+ * qc_alloc_isolation_ok() recomputes the invariant from the per-qubit
+ * tags alone, O(V + E), so a test does not trust that count.
+ *
  * qc_alloc_put() is O(k). qc_alloc_region_edges() marks the region's
  * virtual indices in a per-qubit scratch array, walks each member's sorted
  * neighbour list collecting the neighbours of higher virtual index, sorts
@@ -46,8 +61,11 @@
  * @nfree: qubits currently free
  * @stamp: generation of the current component labelling
  * @complete: @t couples every pair of qubits
+ * @nguarded: allocated qubits whose owner asked for a guard
  * @owner: per qubit, owner tag or 0 when free
+ * @group: per qubit, isolation group of its owner (0 when free or shared)
  * @seen: per qubit, @stamp when the current labelling reached it
+ * @blocked: per qubit, @stamp when the current request may not use it
  * @queue: BFS queue of the labelling, @n entries
  * @vidx: per qubit, virtual index + 1 inside qc_alloc_region_edges(), else 0
  * @tmp: neighbour list being sorted, max degree entries
@@ -58,11 +76,15 @@ struct qc_alloc {
 	u32 nfree;
 	u32 stamp;
 	bool complete;
+	u32 nguarded;
 	u32 *owner;
+	u32 *group;
 	u32 *seen;
+	u32 *blocked;
 	u32 *queue;
 	u32 *vidx;
 	u32 *tmp;
+	u8 *guard;
 };
 
 struct qc_alloc *qc_alloc_create(const struct qc_topology *t)
@@ -79,11 +101,14 @@ struct qc_alloc *qc_alloc_create(const struct qc_topology *t)
 		if (deg > maxdeg)
 			maxdeg = deg;
 	}
-	/* owner, seen, queue, vidx: n each; tmp: maxdeg (+1, never empty) */
-	words = (size_t)n * 4 + maxdeg + 1;
-	if (words > (((size_t)-1) - sizeof(*a)) / sizeof(u32))
+	/*
+	 * owner, group, seen, blocked, queue, vidx: n each; tmp: maxdeg (+1,
+	 * never empty); then guard: n bytes.
+	 */
+	words = (size_t)n * 6 + maxdeg + 1;
+	if (words > (((size_t)-1) - sizeof(*a) - n) / sizeof(u32))
 		return NULL;
-	bytes = sizeof(*a) + words * sizeof(u32);
+	bytes = sizeof(*a) + words * sizeof(u32) + n;
 	a = qc_zalloc(bytes);
 	if (!a)
 		return NULL;
@@ -92,10 +117,13 @@ struct qc_alloc *qc_alloc_create(const struct qc_topology *t)
 	a->nfree = n;
 	a->complete = (u64)t->num_edges == (u64)n * (n - 1) / 2;
 	a->owner = (u32 *)(a + 1);
-	a->seen = a->owner + n;
-	a->queue = a->seen + n;
+	a->group = a->owner + n;
+	a->seen = a->group + n;
+	a->blocked = a->seen + n;
+	a->queue = a->blocked + n;
 	a->vidx = a->queue + n;
 	a->tmp = a->vidx + n;
+	a->guard = (u8 *)(a->tmp + maxdeg + 1);
 	return a;
 }
 
@@ -104,17 +132,47 @@ void qc_alloc_destroy(struct qc_alloc *a)
 	qc_free(a);
 }
 
-/* Complete graph: the k lowest free qubits. Caller checked k <= nfree. */
-static void qc_alloc_get_complete(struct qc_alloc *a, u32 k, u32 owner, u32 *phys)
+/* Give free qubit @q to @owner of @group. */
+static void qc_alloc_take(struct qc_alloc *a, u32 q, u32 owner, u32 group,
+			  bool guard)
+{
+	a->owner[q] = owner;
+	a->group[q] = group;
+	a->guard[q] = guard;
+	a->nguarded += guard;
+}
+
+/*
+ * May a request of (@group, @guard) sit next to allocated qubit @n? Yes
+ * when they share a group, or when neither side asked for a guard.
+ */
+static bool qc_alloc_may_touch(const struct qc_alloc *a, u32 n, u32 group,
+			       bool guard)
+{
+	return a->group[n] == group || (!guard && !a->guard[n]);
+}
+
+/*
+ * Complete graph: the k lowest free qubits, if free qubits may be used at
+ * all (each one touches every allocated qubit). Caller checked k <= nfree.
+ */
+static int qc_alloc_get_complete(struct qc_alloc *a, u32 k, u32 owner,
+				 u32 group, bool guard, u32 *phys)
 {
 	u32 q, i = 0;
 
+	if (guard || a->nguarded) {
+		for (q = 0; q < a->n; q++)
+			if (a->owner[q] && !qc_alloc_may_touch(a, q, group, guard))
+				return -ENOSPC;
+	}
 	for (q = 0; q < a->n && i < k; q++) {
 		if (a->owner[q])
 			continue;
-		a->owner[q] = owner;
+		qc_alloc_take(a, q, owner, group, guard);
 		phys[i++] = q;
 	}
+	return 0;
 }
 
 /* Start a new component labelling: fresh stamp, clearing on wrap-around. */
@@ -122,23 +180,55 @@ static u32 qc_alloc_new_stamp(struct qc_alloc *a)
 {
 	if (++a->stamp == 0) {
 		memset(a->seen, 0, (size_t)a->n * sizeof(u32));
+		memset(a->blocked, 0, (size_t)a->n * sizeof(u32));
 		a->stamp = 1;
 	}
 	return a->stamp;
+}
+
+/* Free and not blocked for the current request (stamp @stamp). */
+static bool qc_alloc_usable(const struct qc_alloc *a, u32 q, u32 stamp)
+{
+	return !a->owner[q] && a->blocked[q] != stamp;
+}
+
+/*
+ * Mark with @stamp every free qubit a request of (@group, @guard) may not
+ * use: the free neighbours of allocated qubits it may not touch. Returns
+ * how many free qubits stay usable. O(V + E).
+ */
+static u32 qc_alloc_block(struct qc_alloc *a, u32 stamp, u32 group, bool guard)
+{
+	const struct qc_topology *t = a->t;
+	u32 u, j, w, nblocked = 0;
+
+	if (!guard && !a->nguarded)
+		return a->nfree;
+	for (u = 0; u < a->n; u++) {
+		if (!a->owner[u] || qc_alloc_may_touch(a, u, group, guard))
+			continue;
+		for (j = t->adj_off[u]; j < t->adj_off[u + 1]; j++) {
+			w = t->adj[j];
+			if (!a->owner[w] && a->blocked[w] != stamp) {
+				a->blocked[w] = stamp;
+				nblocked++;
+			}
+		}
+	}
+	return a->nfree - nblocked;
 }
 
 /*
  * Steps 1 and 2: find the best-fitting free component for @k qubits and
  * return its seed in *@seed. Returns false when no component is big enough.
  */
-static bool qc_alloc_best_fit(struct qc_alloc *a, u32 k, u32 *seed)
+static bool qc_alloc_best_fit(struct qc_alloc *a, u32 k, u32 stamp, u32 *seed)
 {
 	const struct qc_topology *t = a->t;
-	u32 stamp = qc_alloc_new_stamp(a);
 	u32 best_size = 0, s, head, tail, u, w, j, fdeg, cseed, cdeg;
 
 	for (s = 0; s < a->n; s++) {
-		if (a->owner[s] || a->seen[s] == stamp)
+		if (!qc_alloc_usable(a, s, stamp) || a->seen[s] == stamp)
 			continue;
 		a->seen[s] = stamp;
 		a->queue[0] = s;
@@ -151,7 +241,7 @@ static bool qc_alloc_best_fit(struct qc_alloc *a, u32 k, u32 *seed)
 			fdeg = 0;
 			for (j = t->adj_off[u]; j < t->adj_off[u + 1]; j++) {
 				w = t->adj[j];
-				if (a->owner[w])
+				if (!qc_alloc_usable(a, w, stamp))
 					continue;
 				fdeg++;
 				if (a->seen[w] != stamp) {
@@ -174,12 +264,14 @@ static bool qc_alloc_best_fit(struct qc_alloc *a, u32 k, u32 *seed)
 	return best_size != 0;
 }
 
-int qc_alloc_get(struct qc_alloc *a, u32 k, u32 owner, u32 *phys)
+int qc_alloc_get_isolated(struct qc_alloc *a, u32 k, u32 owner, u32 group,
+			  bool guard, u32 *phys)
 {
 	const struct qc_topology *t = a->t;
-	u32 seed, head, cnt, u, w, j;
+	u32 stamp, seed, head, cnt, u, w, j;
+	int ret;
 
-	if (!k || !owner)
+	if (!k || !owner || (guard && !group))
 		return -EINVAL;
 	if (k > a->n)
 		return -E2BIG;
@@ -187,29 +279,41 @@ int qc_alloc_get(struct qc_alloc *a, u32 k, u32 owner, u32 *phys)
 		return -ENOSPC;
 
 	if (a->complete) {
-		qc_alloc_get_complete(a, k, owner, phys);
-		a->nfree -= k;
-		return 0;
+		ret = qc_alloc_get_complete(a, k, owner, group, guard, phys);
+		if (!ret)
+			a->nfree -= k;
+		return ret;
 	}
-	if (!qc_alloc_best_fit(a, k, &seed))
+	stamp = qc_alloc_new_stamp(a);
+	if (qc_alloc_block(a, stamp, group, guard) < k)
+		return -ENOSPC;
+	if (!qc_alloc_best_fit(a, k, stamp, &seed))
 		return -ENOSPC;
 
-	/* Step 3: BFS from the seed, using @phys as the queue. */
-	a->owner[seed] = owner;
+	/*
+	 * Step 3: BFS from the seed, using @phys as the queue. A qubit taken
+	 * here is no longer free, so the usable test skips it too.
+	 */
+	qc_alloc_take(a, seed, owner, group, guard);
 	phys[0] = seed;
 	cnt = 1;
 	for (head = 0; cnt < k; head++) {
 		u = phys[head];
 		for (j = t->adj_off[u]; j < t->adj_off[u + 1] && cnt < k; j++) {
 			w = t->adj[j];
-			if (a->owner[w])
+			if (!qc_alloc_usable(a, w, stamp))
 				continue;
-			a->owner[w] = owner;
+			qc_alloc_take(a, w, owner, group, guard);
 			phys[cnt++] = w;
 		}
 	}
 	a->nfree -= k;
 	return 0;
+}
+
+int qc_alloc_get(struct qc_alloc *a, u32 k, u32 owner, u32 *phys)
+{
+	return qc_alloc_get_isolated(a, k, owner, 0, false, phys);
 }
 
 void qc_alloc_put(struct qc_alloc *a, const u32 *phys, u32 k)
@@ -221,7 +325,10 @@ void qc_alloc_put(struct qc_alloc *a, const u32 *phys, u32 k)
 		/* Ignore bogus or repeated entries: keep nfree consistent. */
 		if (q >= a->n || !a->owner[q])
 			continue;
+		a->nguarded -= a->guard[q];
 		a->owner[q] = 0;
+		a->group[q] = 0;
+		a->guard[q] = 0;
 		a->nfree++;
 	}
 }
@@ -229,6 +336,53 @@ void qc_alloc_put(struct qc_alloc *a, const u32 *phys, u32 k)
 u32 qc_alloc_owner(const struct qc_alloc *a, u32 q)
 {
 	return q < a->n ? a->owner[q] : 0;
+}
+
+u32 qc_alloc_group(const struct qc_alloc *a, u32 q)
+{
+	return q < a->n ? a->group[q] : 0;
+}
+
+bool qc_alloc_guarded(const struct qc_alloc *a, u32 q)
+{
+	return q < a->n && a->guard[q];
+}
+
+bool qc_alloc_isolation_ok(const struct qc_alloc *a)
+{
+	const struct qc_topology *t = a->t;
+	u32 u, j, w;
+
+	if (a->complete) {
+		/* a guarded qubit touches every other allocated qubit */
+		u32 g = 0;
+		bool have = false;
+
+		for (u = 0; u < a->n; u++) {
+			if (!a->owner[u] || !a->guard[u])
+				continue;
+			if (have && a->group[u] != g)
+				return false;
+			g = a->group[u];
+			have = true;
+		}
+		if (!have)
+			return true;
+		for (u = 0; u < a->n; u++)
+			if (a->owner[u] && a->group[u] != g)
+				return false;
+		return true;
+	}
+	for (u = 0; u < a->n; u++) {
+		if (!a->owner[u] || !a->guard[u])
+			continue;
+		for (j = t->adj_off[u]; j < t->adj_off[u + 1]; j++) {
+			w = t->adj[j];
+			if (a->owner[w] && a->group[w] != a->group[u])
+				return false;
+		}
+	}
+	return true;
 }
 
 u32 qc_alloc_free_count(const struct qc_alloc *a)
@@ -292,13 +446,4 @@ u32 qc_alloc_region_edges(struct qc_alloc *a, const u32 *phys, u32 k,
 		if (phys[va] < a->n)
 			a->vidx[phys[va]] = 0;
 	return count;
-}
-
-/* TEMP until helper/isol lands: groups are not enforced yet. */
-int qc_alloc_get_isolated(struct qc_alloc *a, u32 k, u32 owner, u32 group,
-			  bool guard, u32 *phys)
-{
-	(void)group;
-	(void)guard;
-	return qc_alloc_get(a, k, owner, phys);
 }

@@ -34,15 +34,32 @@ void qc_alloc_destroy(struct qc_alloc *a);
 int qc_alloc_get(struct qc_alloc *a, u32 k, u32 owner, u32 *phys);
 
 /**
- * qc_alloc_get_isolated() - qc_alloc_get() inside an isolation group
+ * qc_alloc_get_isolated() - qc_alloc_get() inside an isolation domain
  * @a: allocator
- * @k: number of qubits
- * @owner: as for qc_alloc_get()
- * @group: isolation group of the owner (0: none)
- * @guard: the owner wants no coupling edge to other groups' qubits
- * @phys: out, as for qc_alloc_get()
+ * @k: number of qubits, >= 1
+ * @owner: non-zero tag stored with each qubit
+ * @group: isolation group of the owner (a tenant's tag); 0: none (shared)
+ * @guard: the owner wants a guard band: no coupling edge may join its
+ *	qubits to qubits of another group
+ * @phys: out: as for qc_alloc_get()
  *
- * Return: as qc_alloc_get().
+ * Each qubit handed out remembers @group and @guard until it is released.
+ * A free qubit q may be used iff every allocated neighbour n of q has
+ * group(n) == @group, or neither @guard nor n's owner asked for a guard.
+ * So shared requests (group 0, no guard) and unguarded groups may sit
+ * next to each other, but nothing of another group ever touches a guarded
+ * group's qubits; a group's own allocations may touch each other. The
+ * region is connected and breadth-first ordered as for qc_alloc_get(),
+ * built from usable free qubits only (the best-fit component and the
+ * least-degree seed are those of the usable free subgraph).
+ * qc_alloc_get(a, k, owner, phys) is qc_alloc_get_isolated(a, k, owner,
+ * 0, false, phys).
+ *
+ * Return: 0; -EINVAL for k == 0, owner == 0, or @guard with @group 0;
+ * -E2BIG if k exceeds the device; -ENOSPC if no connected set of k usable
+ * free qubits exists now (nothing is changed).
+ * Cost: O(V + E); a request without @guard while no guarded qubit is
+ * allocated costs what qc_alloc_get() always did.
  */
 int qc_alloc_get_isolated(struct qc_alloc *a, u32 k, u32 owner, u32 group,
 			  bool guard, u32 *phys);
@@ -52,6 +69,19 @@ void qc_alloc_put(struct qc_alloc *a, const u32 *phys, u32 k);
 
 /** qc_alloc_owner() - owner tag of qubit @q, 0 when free */
 u32 qc_alloc_owner(const struct qc_alloc *a, u32 q);
+
+/** qc_alloc_group() - isolation group of qubit @q's owner, 0 when free */
+u32 qc_alloc_group(const struct qc_alloc *a, u32 q);
+
+/** qc_alloc_guarded() - whether qubit @q's owner asked for a guard */
+bool qc_alloc_guarded(const struct qc_alloc *a, u32 q);
+
+/**
+ * qc_alloc_isolation_ok() - the isolation invariant holds: no coupling
+ * edge joins allocated qubits of different groups where either side is
+ * guarded. Computed from the per-qubit tags, O(V + E). For tests.
+ */
+bool qc_alloc_isolation_ok(const struct qc_alloc *a);
 
 /** qc_alloc_free_count() - qubits currently free */
 u32 qc_alloc_free_count(const struct qc_alloc *a);

@@ -10,6 +10,13 @@
  * region comes from the best-fitting component; qc_alloc_region_edges()
  * matches a brute-force O(k^2) scan. A fixed-seed random stress runs that
  * on heavyhex:1121, grid:32x32 and full:1024 among others.
+ *
+ * Isolation groups (qc_alloc_get_isolated()): the model also keeps every
+ * qubit's group and guard flag and decides on its own which free qubits a
+ * request may use, so the same component/seed/ENOSPC oracle covers
+ * isolated requests; after every step a brute-force scan of all coupling
+ * edges and qc_alloc_isolation_ok() must agree that no edge joins a
+ * guarded group to anyone else.
  */
 #include <stdint.h>
 
@@ -183,6 +190,9 @@ struct model {
 	struct qc_alloc *a;
 	uint32_t n;
 	uint32_t *owner;
+	uint32_t *group;
+	char *guard;
+	char *usable;
 	struct live *live;
 	uint32_t nlive;
 	uint32_t next_owner;
@@ -203,6 +213,9 @@ static void model_init(struct model *m, const struct qc_topology *t)
 	m->a = mka(t);
 	m->n = t->num_qubits;
 	m->owner = zalloc(m->n, sizeof(uint32_t));
+	m->group = zalloc(m->n, sizeof(uint32_t));
+	m->guard = zalloc(m->n, 1);
+	m->usable = zalloc(m->n, 1);
 	m->live = zalloc(m->n, sizeof(struct live));
 	m->comp = zalloc(m->n, sizeof(uint32_t));
 	m->csize = zalloc(m->n, sizeof(uint32_t));
@@ -219,6 +232,9 @@ static void model_fini(struct model *m)
 		free(m->live[i].phys);
 	qc_alloc_destroy(m->a);
 	free(m->owner);
+	free(m->group);
+	free(m->guard);
+	free(m->usable);
 	free(m->live);
 	free(m->comp);
 	free(m->csize);
@@ -226,7 +242,28 @@ static void model_fini(struct model *m)
 	free(m->queue);
 }
 
-/* Whole-state check: owners, free count. O(V). */
+/*
+ * Brute force over every coupling edge: true iff no edge joins allocated
+ * qubits of different groups with either side guarded.
+ */
+static int model_isolated(const struct model *m)
+{
+	const struct qc_topology *t = m->t;
+	uint32_t u, j;
+
+	for (u = 0; u < m->n; u++) {
+		for (j = t->adj_off[u]; j < t->adj_off[u + 1]; j++) {
+			uint32_t w = t->adj[j];
+
+			if (m->owner[u] && m->owner[w] && m->group[u] != m->group[w] &&
+			    (m->guard[u] || m->guard[w]))
+				return 0;
+		}
+	}
+	return 1;
+}
+
+/* Whole-state check: owners, groups, free count, isolation. O(V + E). */
 static void model_check(const struct model *m)
 {
 	uint32_t q, nfree = 0;
@@ -235,12 +272,52 @@ static void model_check(const struct model *m)
 		if (qc_alloc_owner(m->a, q) != m->owner[q])
 			QT_FAIL("qubit %u owned by %u, want %u", q,
 				qc_alloc_owner(m->a, q), m->owner[q]);
+		if (qc_alloc_group(m->a, q) != m->group[q])
+			QT_FAIL("qubit %u in group %u, want %u", q,
+				qc_alloc_group(m->a, q), m->group[q]);
+		QT_ASSERT_EQ(qc_alloc_guarded(m->a, q), m->guard[q]);
 		nfree += !m->owner[q];
 	}
 	QT_ASSERT_EQ(qc_alloc_free_count(m->a), nfree);
+	QT_ASSERT(model_isolated(m));
+	QT_ASSERT(qc_alloc_isolation_ok(m->a));
 }
 
-/* Oracle: connected components of the free subgraph, from the model. */
+/*
+ * Which free qubits a request of (group, guard) may use: those none of
+ * whose allocated neighbours is of another group with a guard on either
+ * side. On a complete graph every free qubit has every allocated qubit as
+ * neighbour, so one scan decides for all.
+ */
+static void model_usable(struct model *m, uint32_t group, int guard)
+{
+	const struct qc_topology *t = m->t;
+	uint32_t q, j;
+
+	if (is_complete(t)) {
+		int ok = 1;
+
+		for (q = 0; q < m->n; q++)
+			if (m->owner[q] && m->group[q] != group &&
+			    (guard || m->guard[q]))
+				ok = 0;
+		for (q = 0; q < m->n; q++)
+			m->usable[q] = !m->owner[q] && ok;
+		return;
+	}
+	for (q = 0; q < m->n; q++) {
+		m->usable[q] = !m->owner[q];
+		for (j = t->adj_off[q]; m->usable[q] && j < t->adj_off[q + 1]; j++) {
+			uint32_t w = t->adj[j];
+
+			if (m->owner[w] && m->group[w] != group &&
+			    (guard || m->guard[w]))
+				m->usable[q] = 0;
+		}
+	}
+}
+
+/* Oracle: connected components of the usable free subgraph (model_usable()). */
 static void model_components(struct model *m)
 {
 	const struct qc_topology *t = m->t;
@@ -250,7 +327,7 @@ static void model_components(struct model *m)
 		m->comp[s] = UINT32_MAX;
 	m->ncomp = 0;
 	for (s = 0; s < m->n; s++) {
-		if (m->owner[s] || m->comp[s] != UINT32_MAX)
+		if (!m->usable[s] || m->comp[s] != UINT32_MAX)
 			continue;
 		head = tail = 0;
 		m->queue[tail++] = s;
@@ -261,7 +338,7 @@ static void model_components(struct model *m)
 			for (j = t->adj_off[u]; j < t->adj_off[u + 1]; j++) {
 				uint32_t w = t->adj[j];
 
-				if (!m->owner[w] && m->comp[w] == UINT32_MAX) {
+				if (m->usable[w] && m->comp[w] == UINT32_MAX) {
 					m->comp[w] = m->ncomp;
 					m->queue[tail++] = w;
 				}
@@ -279,7 +356,7 @@ static uint32_t free_degree(const struct model *m, uint32_t q)
 	uint32_t j, d = 0;
 
 	for (j = t->adj_off[q]; j < t->adj_off[q + 1]; j++)
-		d += !m->owner[t->adj[j]];
+		d += m->usable[t->adj[j]];
 	return d;
 }
 
@@ -290,13 +367,17 @@ static uint32_t free_degree(const struct model *m, uint32_t q)
  * (least free degree in it, ties lowest), the region itself, its edges.
  * Returns the allocator's return value.
  */
-static int model_get(struct model *m, uint32_t k, int check_edges)
+static int model_get_iso(struct model *m, uint32_t k, uint32_t group, int guard,
+			 int check_edges)
 {
 	uint32_t *phys = zalloc(k, sizeof(uint32_t));
-	uint32_t owner = m->next_owner++, nfree = qc_alloc_free_count(m->a);
+	uint32_t owner = m->next_owner++, nfree = 0;
 	uint32_t c, best = UINT32_MAX, v, q, i, mind = UINT32_MAX, seed = 0;
 	int complete = is_complete(m->t), ret;
 
+	model_usable(m, group, guard);
+	for (q = 0; q < m->n; q++)
+		nfree += m->usable[q];
 	if (!complete) {
 		model_components(m);
 		for (c = 0; c < m->ncomp; c++)
@@ -315,7 +396,10 @@ static int model_get(struct model *m, uint32_t k, int check_edges)
 		}
 	}
 
-	ret = qc_alloc_get(m->a, k, owner, phys);
+	if (group || guard)
+		ret = qc_alloc_get_isolated(m->a, k, owner, group, guard, phys);
+	else
+		ret = qc_alloc_get(m->a, k, owner, phys);
 	if (k > m->n) {
 		QT_ASSERT_EQ(ret, -E2BIG);
 	} else if (complete ? k > nfree : best == UINT32_MAX) {
@@ -335,7 +419,10 @@ static int model_get(struct model *m, uint32_t k, int check_edges)
 		if (m->owner[phys[v]])
 			QT_FAIL("qubit %u handed out to %u while owned by %u",
 				phys[v], owner, m->owner[phys[v]]);
+		QT_ASSERT(m->usable[phys[v]]);
 		m->owner[phys[v]] = owner;
+		m->group[phys[v]] = group;
+		m->guard[phys[v]] = (char)!!guard;
 		if (!complete)
 			QT_ASSERT_EQ(m->comp[phys[v]], best);
 	}
@@ -361,14 +448,22 @@ static int model_get(struct model *m, uint32_t k, int check_edges)
 	return 0;
 }
 
+static int model_get(struct model *m, uint32_t k, int check_edges)
+{
+	return model_get_iso(m, k, 0, 0, check_edges);
+}
+
 static void model_put(struct model *m, uint32_t idx)
 {
 	struct live l = m->live[idx];
 	uint32_t v;
 
 	qc_alloc_put(m->a, l.phys, l.k);
-	for (v = 0; v < l.k; v++)
+	for (v = 0; v < l.k; v++) {
 		m->owner[l.phys[v]] = 0;
+		m->group[l.phys[v]] = 0;
+		m->guard[l.phys[v]] = 0;
+	}
 	free(l.phys);
 	m->live[idx] = m->live[--m->nlive];
 	model_check(m);
@@ -762,6 +857,346 @@ QPU_TEST(deterministic)
 		QT_ASSERT(h1 != h4);	/* the hash does see the results */
 		qc_topology_destroy(t1);
 		qc_topology_destroy(t2);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Isolation groups */
+
+/* Groups of the tests below: 1-3 guarded tenants, 4-5 plain tenants. */
+#define G_SHARED	0
+
+QPU_TEST(iso_argument_errors)
+{
+	struct qc_topology *t = mk("grid:3x3");
+	struct qc_alloc *a = mka(t);
+	uint32_t phys[10];
+
+	/* a guard needs a domain: group 0 is "no isolation" */
+	QT_ASSERT_NEGERR(qc_alloc_get_isolated(a, 1, 1, 0, true, phys), EINVAL);
+	QT_ASSERT_NEGERR(qc_alloc_get_isolated(a, 0, 1, 3, true, phys), EINVAL);
+	QT_ASSERT_NEGERR(qc_alloc_get_isolated(a, 1, 0, 3, false, phys), EINVAL);
+	QT_ASSERT_NEGERR(qc_alloc_get_isolated(a, 10, 1, 3, true, phys), E2BIG);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 9);
+	/* an unguarded group of its own is fine, and is remembered */
+	QT_ASSERT_EQ(qc_alloc_get_isolated(a, 2, 1, 7, false, phys), 0);
+	QT_ASSERT_EQ(qc_alloc_group(a, phys[0]), 7);
+	QT_ASSERT(!qc_alloc_guarded(a, phys[0]));
+	QT_ASSERT_EQ(qc_alloc_group(a, 1000), 0);
+	QT_ASSERT(!qc_alloc_guarded(a, 1000));
+	QT_ASSERT(qc_alloc_isolation_ok(a));
+	qc_alloc_destroy(a);
+	qc_topology_destroy(t);
+}
+
+/* On a line, a guard tenant between shared ones keeps a free qubit each side. */
+QPU_TEST(iso_guard_next_to_shared)
+{
+	struct qc_topology *t = mk("line:10");
+	struct model m;
+
+	model_init(&m, t);
+	/* shared 0-2 (seed: the free end) */
+	QT_ASSERT_EQ(model_get(&m, 3, 1), 0);
+	QT_ASSERT_EQ(m.live[0].phys[0], 0);
+	/* guard tenant: qubit 3 touches shared 2, so it starts at 4 */
+	QT_ASSERT_EQ(model_get_iso(&m, 3, 1, 1, 1), 0);
+	QT_ASSERT_EQ(m.owner[3], 0);
+	QT_ASSERT_EQ(m.group[4], 1);
+	QT_ASSERT_EQ(m.group[6], 1);
+	/* 3 and 7 are a guard band: shared requests may not take them */
+	QT_ASSERT_EQ(model_get(&m, 2, 1), 0);	/* 8, 9 */
+	QT_ASSERT_EQ(m.owner[7], 0);
+	QT_ASSERT_EQ(m.owner[8], m.live[2].owner);
+	QT_ASSERT_NEGERR(model_get(&m, 1, 1), ENOSPC);
+	QT_ASSERT_EQ(qc_alloc_free_count(m.a), 2);
+	/* each band qubit touches a shared one: the guard tenant cannot grow */
+	QT_ASSERT_NEGERR(model_get_iso(&m, 1, 1, 1, 1), ENOSPC);
+	/* once 8-9 are gone it may grow into its own band at 7 (and 8, 9) */
+	model_put(&m, 2);
+	QT_ASSERT_EQ(model_get_iso(&m, 3, 1, 1, 1), 0);
+	QT_ASSERT_EQ(m.group[7], 1);
+	QT_ASSERT_EQ(m.owner[3], 0);
+	put_all(&m);
+	model_fini(&m);
+	qc_topology_destroy(t);
+}
+
+/* Shared requests and plain (unguarded) groups may touch each other. */
+QPU_TEST(iso_shared_may_touch)
+{
+	struct qc_topology *t = mk("line:6");
+	struct model m;
+	uint32_t q;
+
+	model_init(&m, t);
+	QT_ASSERT_EQ(model_get(&m, 2, 1), 0);		/* 0 1 */
+	QT_ASSERT_EQ(model_get_iso(&m, 2, 4, 0, 1), 0);	/* 2 3: group 4, no guard */
+	QT_ASSERT_EQ(model_get_iso(&m, 2, 5, 0, 1), 0);	/* 4 5: group 5 */
+	QT_ASSERT_EQ(qc_alloc_free_count(m.a), 0);
+	for (q = 0; q < 6; q++)
+		QT_ASSERT_EQ(m.group[q], q < 2 ? 0 : q < 4 ? 4 : 5);
+	put_all(&m);
+	model_fini(&m);
+	qc_topology_destroy(t);
+}
+
+/* Two guard tenants on a grid: never adjacent, each keeps its own region. */
+QPU_TEST(iso_two_guards)
+{
+	struct qc_topology *t = mk("grid:4x4");
+	struct model m;
+
+	model_init(&m, t);
+	/* 0 1 4 2 5 8: the corner triangle */
+	QT_ASSERT_EQ(model_get_iso(&m, 6, 1, 1, 1), 0);
+	/* the second guard tenant stays off the band 3 6 9 12 */
+	QT_ASSERT_EQ(model_get_iso(&m, 6, 2, 1, 1), 0);
+	QT_ASSERT_EQ(m.owner[3] | m.owner[6] | m.owner[9] | m.owner[12], 0);
+	/* free now: the band only; nobody else fits beside either guard */
+	QT_ASSERT_NEGERR(model_get_iso(&m, 1, 3, 1, 1), ENOSPC);
+	QT_ASSERT_NEGERR(model_get(&m, 1, 1), ENOSPC);
+	QT_ASSERT_NEGERR(model_get_iso(&m, 1, 4, 0, 1), ENOSPC);
+	QT_ASSERT_EQ(qc_alloc_free_count(m.a), 4);
+	/* a band qubit touches both: neither guard tenant may take it */
+	QT_ASSERT_NEGERR(model_get_iso(&m, 1, 1, 1, 1), ENOSPC);
+	QT_ASSERT_NEGERR(model_get_iso(&m, 1, 2, 1, 1), ENOSPC);
+	/* release the first: its group leaves with it, the band is usable */
+	model_put(&m, 0);
+	QT_ASSERT_EQ(model_get_iso(&m, 1, 2, 1, 1), 0);
+	put_all(&m);
+	model_fini(&m);
+	qc_topology_destroy(t);
+}
+
+/* Allocations of one guarded group may touch each other. */
+QPU_TEST(iso_same_group_touches)
+{
+	struct qc_topology *t = mk("line:8");
+	struct model m;
+
+	model_init(&m, t);
+	QT_ASSERT_EQ(model_get_iso(&m, 3, 9, 1, 1), 0);	/* 0 1 2 */
+	QT_ASSERT_EQ(model_get_iso(&m, 3, 9, 1, 1), 0);	/* 3 4 5 */
+	QT_ASSERT_EQ(m.live[1].phys[0], 3);
+	/* the same group without a guard may touch it too */
+	QT_ASSERT_EQ(model_get_iso(&m, 1, 9, 0, 1), 0);	/* 6 */
+	QT_ASSERT_EQ(m.group[6], 9);
+	/* 7 touches only group 9's unguarded qubit 6: shared may take it */
+	QT_ASSERT_EQ(model_get(&m, 1, 1), 0);
+	QT_ASSERT_EQ(qc_alloc_free_count(m.a), 0);
+	put_all(&m);
+	model_fini(&m);
+	qc_topology_destroy(t);
+}
+
+/* Guard bands fragment the free space: ENOSPC although enough are free. */
+QPU_TEST(iso_fragmentation_enospc)
+{
+	struct qc_topology *t = mk("line:9");
+	struct qc_alloc *a = mka(t);
+	uint32_t single[9], phys[9], q;
+
+	for (q = 0; q < 9; q++)
+		QT_ASSERT_EQ(qc_alloc_get(a, 1, 1, &single[q]), 0);
+	/* free 1-3 and 5-7; 0, 4, 8 stay shared */
+	qc_alloc_put(a, &single[1], 3);
+	qc_alloc_put(a, &single[5], 3);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 6);
+	/* a guard tenant can use only 2 and 6 (1, 3, 5, 7 touch shared qubits) */
+	QT_ASSERT_NEGERR(qc_alloc_get_isolated(a, 2, 2, 1, true, phys), ENOSPC);
+	QT_ASSERT_EQ(qc_alloc_get_isolated(a, 1, 2, 1, true, phys), 0);
+	QT_ASSERT_EQ(phys[0], 2);
+	/* now 1 and 3 are its band; shared fits only in 5-7 */
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 4, 3, phys), ENOSPC);
+	QT_ASSERT_EQ(qc_alloc_get(a, 3, 3, phys), 0);
+	QT_ASSERT_EQ(phys[0], 5);
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 1, 4, phys), ENOSPC);
+	QT_ASSERT_NEGERR(qc_alloc_get_isolated(a, 1, 4, 2, true, phys), ENOSPC);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 2);
+	QT_ASSERT(qc_alloc_isolation_ok(a));
+	qc_alloc_destroy(a);
+	qc_topology_destroy(t);
+}
+
+/* Release clears the group and the guard: the qubits serve anyone again. */
+QPU_TEST(iso_release_clears_group)
+{
+	struct qc_topology *t = mk("ring:8");
+	struct qc_alloc *a = mka(t);
+	uint32_t g[8], s[8], q;
+
+	QT_ASSERT_EQ(qc_alloc_get_isolated(a, 4, 1, 3, true, g), 0);
+	for (q = 0; q < 4; q++) {
+		QT_ASSERT_EQ(qc_alloc_group(a, g[q]), 3);
+		QT_ASSERT(qc_alloc_guarded(a, g[q]));
+	}
+	/* 2 band qubits: 2 of the 4 free are usable by others */
+	QT_ASSERT_NEGERR(qc_alloc_get(a, 3, 2, s), ENOSPC);
+	QT_ASSERT_EQ(qc_alloc_get(a, 2, 2, s), 0);
+	qc_alloc_put(a, s, 2);
+	qc_alloc_put(a, g, 4);
+	for (q = 0; q < 8; q++) {
+		QT_ASSERT_EQ(qc_alloc_owner(a, q), 0);
+		QT_ASSERT_EQ(qc_alloc_group(a, q), 0);
+		QT_ASSERT(!qc_alloc_guarded(a, q));
+	}
+	/* a repeated put must not unbalance the guard count */
+	qc_alloc_put(a, g, 4);
+	QT_ASSERT_EQ(qc_alloc_get(a, 8, 5, s), 0);
+	QT_ASSERT(qc_alloc_isolation_ok(a));
+	qc_alloc_put(a, s, 8);
+	QT_ASSERT_EQ(qc_alloc_get_isolated(a, 8, 6, 4, true, s), 0);
+	qc_alloc_destroy(a);
+	qc_topology_destroy(t);
+}
+
+/* A complete graph: a guarded group excludes everyone else entirely. */
+QPU_TEST(iso_complete_graph)
+{
+	struct qc_topology *t = mk("full:8");
+	struct model m;
+
+	model_init(&m, t);
+	QT_ASSERT_EQ(model_get_iso(&m, 3, 1, 1, 1), 0);
+	QT_ASSERT_NEGERR(model_get(&m, 1, 1), ENOSPC);
+	QT_ASSERT_NEGERR(model_get_iso(&m, 1, 2, 1, 1), ENOSPC);
+	QT_ASSERT_NEGERR(model_get_iso(&m, 1, 4, 0, 1), ENOSPC);
+	QT_ASSERT_EQ(model_get_iso(&m, 5, 1, 0, 1), 0);	/* its own group */
+	put_all(&m);
+	QT_ASSERT_EQ(model_get(&m, 2, 1), 0);
+	QT_ASSERT_NEGERR(model_get_iso(&m, 1, 1, 1, 1), ENOSPC);
+	QT_ASSERT_EQ(model_get_iso(&m, 1, 4, 0, 1), 0);
+	put_all(&m);
+	model_fini(&m);
+	qc_topology_destroy(t);
+}
+
+/* Random mixes of shared, plain-group and guarded requests, model-checked. */
+static void iso_stress(const char *spec, uint64_t seed, uint32_t steps)
+{
+	struct qc_topology *t = mk(spec);
+	struct model m;
+	uint32_t step, n_guard_ok = 0;
+
+	rng_seed(seed);
+	model_init(&m, t);
+	for (step = 0; step < steps; step++) {
+		int alloc = m.nlive == 0 || rng(100) < 55;
+
+		if (alloc) {
+			uint32_t k = random_k(m.n), r = rng(10), group;
+			int guard;
+
+			/* 40% shared, 20% plain groups 4-5, 40% guarded 1-3 */
+			if (r < 4) {
+				group = G_SHARED;
+				guard = 0;
+			} else if (r < 6) {
+				group = 4 + rng(2);
+				guard = 0;
+			} else {
+				group = 1 + rng(3);
+				/* a guarded group's owner may also ask without */
+				guard = rng(8) != 0;
+			}
+			if (!model_get_iso(&m, k, group, guard, k <= 64) && guard)
+				n_guard_ok++;
+		} else {
+			model_put(&m, rng(m.nlive));
+		}
+	}
+	printf("# %s: %u allocations (%u guarded), %u ENOSPC, %u live, %u free\n",
+	       spec, m.n_ok, n_guard_ok, m.n_nospc, m.nlive,
+	       qc_alloc_free_count(m.a));
+	QT_ASSERT_GT(m.n_ok, steps / 5);
+	QT_ASSERT_GT(n_guard_ok, 0);
+	QT_ASSERT_GT(m.n_nospc, 0);
+	put_all(&m);
+	QT_ASSERT_EQ(model_get_iso(&m, m.n, 2, 1, 0), 0);
+	model_fini(&m);
+	qc_topology_destroy(t);
+}
+
+QPU_TEST(iso_stress_line)
+{
+	iso_stress("line:64", 21, 3000);
+	iso_stress("ring:40", 22, 3000);
+}
+
+QPU_TEST(iso_stress_grid)
+{
+	iso_stress("grid:8x8", 23, 3000);
+	iso_stress("grid:32x32", 24, 2000);
+}
+
+QPU_TEST(iso_stress_heavyhex)
+{
+	iso_stress("heavyhex:27", 25, 3000);
+	iso_stress("heavyhex:127", 26, 3000);
+	iso_stress("heavyhex:1121", 27, 1000);
+}
+
+QPU_TEST(iso_stress_full)
+{
+	iso_stress("full:20", 28, 3000);
+	iso_stress("full:300", 29, 1000);
+}
+
+/* Without guards the isolated entry point is exactly qc_alloc_get(). */
+static uint64_t run_sequence_groups(const struct qc_topology *t, uint64_t seed,
+				    int use_groups)
+{
+	struct qc_alloc *a = mka(t);
+	uint32_t n = t->num_qubits, nlive = 0, step, v;
+	uint32_t **live = zalloc(n, sizeof(uint32_t *)), *lk = zalloc(n, sizeof(uint32_t));
+	uint64_t h = 1469598103934665603ULL;
+
+	rng_seed(seed);
+	for (step = 0; step < 2000; step++) {
+		if (nlive == 0 || rng(100) < 55) {
+			uint32_t k = random_k(n), *phys = zalloc(k, sizeof(uint32_t));
+			uint32_t group = rng(6);
+			int ret = use_groups ?
+				qc_alloc_get_isolated(a, k, step + 1, group, false, phys) :
+				qc_alloc_get(a, k, step + 1, phys);
+
+			h = (h ^ (uint32_t)ret) * 1099511628211ULL;
+			if (ret) {
+				free(phys);
+				continue;
+			}
+			for (v = 0; v < k; v++)
+				h = (h ^ phys[v]) * 1099511628211ULL;
+			live[nlive] = phys;
+			lk[nlive++] = k;
+		} else {
+			uint32_t i = rng(nlive);
+
+			qc_alloc_put(a, live[i], lk[i]);
+			free(live[i]);
+			live[i] = live[--nlive];
+			lk[i] = lk[nlive];
+		}
+	}
+	while (nlive--)
+		free(live[nlive]);
+	free(live);
+	free(lk);
+	qc_alloc_destroy(a);
+	return h;
+}
+
+QPU_TEST(iso_unguarded_groups_change_nothing)
+{
+	static const char *const specs[] = { "heavyhex:127", "grid:12x12", "full:64" };
+	size_t i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct qc_topology *t = mk(specs[i]);
+
+		QT_ASSERT(run_sequence_groups(t, 31, 0) == run_sequence_groups(t, 31, 1));
+		qc_topology_destroy(t);
 	}
 }
 
