@@ -44,10 +44,23 @@ NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null || \
 	echo -I/usr/include/libnl3)
 NL_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs libnl-genl-3.0 2>/dev/null || \
 	echo -lnl-genl-3 -lnl-3 -lpthread)
+# ... and dynamically for the host build of qpuctl.
+NL_LIBS := $(shell $(PKG_CONFIG) --libs libnl-genl-3.0 2>/dev/null || \
+	echo -lnl-genl-3 -lnl-3)
 
 TOOL_SRCS := $(wildcard tools/*.c)
 TOOLS := $(patsubst tools/%.c,$(BUILD)/bin/%,$(TOOL_SRCS))
 TOOLS_STATIC := $(patsubst tools/%.c,$(BUILD)/vm-bin/%,$(TOOL_SRCS))
+
+# qpuctl is a directory of files, one concern each (tools/qpuctl/qpuctl.h),
+# and the one tool that links libnl-genl-3 (NL_* above, for the "qpu"
+# netlink family; libqpu itself stays free of it). parse.c, json.c and
+# cgroup.c have no libnl in them: qpuctl_test (host) links them alone.
+QPUCTL_SRCS := $(wildcard tools/qpuctl/*.c)
+QPUCTL_HDRS := $(wildcard tools/qpuctl/*.h)
+QPUCTL_TESTED := tools/qpuctl/parse.c tools/qpuctl/json.c tools/qpuctl/cgroup.c
+TOOLS += $(BUILD)/bin/qpuctl
+TOOLS_STATIC += $(BUILD)/vm-bin/qpuctl
 
 HOST_TEST_SRCS := $(wildcard selftests/host/*.c)
 HOST_TESTS := $(patsubst selftests/host/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRCS))
@@ -163,16 +176,32 @@ $(BUILD)/vm-bin/%: tools/%.c $(LIB_A) $(CORE_HOST_OBJS) $(HDRS)
 	$(CC) $(CFLAGS) -Ikmod/core -o $@ $< $(CORE_HOST_OBJS) $(LIB_A) \
 		$(LDLIBS_STATIC)
 
+$(BUILD)/bin/qpuctl: $(QPUCTL_SRCS) $(QPUCTL_HDRS) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $(QPUCTL_SRCS) $(LIB_A) $(NL_LIBS) \
+		$(LDLIBS_USER)
+
+$(BUILD)/vm-bin/qpuctl: $(QPUCTL_SRCS) $(QPUCTL_HDRS) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $(QPUCTL_SRCS) $(LIB_A) -static \
+		$(NL_LIBS_STATIC) -luring -lm -lpthread
+
 $(BUILD)/vm-bin/%: examples/%.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS_STATIC)
 
 tools: $(TOOLS) $(TOOLS_STATIC) $(EXAMPLES_STATIC)
 
+# -Ilibqpu: tests of libqpu's internal functions (refusal_format_test).
 $(BUILD)/host-tests/%: selftests/host/%.c $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Ikmod/core -Iselftests -o $@ $< $(CORE_HOST_OBJS) \
-		$(LIB_A) $(LDLIBS_USER)
+	$(CC) $(CFLAGS) -Ikmod/core -Ilibqpu -Iselftests -o $@ $< \
+		$(CORE_HOST_OBJS) $(LIB_A) $(LDLIBS_USER)
+
+$(BUILD)/host-tests/qpuctl_test: selftests/host/qpuctl_test.c $(QPUCTL_TESTED) \
+		$(QPUCTL_HDRS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itools/qpuctl -Iselftests -o $@ $< $(QPUCTL_TESTED)
 
 $(BUILD)/host-tests/%: selftests/host/%.sh
 	@mkdir -p $(dir $@)

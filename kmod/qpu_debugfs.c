@@ -32,6 +32,24 @@ static struct dentry *qpu_debugfs_root;
 
 atomic_t qpu_uring_retries;
 
+/* Jobs the executors took, and the time taking them cost (sched_stats). */
+static atomic64_t qpu_picks;
+static atomic64_t qpu_pick_ns;
+
+void qpu_stat_pick(u64 ns)
+{
+	atomic64_inc(&qpu_picks);
+	atomic64_add(ns, &qpu_pick_ns);
+}
+
+static int qpu_sched_stats_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "picks %lld\npick_ns %lld\n", atomic64_read(&qpu_picks),
+		   atomic64_read(&qpu_pick_ns));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(qpu_sched_stats);
+
 void qpu_obj_inc(enum qpu_obj_kind kind)
 {
 	atomic_inc(&qpu_obj_count[kind]);
@@ -61,6 +79,8 @@ void qpu_debugfs_init(void)
 			    &qpu_objects_fops);
 	debugfs_create_atomic_t("uring_retries", 0444, qpu_debugfs_root,
 				&qpu_uring_retries);
+	debugfs_create_file("sched_stats", 0444, qpu_debugfs_root, NULL,
+			    &qpu_sched_stats_fops);
 }
 
 void qpu_debugfs_fini(void)

@@ -31,4 +31,7 @@ int qpu_obj_check_leaks(void);
 /* uring_cmd issues that would have blocked and were retried (qpu_uring.c) */
 extern atomic_t qpu_uring_retries;
 
+/* The scheduler's pick cost, for benchmarks (qpu-bench --tenants). */
+void qpu_stat_pick(u64 ns);
+
 #endif /* QPU_DEBUGFS_H */

@@ -52,8 +52,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 
 #include "qpu_backend.h"
+#include "qpu_debugfs.h"
 #include "qpu_sched.h"
 #include "qpu_tenant.h"
 
@@ -162,6 +164,7 @@ static struct qpu_sched_job *qpu_sched_pick_for(struct qpu_worker *w)
 static struct qpu_sched_job *qpu_sched_take(struct qpu_worker *w)
 {
 	struct qpu_sched *s = w->sched;
+	u64 t0 = ktime_get_ns();
 	struct qpu_sched_job *sj;
 
 	spin_lock(&s->lock);
@@ -179,6 +182,8 @@ static struct qpu_sched_job *qpu_sched_take(struct qpu_worker *w)
 		qpu_sched_account(s, sj->x, 1);
 	}
 	spin_unlock(&s->lock);
+	if (sj)
+		qpu_stat_pick(ktime_get_ns() - t0);
 	return sj;
 }
 

@@ -224,6 +224,9 @@ static int qpu_batch_submit_ioctl(struct qpu_batch *b)
 		s.user_data = b->queued[i].user_data;
 		ret = qpu_ioctl(b->dev, QPU_IOC_SUBMIT, &s);
 		if (ret) {
+			/* The call succeeds; the message is for the job. */
+			qpu_explain_refusal(b->dev, ret, &s.refusal,
+					    "submitting a job");
 			/* Report it like io_uring would: as a completion. */
 			b->early[b->nearly++] = (struct qpu_completion) {
 				.user_data = s.user_data, .status = ret,
@@ -277,6 +280,9 @@ static int qpu_batch_reap_uring(struct qpu_batch *b, struct qpu_completion *out,
 		return ret;
 	qpu_cqe_completion(cqe, &c);
 	io_uring_cqe_seen(&b->ring, cqe);
+	/* The CQE has only the errno: the detail is the file's refusal. */
+	if (!c.job_id && c.status < 0)
+		qpu_explain_refusal(b->dev, c.status, NULL, "submitting a job");
 	qpu_batch_deliver(b, out, n, &c);
 	return 0;
 }

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -138,10 +139,15 @@ fail:
 			     qpu_strerror(ret));
 }
 
-static int qpu_explain_alloc(struct qpu_dev *dev, int err, uint32_t k)
+static int qpu_explain_alloc(struct qpu_dev *dev, int err, uint32_t k,
+			     const struct qpu_refusal *r)
 {
 	struct qpu_info info;
+	char what[64];
 
+	snprintf(what, sizeof(what), "allocating %u qubits", k);
+	if (qpu_explain_refusal(dev, err, r, what))
+		return qpu_err(err);
 	memset(&info, 0, sizeof(info));
 	qpu_ioctl(dev, QPU_IOC_GET_INFO, &info);
 	switch (-err) {
@@ -181,7 +187,7 @@ QPU_EXPORT int qpu_alloc_qubits(struct qpu_dev *dev, uint32_t k,
 	ret = qpu_ioctl(dev, QPU_IOC_ALLOC, &a);
 	if (ret) {
 		free(q);
-		return qpu_explain_alloc(dev, ret, k);
+		return qpu_explain_alloc(dev, ret, k, &a.refusal);
 	}
 	q->handle = a.handle;
 	q->num_qubits = k;

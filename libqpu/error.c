@@ -36,7 +36,9 @@ QPU_EXPORT const char *qpu_strerror(int err)
 	case EBADF:
 		return "descriptor not open for writing (read-only files only query)";
 	case EDQUOT:
-		return "per-context qubit limit reached";
+		return "a qubit limit or a shot or time budget was reached";
+	case EUSERS:
+		return "the device's tenant table is full";
 	case ENOSPC:
 		return "no connected region of free qubits that large right now";
 	case E2BIG:

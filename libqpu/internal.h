@@ -19,6 +19,7 @@ struct qpu_dev {
 	int fd;
 	char *path;
 	char errmsg[QPU_ERRMSG_LEN];
+	uint32_t refusal_seq;	/* seq of the last refusal explained */
 };
 
 /*
@@ -53,5 +54,37 @@ int qpu_set_error(struct qpu_dev *dev, int err, const char *fmt, ...)
 
 /* ioctl() returning 0 or -errno. */
 int qpu_ioctl(struct qpu_dev *dev, unsigned long cmd, void *arg);
+
+/*
+ * Refused charges (refusal.c). After a call failed with @err, if it is a
+ * refusal (-EDQUOT, -EBUSY, -EUSERS) described by @r (the argument
+ * struct's detail; NULL or limit 0: ask QPU_IOC_GET_REFUSAL for the
+ * file's latest, used only if it is newer than the last one explained and
+ * has that errno), set the message "WHAT: DETAIL" and return 1; else
+ * return 0 and leave the message alone.
+ */
+int qpu_explain_refusal(struct qpu_dev *dev, int err,
+			const struct qpu_refusal *r, const char *what);
+
+/*
+ * qpu_refusal_format() with the files it reads as arguments (host tests
+ * feed fake ones): @proc_cgroup as /proc/self/cgroup, @mount_root as the
+ * cgroup2 mount point (NULL: the first cgroup2 mount of
+ * /proc/self/mountinfo).
+ */
+int qpu_refusal_format_at(const struct qpu_refusal *r,
+			  const char *proc_cgroup, const char *mount_root,
+			  char *buf, size_t len);
+
+/*
+ * The path below the cgroup2 root ("/a/b", "/") of the cgroup with
+ * inode @id at depth @level, into @buf: 0, or -ENOENT with "cgroup ID"
+ * in @buf. errno is left alone.
+ */
+int qpu_cgroup_name(const char *proc_cgroup, const char *mount_root,
+		    uint64_t id, uint32_t level, char *buf, size_t len);
+
+/* The first cgroup2 mount point of a mountinfo file: 0 or -errno. */
+int qpu_cgroup2_mount(const char *mountinfo, char *buf, size_t len);
 
 #endif /* LIBQPU_INTERNAL_H */

@@ -197,9 +197,14 @@ QPU_EXPORT int qpu_run_job(struct qpu_dev *dev, const struct qpu_job_desc *job,
 	if (ret == -EXDEV)
 		return qpu_set_error(dev, ret,
 				     "these qubits lack a coupling the circuit relies on");
-	if (ret)
-		return qpu_set_error(dev, ret, "running circuit %u: %s", job->circuit,
-				     qpu_strerror(ret));
+	if (ret) {
+		char what[48];
+
+		snprintf(what, sizeof(what), "running circuit %u", job->circuit);
+		if (qpu_explain_refusal(dev, ret, &r.refusal, what))
+			return qpu_err(ret);
+		return qpu_set_error(dev, ret, "%s: %s", what, qpu_strerror(ret));
+	}
 	return 0;
 }
 

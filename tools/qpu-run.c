@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,7 @@ static int alloc_and_place(struct qpu_dev *dev, struct qpu_circuit *c,
 {
 	uint32_t n = qpu_circuit_num_qubits(c), k, *map;
 	struct qpu_info info;
+	bool refused = false;
 	int ret = -EXDEV;
 
 	if (qpu_get_info(dev, &info))
@@ -250,7 +252,9 @@ static int alloc_and_place(struct qpu_dev *dev, struct qpu_circuit *c,
 				fprintf(stderr, "qpu-run: %s\n", qpu_errmsg(dev));
 				break;
 			}
-			ret = -EXDEV;	/* no wider region: report placement */
+			/* No wider region: report placement, and a refusal. */
+			refused = ret == -EDQUOT || ret == -EUSERS;
+			ret = -EXDEV;
 			break;
 		}
 		ret = qpu_circuit_layout(c, q, map);
@@ -265,7 +269,11 @@ static int alloc_and_place(struct qpu_dev *dev, struct qpu_circuit *c,
 		if (ret != -EXDEV)
 			break;
 	}
-	if (ret == -EXDEV)
+	if (ret == -EXDEV && refused)
+		fprintf(stderr, "qpu-run: no region of %u to %u qubits on this device "
+			"couples every multi-qubit gate of the circuit, and a "
+			"wider one was refused: %s\n", n, k - 1, qpu_errmsg(dev));
+	else if (ret == -EXDEV)
 		fprintf(stderr, "qpu-run: no region of %u to %u qubits on this device "
 			"couples every multi-qubit gate of the circuit; it needs "
 			"routing, which is not supported\n", n, k - 1);

@@ -65,6 +65,56 @@ const char *qpu_errmsg(const struct qpu_dev *dev);
 /** qpu_strerror() - short generic text for a negative errno of libqpu */
 const char *qpu_strerror(int err);
 
+/*
+ * Refused charges. A tenant (cgroup v2 group) or per-file limit that
+ * refuses an allocation, a run or a job fails the call with -EDQUOT
+ * (qubits, shot and time budgets), -EBUSY (job counts) or -EUSERS (the
+ * device's tenant table), and the kernel describes the refusal in a
+ * struct qpu_refusal (uapi/linux/qpu.h, "Tenants and refused charges").
+ * qpu_alloc_qubits(), qpu_run_job() and qpu_batch_submit() (ioctl path)
+ * then make qpu_errmsg() say which limit of which cgroup refused it:
+ *
+ *	qubits.max of /hospital reached (16 of 16 held)
+ *	jobs.max of /hospital/radiology reached (64 of 64 queued or running)
+ *	shots.max of /teaching exhausted (990000 of 1000000 used this
+ *	period, 20000 requested)
+ *	max_ctx_qubits reached (5 of 5 held by this file)
+ *
+ * A job on the io_uring path (a batch, or qpu_prep_run() on a ring of
+ * your own) reports only the errno in its CQE: qpu_batch_wait() reads the
+ * detail itself for the batches, and a program with its own ring calls
+ * qpu_get_refusal() after a CQE with -EBUSY, -EDQUOT or -EUSERS.
+ */
+
+/**
+ * qpu_get_refusal() - the latest refused charge of this file
+ * @dev: device
+ * @r: receives it (all zero if nothing was ever refused); @r->seq counts
+ *	the file's refusals, so a program that submitted many jobs can tell
+ *	whether this is the one it is looking at (the latest wins)
+ *
+ * Return: 0, or -ENOTTY (a driver without tenants), -errno.
+ */
+int qpu_get_refusal(struct qpu_dev *dev, struct qpu_refusal *r);
+
+/**
+ * qpu_refusal_format() - describe a refusal in one sentence
+ * @r: as filled by the kernel (an argument struct, or qpu_get_refusal())
+ * @buf: receives the text, NUL-terminated (truncated to @len - 1)
+ * @len: size of @buf
+ *
+ * The refusing cgroup is named by its path below the cgroup2 root: the
+ * first r->level components of the caller's own cgroup when their
+ * directory has inode r->cgroup_id (the usual case: the charge walked up
+ * from there), else the directory of the mount with that inode, else
+ * "cgroup ID" (the task migrated since, or a cgroup namespace hides it).
+ * Reads /proc/self/cgroup, /proc/self/mountinfo and the cgroup2 mount.
+ *
+ * Return: as snprintf(): the length of the whole text (which was cut if
+ * it is >= @len), or -EINVAL when @r is NULL.
+ */
+int qpu_refusal_format(const struct qpu_refusal *r, char *buf, size_t len);
+
 /** qpu_get_info() - device description, see struct qpu_info */
 int qpu_get_info(struct qpu_dev *dev, struct qpu_info *info);
 
@@ -100,7 +150,9 @@ struct qpu_qubits {
  * @out: receives the set; release with qpu_free_qubits()
  *
  * Return: 0, -EINVAL (k == 0), -E2BIG (more than the device has), -EDQUOT
- * (over this context's limit), -ENOSPC (no connected free region now).
+ * (over this file's max_ctx_qubits or a tenant's qubits.max: qpu_errmsg()
+ * says which), -EUSERS (the device's tenant table is full), -ENOSPC (no
+ * connected free region now).
  */
 int qpu_alloc_qubits(struct qpu_dev *dev, uint32_t k, struct qpu_qubits **out);
 
@@ -348,7 +400,9 @@ size_t qpu_result_size(uint32_t num_clbits, uint32_t shots, uint32_t num_expect)
  * @job: what to run; see struct qpu_job_desc
  * @out: may be NULL; receives seed, timings and, on -ENOSPC, the size
  *
- * Return: 0 or -errno; results are in the result buffer.
+ * Return: 0 or -errno; results are in the result buffer. A refused charge
+ * (-EBUSY for jobs.max, -EDQUOT for a shot or time budget, -EUSERS) is
+ * explained by qpu_errmsg(), and described in @out->refusal.
  */
 int qpu_run_job(struct qpu_dev *dev, const struct qpu_job_desc *job,
 		struct qpu_run *out);
@@ -422,7 +476,9 @@ int qpu_batch_add(struct qpu_batch *b, const struct qpu_job_desc *job,
 /**
  * qpu_batch_submit() - send every queued job (one io_uring_enter() call)
  * Return: jobs submitted, or -errno. On the ioctl path a job rejected at
- * submission completes at once with its error.
+ * submission completes at once with its error. A job refused by a limit
+ * (its completion has -EBUSY, -EDQUOT or -EUSERS and job id 0) leaves
+ * the explanation in qpu_errmsg(), on either path, once it is reaped.
  */
 int qpu_batch_submit(struct qpu_batch *b);
 

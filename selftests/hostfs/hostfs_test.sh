@@ -5,8 +5,10 @@
 # inside the guest: the root file system is the host's and read-only, the
 # guest has its own writable /tmp, /run, /etc and /var, the project tree is
 # shared read-write at its own path, a dynamically linked host program (the
-# project's qpuctl, linked against the host's liburing) runs and sees the
-# device, and /dev/qpu* has the mode the harness promises. TAP output.
+# project's qpuctl, linked against the host's liburing and libnl) runs,
+# sees the device and speaks the qpu netlink family (its JSON read by the
+# host's Python), and /dev/qpu* has the mode the harness promises. TAP
+# output.
 set -u
 
 top=${QPU_VM_TOP:?not in a --hostfs guest (no QPU_VM_TOP)}
@@ -60,6 +62,21 @@ t_dynamic_tool_runs() {
 		fail "qpuctl info does not report $want qubits: $out"
 }
 
+# qpuctl linked against the host's libnl-genl-3 speaks the qpu family;
+# its JSON is read by the host's Python, as a monitoring script would.
+t_dynamic_qpuctl_json() {
+	tool=$top/build/bin/qpuctl
+	[ -x "$tool" ] || { fail "no $tool (run make)"; return; }
+	out=$("$tool" -j status 2>&1) || { fail "qpuctl -j status: $out"; return; }
+	printf '%s' "$out" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+d = s["devices"][0]
+assert d["name"] == "qpu0" and d["qubits"] > 0, d
+assert isinstance(s["tenants"], list)
+' || fail "qpuctl -j status is not what it should be: $out"
+}
+
 t_dev_node_mode() {
 	want=${QPU_VM_DEV_MODE:-0666}
 	want=${want#0}
@@ -79,4 +96,4 @@ t_dev_node_mode() {
 }
 
 tap_main "root_is_host_readonly guest_dirs_writable tree_shared_rw
-	dynamic_tool_runs dev_node_mode" "$@"
+	dynamic_tool_runs dynamic_qpuctl_json dev_node_mode" "$@"

@@ -12,7 +12,12 @@
  *    (a linked NOP), as a program with its own event loop does;
  *  - the errno convention on device calls: failures set errno to the
  *    errno they return, successes (io_uring and ioctl batches, whose
- *    reaping meets EAGAIN, included) leave errno alone.
+ *    reaping meets EAGAIN, included) leave errno alone;
+ *  - refused charges: qpu_errmsg() after an allocation over the file's
+ *    max_ctx_qubits names the limit, qpu_get_refusal() returns the same
+ *    detail, qpu_refusal_format() the same sentence (these need the
+ *    tenant core, QPU_FEAT_TENANTS; without it qpu_get_refusal() is
+ *    -ENOTTY and the message is the old one).
  */
 #include <stddef.h>
 #include <liburing.h>
@@ -260,6 +265,93 @@ QPU_TEST(successes_keep_errno_uring)
 QPU_TEST(successes_keep_errno_ioctl)
 {
 	successes_keep_errno(QPU_BATCH_IOCTL);
+}
+
+/* ---- refused charges -------------------------------------------------- */
+
+static bool tenant_core(void)
+{
+	struct qpu_info info;
+	int fd = open_dev();
+
+	get_info_ok(fd, &info);
+	close_ok(fd);
+	return info.features & QPU_FEAT_TENANTS;
+}
+
+static void set_max_ctx_ok(uint32_t v)
+{
+	char text[32];
+	int ret;
+
+	snprintf(text, sizeof(text), "%u\n", v);
+	ret = write_dev_attr(0, "max_ctx_qubits", text);
+	if (ret)
+		QT_FAIL("max_ctx_qubits = %u: %s", v, strerror(-ret));
+}
+
+static void ctx_restore(void *arg)
+{
+	set_max_ctx_ok(*(uint32_t *)arg);
+}
+
+static void ctx_refusal_body(void *arg)
+{
+	struct qpu_refusal r, again;
+	struct qpu_qubits *q, *q2;
+	struct qpu_dev *dev;
+	char text[256];
+	int n;
+
+	(void)arg;
+	set_max_ctx_ok(3);
+	QT_ASSERT_EQ(qpu_open(QPU0_PATH, &dev), 0);
+	if (!tenant_core()) {
+		FAILS_WITH(qpu_get_refusal(dev, &r), ENOTTY);
+		FAILS_WITH(qpu_alloc_qubits(dev, 4, &q), EDQUOT);
+		QT_ASSERT(strstr(qpu_errmsg(dev), "limit of 3"));
+		qpu_close(dev);
+		qt_skip("the tenant core is not merged (no QPU_FEAT_TENANTS): "
+			"no refusal detail");
+	}
+	/* Nothing refused yet: all zero. */
+	KEEPS_ERRNO(qpu_get_refusal(dev, &r));
+	QT_ASSERT_EQ(r.limit, QPU_LIMIT_NONE);
+	QT_ASSERT_EQ(r.seq, 0);
+
+	QT_ASSERT_EQ(qpu_alloc_qubits(dev, 2, &q), 0);
+	FAILS_WITH(qpu_alloc_qubits(dev, 2, &q2), EDQUOT);
+	if (!strstr(qpu_errmsg(dev), "max_ctx_qubits reached (2 of 3 held by "
+		    "this file, 2 requested)"))
+		QT_FAIL("message: %s", qpu_errmsg(dev));
+	KEEPS_ERRNO(qpu_get_refusal(dev, &r));
+	QT_ASSERT_EQ(r.limit, QPU_LIMIT_CTX_QUBITS);
+	QT_ASSERT_EQ(r.usage, 2);
+	QT_ASSERT_EQ(r.max, 3);
+	QT_ASSERT_EQ(r.request, 2);
+	QT_ASSERT_EQ(r.error, EDQUOT);
+	QT_ASSERT_EQ(r.seq, 1);
+	n = qpu_refusal_format(&r, text, sizeof(text));
+	QT_ASSERT_EQ(n, (int)strlen(text));
+	QT_ASSERT(strstr(qpu_errmsg(dev), text));
+
+	/* A second refusal is a new one (seq), and is the one explained. */
+	FAILS_WITH(qpu_alloc_qubits(dev, 3, &q2), EDQUOT);
+	QT_ASSERT(strstr(qpu_errmsg(dev), "3 requested"));
+	KEEPS_ERRNO(qpu_get_refusal(dev, &again));
+	QT_ASSERT_EQ(again.seq, 2);
+	/* Another failure is not dressed up as the old refusal. */
+	FAILS_WITH(qpu_alloc_qubits(dev, QPU0_NUM_QUBITS + 1, &q2), E2BIG);
+	QT_ASSERT(!strstr(qpu_errmsg(dev), "max_ctx_qubits"));
+	QT_ASSERT_EQ(qpu_free_qubits(dev, q), 0);
+	qpu_close(dev);
+}
+
+QPU_TEST(refusal_of_max_ctx_qubits)
+{
+	uint32_t saved = dev_attr_u32(0, "max_ctx_qubits");
+
+	run_with_cleanup(ctx_refusal_body, ctx_restore, &saved);
 }
 
 int main(int argc, char **argv)

@@ -1178,6 +1178,7 @@ static void round_trip_body(void *arg)
 	QT_ASSERT_EQ(t.weight, QPU_WEIGHT_MAX);
 	t.weight = 200;
 	assert_full_set(&t, a);
+	/* Back to the full set, which the checks below expect. */
 	nlq_msg_init(m, q->family, QPU_CMD_TENANT_SET, 0);
 	put_target(m, a);
 	nlq_put_u32(m, QPU_A_TENANT_WEIGHT, 200);
