@@ -62,6 +62,13 @@ QPUCTL_TESTED := tools/qpuctl/parse.c tools/qpuctl/json.c tools/qpuctl/cgroup.c
 TOOLS += $(BUILD)/bin/qpuctl
 TOOLS_STATIC += $(BUILD)/vm-bin/qpuctl
 
+# qpu-bench is a directory too (tools/qpu-bench/bench.h); --tenants sets
+# tenant weights through selftests/vm/lib/tenant_nl.c (libnl-genl-3).
+QPUBENCH_SRCS := $(wildcard tools/qpu-bench/*.c)
+QPUBENCH_HDRS := $(wildcard tools/qpu-bench/*.h)
+TOOLS += $(BUILD)/bin/qpu-bench
+TOOLS_STATIC += $(BUILD)/vm-bin/qpu-bench
+
 HOST_TEST_SRCS := $(wildcard selftests/host/*.c)
 HOST_TESTS := $(patsubst selftests/host/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRCS))
 # Host tests of the scripts (the harness itself), in sh.
@@ -91,7 +98,7 @@ HDRS := uapi/linux/qpu.h $(wildcard libqpu/include/*.h libqpu/*.h \
 	kmod/core/*.h selftests/*.h selftests/vm/*.h)
 
 .PHONY: all module lib tools tests host-tests vm-tests deps check run \
-	vm-shell clean help module-check benches bench fuzz debug-kernel \
+	vm-shell clean help module-check benches bench bench-tenants fuzz debug-kernel \
 	debug-module check-debug
 .DEFAULT_GOAL := all
 # Keep intermediate objects (the host build of the core) between links.
@@ -107,6 +114,8 @@ help:
 	@echo "make run         boot the VM and show the device working"
 	@echo "make vm-shell    boot the VM with a shell"
 	@echo "make bench       qpu-bench in the VM (table and CSV)"
+	@echo "make bench-tenants  qpu-bench --tenants in the VM (shares, waits,"
+	@echo "                 submit and pick cost)"
 	@echo "make fuzz        hostile-input campaign in the VM"
 	@echo "                 (SEED=1 CALLS=200000 THREADS=4 CLASSES=all)"
 	@echo "make module-check  W=1 and sparse (C=1) builds of the module"
@@ -185,6 +194,20 @@ $(BUILD)/vm-bin/qpuctl: $(QPUCTL_SRCS) $(QPUCTL_HDRS) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $(QPUCTL_SRCS) $(LIB_A) -static \
 		$(NL_LIBS_STATIC) -luring -lm -lpthread
+
+$(BUILD)/bin/qpu-bench: $(QPUBENCH_SRCS) $(QPUBENCH_HDRS) selftests/vm/lib/tenant_nl.c \
+		$(LIB_A) $(CORE_HOST_OBJS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -Ikmod/core -Iselftests/vm -o $@ \
+		$(QPUBENCH_SRCS) selftests/vm/lib/tenant_nl.c $(CORE_HOST_OBJS) \
+		$(LIB_A) $(NL_LIBS) $(LDLIBS_USER)
+
+$(BUILD)/vm-bin/qpu-bench: $(QPUBENCH_SRCS) $(QPUBENCH_HDRS) selftests/vm/lib/tenant_nl.c \
+		$(LIB_A) $(CORE_HOST_OBJS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -Ikmod/core -Iselftests/vm -o $@ \
+		$(QPUBENCH_SRCS) selftests/vm/lib/tenant_nl.c $(CORE_HOST_OBJS) \
+		$(LIB_A) -static $(NL_LIBS_STATIC) -luring -lm -lpthread
 
 $(BUILD)/vm-bin/%: examples/%.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
@@ -287,6 +310,11 @@ fuzz: all
 # Benchmarks: qpu-bench in the VM (figures, never pass/fail).
 bench: all
 	sh scripts/vm/run.sh --script scripts/vm/bench.sh
+
+# Sharing between tenants: qpu-bench --tenants in the VM.
+bench-tenants: all
+	sh scripts/vm/run.sh --script scripts/vm/bench-tenants.sh \
+		--timeout 3600 --prog-timeout 3600
 
 # A debug guest kernel (lockdep, KASAN, atomic-sleep, hung-task checks)
 # built from Debian's linux-source-6.12, and qpu.ko for it; see

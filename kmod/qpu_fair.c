@@ -9,10 +9,14 @@
  * cost * QPU_WEIGHT_DEFAULT / weight. Always running the runnable entity
  * with the least virtual time then gives backlogged siblings device time
  * in proportion to their weights, level by level, so a parent's share is
- * divided among its children. An entity that becomes runnable starts at
- * its node's virtual clock (the least virtual time of the runnable
- * children, never decreasing) if it is behind it: idling earns no credit,
- * and a newcomer does not monopolise the device to catch up.
+ * divided among its children. An entity that becomes runnable after
+ * idling starts at its node's virtual clock (the least virtual time of
+ * the runnable children, never decreasing) if it is behind it: idling
+ * earns no credit, and a newcomer does not monopolise the device to catch
+ * up. An entity that was not runnable only because all its lanes were
+ * busy was not idle, and keeps its virtual time: otherwise a tenant that
+ * got two executors at once would lose its lead every time, and the
+ * heaviest tenants most.
  *
  * Latency classes. At every level an interactive child is preferred as
  * long as its virtual time is at most QPU_FAIR_SLACK_NS ahead of the least
@@ -121,8 +125,10 @@ static void qpu_fair_activate(struct qpu_fair *f, struct qpu_fair_node *owner,
 {
 	for (;;) {
 		bool was_idle = qpu_fair_idle(owner);
+		u32 busy = e == &of->self ? of->nr_running : of->nr_running_tree;
 
-		e->vtime = max(e->vtime, owner->vclock);
+		if (!busy)
+			e->vtime = max(e->vtime, owner->vclock);
 		qpu_fair_insert(owner, e, qpu_fair_interactive(of));
 		if (!was_idle)
 			return;
@@ -259,4 +265,21 @@ void qpu_fair_charge(struct qpu_fair *f, struct qpu_fair_node *n, u64 cost)
 		weight = READ_ONCE(n->weight);
 		n = n->parent;
 	}
+}
+
+/**
+ * qpu_fair_running() - a job charged to @n starts (@delta 1) or ends (-1)
+ * @f: the device's fair scheduler
+ * @n: the node the job is charged to
+ * @delta: 1 or -1
+ *
+ * A job's end is counted after its lane was made ready again, so that
+ * the lane's node is not taken for idle in between.
+ */
+void qpu_fair_running(struct qpu_fair *f, struct qpu_fair_node *n, int delta)
+{
+	lockdep_assert_held(f->lock);
+	n->nr_running += delta;
+	for (; n; n = n->parent)
+		n->nr_running_tree += delta;
 }

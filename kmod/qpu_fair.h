@@ -70,7 +70,11 @@ enum {
  *	first
  * @ready: lanes ready to run whose first job is charged here
  * @vclock: virtual clock of the children: never decreases; a child that
- *	becomes runnable starts no earlier than it, so idling earns no credit
+ *	becomes runnable after idling starts no earlier than it, so idling
+ *	earns no credit
+ * @nr_running: jobs charged to this node itself that are running
+ * @nr_running_tree: jobs charged to this node or below that are running
+ *	(a node whose lanes are all busy is not idle: it keeps its place)
  */
 struct qpu_fair_node {
 	struct qpu_fair_node *parent;
@@ -81,6 +85,8 @@ struct qpu_fair_node {
 	struct rb_root_cached runnable[QPU_FAIR_CLASSES];
 	struct list_head ready;
 	u64 vclock;
+	u32 nr_running;
+	u32 nr_running_tree;
 };
 
 /**
@@ -102,5 +108,6 @@ void qpu_fair_lane_ready(struct qpu_fair *f, struct qpu_sched_lane *lane,
 void qpu_fair_lane_unready(struct qpu_fair *f, struct qpu_sched_lane *lane);
 struct qpu_sched_lane *qpu_fair_pick(struct qpu_fair *f);
 void qpu_fair_charge(struct qpu_fair *f, struct qpu_fair_node *n, u64 cost);
+void qpu_fair_running(struct qpu_fair *f, struct qpu_fair_node *n, int delta);
 
 #endif /* QPU_FAIR_H */

@@ -61,12 +61,15 @@
 
 /*
  * May a job or run of exclusive domain @tag (0: not exclusive) start now?
- * While an exclusive domain runs only its own work starts; exclusive work
- * starts on an idle device only.
+ * Nothing starts while the device is paused. While an exclusive domain
+ * runs only its own work starts; exclusive work starts on an idle device
+ * only.
  */
 static bool qpu_sched_may_start(struct qpu_sched *s, u32 tag)
 {
 	lockdep_assert_held(&s->lock);
+	if (s->paused)
+		return false;
 	if (s->nr_excl)
 		return tag == s->excl_tag;
 	return !tag || !s->nr_active;
@@ -173,6 +176,7 @@ static struct qpu_sched_job *qpu_sched_take(struct qpu_worker *w)
 		/* Charged while its lane is still ready: the trees stay sorted. */
 		qpu_fair_charge(&s->fair, qpu_sched_node(sj),
 				sj->x->charge.qpu_ns);
+		qpu_fair_running(&s->fair, qpu_sched_node(sj), 1);
 		sj->lane->running = true;
 		qpu_sched_unqueue(s, sj);
 		list_add_tail(&sj->node, &s->running);
@@ -282,6 +286,7 @@ void qpu_sched_job_done(struct qpu_sched_job *sj, u32 final_state)
 	if (was_running) {
 		sj->lane->running = false;
 		qpu_sched_lane_check(s, sj->lane);
+		qpu_fair_running(&s->fair, qpu_sched_node(sj), -1);
 		qpu_sched_account(s, sj->x, -1);
 		qpu_sched_kick(s);
 	}
@@ -577,4 +582,18 @@ void qpu_sched_lane_init(struct qpu_sched_lane *lane)
 	INIT_LIST_HEAD(&lane->jobs);
 	INIT_LIST_HEAD(&lane->ready_node);
 	lane->ready_in = NULL;
+}
+
+/**
+ * qpu_sched_set_paused() - start no job, or resume (sysfs "paused")
+ * @s: the device's scheduler
+ * @paused: true to hold every queued job and synchronous run
+ */
+void qpu_sched_set_paused(struct qpu_sched *s, bool paused)
+{
+	spin_lock(&s->lock);
+	s->paused = paused;
+	qpu_sched_kick(s);
+	spin_unlock(&s->lock);
+	wake_up_all(&s->wq);
 }

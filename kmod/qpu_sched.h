@@ -116,6 +116,7 @@ struct qpu_sched_ops {
  *	abort them
  * @stopping: set once by removal (qpu_sched_stop()): executors take no
  *	more jobs, synchronous runs and worker changes fail with -ENODEV
+ * @paused: sysfs "paused": nothing starts (lock; READ_ONCE() by sysfs)
  * @nr_active: jobs and synchronous runs executing
  * @nr_excl: those of them whose tenant is exclusive
  * @excl_tag: their isolation domain, while @nr_excl
@@ -137,6 +138,7 @@ struct qpu_sched {
 	struct list_head running;
 	struct list_head sync_runs;
 	bool stopping;
+	bool paused;
 	u32 nr_active;
 	u32 nr_excl;
 	u32 excl_tag;
@@ -160,5 +162,6 @@ void qpu_sched_job_done(struct qpu_sched_job *sj, u32 final_state);
 u32 qpu_sched_job_state(struct qpu_sched_job *sj);
 void qpu_sched_counts(struct qpu_sched *s, u32 *queued, u32 *running);
 void qpu_sched_lane_init(struct qpu_sched_lane *lane);
+void qpu_sched_set_paused(struct qpu_sched *s, bool paused);
 
 #endif /* QPU_SCHED_H */

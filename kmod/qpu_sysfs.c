@@ -128,6 +128,26 @@ static ssize_t workers_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(workers);
 
+static ssize_t paused_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_qpu_device(dev)->sched.paused));
+}
+
+static ssize_t paused_store(struct device *dev, struct device_attribute *attr,
+			    const char *buf, size_t count)
+{
+	u32 val;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &val);
+	if (ret || val > 1)
+		return -EINVAL;
+	qpu_sched_set_paused(&to_qpu_device(dev)->sched, val);
+	return count;
+}
+static DEVICE_ATTR_RW(paused);
+
 static ssize_t calibration_epoch_show(struct device *dev,
 				      struct device_attribute *attr, char *buf)
 {
@@ -167,6 +187,7 @@ static struct attribute *qpu_device_attrs[] = {
 	&dev_attr_max_ctx_qubits.attr,
 	&dev_attr_max_sim_qubits.attr,
 	&dev_attr_workers.attr,
+	&dev_attr_paused.attr,
 	&dev_attr_calibration_epoch.attr,
 	NULL,
 };

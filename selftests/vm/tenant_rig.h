@@ -211,6 +211,8 @@ static inline void tfx_cleanup(void *arg)
 
 	for (i = 0; f->nl && i < f->n; i++)
 		tenant_del(f->nl, f->devs[i], f->ids[i]);	/* may be gone */
+	/* A test that failed while the device was paused must not stall the rest. */
+	write_dev_attr(QPU0_ID, "paused", "0");
 	if (f->workers) {
 		snprintf(num, sizeof(num), "%u\n", f->workers);
 		write_dev_attr(QPU0_ID, "workers", num);

@@ -2232,7 +2232,8 @@ static void op_kill(struct fz_thread *t)
 static const char *const dev_attrs[] = {
 	"dev_id", "num_qubits", "num_edges", "topology", "coupling_map",
 	"calibration", "calibration_epoch", "free_qubits", "max_ctx_qubits",
-	"max_sim_qubits", "workers", "uevent",	/* uevent: read only */
+	"max_sim_qubits", "workers", "paused",
+	"uevent",	/* uevent: read only */
 };
 
 static const char *const garbage_words[] = {
@@ -2436,6 +2437,8 @@ static void op_sysfs(struct fz_thread *t)
 	else if (!strcmp(attr, "max_ctx_qubits") || !strcmp(attr, "max_sim_qubits") ||
 		 !strcmp(attr, "workers"))
 		allow = EM_OK | EM(EINVAL) | EM(ERANGE);
+	else if (!strcmp(attr, "paused"))
+		allow = EM_OK | EM(EINVAL);
 	else if (!strcmp(attr, "uevent"))
 		allow = EM_OK | EM(EINVAL);
 	else
@@ -2443,6 +2446,10 @@ static void op_sysfs(struct fz_thread *t)
 	if (hp)
 		allow |= EM(ENOENT) | EM(ENODEV) | EM_OK | EM(EINVAL) | EM(ERANGE);
 	fz_check(t, NULL, err, allow, attr);
+	/* A pause is a pulse: the deep classes' jobs must go on running. */
+	if (!strcmp(attr, "paused"))
+		fz_check(t, NULL, write_file(path, "0\n", 2, false),
+			 EM_OK | (hp ? EM(ENOENT) | EM(ENODEV) : 0), "paused (resume)");
 }
 
 /* ---- hotplug class ------------------------------------------------------------------- */

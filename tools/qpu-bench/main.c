@@ -11,10 +11,12 @@
  *   uring-B    io_uring batches of B circuits, one submission each
  * and the table gives microseconds per circuit, circuits per second and
  * the ratio to inproc. It is a benchmark: it prints figures and never
- * fails on them.
+ * fails on them. With --tenants it measures instead how the device is
+ * shared between tenants (tenants.c).
  *
  *   qpu-bench [-d DEV] [--qubits 4,8] [--gates 50] [--shots 100]
  *             [--circuits 512] [--csv FILE]
+ *   qpu-bench [-d DEV] --tenants [--weights 1,1,2,2,4,4,8,8] [--jobs 10000]
  */
 #include <getopt.h>
 #include <math.h>
@@ -25,6 +27,7 @@
 #include <time.h>
 #include <libqpu.h>
 
+#include "bench.h"
 #include "circuit.h"
 #include "sim.h"
 
@@ -265,8 +268,14 @@ int main(int argc, char **argv)
 		{ "shots", required_argument, NULL, 's' },
 		{ "circuits", required_argument, NULL, 'n' },
 		{ "csv", required_argument, NULL, 'c' },
+		{ "tenants", no_argument, NULL, 't' },
+		{ "weights", required_argument, NULL, 'w' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *weights = "1,1,2,2,4,4,8,8";
+	uint32_t w[16], nw = 0, jobs = 10000;
+	bool tenants = false;
 	struct bench b = { .gates = 50, .shots = 100, .ncirc = 512 };
 	const char *path = NULL, *qubits = "4,8", *csv = NULL;
 	char *list, *tok, *save;
@@ -280,11 +289,38 @@ int main(int argc, char **argv)
 		case 's': b.shots = strtoul(optarg, NULL, 0); break;
 		case 'n': b.ncirc = strtoul(optarg, NULL, 0); break;
 		case 'c': csv = optarg; break;
+		case 't': tenants = true; break;
+		case 'w': weights = optarg; break;
+		case 'j': jobs = strtoul(optarg, NULL, 0); break;
 		default:
 			fprintf(stderr, "usage: qpu-bench [-d DEV] [--qubits 4,8] "
-				"[--gates G] [--shots S] [--circuits N] [--csv FILE]\n");
+				"[--gates G] [--shots S] [--circuits N] [--csv FILE]\n"
+				"       qpu-bench [-d DEV] --tenants [--weights "
+				"1,1,2,2,4,4,8,8] [--jobs N]\n");
 			return 2;
 		}
+	}
+	if (tenants) {
+		list = strdup(weights);
+		for (tok = strtok_r(list, ",", &save); tok && nw < 16;
+		     tok = strtok_r(NULL, ",", &save))
+			w[nw++] = strtoul(tok, NULL, 0);
+		free(list);
+		for (c = 0; c < (int)nw; c++)
+			if (w[c] < QPU_WEIGHT_MIN || w[c] > QPU_WEIGHT_MAX)
+				nw = 0;
+		if (!nw || !jobs) {
+			fprintf(stderr, "qpu-bench: --weights takes 1 to 16 weights "
+				"of %u..%u, --jobs a count > 0\n", QPU_WEIGHT_MIN,
+				QPU_WEIGHT_MAX);
+			return 2;
+		}
+		if (bench_tenants(path, w, nw, jobs)) {
+			fprintf(stderr, "qpu-bench: --tenants needs root, cgroup2 at "
+				"/sys/fs/cgroup, debugfs and the qpu netlink family\n");
+			return 1;
+		}
+		return 0;
 	}
 	if (!b.gates || !b.shots || !b.ncirc) {
 		fprintf(stderr, "qpu-bench: gates, shots and circuits must be > 0\n");
