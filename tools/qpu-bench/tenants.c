@@ -400,55 +400,56 @@ static long queued_now(uint32_t dev_id)
 }
 
 /*
- * Part 2 at one depth: with the device paused, queue @depth jobs over as
- * many files as QPU_MAX_JOBS needs, timing the last 1000 submissions (or
- * all, if fewer); then resume it and time the executors' picks for up to
- * 200 ms, from that depth on (the depth reached is reported). Shallow
- * queues are measured over rounds, 1000 submissions and picks in all.
+ * Part 2 at one depth. Deep queues: with the device paused, queue @depth
+ * jobs over as many files as QPU_MAX_JOBS needs, timing the last 1000
+ * submissions; then resume and time the executors' picks for 200 ms from
+ * that depth on. Shallow queues: fill to @depth, resume, then keep the
+ * queue at that depth for 1000 jobs (reap one, submit one), timing those
+ * submissions and the picks meanwhile: the steady state, as for the deep
+ * queue, rather than a cold start. The depth reached is reported.
  */
 static int bench_cost(const char *dev, uint32_t dev_id, uint32_t depth,
 		      double *submit_ns, double *pick_ns, long *deep)
 {
 	uint32_t nfiles = (depth + QPU_MAX_JOBS - 1) / QPU_MAX_JOBS, f, i, id;
-	uint32_t timed = depth < 1000 ? depth : 1000, round, rounds;
+	uint32_t timed = 1000;
 	struct timespec window = { 0, 200 * 1000 * 1000 };
-	uint64_t p0, n0, p1 = 0, n1 = 0, t0, sub = 0, picks = 0, pns = 0;
+	uint64_t p0 = 0, n0 = 0, p1 = 0, n1 = 0, t0 = 0, sub = 0;
 	struct rig *r = calloc(nfiles, sizeof(*r));
+	struct qpu_wait w;
 	int ret = 0;
 
 	if (!r)
 		return -1;
-	rounds = depth < 1000 ? 1000 / depth : 1;
 	for (f = 0; f < nfiles && !ret; f++)
 		ret = rig_open(&r[f], dev, 1, 64, 1);
-	for (round = 0; round < rounds && !ret; round++) {
-		/* Paused, the queue only grows, and no executor takes the CPU. */
+	/* Paused, the queue only grows, and no executor takes the CPU. */
+	if (!ret)
 		ret = set_paused(dev_id, true);
-		for (i = 0, t0 = mono_ns(); i < depth && !ret; i++) {
-			if (i == depth - timed)
-				t0 = mono_ns();
-			ret = rig_submit(&r[i / QPU_MAX_JOBS], i, &id);
-		}
-		sub += mono_ns() - t0;
-		*deep = queued_now(dev_id);
-		if (!ret)
-			ret = read_pick_stats(&p0, &n0);
-		set_paused(dev_id, false);
-		if (!ret) {
-			nanosleep(&window, NULL);
-			ret = read_pick_stats(&p1, &n1);
-		}
-		picks += p1 - p0;
-		pns += n1 - n0;
-		/* Reap what completed, so the next round starts from zero. */
-		for (i = 0; rounds > 1 && i < depth && !ret; i++) {
-			struct qpu_wait w;
-
-			ret = rig_wait(&r[0], 0, &w);
-		}
+	for (i = 0; i < depth && !ret; i++) {
+		if (depth >= 1000 && i == depth - timed)
+			t0 = mono_ns();
+		ret = rig_submit(&r[i / QPU_MAX_JOBS], i, &id);
 	}
-	*submit_ns = (double)sub / ((double)timed * rounds);
-	*pick_ns = picks ? (double)pns / picks : 0;
+	if (depth >= 1000)
+		sub = mono_ns() - t0;
+	*deep = queued_now(dev_id);
+	if (!ret)
+		ret = read_pick_stats(&p0, &n0);
+	set_paused(dev_id, false);
+	if (!ret && depth >= 1000)
+		nanosleep(&window, NULL);
+	for (i = 0; !ret && depth < 1000 && i < timed; i++) {
+		ret = rig_wait(&r[0], 0, &w);
+		t0 = mono_ns();
+		if (!ret)
+			ret = rig_submit(&r[0], depth + i, &id);
+		sub += mono_ns() - t0;
+	}
+	if (!ret)
+		ret = read_pick_stats(&p1, &n1);
+	*submit_ns = (double)sub / timed;
+	*pick_ns = p1 > p0 ? (double)(n1 - n0) / (p1 - p0) : 0;
 	for (f = 0; f < nfiles; f++)
 		if (r[f].dev)
 			rig_close(&r[f]);
