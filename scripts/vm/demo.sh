@@ -73,6 +73,36 @@ if [ -r /examples/ansatz.qasm ] && [ -x /bin/qpu-run ]; then
 		--param 1.5708,0,0,0,0,0,0,0 /examples/ansatz.qasm
 fi
 
+section "tenants: cgroup v2 groups with limits (Documentation/qpu/tenants.rst)"
+# Run a command in cgroup $1 (a process of its own joins it).
+in_cgroup() {
+	cg=/sys/fs/cgroup/$1
+	shift
+	sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}
+mkdir -p /sys/fs/cgroup/hospital/radiology /sys/fs/cgroup/hospital/teaching
+qpuctl tenant set /sys/fs/cgroup/hospital qubits.max=4 weight=200 \
+	shots.max="1000000 3600" isolation=guard
+qpuctl tenant set hospital/teaching shots.max="1500 0" latency=interactive
+echo "+ qpu-run in hospital/teaching, ghz.qasm (5 qubits):"
+if in_cgroup hospital/teaching qpu-run --shots 1000 /examples/ghz.qasm; then
+	echo "demo: expected qubits.max of /hospital to refuse it" >&2
+	exit 1
+fi
+echo "+ bell.qasm twice there: the second goes over the 1500-shot budget:"
+in_cgroup hospital/teaching qpu-run --shots 1000 --seed 1 /examples/bell.qasm
+if in_cgroup hospital/teaching qpu-run --shots 1000 --seed 1 /examples/bell.qasm; then
+	echo "demo: expected shots.max of /hospital/teaching to refuse it" >&2
+	exit 1
+fi
+qpuctl tenant show hospital/teaching
+qpuctl -j tenant show hospital/teaching
+qpuctl status
+qpuctl tenant del hospital/teaching
+qpuctl tenant del hospital
+rmdir /sys/fs/cgroup/hospital/radiology /sys/fs/cgroup/hospital/teaching \
+	/sys/fs/cgroup/hospital
+
 if [ -x /bin/vqc ]; then
 	section "vqc: a variational classifier trained through io_uring batches"
 	vqc --epochs 15
