@@ -458,6 +458,16 @@ typedef void (*qpu_batch_cb)(const struct qpu_completion *c, void *arg);
  */
 int qpu_batch_new(struct qpu_dev *dev, uint32_t depth, uint32_t flags,
 		  struct qpu_batch **out);
+/**
+ * qpu_batch_free() - cancel what is still in flight and free @b
+ * @b: the batch, or NULL
+ *
+ * On the ioctl path the batch's jobs are cancelled and reaped before this
+ * returns. On the io_uring path closing the ring cancels them, and the
+ * kernel tears a ring down asynchronously: a job that was running may end
+ * shortly after, and until it does its qubits stay busy (freeing them
+ * fails with -EBUSY).
+ */
 void qpu_batch_free(struct qpu_batch *b);
 
 /** qpu_batch_uses_uring() - 1 if the batch goes through io_uring */
