@@ -128,6 +128,30 @@ static ssize_t workers_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(workers);
 
+static ssize_t max_tenants_show(struct device *dev,
+				struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_qpu_device(dev)->tenants.max));
+}
+
+static ssize_t max_tenants_store(struct device *dev,
+				 struct device_attribute *attr, const char *buf,
+				 size_t count)
+{
+	u32 val;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &val);
+	if (ret)
+		return ret;
+	if (!val || val > QPU_MAX_TENANTS)
+		return -ERANGE;
+	/* Checked at charge time; records beyond it stay until released. */
+	WRITE_ONCE(to_qpu_device(dev)->tenants.max, val);
+	return count;
+}
+static DEVICE_ATTR_RW(max_tenants);
+
 static ssize_t paused_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
@@ -188,6 +212,7 @@ static struct attribute *qpu_device_attrs[] = {
 	&dev_attr_max_sim_qubits.attr,
 	&dev_attr_workers.attr,
 	&dev_attr_paused.attr,
+	&dev_attr_max_tenants.attr,
 	&dev_attr_calibration_epoch.attr,
 	NULL,
 };

@@ -21,7 +21,8 @@
  * or once their cgroup has been removed and the last charge is gone (a
  * removed cgroup found configured and idle by an administrative call is
  * dropped too). Limits never pin a cgroup: records hold no cgroup
- * reference. The device keeps at most %QPU_MAX_TENANTS records, each
+ * reference. The device keeps at most qpu_tenants.max records (sysfs
+ * max_tenants, at most %QPU_MAX_TENANTS), each
  * allocated with __GFP_ACCOUNT in the memory cgroup of the task whose
  * call created it.
  *
@@ -110,6 +111,7 @@ void qpu_tenants_init(struct qpu_tenants *ts)
 	spin_lock_init(&ts->lock);
 	ts->tree = RB_ROOT;
 	ts->nr = 0;
+	ts->max = QPU_MAX_TENANTS;
 	ts->next_tag = 0;
 }
 
@@ -318,9 +320,9 @@ static int qpu_tenant_chain_locked(struct qpu_tenants *ts, struct cgroup *cgrp,
 		need = qpu_tenant_missing(ts, cgrp);
 		if (need <= have)
 			break;
-		if (ts->nr + need > QPU_MAX_TENANTS) {
+		if (ts->nr + need > READ_ONCE(ts->max)) {
 			qpu_refuse(r, QPU_LIMIT_TENANTS, cgrp->level,
-				   cgroup_id(cgrp), ts->nr, QPU_MAX_TENANTS,
+				   cgroup_id(cgrp), ts->nr, READ_ONCE(ts->max),
 				   need);
 			ret = -EUSERS;
 			goto out;

@@ -28,13 +28,16 @@ struct qpu_tenant;
  * struct qpu_tenants - one device's tenant state
  * @lock: protects everything here and in the records
  * @tree: struct qpu_tenant by cgroup id
- * @nr: records in @tree (at most %QPU_MAX_TENANTS)
+ * @nr: records in @tree
+ * @max: most records (sysfs max_tenants, 1..%QPU_MAX_TENANTS; written
+ *	with WRITE_ONCE(), read under @lock or with READ_ONCE())
  * @next_tag: last isolation tag handed out (never 0)
  */
 struct qpu_tenants {
 	spinlock_t lock;
 	struct rb_root tree;
 	u32 nr;
+	u32 max;
 	u32 next_tag;
 };
 

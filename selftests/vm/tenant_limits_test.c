@@ -487,6 +487,52 @@ TENANT_TEST(budget_refund_on_cancel)
 /* ---- where charges live ------------------------------------------------- */
 
 /* Charges stay with the cgroup they were made in; new ones go to the new. */
+/*
+ * The device keeps state for at most max_tenants cgroups (the cgroups with
+ * limits and those a live charge walks through): a charge or a limit that
+ * needs a record more is refused with EUSERS, and the records of a cgroup
+ * go with its last charge.
+ */
+TENANT_TEST(tenant_table_full_eusers)
+{
+	uint64_t b = tfx_mkcg(f, "b"), c = tfx_mkcg(f, "c");
+	struct tenant_cfg cq = tcfg_qubits(4);
+	struct qpu_refusal r;
+	struct tnl_dev d;
+	char n[128], num[16];
+	uint32_t h, full;
+	int fd, fd2;
+
+	tfx_mkcg(f, "a");
+	tfx_save_tunables(f);
+	QT_ASSERT_OK(tnl_dev_get(f->nl, QPU0_ID, &d));
+	/* Room for the root, the scratch cgroup and a: one allocation in a. */
+	full = d.tenants + 3;
+	snprintf(num, sizeof(num), "%u", full);
+	QT_ASSERT_OK(write_dev_attr(QPU0_ID, "max_tenants", num));
+	QT_ASSERT_EQ(dev_attr_u32(QPU0_ID, "max_tenants"), full);
+	cg_enter_ok(tfx_cg(f, n, sizeof(n), "a"));
+	fd = open_dev();
+	h = alloc_ext_ok(fd, 1, NULL);
+	cg_enter_ok(tfx_cg(f, n, sizeof(n), "b"));
+	fd2 = open_dev();
+	QT_ASSERT_EQ(alloc_ext(fd2, 1, NULL, &r, NULL), -EUSERS);
+	assert_refusal(&r, &(struct want_refusal){ QPU_LIMIT_TENANTS, 2, b, full,
+						  full, 1, EUSERS },
+		       "ALLOC in a fourth cgroup");
+	/* Limits on a cgroup without state need a record too. */
+	QT_ASSERT_EQ(tenant_set(f->nl, QPU0_ID, c, &cq), -EUSERS);
+	/* a's records go with its allocation: room again. */
+	free_ok(fd, h);
+	h = alloc_ext_ok(fd2, 1, NULL);
+	free_ok(fd2, h);
+	close_ok(fd2);
+	close_ok(fd);
+	QT_ASSERT_EQ(write_dev_attr(QPU0_ID, "max_tenants", "0"), -ERANGE);
+	QT_ASSERT_EQ(write_dev_attr(QPU0_ID, "max_tenants", "4097"), -ERANGE);
+	QT_ASSERT_EQ(write_dev_attr(QPU0_ID, "max_tenants", "x"), -EINVAL);
+}
+
 TENANT_TEST(migration_keeps_charges)
 {
 	uint64_t a = tfx_mkcg(f, "a"), b = tfx_mkcg(f, "b");

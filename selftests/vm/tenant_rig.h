@@ -71,6 +71,7 @@ static inline void tenant_require(void)
  * @n: entries of @ids
  * @workers: device 0's "workers" before the test, restored after (0: kept)
  * @ctx_qubits: device 0's max_ctx_qubits before the test (0: kept)
+ * @max_tenants: device 0's max_tenants before the test (0: kept)
  * @dev: a device the test made (tfx_new_device()), removed by the cleanup
  *	if still there; 0: none
  *
@@ -85,6 +86,7 @@ struct tfx {
 	int n;
 	uint32_t workers;
 	uint32_t ctx_qubits;
+	uint32_t max_tenants;
 	uint32_t dev;
 };
 
@@ -201,6 +203,7 @@ static inline void tfx_save_tunables(struct tfx *f)
 {
 	f->workers = dev_attr_u32(QPU0_ID, "workers");
 	f->ctx_qubits = dev_attr_u32(QPU0_ID, "max_ctx_qubits");
+	f->max_tenants = dev_attr_u32(QPU0_ID, "max_tenants");
 }
 
 static inline void tfx_cleanup(void *arg)
@@ -220,6 +223,10 @@ static inline void tfx_cleanup(void *arg)
 	if (f->ctx_qubits) {
 		snprintf(num, sizeof(num), "%u\n", f->ctx_qubits);
 		write_dev_attr(QPU0_ID, "max_ctx_qubits", num);
+	}
+	if (f->max_tenants) {
+		snprintf(num, sizeof(num), "%u\n", f->max_tenants);
+		write_dev_attr(QPU0_ID, "max_tenants", num);
 	}
 	if (f->dev) {
 		char path[64];

@@ -107,8 +107,9 @@ enum qpu_topology_kind {
  *    job that was admitted is never stopped by a budget. A job that is
  *    cancelled, or whose device goes away, before it starts gives its
  *    budget back.
- *  - -EUSERS: the device's tenant table is full (%QPU_MAX_TENANTS
- *    tenants, counting the ancestors a charge walks through).
+ *  - -EUSERS: the device's tenant table is full (sysfs max_tenants, at
+ *    most %QPU_MAX_TENANTS tenants, counting the ancestors a charge walks
+ *    through).
  *
  * Every refusal is described by a struct qpu_refusal: in the argument
  * struct of ALLOC, RUN and SUBMIT (written back on failure, as other
@@ -116,7 +117,10 @@ enum qpu_topology_kind {
  * %QPU_IOC_GET_REFUSAL, which returns the file's latest refusal.
  */
 
-/** QPU_MAX_TENANTS - most tenants (cgroups) one device keeps state for */
+/**
+ * QPU_MAX_TENANTS - most tenants (cgroups) one device keeps state for
+ * (the default and the ceiling of sysfs max_tenants)
+ */
 #define QPU_MAX_TENANTS		4096
 
 /**

@@ -2232,7 +2232,7 @@ static void op_kill(struct fz_thread *t)
 static const char *const dev_attrs[] = {
 	"dev_id", "num_qubits", "num_edges", "topology", "coupling_map",
 	"calibration", "calibration_epoch", "free_qubits", "max_ctx_qubits",
-	"max_sim_qubits", "workers", "paused",
+	"max_sim_qubits", "workers", "paused", "max_tenants",
 	"uevent",	/* uevent: read only */
 };
 
@@ -2429,6 +2429,9 @@ static void op_sysfs(struct fz_thread *t)
 	if ((!strcmp(attr, "max_sim_qubits") || !strcmp(attr, "max_ctx_qubits")) &&
 	    !ok_valid && small_number(buf, len, 5))
 		buf[0] = 'x';
+	/* Nor a tenant table the deep classes' cgroups could overflow. */
+	if (!strcmp(attr, "max_tenants") && small_number(buf, len, 1000))
+		buf[0] = 'x';
 	err = write_file(path, buf, len, !strcmp(attr, "calibration"));
 	if (ok_valid)
 		allow = EM_OK;
@@ -2439,6 +2442,8 @@ static void op_sysfs(struct fz_thread *t)
 		allow = EM_OK | EM(EINVAL) | EM(ERANGE);
 	else if (!strcmp(attr, "paused"))
 		allow = EM_OK | EM(EINVAL);
+	else if (!strcmp(attr, "max_tenants"))
+		allow = EM_OK | EM(EINVAL) | EM(ERANGE);
 	else if (!strcmp(attr, "uevent"))
 		allow = EM_OK | EM(EINVAL);
 	else
@@ -2446,10 +2451,18 @@ static void op_sysfs(struct fz_thread *t)
 	if (hp)
 		allow |= EM(ENOENT) | EM(ENODEV) | EM_OK | EM(EINVAL) | EM(ERANGE);
 	fz_check(t, NULL, err, allow, attr);
-	/* A pause is a pulse: the deep classes' jobs must go on running. */
+	/*
+	 * A pause is a pulse, and the tenant table goes back to its default:
+	 * the deep classes' jobs must go on running.
+	 */
 	if (!strcmp(attr, "paused"))
 		fz_check(t, NULL, write_file(path, "0\n", 2, false),
 			 EM_OK | (hp ? EM(ENOENT) | EM(ENODEV) : 0), "paused (resume)");
+	if (!strcmp(attr, "max_tenants"))
+		fz_check(t, NULL, write_file(path, "4096\n", 5, false),
+			 EM_OK | (hp ? EM(ENOENT) | EM(ENODEV) : 0),
+			 "max_tenants (restore)");
+	/* (garbage below 1000 was turned into a non-number above) */
 }
 
 /* ---- hotplug class ------------------------------------------------------------------- */
