@@ -4,7 +4,9 @@
  * qpu_isolation) under concurrency:
  *
  *  - guard: many tenants in their own cgroups, half of them guard, all
- *    allocate at once (a start gate); every allocation's physical qubits
+ *    allocate at once (a start gate), each queueing jobs on its first
+ *    allocation before it makes the second, so placements happen while
+ *    many tenants' jobs run; every allocation's physical qubits
  *    are read back with QPU_IOC_ALLOC_QUERY while all are held and checked
  *    against the coupling map from QPU_IOC_GET_TOPOLOGY: no edge joins a
  *    guard tenant's qubit to another tenant's;
@@ -47,13 +49,53 @@ struct guard_arg {
 	int idx;
 };
 
+#define GUARD_JOBS	16
+
+/* Queue GUARD_JOBS one-qubit jobs on allocation @alloc; return how many. */
+static uint32_t guard_jobs_start(int fd, uint32_t alloc, struct mbuf *res,
+				 uint32_t *ids)
+{
+	const struct qpu_gate g[2] = { gate_1q(QPU_OP_H, 0), gate_measure(0, 0) };
+	struct circ_spec s = { .alloc = alloc, .num_qubits = 1, .num_clbits = 1,
+			       .gates = g, .num_gates = 2 };
+	uint32_t circ = circ_load_ok(fd, &s, NULL), i;
+	struct qpu_submit sub;
+
+	mbuf_new_ok(fd, 4096, res);
+	for (i = 0; i < GUARD_JOBS; i++) {
+		memset(&sub, 0, sizeof(sub));
+		sub.job = job_make(circ, 64, res->handle);
+		QT_ASSERT_OK(qpu_ioc(fd, QPU_IOC_SUBMIT, &sub));
+		ids[i] = sub.job_id;
+	}
+	return GUARD_JOBS;
+}
+
+static void guard_jobs_end(int fd, struct mbuf *res, const uint32_t *ids,
+			   uint32_t n)
+{
+	struct qpu_wait w;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		memset(&w, 0, sizeof(w));
+		w.job_id = ids[i];
+		w.timeout_ns = -1;
+		QT_ASSERT_OK(qpu_ioc(fd, QPU_IOC_WAIT, &w));
+		QT_ASSERT_EQ(w.status, 0);
+	}
+	if (n)
+		mbuf_free_ok(fd, res);
+}
+
 static void guard_child(void *arg)
 {
 	struct guard_arg *g = arg;
 	struct guard_report rep;
 	struct placement pl;
 	struct qpu_alloc qa;
-	uint32_t h[NALLOCS], i;
+	uint32_t h[NALLOCS], i, ids[GUARD_JOBS], njobs = 0;
+	struct mbuf res = { 0 };
 	int fd, idx = g->idx;
 
 	close(g->report[0]);
@@ -64,6 +106,9 @@ static void guard_child(void *arg)
 	for (i = 0; i < NALLOCS; i++) {
 		pl.k[i] = 2 + (idx + i) % 3;
 		pl.status[i] = alloc_ext(fd, pl.k[i], NULL, NULL, &h[i]);
+		/* Later allocations are placed while every tenant's jobs run. */
+		if (!i && !pl.status[0])
+			njobs = guard_jobs_start(fd, h[0], &res, ids);
 	}
 	/* read them back while every tenant still holds its qubits */
 	for (i = 0; i < NALLOCS; i++) {
@@ -72,6 +117,7 @@ static void guard_child(void *arg)
 		QT_ASSERT_EQ(query_raw(fd, h[i], pl.phys[i], NULL, 0, &qa), 0);
 		QT_ASSERT_EQ(qa.num_qubits, pl.k[i]);
 	}
+	guard_jobs_end(fd, &res, ids, njobs);
 	rep.idx = idx;
 	rep.pl = pl;
 	write_full_ok(g->report[1], &rep, sizeof(rep));
