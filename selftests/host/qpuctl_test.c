@@ -152,7 +152,7 @@ QPU_TEST(periods)
 
 QPU_TEST(budgets)
 {
-	struct qpuctl_budget b;
+	struct qpu_nl_budget b;
 	char err[256];
 
 	QT_ASSERT_EQ(qpuctl_parse_budget("1000000 3600", false, &b, err,
@@ -189,7 +189,7 @@ QPU_TEST(budgets)
 
 /* ---- tenant set settings ---------------------------------------------- */
 
-static void set_ok(struct qpuctl_settings *st, const char *arg)
+static void set_ok(struct qpu_nl_limits *st, const char *arg)
 {
 	char err[256] = "";
 
@@ -199,7 +199,7 @@ static void set_ok(struct qpuctl_settings *st, const char *arg)
 
 QPU_TEST(settings_every_key)
 {
-	struct qpuctl_settings st = { 0 };
+	struct qpu_nl_limits st = { 0 };
 
 	set_ok(&st, "qubits.max=16");
 	set_ok(&st, "jobs.max=max");
@@ -208,8 +208,8 @@ QPU_TEST(settings_every_key)
 	set_ok(&st, "weight=200");
 	set_ok(&st, "latency=interactive");
 	set_ok(&st, "isolation=guard");
-	QT_ASSERT_EQ(st.set, QS_QUBITS_MAX | QS_JOBS_MAX | QS_SHOTS |
-		     QS_QPU_TIME | QS_WEIGHT | QS_LATENCY | QS_ISOLATION);
+	QT_ASSERT_EQ(st.set, QPU_NL_QUBITS_MAX | QPU_NL_JOBS_MAX | QPU_NL_SHOTS |
+		     QPU_NL_QPU_TIME | QPU_NL_WEIGHT | QPU_NL_LATENCY | QPU_NL_ISOLATION);
 	QT_ASSERT_EQ(st.qubits_max, 16);
 	QT_ASSERT(st.jobs_max == QPU_UNLIMITED);
 	QT_ASSERT(st.shots.limit == 1000000 && st.shots.period == 3600);
@@ -233,7 +233,7 @@ QPU_TEST(settings_every_key)
 
 QPU_TEST(settings_bad_input)
 {
-	struct qpuctl_settings st = { 0 };
+	struct qpu_nl_limits st = { 0 };
 	char err[256];
 
 	REFUSED(qpuctl_parse_setting(&st, "qubits.max", err, sizeof(err)),

@@ -30,7 +30,7 @@ TENANT_TEST(qubits_max_leaf)
 {
 	uint64_t a = tfx_mkcg(f, "a");
 	struct qpu_refusal r, g;
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	uint32_t h1, h2, h3;
 	char n[128];
 	int fd, fd2;
@@ -76,7 +76,7 @@ TENANT_TEST(qubits_max_ancestor)
 	uint64_t p = tfx_mkcg(f, "p"), c1 = tfx_mkcg(f, "p/c1");
 	uint64_t c2 = tfx_mkcg(f, "p/c2");
 	struct qpu_refusal r;
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	char n1[128], n2[128];
 	int fd1, fd2;
 	uint32_t h;
@@ -187,7 +187,7 @@ static void jobs_max_at(struct tfx *f, const char *charge_sub, const char *limit
 	struct qpu_run run;
 	struct io_uring ring;
 	struct qpu_refusal r;
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	struct plug plug;
 	struct unit u;
 	uint64_t jid;
@@ -273,7 +273,7 @@ static void shots_lifetime_at(struct tfx *f, const char *charge_sub,
 	uint64_t lim;
 	struct qpu_submit s;
 	struct qpu_run run;
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	struct unit u;
 
 	lim = cg_id_ok(tfx_cg(f, ln, sizeof(ln), limit_sub));
@@ -291,7 +291,7 @@ static void shots_lifetime_at(struct tfx *f, const char *charge_sub,
 	ti = tfx_get(f, 0);
 	QT_ASSERT_EQ(ti.cgroup_id, cg_self_id());
 	ti = tfx_get(f, lim);
-	QT_ASSERT(ti.shots.present);
+	QT_ASSERT(ti.shots.have);
 	QT_ASSERT_EQ(ti.shots.limit, 1000);
 	QT_ASSERT_EQ(ti.shots.period, 0);
 	QT_ASSERT_EQ(ti.shots.used, 600);
@@ -341,7 +341,7 @@ static uint64_t now_ns(void)
 TENANT_TEST(shots_budget_period)
 {
 	uint64_t a = tfx_mkcg(f, "a"), t0, deadline;
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	struct qpu_run run;
 	struct unit u;
 	char n[128];
@@ -380,7 +380,7 @@ TENANT_TEST(qpu_time_budget)
 	uint64_t a = tfx_mkcg(f, "a"), cost;
 	struct qpu_submit s;
 	struct qpu_run run;
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	struct unit u;
 	char n[128];
 
@@ -522,7 +522,7 @@ TENANT_TEST(migration_keeps_charges)
 TENANT_TEST(rmdir_with_live_charges)
 {
 	uint64_t p = tfx_mkcg(f, "p"), a = tfx_mkcg(f, "p/a");
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	char na[128];
 	struct unit u;
 	uint32_t id;
@@ -557,10 +557,10 @@ TENANT_TEST(rmdir_with_live_charges)
 #define RM_DEV		7
 
 /* Cgroup @cgid has no state on @dev: ENOENT, or a default record. */
-static void assert_no_state(struct tnl *t, uint32_t dev, uint64_t cgid)
+static void assert_no_state(struct qpu_nl *t, uint32_t dev, uint64_t cgid)
 {
-	struct tenant_info ti;
-	int ret = tenant_get(t, dev, cgid, &ti);
+	struct qpu_nl_tenant ti;
+	int ret = qpu_nl_tenant_get(t, dev, cgid, &ti);
 
 	if (ret == -ENOENT)
 		return;
@@ -575,8 +575,8 @@ static void assert_no_state(struct tnl *t, uint32_t dev, uint64_t cgid)
 TENANT_TEST(device_removal_with_tenant_state)
 {
 	uint64_t a = tfx_mkcg(f, "a");
-	struct tenant_info ti;
-	struct tnl_dev d;
+	struct qpu_nl_tenant ti;
+	struct qpu_nl_dev d;
 	struct unit u;
 	char n[128];
 	uint32_t id;
@@ -591,11 +591,11 @@ TENANT_TEST(device_removal_with_tenant_state)
 	id = unit_submit_ok(&u, QPU_MAX_SHOTS);	/* maybe still running */
 	tenant_get_ok(f->nl, RM_DEV, a, &ti);
 	QT_ASSERT_EQ(ti.qubits_current, 2);
-	QT_ASSERT_EQ(tnl_dev_get(f->nl, RM_DEV, &d), 0);
+	QT_ASSERT_EQ(qpu_nl_dev_get(f->nl, RM_DEV, &d), 0);
 	QT_ASSERT_GE(d.tenants, 1);
 	del_device_ok(RM_DEV);
-	QT_ASSERT_NE(tenant_get(f->nl, RM_DEV, a, &ti), 0);
-	QT_ASSERT_NE(tnl_dev_get(f->nl, RM_DEV, &d), 0);
+	QT_ASSERT_NE(qpu_nl_tenant_get(f->nl, RM_DEV, a, &ti), 0);
+	QT_ASSERT_NE(qpu_nl_dev_get(f->nl, RM_DEV, &d), 0);
 	/* the open file only sees ENODEV now; closing it releases the rest */
 	QT_ASSERT_EQ(unit_submit(&u, 16, NULL, NULL), -ENODEV);
 	close_ok(u.fd);
@@ -618,13 +618,13 @@ static void unload_body(void *arg)
 {
 	struct tfx *f = arg;
 	uint64_t a = tfx_mkcg(f, "a");
-	struct tenant_cfg c = tcfg_qubits(6);
+	struct qpu_nl_limits c = tcfg_qubits(6);
 	char n[128];
 	struct unit u;
 	int ret, i;
 
-	f->nl = tnl_open_ok();
-	c.set |= TNL_WEIGHT | TNL_ISOLATION;
+	f->nl = nl_open_ok();
+	c.set |= QPU_NL_WEIGHT | QPU_NL_ISOLATION;
 	c.weight = 300;
 	c.isolation = QPU_ISOLATION_GUARD;
 	tfx_set(f, a, c);
@@ -633,7 +633,7 @@ static void unload_body(void *arg)
 	unit_run_ok(&u, 16, NULL);
 	unit_down(&u);
 	/* limits set, a record with history: the module still unloads */
-	tnl_close(f->nl);
+	qpu_nl_close(f->nl);
 	f->nl = NULL;
 	for (i = 0; i < 50; i++) {
 		ret = unload_module();
@@ -647,9 +647,9 @@ static void unload_body(void *arg)
 	QT_ASSERT(wait_for_path(QPU0_PATH, true, 5000));
 	chmod(QPU0_PATH, 0666);
 	/* a fresh module has no state for the cgroup */
-	f->nl = tnl_open_ok();
+	f->nl = nl_open_ok();
 	assert_no_state(f->nl, QPU0_ID, a);
-	tnl_close(f->nl);
+	qpu_nl_close(f->nl);
 }
 
 /* rmmod with tenant state present; the harness checks the counters. */
@@ -659,10 +659,10 @@ QPU_TEST_TIMEOUT(module_unload_with_tenant_state, 180)
 
 	/* netlink sockets of the parent would not pin the module, but close
 	 * it anyway: the body opens its own */
-	tnl_close(f->nl);
+	qpu_nl_close(f->nl);
 	f->nl = NULL;
 	run_with_cleanup(unload_body, reload_module, f);
-	f->nl = tnl_open_ok();
+	f->nl = nl_open_ok();
 	tfx_cleanup(f);
 }
 

@@ -38,7 +38,7 @@
 #include <libqpu.h>
 
 #include "bench.h"
-#include "tenant_nl.h"
+#include "qpu_nl.h"
 
 #define CG_BASE		"/sys/fs/cgroup/qpu-bench"
 #define MAX_TENANTS	16
@@ -147,24 +147,24 @@ static int rig_wait(struct rig *r, uint32_t id, struct qpu_wait *w)
 static int bench_tenant_config(uint32_t dev_id, const char *path,
 			       uint32_t weight, bool interactive)
 {
-	struct tenant_cfg cfg = {
-		.set = TNL_WEIGHT | TNL_LATENCY,
+	struct qpu_nl_limits cfg = {
+		.set = QPU_NL_WEIGHT | QPU_NL_LATENCY,
 		.weight = weight,
 		.latency = interactive ? QPU_LATENCY_INTERACTIVE :
 					 QPU_LATENCY_BATCH,
 	};
 	struct stat st;
-	struct tnl *t;
+	struct qpu_nl *t;
 	int ret;
 
 	if (stat(path, &st))
 		return -errno;
-	t = tnl_open();
+	t = qpu_nl_open();
 	if (!t)
 		return -errno;
 	/* On cgroup2 a directory's inode number is the cgroup id. */
-	ret = tenant_set(t, dev_id, st.st_ino, &cfg);
-	tnl_close(t);
+	ret = qpu_nl_tenant_set(t, dev_id, st.st_ino, &cfg);
+	qpu_nl_close(t);
 	return ret;
 }
 
@@ -388,14 +388,14 @@ static int set_paused(uint32_t dev_id, bool paused)
 /* Jobs queued on device @dev_id now (DEV_GET), or -1. */
 static long queued_now(uint32_t dev_id)
 {
-	struct tnl *t = tnl_open();
-	struct tnl_dev d;
+	struct qpu_nl *t = qpu_nl_open();
+	struct qpu_nl_dev d;
 	long n = -1;
 
-	if (t && !tnl_dev_get(t, dev_id, &d))
+	if (t && !qpu_nl_dev_get(t, dev_id, &d))
 		n = d.jobs_queued;
 	if (t)
-		tnl_close(t);
+		qpu_nl_close(t);
 	return n;
 }
 
@@ -519,7 +519,7 @@ static void bench_cleanup(uint32_t dev_id, uint32_t nt)
 {
 	char path[256], name[32];
 	struct stat st;
-	struct tnl *t = tnl_open();
+	struct qpu_nl *t = qpu_nl_open();
 	uint32_t i;
 
 	cgroup_join("/sys/fs/cgroup");
@@ -528,12 +528,12 @@ static void bench_cleanup(uint32_t dev_id, uint32_t nt)
 			 "interactive" : i == nt + 1 ? "victim" : "bench", i);
 		snprintf(path, sizeof(path), "%s/%s", CG_BASE, name);
 		if (t && !stat(path, &st))
-			tenant_del(t, dev_id, st.st_ino);
+			qpu_nl_tenant_del(t, dev_id, st.st_ino);
 		rmdir(path);
 	}
 	rmdir(CG_BASE);
 	if (t)
-		tnl_close(t);
+		qpu_nl_close(t);
 }
 
 /**
