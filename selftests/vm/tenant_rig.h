@@ -291,34 +291,15 @@ static inline void tfx_run(struct tfx *f, void (*body)(void *))
 
 /* ---- refusals ---------------------------------------------------------- */
 
-/*
- * QPU_IOC_ALLOC with the refusal detail right after the reserved words.
- * The uAPI documents qpu_alloc.refusal there; the struct is built by hand
- * so the test does not depend on when the field lands in struct qpu_alloc
- * (the ioctl number carries the same size either way, and a driver that
- * does not know the field accepts the zero bytes).
- */
-#define ALLOC_REFUSAL_OFF	(offsetof(struct qpu_alloc, reserved) + \
-				 sizeof(((struct qpu_alloc *)0)->reserved))
-#define ALLOC_EXT_SIZE		(ALLOC_REFUSAL_OFF + sizeof(struct qpu_refusal))
-#define QPU_IOC_ALLOC_EXT	ioc_resize(QPU_IOC_ALLOC, ALLOC_EXT_SIZE)
-
+/* QPU_IOC_ALLOC with the refusal detail; @r and @handle may be NULL. */
 static inline int alloc_ext(int fd, uint32_t k, uint32_t *phys,
 			    struct qpu_refusal *r, uint32_t *handle)
 {
-	unsigned char buf[ALLOC_EXT_SIZE];
 	struct qpu_alloc a;
-	int ret;
+	int ret = alloc_raw(fd, k, phys, NULL, 0, &a);
 
-	memset(buf, 0, sizeof(buf));
-	memset(&a, 0, sizeof(a));
-	a.num_qubits = k;
-	a.phys_ptr = (uintptr_t)phys;
-	memcpy(buf, &a, ALLOC_REFUSAL_OFF);
-	ret = qpu_ioc(fd, QPU_IOC_ALLOC_EXT, buf);
-	memcpy(&a, buf, ALLOC_REFUSAL_OFF);
 	if (r)
-		memcpy(r, buf + ALLOC_REFUSAL_OFF, sizeof(*r));
+		*r = a.refusal;
 	if (handle)
 		*handle = a.handle;
 	return ret;
