@@ -64,7 +64,8 @@ QPU_NL_CFLAGS = $(NL_CFLAGS) -Itools/lib
 
 # qpuctl is a directory of files, one concern each (tools/qpuctl/qpuctl.h),
 # on the qpu_nl client above. parse.c, json.c and cgroup.c have no libnl
-# in them: qpuctl_test (host) links them alone.
+# in them: qpuctl_test (host) links them alone, with libqpu.a (cgroup.c
+# finds the cgroup2 mount with qpu_cgroup2_mount()).
 QPUCTL_SRCS := $(wildcard tools/qpuctl/*.c)
 QPUCTL_HDRS := $(wildcard tools/qpuctl/*.h)
 QPUCTL_TESTED := tools/qpuctl/parse.c tools/qpuctl/json.c tools/qpuctl/cgroup.c
@@ -234,10 +235,10 @@ $(BUILD)/host-tests/%: selftests/host/%.c $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
 		$(CORE_HOST_OBJS) $(LIB_A) $(LDLIBS_USER)
 
 $(BUILD)/host-tests/qpuctl_test: selftests/host/qpuctl_test.c $(QPUCTL_TESTED) \
-		$(QPUCTL_HDRS) $(QPU_NL_HDR) $(HDRS)
+		$(QPUCTL_HDRS) $(QPU_NL_HDR) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itools/qpuctl -Itools/lib -Iselftests -o $@ $< \
-		$(QPUCTL_TESTED)
+		$(QPUCTL_TESTED) $(LIB_A) $(LDLIBS_USER)
 
 $(BUILD)/host-tests/%: selftests/host/%.sh
 	@mkdir -p $(dir $@)

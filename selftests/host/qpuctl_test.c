@@ -638,30 +638,6 @@ QPU_TEST(cgroup_self)
 	fake_cg_teardown(&fc);
 }
 
-QPU_TEST(cgroup_mount_from_mountinfo)
-{
-	char mi[] = "/tmp/qpuctl_mi.XXXXXX", root[256];
-	int fd = mkstemp(mi);
-
-	QT_ASSERT(fd >= 0);
-	close(fd);
-	write_text(mi,
-		   "22 1 0:21 / /proc rw,nosuid - proc proc rw\n"
-		   "25 22 0:23 / /sys/fs/cgroup/systemd rw - cgroup cgroup "
-		   "rw,cgroup2\n"
-		   "26 22 0:24 / /sys/fs/cg\\0402 rw,nosuid shared:9 - cgroup2 "
-		   "cgroup2 rw,nsdelegate\n"
-		   "27 22 0:25 / /second rw - cgroup2 cgroup2 rw\n");
-	QT_ASSERT_EQ(qpuctl_cg_find_mount(mi, root, sizeof(root)), 0);
-	QT_ASSERT(!strcmp(root, "/sys/fs/cg 2"));
-	QT_ASSERT_EQ(qpuctl_cg_find_mount(mi, root, 8), -ENAMETOOLONG);
-	write_text(mi, "22 1 0:21 / /proc rw - proc proc rw\n"
-		   "25 22 0:23 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw\n");
-	QT_ASSERT_EQ(qpuctl_cg_find_mount(mi, root, sizeof(root)), -ENOENT);
-	unlink(mi);
-	QT_ASSERT_EQ(qpuctl_cg_find_mount(mi, root, sizeof(root)), -ENOENT);
-}
-
 int main(int argc, char **argv)
 {
 	return qt_main(argc, argv);

@@ -229,6 +229,11 @@ QPU_TEST(strerror_of_refusals)
 	QT_ASSERT(strstr(qpu_strerror(-EUSERS), "tenant"));
 }
 
+/*
+ * qpu_cgroup2_mount(), exported (qpuctl finds the mount with it): the
+ * first cgroup2 mount, not a v1 "cgroup" mount with cgroup2 in its
+ * options, octal escapes undone; errno set on failure.
+ */
 QPU_TEST(mountinfo)
 {
 	char mi[] = "/tmp/refusal_mi.XXXXXX", root[64];
@@ -238,12 +243,16 @@ QPU_TEST(mountinfo)
 	close(fd);
 	write_text(mi,
 		   "22 1 0:21 / /proc rw - proc proc rw\n"
-		   "25 22 0:23 / /sys/fs/cgroup/unified rw - cgroup cgroup rw\n"
+		   "25 22 0:23 / /sys/fs/cgroup/unified rw - cgroup cgroup "
+		   "rw,cgroup2\n"
 		   "26 22 0:24 / /sys/fs/cgroup\\040v2 rw shared:9 - cgroup2 "
-		   "cgroup2 rw,nsdelegate\n");
+		   "cgroup2 rw,nsdelegate\n"
+		   "27 22 0:25 / /second rw - cgroup2 cgroup2 rw\n");
 	QT_ASSERT_EQ(qpu_cgroup2_mount(mi, root, sizeof(root)), 0);
 	QT_ASSERT(!strcmp(root, "/sys/fs/cgroup v2"));
+	errno = 0;
 	QT_ASSERT_EQ(qpu_cgroup2_mount(mi, root, 10), -ENAMETOOLONG);
+	QT_ASSERT_EQ(errno, ENAMETOOLONG);
 	write_text(mi, "22 1 0:21 / /proc rw - proc proc rw\n");
 	QT_ASSERT_EQ(qpu_cgroup2_mount(mi, root, sizeof(root)), -ENOENT);
 	unlink(mi);

@@ -112,7 +112,6 @@ struct qpuctl_cg_ent {
 	char *path;	/* relative to the root, "/" for the root itself */
 };
 
-int qpuctl_cg_find_mount(const char *mountinfo, char *root, size_t len);
 int qpuctl_cg_init(struct qpuctl_cg *cg, const char *root, long magic);
 void qpuctl_cg_fini(struct qpuctl_cg *cg);
 int qpuctl_cg_resolve(const struct qpuctl_cg *cg, const char *arg,
