@@ -269,16 +269,6 @@ QPU_TEST(successes_keep_errno_ioctl)
 
 /* ---- refused charges -------------------------------------------------- */
 
-static bool tenant_core(void)
-{
-	struct qpu_info info;
-	int fd = open_dev();
-
-	get_info_ok(fd, &info);
-	close_ok(fd);
-	return info.features & QPU_FEAT_TENANTS;
-}
-
 static void set_max_ctx_ok(uint32_t v)
 {
 	char text[32];

@@ -47,15 +47,10 @@ static inline struct qpu_nl *nl_open_ok(void)
  */
 static inline void tenant_require(void)
 {
-	struct qpu_info info;
 	struct qpu_nl *t;
-	int fd;
 
 	cg_require();
-	fd = open_dev();
-	get_info_ok(fd, &info);
-	close_ok(fd);
-	if (!(info.features & QPU_FEAT_TENANTS))
+	if (!tenant_core())
 		qt_skip("the driver has no tenants (QPU_FEAT_TENANTS)");
 	t = nl_open_ok();
 	qpu_nl_close(t);

@@ -483,6 +483,17 @@ static inline void get_info_ok(int fd, struct qpu_info *info)
 		QT_FAIL("GET_INFO: %s", strerror(-ret));
 }
 
+/* Whether qpu0's driver keeps tenant limits (QPU_FEAT_TENANTS). */
+static inline bool tenant_core(void)
+{
+	struct qpu_info info;
+	int fd = open_dev();
+
+	get_info_ok(fd, &info);
+	close_ok(fd);
+	return info.features & QPU_FEAT_TENANTS;
+}
+
 /* The device's coupling map through GET_TOPOLOGY (malloc()ed). */
 static inline struct qpu_edge *get_edges_ok(int fd, uint32_t *num_edges)
 {
