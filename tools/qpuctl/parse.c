@@ -340,20 +340,21 @@ const char *qpuctl_fmt_limit(uint64_t v, char *buf, size_t len)
 	return buf;
 }
 
+/* The units durations are written in, largest first (ns is the rest). */
+static const struct unit out_units[] = {
+	{ "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 }, { NULL, 0 },
+};
+
 /* Exact when it can be ("200 ms"), else three decimals ("1.234 s"). */
 const char *qpuctl_fmt_ns(uint64_t ns, char *buf, size_t len)
 {
-	static const struct unit units[] = {
-		{ "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 },
-		{ NULL, 0 },
-	};
 	const struct unit *u;
 
 	if (ns == QPU_UNLIMITED) {
 		snprintf(buf, len, "max");
 		return buf;
 	}
-	for (u = units; u->name; u++) {
+	for (u = out_units; u->name; u++) {
 		if (ns < u->mult)
 			continue;
 		if (ns % u->mult == 0)
@@ -374,17 +375,13 @@ const char *qpuctl_fmt_ns(uint64_t ns, char *buf, size_t len)
 /* A duration as "tenant set" takes it: "5s", "200ms", "10us", "7ns". */
 const char *qpuctl_fmt_ns_arg(uint64_t ns, char *buf, size_t len)
 {
-	static const struct unit units[] = {
-		{ "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 },
-		{ NULL, 0 },
-	};
 	const struct unit *u;
 
 	if (ns == QPU_UNLIMITED) {
 		snprintf(buf, len, "max");
 		return buf;
 	}
-	for (u = units; u->name; u++) {
+	for (u = out_units; u->name; u++) {
 		if (ns && ns % u->mult == 0) {
 			snprintf(buf, len, "%llu%s",
 				 (unsigned long long)(ns / u->mult), u->name);
