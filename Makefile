@@ -105,7 +105,7 @@ EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLES_STATIC := $(patsubst examples/%.c,$(BUILD)/vm-bin/%,$(EXAMPLE_SRCS))
 
 HDRS := uapi/linux/qpu.h $(wildcard libqpu/include/*.h libqpu/*.h \
-	kmod/core/*.h selftests/*.h selftests/vm/*.h)
+	kmod/core/*.h selftests/*.h selftests/host/*.h selftests/vm/*.h)
 
 .PHONY: all module lib tools tests host-tests vm-tests deps check run \
 	vm-shell clean help module-check benches bench bench-tenants fuzz debug-kernel \

@@ -22,6 +22,7 @@
 #include <sys/vfs.h>
 
 #include "qpu_test.h"
+#include "host_util.h"
 #include "qpuctl.h"
 
 /* ---- numbers, limits, durations, periods ------------------------------ */
@@ -463,25 +464,6 @@ struct fake_cg {
 	uint64_t root_id, a_id, ab_id;
 	struct qpuctl_cg cg;
 };
-
-static uint64_t ino_of(const char *root, const char *rel)
-{
-	char path[512];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	QT_ASSERT_OK(stat(path, &st));
-	return st.st_ino;
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	QT_ASSERT(f);
-	QT_ASSERT(fputs(text, f) >= 0);
-	QT_ASSERT(!fclose(f));
-}
 
 /* root/{a/b/, f, a/cgroup.procs}; the cg treats root's fs type as cgroup2. */
 static void fake_cg_setup(struct fake_cg *fc)

@@ -16,6 +16,7 @@
 #include <libqpu.h>
 
 #include "qpu_test.h"
+#include "host_util.h"
 #include "internal.h"
 
 struct fake {
@@ -23,25 +24,6 @@ struct fake {
 	char proc[320];
 	uint64_t root_id, a_id, ab_id, c_id;
 };
-
-static uint64_t ino_of(const char *root, const char *rel)
-{
-	char path[512];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	QT_ASSERT_OK(stat(path, &st));
-	return st.st_ino;
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	QT_ASSERT(f);
-	QT_ASSERT(fputs(text, f) >= 0);
-	QT_ASSERT(!fclose(f));
-}
 
 /* ROOT/cg/{a/b,c} is the "mount"; ROOT/proc-cgroup the "/proc" file. */
 static void setup(struct fake *f, const char *own)
