@@ -250,24 +250,42 @@ static void jobs_max_at(struct tfx *f, const char *charge_sub, const char *limit
 	unit_down(&u);
 }
 
-TENANT_TEST(jobs_max_leaf)
+/*
+ * A limit check @fn(f, charging cgroup, limiting cgroup, limiting level)
+ * with the limit on the charging cgroup itself ("a"), or on its parent
+ * ("p" of "p/c"); either is level 2 (the scratch root is level 1).
+ */
+typedef void (*limit_check)(struct tfx *f, const char *charge_sub,
+			    const char *limit_sub, uint32_t limit_level);
+
+static void at_leaf(struct tfx *f, limit_check fn)
 {
 	tfx_mkcg(f, "a");
-	jobs_max_at(f, "a", "a", 2);
+	fn(f, "a", "a", 2);
+}
+
+static void at_ancestor(struct tfx *f, limit_check fn)
+{
+	tfx_mkcg(f, "p");
+	tfx_mkcg(f, "p/c");
+	fn(f, "p/c", "p", 2);
+}
+
+TENANT_TEST(jobs_max_leaf)
+{
+	at_leaf(f, jobs_max_at);
 }
 
 TENANT_TEST(jobs_max_ancestor)
 {
-	tfx_mkcg(f, "p");
-	tfx_mkcg(f, "p/c");
-	jobs_max_at(f, "p/c", "p", 2);
+	at_ancestor(f, jobs_max_at);
 }
 
 /* ---- budgets ------------------------------------------------------------ */
 
 /* shots.max with a lifetime period, at the leaf and at an ancestor. */
 static void shots_lifetime_at(struct tfx *f, const char *charge_sub,
-			      const char *limit_sub, uint32_t level)
+			      const char *limit_sub, uint32_t limit_level)
 {
 	char ln[128], n[128];
 	uint64_t lim;
@@ -282,10 +300,10 @@ static void shots_lifetime_at(struct tfx *f, const char *charge_sub,
 	unit_up(&u, 1);
 	unit_run_ok(&u, 600, NULL);
 	QT_ASSERT_EQ(unit_run(&u, 600, &run), -EDQUOT);
-	assert_refusal(&run.refusal, &(struct want_refusal){ QPU_LIMIT_SHOTS, level,
+	assert_refusal(&run.refusal, &(struct want_refusal){ QPU_LIMIT_SHOTS, limit_level,
 			lim, 600, 1000, 600, EDQUOT }, "RUN over shots.max");
 	QT_ASSERT_EQ(unit_submit(&u, 401, NULL, &s), -EDQUOT);
-	assert_refusal(&s.refusal, &(struct want_refusal){ QPU_LIMIT_SHOTS, level,
+	assert_refusal(&s.refusal, &(struct want_refusal){ QPU_LIMIT_SHOTS, limit_level,
 			lim, 600, 1000, 401, EDQUOT }, "SUBMIT over shots.max");
 	/* the remainder, readable before submitting (own cgroup: id 0) */
 	ti = tfx_get(f, 0);
@@ -318,15 +336,12 @@ static void shots_lifetime_at(struct tfx *f, const char *charge_sub,
 
 TENANT_TEST(shots_budget_lifetime_leaf)
 {
-	tfx_mkcg(f, "a");
-	shots_lifetime_at(f, "a", "a", 2);
+	at_leaf(f, shots_lifetime_at);
 }
 
 TENANT_TEST(shots_budget_lifetime_ancestor)
 {
-	tfx_mkcg(f, "p");
-	tfx_mkcg(f, "p/c");
-	shots_lifetime_at(f, "p/c", "p", 2);
+	at_ancestor(f, shots_lifetime_at);
 }
 
 static uint64_t now_ns(void)

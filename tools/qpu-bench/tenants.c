@@ -178,17 +178,24 @@ static int cgroup_make(const char *name, char *path, size_t len)
 	return 0;
 }
 
-static int cgroup_join(const char *path)
+/* @text into the file @path (cgroupfs, sysfs): 0 or -errno. */
+static int write_text(const char *path, const char *text)
 {
-	char procs[300];
-	FILE *f;
+	FILE *f = fopen(path, "w");
 
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
-	f = fopen(procs, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "%d\n", getpid());
+	fputs(text, f);
 	return fclose(f) ? -errno : 0;
+}
+
+static int cgroup_join(const char *path)
+{
+	char procs[300], pid[24];
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
+	snprintf(pid, sizeof(pid), "%d\n", getpid());
+	return write_text(procs, pid);
 }
 
 static void log_add(struct tenant_log *log, const struct qpu_wait *w)
@@ -375,14 +382,9 @@ static int read_pick_stats(uint64_t *picks, uint64_t *ns)
 static int set_paused(uint32_t dev_id, bool paused)
 {
 	char path[64];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/class/qpu/qpu%u/paused", dev_id);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	fputs(paused ? "1\n" : "0\n", f);
-	return fclose(f) ? -errno : 0;
+	return write_text(path, paused ? "1\n" : "0\n");
 }
 
 /* Jobs queued on device @dev_id now (DEV_GET), or -1. */
