@@ -25,33 +25,34 @@ static const char *const event_names[QPU_LIMIT_COUNT] = {
 static void json_budget(struct qpuctl_json *j, const char *key,
 			const struct qpu_nl_budget_state *b)
 {
+	/* In output order; @limit: "max" for QPU_UNLIMITED. */
+	const struct {
+		int attr;
+		const char *key;
+		uint64_t v;
+		bool limit;
+	} m[] = {
+		{ QPU_A_BUDGET_LIMIT,		"limit",	b->limit, true },
+		{ QPU_A_BUDGET_PERIOD,		"period",	b->period, false },
+		{ QPU_A_BUDGET_USED,		"used",		b->used, false },
+		{ QPU_A_BUDGET_REMAINING,	"remaining",	b->remaining, true },
+		{ QPU_A_BUDGET_RESET_NS,	"reset_ns",	b->reset_ns, false },
+		{ QPU_A_BUDGET_TOTAL,		"total",	b->total, false },
+	};
+	size_t i;
+
 	if (!b->have)
 		return;
 	qj_key(j, key);
 	qj_obj_open(j);
-	if (b->have & (1u << QPU_A_BUDGET_LIMIT)) {
-		qj_key(j, "limit");
-		qj_limit(j, b->limit);
-	}
-	if (b->have & (1u << QPU_A_BUDGET_PERIOD)) {
-		qj_key(j, "period");
-		qj_u64(j, b->period);
-	}
-	if (b->have & (1u << QPU_A_BUDGET_USED)) {
-		qj_key(j, "used");
-		qj_u64(j, b->used);
-	}
-	if (b->have & (1u << QPU_A_BUDGET_REMAINING)) {
-		qj_key(j, "remaining");
-		qj_limit(j, b->remaining);
-	}
-	if (b->have & (1u << QPU_A_BUDGET_RESET_NS)) {
-		qj_key(j, "reset_ns");
-		qj_u64(j, b->reset_ns);
-	}
-	if (b->have & (1u << QPU_A_BUDGET_TOTAL)) {
-		qj_key(j, "total");
-		qj_u64(j, b->total);
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (!(b->have & (1u << m[i].attr)))
+			continue;
+		qj_key(j, m[i].key);
+		if (m[i].limit)
+			qj_limit(j, m[i].v);
+		else
+			qj_u64(j, m[i].v);
 	}
 	qj_obj_close(j);
 }
