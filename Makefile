@@ -39,7 +39,8 @@ LIB_SO := $(BUILD)/lib/$(LIB_SONAME)
 # Libraries tools and tests link against (static for the VM).
 LDLIBS_USER := -luring -lm -lpthread
 LDLIBS_STATIC := -static -luring -lm -lpthread
-# libnl-genl-3 for the VM tests and qpu-fuzz that speak the qpu family.
+# libnl-genl-3 for the client of the qpu family (tools/lib/qpu_nl.c) and
+# for qpu-fuzz and netlink_test's raw requests (selftests/vm/nl_util.h).
 NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null || \
 	echo -I/usr/include/libnl3)
 NL_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs libnl-genl-3.0 2>/dev/null || \
@@ -52,10 +53,19 @@ TOOL_SRCS := $(wildcard tools/*.c)
 TOOLS := $(patsubst tools/%.c,$(BUILD)/bin/%,$(TOOL_SRCS))
 TOOLS_STATIC := $(patsubst tools/%.c,$(BUILD)/vm-bin/%,$(TOOL_SRCS))
 
+# The one client of the "qpu" generic netlink family (tools/lib/qpu_nl.h):
+# qpuctl, qpu-bench and the VM tests that set tenant limits link it, with
+# libnl-genl-3 (NL_* above): dynamically into bin/, statically into
+# vm-bin/ and vm-tests/. libqpu itself stays free of netlink.
+QPU_NL_SRC := tools/lib/qpu_nl.c
+QPU_NL_HDR := tools/lib/qpu_nl.h
+QPU_NL_OBJ := $(BUILD)/tools-lib/qpu_nl.o
+QPU_NL_CFLAGS = $(NL_CFLAGS) -Itools/lib
+
 # qpuctl is a directory of files, one concern each (tools/qpuctl/qpuctl.h),
-# and the one tool that links libnl-genl-3 (NL_* above, for the "qpu"
-# netlink family; libqpu itself stays free of it). parse.c, json.c and
-# cgroup.c have no libnl in them: qpuctl_test (host) links them alone.
+# on the qpu_nl client above. parse.c, json.c and cgroup.c have no libnl
+# in them: qpuctl_test (host) links them alone, with libqpu.a (cgroup.c
+# finds the cgroup2 mount with qpu_cgroup2_mount()).
 QPUCTL_SRCS := $(wildcard tools/qpuctl/*.c)
 QPUCTL_HDRS := $(wildcard tools/qpuctl/*.h)
 QPUCTL_TESTED := tools/qpuctl/parse.c tools/qpuctl/json.c tools/qpuctl/cgroup.c
@@ -63,7 +73,7 @@ TOOLS += $(BUILD)/bin/qpuctl
 TOOLS_STATIC += $(BUILD)/vm-bin/qpuctl
 
 # qpu-bench is a directory too (tools/qpu-bench/bench.h); --tenants sets
-# tenant weights through selftests/vm/lib/tenant_nl.c (libnl-genl-3).
+# tenant weights through the qpu_nl client.
 QPUBENCH_SRCS := $(wildcard tools/qpu-bench/*.c)
 QPUBENCH_HDRS := $(wildcard tools/qpu-bench/*.h)
 TOOLS += $(BUILD)/bin/qpu-bench
@@ -95,7 +105,7 @@ EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLES_STATIC := $(patsubst examples/%.c,$(BUILD)/vm-bin/%,$(EXAMPLE_SRCS))
 
 HDRS := uapi/linux/qpu.h $(wildcard libqpu/include/*.h libqpu/*.h \
-	kmod/core/*.h selftests/*.h selftests/vm/*.h)
+	kmod/core/*.h selftests/*.h selftests/host/*.h selftests/vm/*.h)
 
 .PHONY: all module lib tools tests host-tests vm-tests deps check run \
 	vm-shell clean help module-check benches bench bench-tenants fuzz debug-kernel \
@@ -185,29 +195,32 @@ $(BUILD)/vm-bin/%: tools/%.c $(LIB_A) $(CORE_HOST_OBJS) $(HDRS)
 	$(CC) $(CFLAGS) -Ikmod/core -o $@ $< $(CORE_HOST_OBJS) $(LIB_A) \
 		$(LDLIBS_STATIC)
 
-$(BUILD)/bin/qpuctl: $(QPUCTL_SRCS) $(QPUCTL_HDRS) $(LIB_A) $(HDRS)
+$(QPU_NL_OBJ): $(QPU_NL_SRC) $(QPU_NL_HDR) uapi/linux/qpu.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $(QPUCTL_SRCS) $(LIB_A) $(NL_LIBS) \
-		$(LDLIBS_USER)
+	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/vm-bin/qpuctl: $(QPUCTL_SRCS) $(QPUCTL_HDRS) $(LIB_A) $(HDRS)
+$(BUILD)/bin/qpuctl: $(QPUCTL_SRCS) $(QPUCTL_HDRS) $(QPU_NL_OBJ) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $(QPUCTL_SRCS) $(LIB_A) -static \
-		$(NL_LIBS_STATIC) -luring -lm -lpthread
-
-$(BUILD)/bin/qpu-bench: $(QPUBENCH_SRCS) $(QPUBENCH_HDRS) selftests/vm/lib/tenant_nl.c \
-		$(LIB_A) $(CORE_HOST_OBJS) $(HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NL_CFLAGS) -Ikmod/core -Iselftests/vm -o $@ \
-		$(QPUBENCH_SRCS) selftests/vm/lib/tenant_nl.c $(CORE_HOST_OBJS) \
+	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -o $@ $(QPUCTL_SRCS) $(QPU_NL_OBJ) \
 		$(LIB_A) $(NL_LIBS) $(LDLIBS_USER)
 
-$(BUILD)/vm-bin/qpu-bench: $(QPUBENCH_SRCS) $(QPUBENCH_HDRS) selftests/vm/lib/tenant_nl.c \
+$(BUILD)/vm-bin/qpuctl: $(QPUCTL_SRCS) $(QPUCTL_HDRS) $(QPU_NL_OBJ) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -o $@ $(QPUCTL_SRCS) $(QPU_NL_OBJ) \
+		$(LIB_A) -static $(NL_LIBS_STATIC) -luring -lm -lpthread
+
+$(BUILD)/bin/qpu-bench: $(QPUBENCH_SRCS) $(QPUBENCH_HDRS) $(QPU_NL_OBJ) \
 		$(LIB_A) $(CORE_HOST_OBJS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NL_CFLAGS) -Ikmod/core -Iselftests/vm -o $@ \
-		$(QPUBENCH_SRCS) selftests/vm/lib/tenant_nl.c $(CORE_HOST_OBJS) \
-		$(LIB_A) -static $(NL_LIBS_STATIC) -luring -lm -lpthread
+	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -Ikmod/core -o $@ $(QPUBENCH_SRCS) \
+		$(QPU_NL_OBJ) $(CORE_HOST_OBJS) $(LIB_A) $(NL_LIBS) $(LDLIBS_USER)
+
+$(BUILD)/vm-bin/qpu-bench: $(QPUBENCH_SRCS) $(QPUBENCH_HDRS) $(QPU_NL_OBJ) \
+		$(LIB_A) $(CORE_HOST_OBJS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -Ikmod/core -o $@ $(QPUBENCH_SRCS) \
+		$(QPU_NL_OBJ) $(CORE_HOST_OBJS) $(LIB_A) -static \
+		$(NL_LIBS_STATIC) -luring -lm -lpthread
 
 $(BUILD)/vm-bin/%: examples/%.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
@@ -222,9 +235,10 @@ $(BUILD)/host-tests/%: selftests/host/%.c $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
 		$(CORE_HOST_OBJS) $(LIB_A) $(LDLIBS_USER)
 
 $(BUILD)/host-tests/qpuctl_test: selftests/host/qpuctl_test.c $(QPUCTL_TESTED) \
-		$(QPUCTL_HDRS) $(HDRS)
+		$(QPUCTL_HDRS) $(QPU_NL_HDR) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itools/qpuctl -Iselftests -o $@ $< $(QPUCTL_TESTED)
+	$(CC) $(CFLAGS) -Itools/qpuctl -Itools/lib -Iselftests -o $@ $< \
+		$(QPUCTL_TESTED) $(LIB_A) $(LDLIBS_USER)
 
 $(BUILD)/host-tests/%: selftests/host/%.sh
 	@mkdir -p $(dir $@)
@@ -236,17 +250,12 @@ $(BUILD)/vm-tests/%: selftests/vm/%.c $(LIB_A) $(HDRS)
 		$(NL_LIBS_STATIC) $(LDLIBS_STATIC)
 
 # The tenant tests (tenant_*_test) also speak the "qpu" generic netlink
-# family through selftests/vm/lib/tenant_nl.c (libnl-genl-3, static).
-TNL_OBJ := $(BUILD)/vm-lib/tenant_nl.o
-
-$(TNL_OBJ): selftests/vm/lib/tenant_nl.c selftests/vm/tenant_nl.h uapi/linux/qpu.h
+# family, through the qpu_nl client (static).
+$(BUILD)/vm-tests/tenant_%: selftests/vm/tenant_%.c $(QPU_NL_OBJ) $(QPU_NL_HDR) \
+		$(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NL_CFLAGS) -c -o $@ $<
-
-$(BUILD)/vm-tests/tenant_%: selftests/vm/tenant_%.c $(TNL_OBJ) $(LIB_A) $(HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NL_CFLAGS) -Iselftests -o $@ $< $(TNL_OBJ) $(LIB_A) \
-		$(NL_LIBS_STATIC) $(LDLIBS_STATIC)
+	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -Iselftests -o $@ $< $(QPU_NL_OBJ) \
+		$(LIB_A) $(NL_LIBS_STATIC) $(LDLIBS_STATIC)
 
 # uAPI compatibility (selftests/compat/): compat_test is a program of the
 # v0 ABI, built against the frozen header only (no -Iuapi, no libqpu);
@@ -341,7 +350,7 @@ check-debug: lib tools vm-tests debug-module
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	rm -rf $(BUILD)/core $(BUILD)/libqpu $(BUILD)/lib $(BUILD)/bin \
-		$(BUILD)/vm-bin $(BUILD)/host-tests $(BUILD)/vm-tests $(BUILD)/vm-lib $(BUILD)/vm $(BUILD)/bench
+		$(BUILD)/vm-bin $(BUILD)/host-tests $(BUILD)/vm-tests $(BUILD)/tools-lib $(BUILD)/vm $(BUILD)/bench
 
 # ---- Host fuzzers ---------------------------------------------------------
 # libFuzzer targets of the OpenQASM parser, the circuit validator, the

@@ -84,7 +84,4 @@ int qpu_refusal_format_at(const struct qpu_refusal *r,
 int qpu_cgroup_name(const char *proc_cgroup, const char *mount_root,
 		    uint64_t id, uint32_t level, char *buf, size_t len);
 
-/* The first cgroup2 mount point of a mountinfo file: 0 or -errno. */
-int qpu_cgroup2_mount(const char *mountinfo, char *buf, size_t len);
-
 #endif /* LIBQPU_INTERNAL_H */

@@ -47,15 +47,17 @@ static void unescape_octal(char *s)
 	*d = '\0';
 }
 
-int qpu_cgroup2_mount(const char *mountinfo, char *buf, size_t len)
+QPU_EXPORT int qpu_cgroup2_mount(const char *mountinfo, char *buf,
+				 size_t len)
 {
-	char line[4096], *sep, *f[5], *save, *type;
-	FILE *fp = fopen(mountinfo, "re");
+	char *line = NULL, *sep, *f[5], *save, *type;
+	size_t cap = 0;
+	FILE *fp = fopen(mountinfo ? mountinfo : "/proc/self/mountinfo", "re");
 	int ret = -ENOENT, i;
 
 	if (!fp)
-		return -errno;
-	while (ret == -ENOENT && fgets(line, sizeof(line), fp)) {
+		return qpu_err(-errno);
+	while (ret == -ENOENT && getline(&line, &cap, fp) > 0) {
 		sep = strstr(line, " - ");
 		if (!sep)
 			continue;
@@ -74,8 +76,9 @@ int qpu_cgroup2_mount(const char *mountinfo, char *buf, size_t len)
 		else
 			ret = (strcpy(buf, f[4]), 0);
 	}
+	free(line);
 	fclose(fp);
-	return ret;
+	return qpu_err(ret);
 }
 
 /* The cgroup2 path of @proc_cgroup's "0::" line into @buf. */

@@ -115,6 +115,22 @@ int qpu_get_refusal(struct qpu_dev *dev, struct qpu_refusal *r);
  */
 int qpu_refusal_format(const struct qpu_refusal *r, char *buf, size_t len);
 
+/**
+ * qpu_cgroup2_mount() - where the cgroup v2 hierarchy is mounted
+ * @mountinfo: a mountinfo file (proc(5)); NULL for /proc/self/mountinfo
+ * @buf: receives the mount point of its first cgroup2 mount, with the
+ *	file's octal escapes (\040 for a space) undone
+ * @len: size of @buf
+ *
+ * Tenants are cgroups, named by the kernel by their id, the inode number
+ * of their directory on this mount; this is where tools look them up
+ * (qpuctl does; qpu_refusal_format() too).
+ *
+ * Return: 0, -ENOENT if there is no cgroup2 mount, -ENAMETOOLONG if the
+ * mount point does not fit in @buf, or -errno of opening the file.
+ */
+int qpu_cgroup2_mount(const char *mountinfo, char *buf, size_t len);
+
 /** qpu_get_info() - device description, see struct qpu_info */
 int qpu_get_info(struct qpu_dev *dev, struct qpu_info *info);
 

@@ -802,8 +802,13 @@ QPU_TEST(stress_small_devices)
 	stress("full:20", 9, 3000);
 }
 
-/* Run a fixed random sequence; return a hash of every result. */
-static uint64_t run_sequence(const struct qc_topology *t, uint64_t seed)
+/*
+ * Run a fixed random sequence; return a hash of every result. With
+ * @use_groups, through qc_alloc_get_isolated() in random groups (no
+ * guards: the same placements).
+ */
+static uint64_t run_sequence(const struct qc_topology *t, uint64_t seed,
+			     bool use_groups)
 {
 	struct qc_alloc *a = mka(t);
 	uint32_t n = t->num_qubits, nlive = 0, step, v;
@@ -814,7 +819,10 @@ static uint64_t run_sequence(const struct qc_topology *t, uint64_t seed)
 	for (step = 0; step < 2000; step++) {
 		if (nlive == 0 || rng(100) < 55) {
 			uint32_t k = random_k(n), *phys = zalloc(k, sizeof(uint32_t));
-			int ret = qc_alloc_get(a, k, step + 1, phys);
+			uint32_t group = rng(6);
+			int ret = use_groups ?
+				qc_alloc_get_isolated(a, k, step + 1, group, false, phys) :
+				qc_alloc_get(a, k, step + 1, phys);
 
 			h = (h ^ (uint32_t)ret) * 1099511628211ULL;
 			if (ret) {
@@ -849,8 +857,10 @@ QPU_TEST(deterministic)
 
 	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		struct qc_topology *t1 = mk(specs[i]), *t2 = mk(specs[i]);
-		uint64_t h1 = run_sequence(t1, 11), h2 = run_sequence(t1, 11);
-		uint64_t h3 = run_sequence(t2, 11), h4 = run_sequence(t1, 12);
+		uint64_t h1 = run_sequence(t1, 11, false);
+		uint64_t h2 = run_sequence(t1, 11, false);
+		uint64_t h3 = run_sequence(t2, 11, false);
+		uint64_t h4 = run_sequence(t1, 12, false);
 
 		QT_ASSERT(h1 == h2);
 		QT_ASSERT(h1 == h3);
@@ -1144,49 +1154,6 @@ QPU_TEST(iso_stress_full)
 }
 
 /* Without guards the isolated entry point is exactly qc_alloc_get(). */
-static uint64_t run_sequence_groups(const struct qc_topology *t, uint64_t seed,
-				    int use_groups)
-{
-	struct qc_alloc *a = mka(t);
-	uint32_t n = t->num_qubits, nlive = 0, step, v;
-	uint32_t **live = zalloc(n, sizeof(uint32_t *)), *lk = zalloc(n, sizeof(uint32_t));
-	uint64_t h = 1469598103934665603ULL;
-
-	rng_seed(seed);
-	for (step = 0; step < 2000; step++) {
-		if (nlive == 0 || rng(100) < 55) {
-			uint32_t k = random_k(n), *phys = zalloc(k, sizeof(uint32_t));
-			uint32_t group = rng(6);
-			int ret = use_groups ?
-				qc_alloc_get_isolated(a, k, step + 1, group, false, phys) :
-				qc_alloc_get(a, k, step + 1, phys);
-
-			h = (h ^ (uint32_t)ret) * 1099511628211ULL;
-			if (ret) {
-				free(phys);
-				continue;
-			}
-			for (v = 0; v < k; v++)
-				h = (h ^ phys[v]) * 1099511628211ULL;
-			live[nlive] = phys;
-			lk[nlive++] = k;
-		} else {
-			uint32_t i = rng(nlive);
-
-			qc_alloc_put(a, live[i], lk[i]);
-			free(live[i]);
-			live[i] = live[--nlive];
-			lk[i] = lk[nlive];
-		}
-	}
-	while (nlive--)
-		free(live[nlive]);
-	free(live);
-	free(lk);
-	qc_alloc_destroy(a);
-	return h;
-}
-
 QPU_TEST(iso_unguarded_groups_change_nothing)
 {
 	static const char *const specs[] = { "heavyhex:127", "grid:12x12", "full:64" };
@@ -1195,7 +1162,7 @@ QPU_TEST(iso_unguarded_groups_change_nothing)
 	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		struct qc_topology *t = mk(specs[i]);
 
-		QT_ASSERT(run_sequence_groups(t, 31, 0) == run_sequence_groups(t, 31, 1));
+		QT_ASSERT(run_sequence(t, 31, false) == run_sequence(t, 31, true));
 		qc_topology_destroy(t);
 	}
 }

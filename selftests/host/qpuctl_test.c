@@ -22,6 +22,7 @@
 #include <sys/vfs.h>
 
 #include "qpu_test.h"
+#include "host_util.h"
 #include "qpuctl.h"
 
 /* ---- numbers, limits, durations, periods ------------------------------ */
@@ -152,7 +153,7 @@ QPU_TEST(periods)
 
 QPU_TEST(budgets)
 {
-	struct qpuctl_budget b;
+	struct qpu_nl_budget b;
 	char err[256];
 
 	QT_ASSERT_EQ(qpuctl_parse_budget("1000000 3600", false, &b, err,
@@ -189,7 +190,7 @@ QPU_TEST(budgets)
 
 /* ---- tenant set settings ---------------------------------------------- */
 
-static void set_ok(struct qpuctl_settings *st, const char *arg)
+static void set_ok(struct qpu_nl_limits *st, const char *arg)
 {
 	char err[256] = "";
 
@@ -199,7 +200,7 @@ static void set_ok(struct qpuctl_settings *st, const char *arg)
 
 QPU_TEST(settings_every_key)
 {
-	struct qpuctl_settings st = { 0 };
+	struct qpu_nl_limits st = { 0 };
 
 	set_ok(&st, "qubits.max=16");
 	set_ok(&st, "jobs.max=max");
@@ -208,8 +209,8 @@ QPU_TEST(settings_every_key)
 	set_ok(&st, "weight=200");
 	set_ok(&st, "latency=interactive");
 	set_ok(&st, "isolation=guard");
-	QT_ASSERT_EQ(st.set, QS_QUBITS_MAX | QS_JOBS_MAX | QS_SHOTS |
-		     QS_QPU_TIME | QS_WEIGHT | QS_LATENCY | QS_ISOLATION);
+	QT_ASSERT_EQ(st.set, QPU_NL_QUBITS_MAX | QPU_NL_JOBS_MAX | QPU_NL_SHOTS |
+		     QPU_NL_QPU_TIME | QPU_NL_WEIGHT | QPU_NL_LATENCY | QPU_NL_ISOLATION);
 	QT_ASSERT_EQ(st.qubits_max, 16);
 	QT_ASSERT(st.jobs_max == QPU_UNLIMITED);
 	QT_ASSERT(st.shots.limit == 1000000 && st.shots.period == 3600);
@@ -233,7 +234,7 @@ QPU_TEST(settings_every_key)
 
 QPU_TEST(settings_bad_input)
 {
-	struct qpuctl_settings st = { 0 };
+	struct qpu_nl_limits st = { 0 };
 	char err[256];
 
 	REFUSED(qpuctl_parse_setting(&st, "qubits.max", err, sizeof(err)),
@@ -464,25 +465,6 @@ struct fake_cg {
 	struct qpuctl_cg cg;
 };
 
-static uint64_t ino_of(const char *root, const char *rel)
-{
-	char path[512];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	QT_ASSERT_OK(stat(path, &st));
-	return st.st_ino;
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	QT_ASSERT(f);
-	QT_ASSERT(fputs(text, f) >= 0);
-	QT_ASSERT(!fclose(f));
-}
-
 /* root/{a/b/, f, a/cgroup.procs}; the cg treats root's fs type as cgroup2. */
 static void fake_cg_setup(struct fake_cg *fc)
 {
@@ -636,30 +618,6 @@ QPU_TEST(cgroup_self)
 	QT_ASSERT_EQ(qpuctl_cg_self(&fc.cg, proc, &id, err, sizeof(err)),
 		     -ENOENT);
 	fake_cg_teardown(&fc);
-}
-
-QPU_TEST(cgroup_mount_from_mountinfo)
-{
-	char mi[] = "/tmp/qpuctl_mi.XXXXXX", root[256];
-	int fd = mkstemp(mi);
-
-	QT_ASSERT(fd >= 0);
-	close(fd);
-	write_text(mi,
-		   "22 1 0:21 / /proc rw,nosuid - proc proc rw\n"
-		   "25 22 0:23 / /sys/fs/cgroup/systemd rw - cgroup cgroup "
-		   "rw,cgroup2\n"
-		   "26 22 0:24 / /sys/fs/cg\\0402 rw,nosuid shared:9 - cgroup2 "
-		   "cgroup2 rw,nsdelegate\n"
-		   "27 22 0:25 / /second rw - cgroup2 cgroup2 rw\n");
-	QT_ASSERT_EQ(qpuctl_cg_find_mount(mi, root, sizeof(root)), 0);
-	QT_ASSERT(!strcmp(root, "/sys/fs/cg 2"));
-	QT_ASSERT_EQ(qpuctl_cg_find_mount(mi, root, 8), -ENAMETOOLONG);
-	write_text(mi, "22 1 0:21 / /proc rw - proc proc rw\n"
-		   "25 22 0:23 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw\n");
-	QT_ASSERT_EQ(qpuctl_cg_find_mount(mi, root, sizeof(root)), -ENOENT);
-	unlink(mi);
-	QT_ASSERT_EQ(qpuctl_cg_find_mount(mi, root, sizeof(root)), -ENOENT);
 }
 
 int main(int argc, char **argv)

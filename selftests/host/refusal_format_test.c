@@ -16,6 +16,7 @@
 #include <libqpu.h>
 
 #include "qpu_test.h"
+#include "host_util.h"
 #include "internal.h"
 
 struct fake {
@@ -23,25 +24,6 @@ struct fake {
 	char proc[320];
 	uint64_t root_id, a_id, ab_id, c_id;
 };
-
-static uint64_t ino_of(const char *root, const char *rel)
-{
-	char path[512];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	QT_ASSERT_OK(stat(path, &st));
-	return st.st_ino;
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	QT_ASSERT(f);
-	QT_ASSERT(fputs(text, f) >= 0);
-	QT_ASSERT(!fclose(f));
-}
 
 /* ROOT/cg/{a/b,c} is the "mount"; ROOT/proc-cgroup the "/proc" file. */
 static void setup(struct fake *f, const char *own)
@@ -229,6 +211,11 @@ QPU_TEST(strerror_of_refusals)
 	QT_ASSERT(strstr(qpu_strerror(-EUSERS), "tenant"));
 }
 
+/*
+ * qpu_cgroup2_mount(), exported (qpuctl finds the mount with it): the
+ * first cgroup2 mount, not a v1 "cgroup" mount with cgroup2 in its
+ * options, octal escapes undone; errno set on failure.
+ */
 QPU_TEST(mountinfo)
 {
 	char mi[] = "/tmp/refusal_mi.XXXXXX", root[64];
@@ -238,12 +225,16 @@ QPU_TEST(mountinfo)
 	close(fd);
 	write_text(mi,
 		   "22 1 0:21 / /proc rw - proc proc rw\n"
-		   "25 22 0:23 / /sys/fs/cgroup/unified rw - cgroup cgroup rw\n"
+		   "25 22 0:23 / /sys/fs/cgroup/unified rw - cgroup cgroup "
+		   "rw,cgroup2\n"
 		   "26 22 0:24 / /sys/fs/cgroup\\040v2 rw shared:9 - cgroup2 "
-		   "cgroup2 rw,nsdelegate\n");
+		   "cgroup2 rw,nsdelegate\n"
+		   "27 22 0:25 / /second rw - cgroup2 cgroup2 rw\n");
 	QT_ASSERT_EQ(qpu_cgroup2_mount(mi, root, sizeof(root)), 0);
 	QT_ASSERT(!strcmp(root, "/sys/fs/cgroup v2"));
+	errno = 0;
 	QT_ASSERT_EQ(qpu_cgroup2_mount(mi, root, 10), -ENAMETOOLONG);
+	QT_ASSERT_EQ(errno, ENAMETOOLONG);
 	write_text(mi, "22 1 0:21 / /proc rw - proc proc rw\n");
 	QT_ASSERT_EQ(qpu_cgroup2_mount(mi, root, sizeof(root)), -ENOENT);
 	unlink(mi);

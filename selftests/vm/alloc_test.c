@@ -267,18 +267,6 @@ struct quota_state {
 	uint32_t saved;
 };
 
-static void set_max_ctx_ok(uint32_t v)
-{
-	char text[32];
-	int ret;
-
-	snprintf(text, sizeof(text), "%u\n", v);
-	ret = write_dev_attr(0, "max_ctx_qubits", text);
-	if (ret)
-		QT_FAIL("max_ctx_qubits = %u: %s", v, strerror(-ret));
-	QT_ASSERT_EQ(dev_attr_u32(0, "max_ctx_qubits"), v);
-}
-
 static void quota_restore(void *arg)
 {
 	set_max_ctx_ok(((struct quota_state *)arg)->saved);

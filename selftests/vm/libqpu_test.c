@@ -269,27 +269,6 @@ QPU_TEST(successes_keep_errno_ioctl)
 
 /* ---- refused charges -------------------------------------------------- */
 
-static bool tenant_core(void)
-{
-	struct qpu_info info;
-	int fd = open_dev();
-
-	get_info_ok(fd, &info);
-	close_ok(fd);
-	return info.features & QPU_FEAT_TENANTS;
-}
-
-static void set_max_ctx_ok(uint32_t v)
-{
-	char text[32];
-	int ret;
-
-	snprintf(text, sizeof(text), "%u\n", v);
-	ret = write_dev_attr(0, "max_ctx_qubits", text);
-	if (ret)
-		QT_FAIL("max_ctx_qubits = %u: %s", v, strerror(-ret));
-}
-
 static void ctx_restore(void *arg)
 {
 	set_max_ctx_ok(*(uint32_t *)arg);

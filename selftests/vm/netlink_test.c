@@ -165,17 +165,6 @@ static void drop_sys_admin(void)
 		QT_FAIL("CAP_NET_ADMIN missing");
 }
 
-/* Whether the tenant core keeps limits (not the stub). */
-static bool tenant_core(void)
-{
-	struct qpu_info info;
-	int fd = open_dev();
-
-	get_info_ok(fd, &info);
-	close_ok(fd);
-	return info.features & QPU_FEAT_TENANTS;
-}
-
 static void need_tenant_core(void)
 {
 	if (!tenant_core())

@@ -55,36 +55,7 @@ static void need_cgroup2(void)
 static void run_as(const char *const argv[], const char *cg, int uid,
 		   struct cmd_out *o)
 {
-	char out_path[] = "/tmp/qct_outXXXXXX", err_path[] = "/tmp/qct_errXXXXXX";
-	char procs[512];
-	int ofd = mkstemp(out_path), efd = mkstemp(err_path), null;
-	size_t len;
-	pid_t pid;
-
-	QT_ASSERT(ofd >= 0 && efd >= 0);
-	pid = fork_ok();
-	if (!pid) {
-		if (cg) {
-			snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
-			if (write_sysfs(procs, "0"))
-				_exit(125);
-		}
-		if (uid >= 0 && (setgid(uid) || setuid(uid)))
-			_exit(124);
-		null = open("/dev/null", O_RDONLY);
-		if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
-		    dup2(ofd, STDOUT_FILENO) < 0 || dup2(efd, STDERR_FILENO) < 0)
-			_exit(126);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	o->status = wait_status(pid);
-	close(ofd);
-	close(efd);
-	o->out = read_all_ok(out_path, &len);
-	o->err = read_all_ok(err_path, &len);
-	unlink(out_path);
-	unlink(err_path);
+	run_capture_as(argv, cg, uid, o);
 	QT_ASSERT(o->status < 124 || o->status > 127);
 }
 
@@ -110,16 +81,6 @@ static void need_family(void)
 	if (o.status && strstr(o.err, "is not registered"))
 		qt_skip("the qpu netlink family is not registered: %s", o.err);
 	cmd_free(&o);
-}
-
-static bool tenant_core(void)
-{
-	struct qpu_info info;
-	int fd = open_dev();
-
-	get_info_ok(fd, &info);
-	close_ok(fd);
-	return info.features & QPU_FEAT_TENANTS;
 }
 
 /* A fresh cgroup CG_ROOT/@name (removed first if a run left it). */

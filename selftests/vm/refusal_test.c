@@ -92,14 +92,6 @@ static void get_refusal_ok(int fd, struct qpu_refusal *r)
 	*r = g.refusal;
 }
 
-static void set_max_ctx_qubits(uint32_t n)
-{
-	char text[16];
-
-	snprintf(text, sizeof(text), "%u", n);
-	QT_ASSERT_OK(write_dev_attr(QPU0_ID, "max_ctx_qubits", text));
-}
-
 QPU_TEST(file_qubit_limit_refusal)
 {
 	struct qpu_refusal z = { 0 }, r;
@@ -113,7 +105,7 @@ QPU_TEST(file_qubit_limit_refusal)
 	get_refusal_ok(fd, &r);
 	QT_ASSERT(!memcmp(&r, &z, sizeof(r)));
 
-	set_max_ctx_qubits(3);
+	set_max_ctx_ok(3);
 	memset(&a, 0, sizeof(a));
 	a.num_qubits = 4;
 	memset(&a.refusal, 0x77, sizeof(a.refusal));	/* output only */
@@ -145,7 +137,7 @@ QPU_TEST(file_qubit_limit_refusal)
 	close_ok(ro);
 
 	free_ok(fd, b.handle);
-	set_max_ctx_qubits(QPU0_NUM_QUBITS);
+	set_max_ctx_ok(QPU0_NUM_QUBITS);
 	close_ok(fd);
 }
 

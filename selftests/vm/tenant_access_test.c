@@ -94,16 +94,16 @@ struct perm_arg {
 static void unpriv_nl_body(void *arg)
 {
 	struct perm_arg *pa = arg;
-	static struct tenant_info list[QPU_MAX_TENANTS];
-	struct tenant_cfg c = tcfg_qubits(100);
-	struct tenant_info ti;
-	struct tnl *nl = tnl_open_ok();
+	static struct qpu_nl_tenant list[QPU_MAX_TENANTS];
+	struct qpu_nl_limits c = tcfg_qubits(100);
+	struct qpu_nl_tenant ti;
+	struct qpu_nl *nl = nl_open_ok();
 	int n, i;
 
 	/* changing anything needs CAP_SYS_ADMIN */
-	QT_ASSERT_EQ(tenant_set(nl, QPU0_ID, pa->a, &c), -EPERM);
-	QT_ASSERT_EQ(tenant_set(nl, QPU0_ID, pa->b, &c), -EPERM);
-	QT_ASSERT_EQ(tenant_del(nl, QPU0_ID, pa->a), -EPERM);
+	QT_ASSERT_EQ(qpu_nl_tenant_set(nl, QPU0_ID, pa->a, &c), -EPERM);
+	QT_ASSERT_EQ(qpu_nl_tenant_set(nl, QPU0_ID, pa->b, &c), -EPERM);
+	QT_ASSERT_EQ(qpu_nl_tenant_del(nl, QPU0_ID, pa->a), -EPERM);
 	/* its own tenant, by default and by id, and its ancestors */
 	tenant_get_ok(nl, QPU0_ID, 0, &ti);
 	QT_ASSERT_EQ(ti.cgroup_id, pa->a);
@@ -112,9 +112,9 @@ static void unpriv_nl_body(void *arg)
 	tenant_get_ok(nl, QPU0_ID, pa->p, &ti);
 	QT_ASSERT_EQ(ti.qubits_max, 9);
 	/* not a sibling */
-	QT_ASSERT_EQ(tenant_get(nl, QPU0_ID, pa->b, &ti), -EPERM);
+	QT_ASSERT_EQ(qpu_nl_tenant_get(nl, QPU0_ID, pa->b, &ti), -EPERM);
 	/* a dump shows only what it may read */
-	n = tenant_dump(nl, QPU0_ID, list, QPU_MAX_TENANTS);
+	n = qpu_nl_tenant_dump(nl, QPU0_ID, list, QPU_MAX_TENANTS);
 	QT_ASSERT_GE(n, 1);
 	for (i = 0; i < n && i < QPU_MAX_TENANTS; i++)
 		if (list[i].cgroup_id == pa->b)
@@ -129,13 +129,13 @@ static void unpriv_nl_body(void *arg)
 		QT_ASSERT_EQ(r.cgroup_id, pa->a);
 		close_ok(fd);
 	}
-	tnl_close(nl);
+	qpu_nl_close(nl);
 }
 
 TENANT_TEST(unprivileged_netlink)
 {
 	struct perm_arg pa = { .f = f };
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	char n[128];
 
 	pa.p = tfx_mkcg(f, "p");

@@ -30,7 +30,7 @@ TENANT_TEST(qubits_max_leaf)
 {
 	uint64_t a = tfx_mkcg(f, "a");
 	struct qpu_refusal r, g;
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	uint32_t h1, h2, h3;
 	char n[128];
 	int fd, fd2;
@@ -76,7 +76,7 @@ TENANT_TEST(qubits_max_ancestor)
 	uint64_t p = tfx_mkcg(f, "p"), c1 = tfx_mkcg(f, "p/c1");
 	uint64_t c2 = tfx_mkcg(f, "p/c2");
 	struct qpu_refusal r;
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	char n1[128], n2[128];
 	int fd1, fd2;
 	uint32_t h;
@@ -187,7 +187,7 @@ static void jobs_max_at(struct tfx *f, const char *charge_sub, const char *limit
 	struct qpu_run run;
 	struct io_uring ring;
 	struct qpu_refusal r;
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	struct plug plug;
 	struct unit u;
 	uint64_t jid;
@@ -250,30 +250,48 @@ static void jobs_max_at(struct tfx *f, const char *charge_sub, const char *limit
 	unit_down(&u);
 }
 
-TENANT_TEST(jobs_max_leaf)
+/*
+ * A limit check @fn(f, charging cgroup, limiting cgroup, limiting level)
+ * with the limit on the charging cgroup itself ("a"), or on its parent
+ * ("p" of "p/c"); either is level 2 (the scratch root is level 1).
+ */
+typedef void (*limit_check)(struct tfx *f, const char *charge_sub,
+			    const char *limit_sub, uint32_t limit_level);
+
+static void at_leaf(struct tfx *f, limit_check fn)
 {
 	tfx_mkcg(f, "a");
-	jobs_max_at(f, "a", "a", 2);
+	fn(f, "a", "a", 2);
+}
+
+static void at_ancestor(struct tfx *f, limit_check fn)
+{
+	tfx_mkcg(f, "p");
+	tfx_mkcg(f, "p/c");
+	fn(f, "p/c", "p", 2);
+}
+
+TENANT_TEST(jobs_max_leaf)
+{
+	at_leaf(f, jobs_max_at);
 }
 
 TENANT_TEST(jobs_max_ancestor)
 {
-	tfx_mkcg(f, "p");
-	tfx_mkcg(f, "p/c");
-	jobs_max_at(f, "p/c", "p", 2);
+	at_ancestor(f, jobs_max_at);
 }
 
 /* ---- budgets ------------------------------------------------------------ */
 
 /* shots.max with a lifetime period, at the leaf and at an ancestor. */
 static void shots_lifetime_at(struct tfx *f, const char *charge_sub,
-			      const char *limit_sub, uint32_t level)
+			      const char *limit_sub, uint32_t limit_level)
 {
 	char ln[128], n[128];
 	uint64_t lim;
 	struct qpu_submit s;
 	struct qpu_run run;
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	struct unit u;
 
 	lim = cg_id_ok(tfx_cg(f, ln, sizeof(ln), limit_sub));
@@ -282,16 +300,16 @@ static void shots_lifetime_at(struct tfx *f, const char *charge_sub,
 	unit_up(&u, 1);
 	unit_run_ok(&u, 600, NULL);
 	QT_ASSERT_EQ(unit_run(&u, 600, &run), -EDQUOT);
-	assert_refusal(&run.refusal, &(struct want_refusal){ QPU_LIMIT_SHOTS, level,
+	assert_refusal(&run.refusal, &(struct want_refusal){ QPU_LIMIT_SHOTS, limit_level,
 			lim, 600, 1000, 600, EDQUOT }, "RUN over shots.max");
 	QT_ASSERT_EQ(unit_submit(&u, 401, NULL, &s), -EDQUOT);
-	assert_refusal(&s.refusal, &(struct want_refusal){ QPU_LIMIT_SHOTS, level,
+	assert_refusal(&s.refusal, &(struct want_refusal){ QPU_LIMIT_SHOTS, limit_level,
 			lim, 600, 1000, 401, EDQUOT }, "SUBMIT over shots.max");
 	/* the remainder, readable before submitting (own cgroup: id 0) */
 	ti = tfx_get(f, 0);
 	QT_ASSERT_EQ(ti.cgroup_id, cg_self_id());
 	ti = tfx_get(f, lim);
-	QT_ASSERT(ti.shots.present);
+	QT_ASSERT(ti.shots.have);
 	QT_ASSERT_EQ(ti.shots.limit, 1000);
 	QT_ASSERT_EQ(ti.shots.period, 0);
 	QT_ASSERT_EQ(ti.shots.used, 600);
@@ -318,15 +336,12 @@ static void shots_lifetime_at(struct tfx *f, const char *charge_sub,
 
 TENANT_TEST(shots_budget_lifetime_leaf)
 {
-	tfx_mkcg(f, "a");
-	shots_lifetime_at(f, "a", "a", 2);
+	at_leaf(f, shots_lifetime_at);
 }
 
 TENANT_TEST(shots_budget_lifetime_ancestor)
 {
-	tfx_mkcg(f, "p");
-	tfx_mkcg(f, "p/c");
-	shots_lifetime_at(f, "p/c", "p", 2);
+	at_ancestor(f, shots_lifetime_at);
 }
 
 static uint64_t now_ns(void)
@@ -341,7 +356,7 @@ static uint64_t now_ns(void)
 TENANT_TEST(shots_budget_period)
 {
 	uint64_t a = tfx_mkcg(f, "a"), t0, deadline;
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	struct qpu_run run;
 	struct unit u;
 	char n[128];
@@ -380,7 +395,7 @@ TENANT_TEST(qpu_time_budget)
 	uint64_t a = tfx_mkcg(f, "a"), cost;
 	struct qpu_submit s;
 	struct qpu_run run;
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	struct unit u;
 	char n[128];
 
@@ -568,7 +583,7 @@ TENANT_TEST(migration_keeps_charges)
 TENANT_TEST(rmdir_with_live_charges)
 {
 	uint64_t p = tfx_mkcg(f, "p"), a = tfx_mkcg(f, "p/a");
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 	char na[128];
 	struct unit u;
 	uint32_t id;
@@ -603,10 +618,10 @@ TENANT_TEST(rmdir_with_live_charges)
 #define RM_DEV		7
 
 /* Cgroup @cgid has no state on @dev: ENOENT, or a default record. */
-static void assert_no_state(struct tnl *t, uint32_t dev, uint64_t cgid)
+static void assert_no_state(struct qpu_nl *t, uint32_t dev, uint64_t cgid)
 {
-	struct tenant_info ti;
-	int ret = tenant_get(t, dev, cgid, &ti);
+	struct qpu_nl_tenant ti;
+	int ret = qpu_nl_tenant_get(t, dev, cgid, &ti);
 
 	if (ret == -ENOENT)
 		return;
@@ -621,8 +636,8 @@ static void assert_no_state(struct tnl *t, uint32_t dev, uint64_t cgid)
 TENANT_TEST(device_removal_with_tenant_state)
 {
 	uint64_t a = tfx_mkcg(f, "a");
-	struct tenant_info ti;
-	struct tnl_dev d;
+	struct qpu_nl_tenant ti;
+	struct qpu_nl_dev d;
 	struct unit u;
 	char n[128];
 	uint32_t id;
@@ -637,11 +652,11 @@ TENANT_TEST(device_removal_with_tenant_state)
 	id = unit_submit_ok(&u, QPU_MAX_SHOTS);	/* maybe still running */
 	tenant_get_ok(f->nl, RM_DEV, a, &ti);
 	QT_ASSERT_EQ(ti.qubits_current, 2);
-	QT_ASSERT_EQ(tnl_dev_get(f->nl, RM_DEV, &d), 0);
+	QT_ASSERT_EQ(qpu_nl_dev_get(f->nl, RM_DEV, &d), 0);
 	QT_ASSERT_GE(d.tenants, 1);
 	del_device_ok(RM_DEV);
-	QT_ASSERT_NE(tenant_get(f->nl, RM_DEV, a, &ti), 0);
-	QT_ASSERT_NE(tnl_dev_get(f->nl, RM_DEV, &d), 0);
+	QT_ASSERT_NE(qpu_nl_tenant_get(f->nl, RM_DEV, a, &ti), 0);
+	QT_ASSERT_NE(qpu_nl_dev_get(f->nl, RM_DEV, &d), 0);
 	/* the open file only sees ENODEV now; closing it releases the rest */
 	QT_ASSERT_EQ(unit_submit(&u, 16, NULL, NULL), -ENODEV);
 	close_ok(u.fd);
@@ -664,13 +679,13 @@ static void unload_body(void *arg)
 {
 	struct tfx *f = arg;
 	uint64_t a = tfx_mkcg(f, "a");
-	struct tenant_cfg c = tcfg_qubits(6);
+	struct qpu_nl_limits c = tcfg_qubits(6);
 	char n[128];
 	struct unit u;
 	int ret, i;
 
-	f->nl = tnl_open_ok();
-	c.set |= TNL_WEIGHT | TNL_ISOLATION;
+	f->nl = nl_open_ok();
+	c.set |= QPU_NL_WEIGHT | QPU_NL_ISOLATION;
 	c.weight = 300;
 	c.isolation = QPU_ISOLATION_GUARD;
 	tfx_set(f, a, c);
@@ -679,7 +694,7 @@ static void unload_body(void *arg)
 	unit_run_ok(&u, 16, NULL);
 	unit_down(&u);
 	/* limits set, a record with history: the module still unloads */
-	tnl_close(f->nl);
+	qpu_nl_close(f->nl);
 	f->nl = NULL;
 	for (i = 0; i < 50; i++) {
 		ret = unload_module();
@@ -693,9 +708,9 @@ static void unload_body(void *arg)
 	QT_ASSERT(wait_for_path(QPU0_PATH, true, 5000));
 	chmod(QPU0_PATH, 0666);
 	/* a fresh module has no state for the cgroup */
-	f->nl = tnl_open_ok();
+	f->nl = nl_open_ok();
 	assert_no_state(f->nl, QPU0_ID, a);
-	tnl_close(f->nl);
+	qpu_nl_close(f->nl);
 }
 
 /* rmmod with tenant state present; the harness checks the counters. */
@@ -705,10 +720,10 @@ QPU_TEST_TIMEOUT(module_unload_with_tenant_state, 180)
 
 	/* netlink sockets of the parent would not pin the module, but close
 	 * it anyway: the body opens its own */
-	tnl_close(f->nl);
+	qpu_nl_close(f->nl);
 	f->nl = NULL;
 	run_with_cleanup(unload_body, reload_module, f);
-	f->nl = tnl_open_ok();
+	f->nl = nl_open_ok();
 	tfx_cleanup(f);
 }
 

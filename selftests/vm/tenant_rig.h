@@ -4,6 +4,8 @@
  *
  *  - tenant_require(): skip unless the driver reports QPU_FEAT_TENANTS
  *    (then the "qpu" netlink family must be there too, or the test fails);
+ *  - tcfg_*(): limits that set one thing, for the "qpu" family's client
+ *    (tools/lib/qpu_nl.h, which the tests share with qpuctl and qpu-bench);
  *  - struct tfx: a scratch cgroup tree for one test, the netlink socket,
  *    and a cleanup that forgets every limit set through it, restores the
  *    device tunables it changed and removes the cgroups (run the body
@@ -23,14 +25,14 @@
 #define QPU_TENANT_RIG_H
 
 #include "cgroup_util.h"
-#include "tenant_nl.h"
+#include "qpu_nl.h"
 #include "vm_util.h"
 
 /* ---- requirements -------------------------------------------------------- */
 
-static inline struct tnl *tnl_open_ok(void)
+static inline struct qpu_nl *nl_open_ok(void)
 {
-	struct tnl *t = tnl_open();
+	struct qpu_nl *t = qpu_nl_open();
 
 	if (!t)
 		QT_FAIL("the \"%s\" generic netlink family: %s", QPU_GENL_NAME,
@@ -45,18 +47,45 @@ static inline struct tnl *tnl_open_ok(void)
  */
 static inline void tenant_require(void)
 {
-	struct qpu_info info;
-	struct tnl *t;
-	int fd;
+	struct qpu_nl *t;
 
 	cg_require();
-	fd = open_dev();
-	get_info_ok(fd, &info);
-	close_ok(fd);
-	if (!(info.features & QPU_FEAT_TENANTS))
+	if (!tenant_core())
 		qt_skip("the driver has no tenants (QPU_FEAT_TENANTS)");
-	t = tnl_open_ok();
-	tnl_close(t);
+	t = nl_open_ok();
+	qpu_nl_close(t);
+}
+
+/* ---- limits: a struct qpu_nl_limits that sets only one ------------------ */
+
+static inline struct qpu_nl_limits tcfg_qubits(uint64_t max)
+{
+	return (struct qpu_nl_limits){ .set = QPU_NL_QUBITS_MAX,
+				       .qubits_max = max };
+}
+
+static inline struct qpu_nl_limits tcfg_jobs(uint64_t max)
+{
+	return (struct qpu_nl_limits){ .set = QPU_NL_JOBS_MAX, .jobs_max = max };
+}
+
+static inline struct qpu_nl_limits tcfg_shots(uint64_t limit, uint64_t period)
+{
+	return (struct qpu_nl_limits){ .set = QPU_NL_SHOTS,
+				       .shots = { limit, period } };
+}
+
+static inline struct qpu_nl_limits tcfg_qpu_time(uint64_t limit,
+						 uint64_t period)
+{
+	return (struct qpu_nl_limits){ .set = QPU_NL_QPU_TIME,
+				       .qpu_time = { limit, period } };
+}
+
+static inline struct qpu_nl_limits tcfg_isolation(uint32_t iso)
+{
+	return (struct qpu_nl_limits){ .set = QPU_NL_ISOLATION,
+				       .isolation = iso };
 }
 
 /* ---- a scratch tree per test ------------------------------------------- */
@@ -80,7 +109,7 @@ static inline void tenant_require(void)
  */
 struct tfx {
 	char root[64];
-	struct tnl *nl;
+	struct qpu_nl *nl;
 	uint64_t ids[TFX_MAX_CG];
 	uint32_t devs[TFX_MAX_CG];
 	int n;
@@ -107,7 +136,7 @@ static inline struct tfx *tfx_new_cg(bool tenants)
 		tenant_require();
 	cg_scratch(f->root, sizeof(f->root));
 	if (tenants)
-		f->nl = tnl_open_ok();
+		f->nl = nl_open_ok();
 	return f;
 }
 
@@ -135,53 +164,53 @@ static inline uint64_t tfx_mkcg(struct tfx *f, const char *sub)
 
 /* TENANT_SET on device @dev; remembered for the cleanup. Fails the test. */
 static inline void tfx_set_dev(struct tfx *f, uint32_t dev, uint64_t cgid,
-			       struct tenant_cfg c)
+			       struct qpu_nl_limits c)
 {
-	int ret = tenant_set(f->nl, dev, cgid, &c);
+	int ret = qpu_nl_tenant_set(f->nl, dev, cgid, &c);
 
 	if (ret)
 		QT_FAIL("TENANT_SET of cgroup %llu on qpu%u: %s (%s)",
 			(unsigned long long)cgid, dev, strerror(-ret),
-			tnl_errmsg(f->nl));
+			qpu_nl_errmsg(f->nl));
 	if (f->n < TFX_MAX_CG) {
 		f->devs[f->n] = dev;
 		f->ids[f->n++] = cgid;
 	}
 }
 
-static inline void tfx_set(struct tfx *f, uint64_t cgid, struct tenant_cfg c)
+static inline void tfx_set(struct tfx *f, uint64_t cgid, struct qpu_nl_limits c)
 {
 	tfx_set_dev(f, QPU0_ID, cgid, c);
 }
 
-static inline void tenant_get_ok(struct tnl *t, uint32_t dev, uint64_t cgid,
-				 struct tenant_info *ti)
+static inline void tenant_get_ok(struct qpu_nl *t, uint32_t dev, uint64_t cgid,
+				 struct qpu_nl_tenant *ti)
 {
-	int ret = tenant_get(t, dev, cgid, ti);
+	int ret = qpu_nl_tenant_get(t, dev, cgid, ti);
 
 	if (ret)
 		QT_FAIL("TENANT_GET of cgroup %llu on qpu%u: %s (%s)",
 			(unsigned long long)cgid, dev, strerror(-ret),
-			tnl_errmsg(t));
+			qpu_nl_errmsg(t));
 	QT_ASSERT_EQ(ti->dev_id, dev);
 	if (cgid)
 		QT_ASSERT_EQ(ti->cgroup_id, cgid);
 }
 
 /* TENANT_GET from the test's own socket. */
-static inline struct tenant_info tfx_get(struct tfx *f, uint64_t cgid)
+static inline struct qpu_nl_tenant tfx_get(struct tfx *f, uint64_t cgid)
 {
-	struct tenant_info ti;
+	struct qpu_nl_tenant ti;
 
 	tenant_get_ok(f->nl, QPU0_ID, cgid, &ti);
 	return ti;
 }
 
 /* Whether device @dev's TENANT_GET dump lists cgroup @cgid. */
-static inline bool tenant_listed(struct tnl *t, uint32_t dev, uint64_t cgid)
+static inline bool tenant_listed(struct qpu_nl *t, uint32_t dev, uint64_t cgid)
 {
-	static struct tenant_info list[QPU_MAX_TENANTS];
-	int n = tenant_dump(t, dev, list, QPU_MAX_TENANTS), i;
+	static struct qpu_nl_tenant list[QPU_MAX_TENANTS];
+	int n = qpu_nl_tenant_dump(t, dev, list, QPU_MAX_TENANTS), i;
 
 	if (n < 0)
 		QT_FAIL("TENANT_GET dump of qpu%u: %s", dev, strerror(-n));
@@ -213,7 +242,7 @@ static inline void tfx_cleanup(void *arg)
 	int i, ret;
 
 	for (i = 0; f->nl && i < f->n; i++)
-		tenant_del(f->nl, f->devs[i], f->ids[i]);	/* may be gone */
+		qpu_nl_tenant_del(f->nl, f->devs[i], f->ids[i]);	/* may be gone */
 	/* A test that failed while the device was paused must not stall the rest. */
 	write_dev_attr(QPU0_ID, "paused", "0");
 	if (f->workers) {
@@ -237,7 +266,7 @@ static inline void tfx_cleanup(void *arg)
 	ret = cg_cleanup(f->root);
 	if (ret)
 		printf("# cleanup of cgroup %s: %s\n", f->root, strerror(-ret));
-	tnl_close(f->nl);
+	qpu_nl_close(f->nl);
 }
 
 /* Run @body(@f) in a child; clean up here afterwards, whatever happened. */
@@ -264,34 +293,15 @@ static inline void tfx_run(struct tfx *f, void (*body)(void *))
 
 /* ---- refusals ---------------------------------------------------------- */
 
-/*
- * QPU_IOC_ALLOC with the refusal detail right after the reserved words.
- * The uAPI documents qpu_alloc.refusal there; the struct is built by hand
- * so the test does not depend on when the field lands in struct qpu_alloc
- * (the ioctl number carries the same size either way, and a driver that
- * does not know the field accepts the zero bytes).
- */
-#define ALLOC_REFUSAL_OFF	(offsetof(struct qpu_alloc, reserved) + \
-				 sizeof(((struct qpu_alloc *)0)->reserved))
-#define ALLOC_EXT_SIZE		(ALLOC_REFUSAL_OFF + sizeof(struct qpu_refusal))
-#define QPU_IOC_ALLOC_EXT	ioc_resize(QPU_IOC_ALLOC, ALLOC_EXT_SIZE)
-
+/* QPU_IOC_ALLOC with the refusal detail; @r and @handle may be NULL. */
 static inline int alloc_ext(int fd, uint32_t k, uint32_t *phys,
 			    struct qpu_refusal *r, uint32_t *handle)
 {
-	unsigned char buf[ALLOC_EXT_SIZE];
 	struct qpu_alloc a;
-	int ret;
+	int ret = alloc_raw(fd, k, phys, NULL, 0, &a);
 
-	memset(buf, 0, sizeof(buf));
-	memset(&a, 0, sizeof(a));
-	a.num_qubits = k;
-	a.phys_ptr = (uintptr_t)phys;
-	memcpy(buf, &a, ALLOC_REFUSAL_OFF);
-	ret = qpu_ioc(fd, QPU_IOC_ALLOC_EXT, buf);
-	memcpy(&a, buf, ALLOC_REFUSAL_OFF);
 	if (r)
-		memcpy(r, buf + ALLOC_REFUSAL_OFF, sizeof(*r));
+		*r = a.refusal;
 	if (handle)
 		*handle = a.handle;
 	return ret;

@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 
 #include "cgroup_util.h"
-#include "tenant_nl.h"
+#include "qpu_nl.h"
 #include "tenant_rig.h"
 
 #define MAXT		4
@@ -254,7 +254,7 @@ static void assert_share(uint32_t got, uint32_t want, uint32_t tol_pct,
 
 static void set_weight(struct tfx *f, uint64_t cgid, uint32_t weight)
 {
-	struct tenant_cfg c = { .set = TNL_WEIGHT, .weight = weight };
+	struct qpu_nl_limits c = { .set = QPU_NL_WEIGHT, .weight = weight };
 
 	tfx_set(f, cgid, c);
 }
@@ -346,7 +346,7 @@ TENANT_TEST_TIMEOUT(interactive_served_first_batch_not_starved, 300)
 	struct share_run *sr = share_new(f, 1, 1500);
 	struct ia_run *ir = mmap(NULL, sizeof(*ir), PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	struct tenant_cfg ia = { .set = TNL_LATENCY,
+	struct qpu_nl_limits ia = { .set = QPU_NL_LATENCY,
 				 .latency = QPU_LATENCY_INTERACTIVE };
 	uint32_t i, j, worst = 0, batch_during = 0;
 	pid_t pid;
@@ -410,7 +410,7 @@ TENANT_TEST_TIMEOUT(interactive_served_first_batch_not_starved, 300)
 TENANT_TEST_TIMEOUT(flooding_interactive_tenant_keeps_to_its_share, 300)
 {
 	struct share_run *sr = share_new(f, 2, 900);
-	struct tenant_cfg ia = { .set = TNL_LATENCY,
+	struct qpu_nl_limits ia = { .set = QPU_NL_LATENCY,
 				 .latency = QPU_LATENCY_INTERACTIVE };
 	uint32_t got[2];
 

@@ -55,17 +55,32 @@ static inline void need(const char *tool, const char *file)
 		qt_skip("%s is not in the guest", file);
 }
 
-/* Run @argv (looked up on $PATH) with stdout and stderr captured. */
-static inline void run_capture(const char *const argv[], struct cmd_out *o)
+/*
+ * Run @argv (looked up on $PATH) with stdout and stderr captured; the
+ * child first moves into the cgroup directory @cg (if not NULL) and takes
+ * uid/gid @uid (if >= 0, which drops every capability). A child that did
+ * not get as far as exec exits 125 (cgroup), 124 (uid), 126 (redirection)
+ * or 127 (exec).
+ */
+static inline void run_capture_as(const char *const argv[], const char *cg,
+				  int uid, struct cmd_out *o)
 {
 	char out_path[] = "/tmp/qt_outXXXXXX", err_path[] = "/tmp/qt_errXXXXXX";
 	int ofd = mkstemp(out_path), efd = mkstemp(err_path), null;
+	char procs[512];
 	size_t len;
 	pid_t pid;
 
 	QT_ASSERT(ofd >= 0 && efd >= 0);
 	pid = fork_ok();
 	if (!pid) {
+		if (cg) {
+			snprintf(procs, sizeof(procs), "%s/cgroup.procs", cg);
+			if (write_sysfs(procs, "0"))
+				_exit(125);
+		}
+		if (uid >= 0 && (setgid(uid) || setuid(uid)))
+			_exit(124);
 		null = open("/dev/null", O_RDONLY);
 		if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
 		    dup2(ofd, STDOUT_FILENO) < 0 || dup2(efd, STDERR_FILENO) < 0)
@@ -80,6 +95,12 @@ static inline void run_capture(const char *const argv[], struct cmd_out *o)
 	o->err = read_all_ok(err_path, &len);
 	unlink(out_path);
 	unlink(err_path);
+}
+
+/* Run @argv (looked up on $PATH) with stdout and stderr captured. */
+static inline void run_capture(const char *const argv[], struct cmd_out *o)
+{
+	run_capture_as(argv, NULL, -1, o);
 }
 
 static inline void cmd_free(struct cmd_out *o)

@@ -293,6 +293,19 @@ static inline int write_dev_attr(unsigned int id, const char *attr,
 	return write_sysfs(attr_path(path, sizeof(path), id, attr), text);
 }
 
+/* qpu0's max_ctx_qubits set to @v (and read back), or the test fails. */
+static inline void set_max_ctx_ok(uint32_t v)
+{
+	char text[32];
+	int ret;
+
+	snprintf(text, sizeof(text), "%u\n", v);
+	ret = write_dev_attr(QPU0_ID, "max_ctx_qubits", text);
+	if (ret)
+		QT_FAIL("max_ctx_qubits = %u: %s", v, strerror(-ret));
+	QT_ASSERT_EQ(dev_attr_u32(QPU0_ID, "max_ctx_qubits"), v);
+}
+
 /* pread() that fails the test on error. */
 static inline size_t pread_ok(int fd, void *buf, size_t len, off_t off)
 {
@@ -481,6 +494,17 @@ static inline void get_info_ok(int fd, struct qpu_info *info)
 
 	if (ret)
 		QT_FAIL("GET_INFO: %s", strerror(-ret));
+}
+
+/* Whether qpu0's driver keeps tenant limits (QPU_FEAT_TENANTS). */
+static inline bool tenant_core(void)
+{
+	struct qpu_info info;
+	int fd = open_dev();
+
+	get_info_ok(fd, &info);
+	close_ok(fd);
+	return info.features & QPU_FEAT_TENANTS;
 }
 
 /* The device's coupling map through GET_TOPOLOGY (malloc()ed). */

@@ -38,7 +38,7 @@
 #include <libqpu.h>
 
 #include "bench.h"
-#include "tenant_nl.h"
+#include "qpu_nl.h"
 
 #define CG_BASE		"/sys/fs/cgroup/qpu-bench"
 #define MAX_TENANTS	16
@@ -147,24 +147,24 @@ static int rig_wait(struct rig *r, uint32_t id, struct qpu_wait *w)
 static int bench_tenant_config(uint32_t dev_id, const char *path,
 			       uint32_t weight, bool interactive)
 {
-	struct tenant_cfg cfg = {
-		.set = TNL_WEIGHT | TNL_LATENCY,
+	struct qpu_nl_limits cfg = {
+		.set = QPU_NL_WEIGHT | QPU_NL_LATENCY,
 		.weight = weight,
 		.latency = interactive ? QPU_LATENCY_INTERACTIVE :
 					 QPU_LATENCY_BATCH,
 	};
 	struct stat st;
-	struct tnl *t;
+	struct qpu_nl *t;
 	int ret;
 
 	if (stat(path, &st))
 		return -errno;
-	t = tnl_open();
+	t = qpu_nl_open();
 	if (!t)
 		return -errno;
 	/* On cgroup2 a directory's inode number is the cgroup id. */
-	ret = tenant_set(t, dev_id, st.st_ino, &cfg);
-	tnl_close(t);
+	ret = qpu_nl_tenant_set(t, dev_id, st.st_ino, &cfg);
+	qpu_nl_close(t);
 	return ret;
 }
 
@@ -178,7 +178,7 @@ static int cgroup_make(const char *name, char *path, size_t len)
 	return 0;
 }
 
-/* Write @text to the (sysfs or cgroup) file @path: 0 or -errno. */
+/* @text into the file @path (cgroupfs, sysfs): 0 or -errno. */
 static int write_text(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -191,7 +191,7 @@ static int write_text(const char *path, const char *text)
 
 static int cgroup_join(const char *path)
 {
-	char procs[300], pid[32];
+	char procs[300], pid[24];
 
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
 	snprintf(pid, sizeof(pid), "%d\n", getpid());
@@ -390,68 +390,67 @@ static int set_paused(uint32_t dev_id, bool paused)
 /* Jobs queued on device @dev_id now (DEV_GET), or -1. */
 static long queued_now(uint32_t dev_id)
 {
-	struct tnl *t = tnl_open();
-	struct tnl_dev d;
+	struct qpu_nl *t = qpu_nl_open();
+	struct qpu_nl_dev d;
 	long n = -1;
 
-	if (t && !tnl_dev_get(t, dev_id, &d))
+	if (t && !qpu_nl_dev_get(t, dev_id, &d))
 		n = d.jobs_queued;
 	if (t)
-		tnl_close(t);
+		qpu_nl_close(t);
 	return n;
 }
 
 /*
- * Part 2 at one depth. Deep queues: with the device paused, queue @depth
- * jobs over as many files as QPU_MAX_JOBS needs, timing the last 1000
- * submissions; then resume and time the executors' picks for 200 ms from
- * that depth on. Shallow queues: fill to @depth, resume, then keep the
- * queue at that depth for 1000 jobs (reap one, submit one), timing those
- * submissions and the picks meanwhile: the steady state, as for the deep
- * queue, rather than a cold start. The depth reached is reported.
+ * Part 2 at one depth: with the device paused, queue @depth jobs over as
+ * many files as QPU_MAX_JOBS needs, timing the last 1000 submissions (or
+ * all, if fewer); then resume it and time the executors' picks for up to
+ * 200 ms, from that depth on (the depth reached is reported). Shallow
+ * queues are measured over rounds, 1000 submissions and picks in all.
  */
 static int bench_cost(const char *dev, uint32_t dev_id, uint32_t depth,
 		      double *submit_ns, double *pick_ns, long *deep)
 {
 	uint32_t nfiles = (depth + QPU_MAX_JOBS - 1) / QPU_MAX_JOBS, f, i, id;
-	uint32_t timed = 1000;
+	uint32_t timed = depth < 1000 ? depth : 1000, round, rounds;
 	struct timespec window = { 0, 200 * 1000 * 1000 };
-	uint64_t p0 = 0, n0 = 0, p1 = 0, n1 = 0, t0 = 0, sub = 0;
+	uint64_t p0, n0, p1 = 0, n1 = 0, t0, sub = 0, picks = 0, pns = 0;
 	struct rig *r = calloc(nfiles, sizeof(*r));
-	struct qpu_wait w;
 	int ret = 0;
 
 	if (!r)
 		return -1;
+	rounds = depth < 1000 ? 1000 / depth : 1;
 	for (f = 0; f < nfiles && !ret; f++)
 		ret = rig_open(&r[f], dev, 1, 64, 1);
-	/* Paused, the queue only grows, and no executor takes the CPU. */
-	if (!ret)
+	for (round = 0; round < rounds && !ret; round++) {
+		/* Paused, the queue only grows, and no executor takes the CPU. */
 		ret = set_paused(dev_id, true);
-	for (i = 0; i < depth && !ret; i++) {
-		if (depth >= 1000 && i == depth - timed)
-			t0 = mono_ns();
-		ret = rig_submit(&r[i / QPU_MAX_JOBS], i, &id);
-	}
-	if (depth >= 1000)
-		sub = mono_ns() - t0;
-	*deep = queued_now(dev_id);
-	if (!ret)
-		ret = read_pick_stats(&p0, &n0);
-	set_paused(dev_id, false);
-	if (!ret && depth >= 1000)
-		nanosleep(&window, NULL);
-	for (i = 0; !ret && depth < 1000 && i < timed; i++) {
-		ret = rig_wait(&r[0], 0, &w);
-		t0 = mono_ns();
-		if (!ret)
-			ret = rig_submit(&r[0], depth + i, &id);
+		for (i = 0, t0 = mono_ns(); i < depth && !ret; i++) {
+			if (i == depth - timed)
+				t0 = mono_ns();
+			ret = rig_submit(&r[i / QPU_MAX_JOBS], i, &id);
+		}
 		sub += mono_ns() - t0;
+		*deep = queued_now(dev_id);
+		if (!ret)
+			ret = read_pick_stats(&p0, &n0);
+		set_paused(dev_id, false);
+		if (!ret) {
+			nanosleep(&window, NULL);
+			ret = read_pick_stats(&p1, &n1);
+		}
+		picks += p1 - p0;
+		pns += n1 - n0;
+		/* Reap what completed, so the next round starts from zero. */
+		for (i = 0; rounds > 1 && i < depth && !ret; i++) {
+			struct qpu_wait w;
+
+			ret = rig_wait(&r[0], 0, &w);
+		}
 	}
-	if (!ret)
-		ret = read_pick_stats(&p1, &n1);
-	*submit_ns = (double)sub / timed;
-	*pick_ns = p1 > p0 ? (double)(n1 - n0) / (p1 - p0) : 0;
+	*submit_ns = (double)sub / ((double)timed * rounds);
+	*pick_ns = picks ? (double)pns / picks : 0;
 	for (f = 0; f < nfiles; f++)
 		if (r[f].dev)
 			rig_close(&r[f]);
@@ -522,7 +521,7 @@ static void bench_cleanup(uint32_t dev_id, uint32_t nt)
 {
 	char path[256], name[32];
 	struct stat st;
-	struct tnl *t = tnl_open();
+	struct qpu_nl *t = qpu_nl_open();
 	uint32_t i;
 
 	cgroup_join("/sys/fs/cgroup");
@@ -531,12 +530,12 @@ static void bench_cleanup(uint32_t dev_id, uint32_t nt)
 			 "interactive" : i == nt + 1 ? "victim" : "bench", i);
 		snprintf(path, sizeof(path), "%s/%s", CG_BASE, name);
 		if (t && !stat(path, &st))
-			tenant_del(t, dev_id, st.st_ino);
+			qpu_nl_tenant_del(t, dev_id, st.st_ino);
 		rmdir(path);
 	}
 	rmdir(CG_BASE);
 	if (t)
-		tnl_close(t);
+		qpu_nl_close(t);
 }
 
 /**

@@ -5,7 +5,7 @@
  * string reaches the kernel.
  *
  *  - The cgroup2 hierarchy is the first cgroup2 mount of
- *    /proc/self/mountinfo.
+ *    /proc/self/mountinfo (libqpu's qpu_cgroup2_mount()).
  *  - A CGROUP argument is a directory of that hierarchy (a path below
  *    the mount point, e.g. /sys/fs/cgroup/hospital, or a ./ or ../
  *    path) or a path relative to its root ("/hospital", "hospital"). Any
@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
+#include <libqpu.h>
 
 #include "qpuctl.h"
 
@@ -44,69 +45,8 @@ static int cerr(char *err, size_t errlen, int ret, const char *fmt, ...)
 	return ret;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape(char *s)
-{
-	char *d = s;
-
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*d++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
-				      (s[3] - '0'));
-			s += 4;
-		} else {
-			*d++ = *s++;
-		}
-	}
-	*d = '\0';
-}
-
-/*
- * The mount point of the first cgroup2 mount listed in @mountinfo (a
- * /proc/PID/mountinfo file): 0, -ENOENT if there is none, or -errno.
- * Lines are "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - TYPE
- * SOURCE SUPEROPTS".
- */
-int qpuctl_cg_find_mount(const char *mountinfo, char *root, size_t len)
-{
-	char *line = NULL, *f[5], *sep, *save, *fstype;
-	size_t cap = 0;
-	FILE *fp = fopen(mountinfo, "re");
-	int ret = -ENOENT, i;
-
-	if (!fp)
-		return -errno;
-	while (ret == -ENOENT && getline(&line, &cap, fp) > 0) {
-		sep = strstr(line, " - ");
-		if (!sep)
-			continue;
-		fstype = strtok_r(sep + 3, " \n", &save);
-		if (!fstype || strcmp(fstype, "cgroup2"))
-			continue;
-		*sep = '\0';
-		f[0] = strtok_r(line, " ", &save);
-		for (i = 1; i < 5 && f[i - 1]; i++)
-			f[i] = strtok_r(NULL, " ", &save);
-		if (i < 5 || !f[4])
-			continue;
-		unescape(f[4]);
-		if (strlen(f[4]) >= len) {
-			ret = -ENAMETOOLONG;
-			break;
-		}
-		strcpy(root, f[4]);
-		ret = 0;
-	}
-	free(line);
-	fclose(fp);
-	return ret;
-}
-
 int qpuctl_cg_init(struct qpuctl_cg *cg, const char *root, long magic)
 {
-	int ret;
-
 	memset(cg, 0, sizeof(*cg));
 	cg->magic = magic ? magic : CGROUP2_SUPER_MAGIC;
 	if (root) {
@@ -115,9 +55,7 @@ int qpuctl_cg_init(struct qpuctl_cg *cg, const char *root, long magic)
 		strcpy(cg->root, root);
 		return 0;
 	}
-	ret = qpuctl_cg_find_mount("/proc/self/mountinfo", cg->root,
-				   sizeof(cg->root));
-	return ret;
+	return qpu_cgroup2_mount(NULL, cg->root, sizeof(cg->root));
 }
 
 void qpuctl_cg_fini(struct qpuctl_cg *cg)

@@ -8,7 +8,7 @@
  *
  * The device commands (info, topology, alloc) use the device's ioctls
  * through libqpu; the tenant commands and status use the "qpu" generic
- * netlink family through libnl-genl-3 (nl.c). See usage() for the
+ * netlink family through tools/lib/qpu_nl.c (nl.c). See usage() for the
  * commands and Documentation/qpu/tenants.rst for the JSON shape.
  */
 #include <errno.h>

@@ -142,7 +142,7 @@ int qpuctl_parse_period(const char *s, uint64_t *secs, char *err,
  * A budget, "N PERIOD" (cpu.max style, blanks between), N a count (shots)
  * or a duration (@time), or "max": "max" alone is "max 0".
  */
-int qpuctl_parse_budget(const char *s, bool time, struct qpuctl_budget *b,
+int qpuctl_parse_budget(const char *s, bool time, struct qpu_nl_budget *b,
 			char *err, size_t errlen)
 {
 	char buf[128], *tok[3], *save = NULL, *p;
@@ -213,20 +213,20 @@ const char *qpuctl_isolation_name(uint32_t isolation)
 }
 
 /* One "key=value" of "tenant set"; a key given twice is an error. */
-int qpuctl_parse_setting(struct qpuctl_settings *st, const char *arg,
+int qpuctl_parse_setting(struct qpu_nl_limits *st, const char *arg,
 			 char *err, size_t errlen)
 {
 	static const struct {
 		const char *key;
 		unsigned int bit;
 	} keys[] = {
-		{ "qubits.max", QS_QUBITS_MAX },
-		{ "jobs.max", QS_JOBS_MAX },
-		{ "shots.max", QS_SHOTS },
-		{ "qpu_time.max", QS_QPU_TIME },
-		{ "weight", QS_WEIGHT },
-		{ "latency", QS_LATENCY },
-		{ "isolation", QS_ISOLATION },
+		{ "qubits.max", QPU_NL_QUBITS_MAX },
+		{ "jobs.max", QPU_NL_JOBS_MAX },
+		{ "shots.max", QPU_NL_SHOTS },
+		{ "qpu_time.max", QPU_NL_QPU_TIME },
+		{ "weight", QPU_NL_WEIGHT },
+		{ "latency", QPU_NL_LATENCY },
+		{ "isolation", QPU_NL_ISOLATION },
 	};
 	const char *eq = strchr(arg, '='), *val;
 	unsigned int bit = 0;
@@ -253,20 +253,20 @@ int qpuctl_parse_setting(struct qpuctl_settings *st, const char *arg,
 		return perr(err, errlen, "'%.*s' given twice", (int)klen, arg);
 
 	switch (bit) {
-	case QS_QUBITS_MAX:
+	case QPU_NL_QUBITS_MAX:
 		ret = qpuctl_parse_limit(val, &st->qubits_max, err, errlen);
 		break;
-	case QS_JOBS_MAX:
+	case QPU_NL_JOBS_MAX:
 		ret = qpuctl_parse_limit(val, &st->jobs_max, err, errlen);
 		break;
-	case QS_SHOTS:
+	case QPU_NL_SHOTS:
 		ret = qpuctl_parse_budget(val, false, &st->shots, err, errlen);
 		break;
-	case QS_QPU_TIME:
+	case QPU_NL_QPU_TIME:
 		ret = qpuctl_parse_budget(val, true, &st->qpu_time, err,
 					  errlen);
 		break;
-	case QS_WEIGHT:
+	case QPU_NL_WEIGHT:
 		named = true;
 		ret = qpuctl_parse_u64(val, &w, err, errlen);
 		if (ret || w < QPU_WEIGHT_MIN || w > QPU_WEIGHT_MAX)
@@ -275,7 +275,7 @@ int qpuctl_parse_setting(struct qpuctl_settings *st, const char *arg,
 		else
 			st->weight = (uint32_t)w;
 		break;
-	case QS_LATENCY:
+	case QPU_NL_LATENCY:
 		named = true;
 		ret = keyword(val, latency_names, NAMES_LEN(latency_names),
 			      &st->latency);
@@ -283,7 +283,7 @@ int qpuctl_parse_setting(struct qpuctl_settings *st, const char *arg,
 			perr(err, errlen,
 			     "latency '%s' is not interactive or batch", val);
 		break;
-	default: /* QS_ISOLATION */
+	default: /* QPU_NL_ISOLATION */
 		named = true;
 		ret = keyword(val, isolation_names, NAMES_LEN(isolation_names),
 			      &st->isolation);
@@ -340,20 +340,21 @@ const char *qpuctl_fmt_limit(uint64_t v, char *buf, size_t len)
 	return buf;
 }
 
+/* The units durations are written in, largest first (ns is the rest). */
+static const struct unit out_units[] = {
+	{ "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 }, { NULL, 0 },
+};
+
 /* Exact when it can be ("200 ms"), else three decimals ("1.234 s"). */
 const char *qpuctl_fmt_ns(uint64_t ns, char *buf, size_t len)
 {
-	static const struct unit units[] = {
-		{ "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 },
-		{ NULL, 0 },
-	};
 	const struct unit *u;
 
 	if (ns == QPU_UNLIMITED) {
 		snprintf(buf, len, "max");
 		return buf;
 	}
-	for (u = units; u->name; u++) {
+	for (u = out_units; u->name; u++) {
 		if (ns < u->mult)
 			continue;
 		if (ns % u->mult == 0)
@@ -374,17 +375,13 @@ const char *qpuctl_fmt_ns(uint64_t ns, char *buf, size_t len)
 /* A duration as "tenant set" takes it: "5s", "200ms", "10us", "7ns". */
 const char *qpuctl_fmt_ns_arg(uint64_t ns, char *buf, size_t len)
 {
-	static const struct unit units[] = {
-		{ "s", 1000000000 }, { "ms", 1000000 }, { "us", 1000 },
-		{ NULL, 0 },
-	};
 	const struct unit *u;
 
 	if (ns == QPU_UNLIMITED) {
 		snprintf(buf, len, "max");
 		return buf;
 	}
-	for (u = units; u->name; u++) {
+	for (u = out_units; u->name; u++) {
 		if (ns && ns % u->mult == 0) {
 			snprintf(buf, len, "%llu%s",
 				 (unsigned long long)(ns / u->mult), u->name);

@@ -8,10 +8,15 @@
  *   json.c    a small JSON emitter (host-tested)
  *   cgroup.c  cgroup2 mount, CGROUP argument -> id, id -> path
  *             (host-tested against a temporary directory)
- *   nl.c      the "qpu" generic netlink family through libnl-genl-3
- *   tenant.c  tenant set/show/list/del: requests, the tenant dump
- *   tenant_out.c  a tenant reply parsed, and as text, table row or JSON
+ *   nl.c      opening the "qpu" family, its errors as qpuctl prints them
+ *   tenant.c  tenant set/show/list/del: arguments, requests, sorting
+ *   tenant_out.c  a tenant record as text, table row or JSON
  *   status.c  the one-screen status
+ *
+ * The requests and replies themselves are tools/lib/qpu_nl.c's, the
+ * client of the family that qpu-bench and the VM tests share: qpuctl
+ * gets records (struct qpu_nl_tenant, struct qpu_nl_dev) from it and only
+ * formats them.
  */
 #ifndef QPUCTL_H
 #define QPUCTL_H
@@ -22,41 +27,14 @@
 #include <stdio.h>
 #include <linux/qpu.h>
 
+#include "qpu_nl.h"	/* tools/lib: the "qpu" family's records */
+
 /* Exit statuses. */
 #define QPUCTL_EXIT_OK		0
 #define QPUCTL_EXIT_FAIL	1
 #define QPUCTL_EXIT_USAGE	2
 
 /* ---- parse.c ------------------------------------------------------------ */
-
-/* Which fields of struct qpuctl_settings were given. */
-enum {
-	QS_QUBITS_MAX	= 1u << 0,
-	QS_JOBS_MAX	= 1u << 1,
-	QS_SHOTS	= 1u << 2,
-	QS_QPU_TIME	= 1u << 3,
-	QS_WEIGHT	= 1u << 4,
-	QS_LATENCY	= 1u << 5,
-	QS_ISOLATION	= 1u << 6,
-};
-
-/** struct qpuctl_budget - "N PERIOD": @limit per @period seconds */
-struct qpuctl_budget {
-	uint64_t limit;		/* QPU_UNLIMITED for "max" */
-	uint64_t period;	/* seconds, 0 = lifetime */
-};
-
-/** struct qpuctl_settings - what "tenant set" was asked to change */
-struct qpuctl_settings {
-	unsigned int set;	/* QS_* */
-	uint64_t qubits_max;
-	uint64_t jobs_max;
-	struct qpuctl_budget shots;
-	struct qpuctl_budget qpu_time;	/* nanoseconds per period */
-	uint32_t weight;
-	uint32_t latency;	/* enum qpu_latency */
-	uint32_t isolation;	/* enum qpu_isolation */
-};
 
 /*
  * Each parser returns 0, or -EINVAL with a sentence in @err (which names
@@ -68,9 +46,9 @@ int qpuctl_parse_duration_ns(const char *s, uint64_t *ns, char *err,
 			     size_t errlen);
 int qpuctl_parse_period(const char *s, uint64_t *secs, char *err,
 			size_t errlen);
-int qpuctl_parse_budget(const char *s, bool time, struct qpuctl_budget *b,
+int qpuctl_parse_budget(const char *s, bool time, struct qpu_nl_budget *b,
 			char *err, size_t errlen);
-int qpuctl_parse_setting(struct qpuctl_settings *st, const char *arg,
+int qpuctl_parse_setting(struct qpu_nl_limits *st, const char *arg,
 			 char *err, size_t errlen);
 int qpuctl_parse_device(const char *s, uint32_t *id, char *err, size_t errlen);
 
@@ -134,7 +112,6 @@ struct qpuctl_cg_ent {
 	char *path;	/* relative to the root, "/" for the root itself */
 };
 
-int qpuctl_cg_find_mount(const char *mountinfo, char *root, size_t len);
 int qpuctl_cg_init(struct qpuctl_cg *cg, const char *root, long magic);
 void qpuctl_cg_fini(struct qpuctl_cg *cg);
 int qpuctl_cg_resolve(const struct qpuctl_cg *cg, const char *arg,
@@ -146,29 +123,10 @@ const char *qpuctl_cg_path(struct qpuctl_cg *cg, uint64_t id, char *buf,
 
 /* ---- nl.c --------------------------------------------------------------- */
 
-struct nl_msg;
-struct nlattr;
-
-/** struct qpuctl_nl - a connection to the "qpu" family */
-struct qpuctl_nl {
-	struct nl_sock *sk;
-	int family;
-	char errmsg[512];	/* the kernel's extack message, if any */
-};
-
-/* Fills a request's attributes; returns 0 or a negative errno. */
-typedef int (*qpuctl_nl_fill)(struct nl_msg *msg, void *arg);
-/* Called with each reply's parsed attributes (tb[0..maxattr]). */
-typedef int (*qpuctl_nl_parse)(struct nlattr **tb, void *arg);
-
-int qpuctl_nl_open(struct qpuctl_nl *nl);
-void qpuctl_nl_close(struct qpuctl_nl *nl);
-int qpuctl_nl_request(struct qpuctl_nl *nl, uint8_t cmd, bool dump,
-		      qpuctl_nl_fill fill, void *fill_arg, int maxattr,
-		      const void *policy, qpuctl_nl_parse parse,
-		      void *parse_arg);
+/* qpu_nl_open(), or NULL after saying why on stderr. */
+struct qpu_nl *qpuctl_nl_open(void);
 /* "qpuctl: WHAT: strerror (kernel message)" on stderr. */
-void qpuctl_nl_perror(const struct qpuctl_nl *nl, const char *what, int err);
+void qpuctl_nl_perror(const struct qpu_nl *nl, const char *what, int err);
 
 /* ---- tenant.c, status.c ------------------------------------------------- */
 

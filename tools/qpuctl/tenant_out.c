@@ -1,175 +1,63 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tenant_out.c - a tenant as the "qpu" family reports it: the reply's
- * attributes checked against policies and parsed into struct
- * qpuctl_tenant, and written out as text (tenant show), as a table row
- * (tenant list, status) or as JSON (the shape documented in
+ * tenant_out.c - a tenant as the "qpu" family reports it (struct
+ * qpu_nl_tenant, parsed by tools/lib/qpu_nl.c), written out as text
+ * (tenant show), as a table row (tenant list, status) or as JSON (the shape documented in
  * Documentation/qpu/tenants.rst, "qpuctl and its JSON output").
  */
-#include <errno.h>
 #include <string.h>
-#include <netlink/netlink.h>
-#include <netlink/attr.h>
 
 #include "qpuctl.h"
 #include "tenant.h"
 
-static struct nla_policy budget_policy[QPU_A_BUDGET_MAX + 1] = {
-	[QPU_A_BUDGET_LIMIT]		= { .type = NLA_U64 },
-	[QPU_A_BUDGET_PERIOD]		= { .type = NLA_U64 },
-	[QPU_A_BUDGET_USED]		= { .type = NLA_U64 },
-	[QPU_A_BUDGET_REMAINING]	= { .type = NLA_U64 },
-	[QPU_A_BUDGET_RESET_NS]		= { .type = NLA_U64 },
-	[QPU_A_BUDGET_TOTAL]		= { .type = NLA_U64 },
-};
-
-static struct nla_policy events_policy[QPU_A_EVENTS_MAX + 1] = {
-	[QPU_A_EVENTS_QUBITS]		= { .type = NLA_U64 },
-	[QPU_A_EVENTS_JOBS]		= { .type = NLA_U64 },
-	[QPU_A_EVENTS_SHOTS]		= { .type = NLA_U64 },
-	[QPU_A_EVENTS_QPU_TIME]		= { .type = NLA_U64 },
-};
-
-const struct nla_policy qpuctl_tenant_policy[QPU_A_TENANT_MAX + 1] = {
-	[QPU_A_TENANT_DEV_ID]		= { .type = NLA_U32 },
-	[QPU_A_TENANT_CGROUP_ID]	= { .type = NLA_U64 },
-	[QPU_A_TENANT_LEVEL]		= { .type = NLA_U32 },
-	[QPU_A_TENANT_CONFIGURED]	= { .type = NLA_U8 },
-	[QPU_A_TENANT_QUBITS_MAX]	= { .type = NLA_U64 },
-	[QPU_A_TENANT_QUBITS_CURRENT]	= { .type = NLA_U64 },
-	[QPU_A_TENANT_JOBS_MAX]		= { .type = NLA_U64 },
-	[QPU_A_TENANT_JOBS_CURRENT]	= { .type = NLA_U64 },
-	[QPU_A_TENANT_SHOTS]		= { .type = NLA_NESTED },
-	[QPU_A_TENANT_QPU_TIME]		= { .type = NLA_NESTED },
-	[QPU_A_TENANT_WEIGHT]		= { .type = NLA_U32 },
-	[QPU_A_TENANT_LATENCY]		= { .type = NLA_U32 },
-	[QPU_A_TENANT_ISOLATION]	= { .type = NLA_U32 },
-	[QPU_A_TENANT_EVENTS]		= { .type = NLA_NESTED },
-};
-
 /* The limit names events are keyed by, as in misc.events. */
-static const char *const event_names[QPU_A_EVENTS_MAX + 1] = {
-	[QPU_A_EVENTS_QUBITS]	= "qubits.max",
-	[QPU_A_EVENTS_JOBS]	= "jobs.max",
-	[QPU_A_EVENTS_SHOTS]	= "shots.max",
-	[QPU_A_EVENTS_QPU_TIME]	= "qpu_time.max",
+static const char *const event_names[QPU_LIMIT_COUNT] = {
+	[QPU_LIMIT_QUBITS]	= "qubits.max",
+	[QPU_LIMIT_JOBS]	= "jobs.max",
+	[QPU_LIMIT_SHOTS]	= "shots.max",
+	[QPU_LIMIT_QPU_TIME]	= "qpu_time.max",
 };
 
-#define HAVE(t, a)	((t)->have & (1u << (a)))
-
-static int parse_budget(struct nlattr *nest, struct qpuctl_tenant_budget *b)
-{
-	struct nlattr *tb[QPU_A_BUDGET_MAX + 1];
-	uint64_t *f[QPU_A_BUDGET_MAX + 1] = {
-		[QPU_A_BUDGET_LIMIT] = &b->limit,
-		[QPU_A_BUDGET_PERIOD] = &b->period,
-		[QPU_A_BUDGET_USED] = &b->used,
-		[QPU_A_BUDGET_REMAINING] = &b->remaining,
-		[QPU_A_BUDGET_RESET_NS] = &b->reset_ns,
-		[QPU_A_BUDGET_TOTAL] = &b->total,
-	};
-	int i;
-
-	if (nla_parse_nested(tb, QPU_A_BUDGET_MAX, nest, budget_policy))
-		return -EPROTO;
-	for (i = 0; i <= QPU_A_BUDGET_MAX; i++) {
-		if (tb[i] && f[i]) {
-			*f[i] = nla_get_u64(tb[i]);
-			b->have |= 1u << i;
-		}
-	}
-	return 0;
-}
-
-int qpuctl_tenant_parse(struct nlattr **tb, struct qpuctl_tenant *t)
-{
-	struct nlattr *ev[QPU_A_EVENTS_MAX + 1];
-	int i;
-
-	memset(t, 0, sizeof(*t));
-	for (i = 0; i <= QPU_A_TENANT_MAX; i++)
-		if (tb[i])
-			t->have |= 1u << i;
-	if (!tb[QPU_A_TENANT_CGROUP_ID])
-		return -EPROTO;
-	t->cgroup_id = nla_get_u64(tb[QPU_A_TENANT_CGROUP_ID]);
-	if (tb[QPU_A_TENANT_DEV_ID])
-		t->dev_id = nla_get_u32(tb[QPU_A_TENANT_DEV_ID]);
-	if (tb[QPU_A_TENANT_LEVEL])
-		t->level = nla_get_u32(tb[QPU_A_TENANT_LEVEL]);
-	if (tb[QPU_A_TENANT_CONFIGURED])
-		t->configured = nla_get_u8(tb[QPU_A_TENANT_CONFIGURED]);
-	if (tb[QPU_A_TENANT_QUBITS_MAX])
-		t->qubits_max = nla_get_u64(tb[QPU_A_TENANT_QUBITS_MAX]);
-	if (tb[QPU_A_TENANT_QUBITS_CURRENT])
-		t->qubits_cur = nla_get_u64(tb[QPU_A_TENANT_QUBITS_CURRENT]);
-	if (tb[QPU_A_TENANT_JOBS_MAX])
-		t->jobs_max = nla_get_u64(tb[QPU_A_TENANT_JOBS_MAX]);
-	if (tb[QPU_A_TENANT_JOBS_CURRENT])
-		t->jobs_cur = nla_get_u64(tb[QPU_A_TENANT_JOBS_CURRENT]);
-	if (tb[QPU_A_TENANT_WEIGHT])
-		t->weight = nla_get_u32(tb[QPU_A_TENANT_WEIGHT]);
-	if (tb[QPU_A_TENANT_LATENCY])
-		t->latency = nla_get_u32(tb[QPU_A_TENANT_LATENCY]);
-	if (tb[QPU_A_TENANT_ISOLATION])
-		t->isolation = nla_get_u32(tb[QPU_A_TENANT_ISOLATION]);
-	if (tb[QPU_A_TENANT_SHOTS] &&
-	    parse_budget(tb[QPU_A_TENANT_SHOTS], &t->shots))
-		return -EPROTO;
-	if (tb[QPU_A_TENANT_QPU_TIME] &&
-	    parse_budget(tb[QPU_A_TENANT_QPU_TIME], &t->qpu_time))
-		return -EPROTO;
-	if (tb[QPU_A_TENANT_EVENTS]) {
-		if (nla_parse_nested(ev, QPU_A_EVENTS_MAX,
-				     tb[QPU_A_TENANT_EVENTS], events_policy))
-			return -EPROTO;
-		for (i = 0; i <= QPU_A_EVENTS_MAX; i++) {
-			if (ev[i] && event_names[i]) {
-				t->events[i] = nla_get_u64(ev[i]);
-				t->events_have |= 1u << i;
-			}
-		}
-	}
-	return 0;
-}
+#define HAVE(t, a)	((t)->have & (1ULL << (a)))
 
 /* ---- output ---------------------------------------------------------- */
 
 static void json_budget(struct qpuctl_json *j, const char *key,
-			const struct qpuctl_tenant_budget *b)
+			const struct qpu_nl_budget_state *b)
 {
+	/* In output order; @limit: "max" for QPU_UNLIMITED. */
+	const struct {
+		int attr;
+		const char *key;
+		uint64_t v;
+		bool limit;
+	} m[] = {
+		{ QPU_A_BUDGET_LIMIT,		"limit",	b->limit, true },
+		{ QPU_A_BUDGET_PERIOD,		"period",	b->period, false },
+		{ QPU_A_BUDGET_USED,		"used",		b->used, false },
+		{ QPU_A_BUDGET_REMAINING,	"remaining",	b->remaining, true },
+		{ QPU_A_BUDGET_RESET_NS,	"reset_ns",	b->reset_ns, false },
+		{ QPU_A_BUDGET_TOTAL,		"total",	b->total, false },
+	};
+	size_t i;
+
 	if (!b->have)
 		return;
 	qj_key(j, key);
 	qj_obj_open(j);
-	if (b->have & (1u << QPU_A_BUDGET_LIMIT)) {
-		qj_key(j, "limit");
-		qj_limit(j, b->limit);
-	}
-	if (b->have & (1u << QPU_A_BUDGET_PERIOD)) {
-		qj_key(j, "period");
-		qj_u64(j, b->period);
-	}
-	if (b->have & (1u << QPU_A_BUDGET_USED)) {
-		qj_key(j, "used");
-		qj_u64(j, b->used);
-	}
-	if (b->have & (1u << QPU_A_BUDGET_REMAINING)) {
-		qj_key(j, "remaining");
-		qj_limit(j, b->remaining);
-	}
-	if (b->have & (1u << QPU_A_BUDGET_RESET_NS)) {
-		qj_key(j, "reset_ns");
-		qj_u64(j, b->reset_ns);
-	}
-	if (b->have & (1u << QPU_A_BUDGET_TOTAL)) {
-		qj_key(j, "total");
-		qj_u64(j, b->total);
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (!(b->have & (1u << m[i].attr)))
+			continue;
+		qj_key(j, m[i].key);
+		if (m[i].limit)
+			qj_limit(j, m[i].v);
+		else
+			qj_u64(j, m[i].v);
 	}
 	qj_obj_close(j);
 }
 
-static void json_count(struct qpuctl_json *j, const struct qpuctl_tenant *t,
+static void json_count(struct qpuctl_json *j, const struct qpu_nl_tenant *t,
 		       const char *key, int amax, uint64_t max, int acur,
 		       uint64_t cur)
 {
@@ -189,7 +77,7 @@ static void json_count(struct qpuctl_json *j, const struct qpuctl_tenant *t,
 }
 
 void qpuctl_tenant_json(struct qpuctl_json *j, struct qpuctl_cg *cg,
-			const struct qpuctl_tenant *t)
+			const struct qpu_nl_tenant *t)
 {
 	char path[4096], name[32];
 	int i;
@@ -215,9 +103,9 @@ void qpuctl_tenant_json(struct qpuctl_json *j, struct qpuctl_cg *cg,
 		qj_bool(j, t->configured);
 	}
 	json_count(j, t, "qubits", QPU_A_TENANT_QUBITS_MAX, t->qubits_max,
-		   QPU_A_TENANT_QUBITS_CURRENT, t->qubits_cur);
+		   QPU_A_TENANT_QUBITS_CURRENT, t->qubits_current);
 	json_count(j, t, "jobs", QPU_A_TENANT_JOBS_MAX, t->jobs_max,
-		   QPU_A_TENANT_JOBS_CURRENT, t->jobs_cur);
+		   QPU_A_TENANT_JOBS_CURRENT, t->jobs_current);
 	json_budget(j, "shots", &t->shots);
 	json_budget(j, "qpu_time", &t->qpu_time);
 	if (HAVE(t, QPU_A_TENANT_WEIGHT)) {
@@ -235,8 +123,8 @@ void qpuctl_tenant_json(struct qpuctl_json *j, struct qpuctl_cg *cg,
 	if (t->events_have) {
 		qj_key(j, "events");
 		qj_obj_open(j);
-		for (i = 0; i <= QPU_A_EVENTS_MAX; i++) {
-			if (!(t->events_have & (1u << i)))
+		for (i = 0; i < QPU_LIMIT_COUNT; i++) {
+			if (!((t->events_have & (1u << i)) && event_names[i]))
 				continue;
 			qj_key(j, event_names[i]);
 			qj_u64(j, t->events[i]);
@@ -247,7 +135,7 @@ void qpuctl_tenant_json(struct qpuctl_json *j, struct qpuctl_cg *cg,
 }
 
 /* "10000/1000000 per 3600s", "0/max", "1.5 s/5 s lifetime". */
-static const char *fmt_budget(const struct qpuctl_tenant_budget *b, bool time,
+static const char *fmt_budget(const struct qpu_nl_budget_state *b, bool time,
 			      char *buf, size_t len)
 {
 	char used[32], lim[32];
@@ -273,7 +161,7 @@ static const char *fmt_budget(const struct qpuctl_tenant_budget *b, bool time,
 	return buf;
 }
 
-static const char *fmt_count(const struct qpuctl_tenant *t, int acur,
+static const char *fmt_count(const struct qpu_nl_tenant *t, int acur,
 			     uint64_t cur, int amax, uint64_t max, char *buf,
 			     size_t len)
 {
@@ -287,7 +175,7 @@ static const char *fmt_count(const struct qpuctl_tenant *t, int acur,
 
 /* One table of tenants: a header, then a row each. */
 void qpuctl_tenant_table(FILE *f, struct qpuctl_cg *cg,
-			 const struct qpuctl_tenant *t, size_t n)
+			 const struct qpu_nl_tenant *t, size_t n)
 {
 	char path[4096], q[48], jb[48], s[96], tm[96], dev[16], w[16];
 	int width = 6;
@@ -312,10 +200,10 @@ void qpuctl_tenant_table(FILE *f, struct qpuctl_cg *cg,
 			dev, width,
 			qpuctl_cg_path(cg, t[i].cgroup_id, path, sizeof(path)),
 			fmt_count(&t[i], QPU_A_TENANT_QUBITS_CURRENT,
-				  t[i].qubits_cur, QPU_A_TENANT_QUBITS_MAX,
+				  t[i].qubits_current, QPU_A_TENANT_QUBITS_MAX,
 				  t[i].qubits_max, q, sizeof(q)),
 			fmt_count(&t[i], QPU_A_TENANT_JOBS_CURRENT,
-				  t[i].jobs_cur, QPU_A_TENANT_JOBS_MAX,
+				  t[i].jobs_current, QPU_A_TENANT_JOBS_MAX,
 				  t[i].jobs_max, jb, sizeof(jb)),
 			fmt_budget(&t[i].shots, false, s, sizeof(s)),
 			fmt_budget(&t[i].qpu_time, true, tm, sizeof(tm)), w,
@@ -331,7 +219,7 @@ void qpuctl_tenant_table(FILE *f, struct qpuctl_cg *cg,
  * in 20 s, 50 in total": the limit as "tenant set" takes it, then usage.
  */
 static void text_budget(FILE *f, const char *key,
-			const struct qpuctl_tenant_budget *b, bool time)
+			const struct qpu_nl_budget_state *b, bool time)
 {
 	char lim[48], x[32];
 
@@ -369,7 +257,7 @@ static void text_budget(FILE *f, const char *key,
 }
 
 /* "qubits.max    16                   current 3" */
-static void text_count(FILE *f, const struct qpuctl_tenant *t,
+static void text_count(FILE *f, const struct qpu_nl_tenant *t,
 		       const char *key, int amax, uint64_t max, int acur,
 		       uint64_t cur)
 {
@@ -385,7 +273,7 @@ static void text_count(FILE *f, const struct qpuctl_tenant *t,
 }
 
 void qpuctl_tenant_text(FILE *f, struct qpuctl_cg *cg,
-		       const struct qpuctl_tenant *t)
+		       const struct qpu_nl_tenant *t)
 {
 	char path[4096];
 	int i;
@@ -400,9 +288,9 @@ void qpuctl_tenant_text(FILE *f, struct qpuctl_cg *cg,
 			"default limits");
 	fprintf(f, ")\n");
 	text_count(f, t, "qubits.max", QPU_A_TENANT_QUBITS_MAX, t->qubits_max,
-		   QPU_A_TENANT_QUBITS_CURRENT, t->qubits_cur);
+		   QPU_A_TENANT_QUBITS_CURRENT, t->qubits_current);
 	text_count(f, t, "jobs.max", QPU_A_TENANT_JOBS_MAX, t->jobs_max,
-		   QPU_A_TENANT_JOBS_CURRENT, t->jobs_cur);
+		   QPU_A_TENANT_JOBS_CURRENT, t->jobs_current);
 	text_budget(f, "shots.max", &t->shots, false);
 	text_budget(f, "qpu_time.max", &t->qpu_time, true);
 	if (HAVE(t, QPU_A_TENANT_WEIGHT))
@@ -415,8 +303,8 @@ void qpuctl_tenant_text(FILE *f, struct qpuctl_cg *cg,
 			qpuctl_isolation_name(t->isolation));
 	if (t->events_have) {
 		fprintf(f, "  %-13s", "events");
-		for (i = 0; i <= QPU_A_EVENTS_MAX; i++)
-			if (t->events_have & (1u << i))
+		for (i = 0; i < QPU_LIMIT_COUNT; i++)
+			if ((t->events_have & (1u << i)) && event_names[i])
 				fprintf(f, " %s %llu", event_names[i],
 					(unsigned long long)t->events[i]);
 		fputc('\n', f);

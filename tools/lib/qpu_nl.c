@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * qpu_nl.c - the client of the "qpu" generic netlink family (qpu_nl.h)
+ * on libnl-genl-3, for qpuctl, qpu-bench and the VM tests.
+ *
+ * One request at a time per socket: send, then read until its ACK (a do
+ * request is always sent with NLM_F_ACK), its NLMSG_DONE (a dump) or its
+ * error, so nothing of one request is left for the next. Sequence numbers
+ * are checked here, in the NL_CB_MSG_IN callback, instead of by libnl,
+ * whose check does not follow dumps without ACKs. Messages are peeked at
+ * before they are read, so a dump's large messages are never truncated.
+ *
+ * Debian 12's libnl 3.7 has no nl_socket_set_ext_ack(), so NETLINK_EXT_ACK
+ * and NETLINK_CAP_ACK are set on the socket directly and the extack
+ * message is read from the NLMSG_ERROR (or NLMSG_DONE) message in the
+ * error (finish) callback.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/netlink.h>
+#include <netlink/attr.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+
+#include "qpu_nl.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+struct qpu_nl {
+	struct nl_sock *sk;
+	int family;
+	char errmsg[512];
+};
+
+/* ---- policies of the replies ---------------------------------------- */
+
+static struct nla_policy budget_policy[QPU_A_BUDGET_MAX + 1] = {
+	[QPU_A_BUDGET_LIMIT]		= { .type = NLA_U64 },
+	[QPU_A_BUDGET_PERIOD]		= { .type = NLA_U64 },
+	[QPU_A_BUDGET_USED]		= { .type = NLA_U64 },
+	[QPU_A_BUDGET_REMAINING]	= { .type = NLA_U64 },
+	[QPU_A_BUDGET_RESET_NS]		= { .type = NLA_U64 },
+	[QPU_A_BUDGET_TOTAL]		= { .type = NLA_U64 },
+};
+
+static struct nla_policy events_policy[QPU_A_EVENTS_MAX + 1] = {
+	[QPU_A_EVENTS_QUBITS]		= { .type = NLA_U64 },
+	[QPU_A_EVENTS_JOBS]		= { .type = NLA_U64 },
+	[QPU_A_EVENTS_SHOTS]		= { .type = NLA_U64 },
+	[QPU_A_EVENTS_QPU_TIME]		= { .type = NLA_U64 },
+};
+
+static struct nla_policy tenant_policy[QPU_A_TENANT_MAX + 1] = {
+	[QPU_A_TENANT_DEV_ID]		= { .type = NLA_U32 },
+	[QPU_A_TENANT_CGROUP_ID]	= { .type = NLA_U64 },
+	[QPU_A_TENANT_LEVEL]		= { .type = NLA_U32 },
+	[QPU_A_TENANT_CONFIGURED]	= { .type = NLA_U8 },
+	[QPU_A_TENANT_QUBITS_MAX]	= { .type = NLA_U64 },
+	[QPU_A_TENANT_QUBITS_CURRENT]	= { .type = NLA_U64 },
+	[QPU_A_TENANT_JOBS_MAX]		= { .type = NLA_U64 },
+	[QPU_A_TENANT_JOBS_CURRENT]	= { .type = NLA_U64 },
+	[QPU_A_TENANT_SHOTS]		= { .type = NLA_NESTED },
+	[QPU_A_TENANT_QPU_TIME]		= { .type = NLA_NESTED },
+	[QPU_A_TENANT_WEIGHT]		= { .type = NLA_U32 },
+	[QPU_A_TENANT_LATENCY]		= { .type = NLA_U32 },
+	[QPU_A_TENANT_ISOLATION]	= { .type = NLA_U32 },
+	[QPU_A_TENANT_EVENTS]		= { .type = NLA_NESTED },
+};
+
+static struct nla_policy dev_policy[QPU_A_DEV_MAX + 1] = {
+	[QPU_A_DEV_ID]			= { .type = NLA_U32 },
+	[QPU_A_DEV_NAME]		= { .type = NLA_STRING },
+	[QPU_A_DEV_TOPOLOGY]		= { .type = NLA_STRING },
+	[QPU_A_DEV_NUM_QUBITS]		= { .type = NLA_U32 },
+	[QPU_A_DEV_FREE_QUBITS]		= { .type = NLA_U32 },
+	[QPU_A_DEV_WORKERS]		= { .type = NLA_U32 },
+	[QPU_A_DEV_JOBS_QUEUED]		= { .type = NLA_U32 },
+	[QPU_A_DEV_JOBS_RUNNING]	= { .type = NLA_U32 },
+	[QPU_A_DEV_TENANTS]		= { .type = NLA_U32 },
+};
+
+/* ---- replies parsed into records ------------------------------------ */
+
+static int parse_budget(struct nlattr *nest, struct qpu_nl_budget_state *b)
+{
+	struct nlattr *tb[QPU_A_BUDGET_MAX + 1];
+	uint64_t *f[QPU_A_BUDGET_MAX + 1] = {
+		[QPU_A_BUDGET_LIMIT] = &b->limit,
+		[QPU_A_BUDGET_PERIOD] = &b->period,
+		[QPU_A_BUDGET_USED] = &b->used,
+		[QPU_A_BUDGET_REMAINING] = &b->remaining,
+		[QPU_A_BUDGET_RESET_NS] = &b->reset_ns,
+		[QPU_A_BUDGET_TOTAL] = &b->total,
+	};
+	int i;
+
+	if (!nest)
+		return 0;
+	if (nla_parse_nested(tb, QPU_A_BUDGET_MAX, nest, budget_policy))
+		return -EPROTO;
+	for (i = 0; i <= QPU_A_BUDGET_MAX; i++) {
+		if (tb[i] && f[i]) {
+			*f[i] = nla_get_u64(tb[i]);
+			b->have |= 1u << i;
+		}
+	}
+	return 0;
+}
+
+/* Event counters by enum qpu_limit. */
+static const int event_limit[QPU_A_EVENTS_MAX + 1] = {
+	[QPU_A_EVENTS_QUBITS]	= QPU_LIMIT_QUBITS,
+	[QPU_A_EVENTS_JOBS]	= QPU_LIMIT_JOBS,
+	[QPU_A_EVENTS_SHOTS]	= QPU_LIMIT_SHOTS,
+	[QPU_A_EVENTS_QPU_TIME]	= QPU_LIMIT_QPU_TIME,
+};
+
+static int parse_tenant(struct nlattr **tb, void *rec)
+{
+	struct nlattr *ev[QPU_A_EVENTS_MAX + 1];
+	struct qpu_nl_tenant *t = rec;
+	int i;
+
+	for (i = 0; i <= QPU_A_TENANT_MAX; i++)
+		if (tb[i])
+			t->have |= 1ULL << i;
+	if (!tb[QPU_A_TENANT_CGROUP_ID])
+		return -EPROTO;
+	t->cgroup_id = nla_get_u64(tb[QPU_A_TENANT_CGROUP_ID]);
+	if (tb[QPU_A_TENANT_DEV_ID])
+		t->dev_id = nla_get_u32(tb[QPU_A_TENANT_DEV_ID]);
+	if (tb[QPU_A_TENANT_LEVEL])
+		t->level = nla_get_u32(tb[QPU_A_TENANT_LEVEL]);
+	if (tb[QPU_A_TENANT_CONFIGURED])
+		t->configured = nla_get_u8(tb[QPU_A_TENANT_CONFIGURED]);
+	if (tb[QPU_A_TENANT_QUBITS_MAX])
+		t->qubits_max = nla_get_u64(tb[QPU_A_TENANT_QUBITS_MAX]);
+	if (tb[QPU_A_TENANT_QUBITS_CURRENT])
+		t->qubits_current = nla_get_u64(tb[QPU_A_TENANT_QUBITS_CURRENT]);
+	if (tb[QPU_A_TENANT_JOBS_MAX])
+		t->jobs_max = nla_get_u64(tb[QPU_A_TENANT_JOBS_MAX]);
+	if (tb[QPU_A_TENANT_JOBS_CURRENT])
+		t->jobs_current = nla_get_u64(tb[QPU_A_TENANT_JOBS_CURRENT]);
+	if (tb[QPU_A_TENANT_WEIGHT])
+		t->weight = nla_get_u32(tb[QPU_A_TENANT_WEIGHT]);
+	if (tb[QPU_A_TENANT_LATENCY])
+		t->latency = nla_get_u32(tb[QPU_A_TENANT_LATENCY]);
+	if (tb[QPU_A_TENANT_ISOLATION])
+		t->isolation = nla_get_u32(tb[QPU_A_TENANT_ISOLATION]);
+	if (parse_budget(tb[QPU_A_TENANT_SHOTS], &t->shots) ||
+	    parse_budget(tb[QPU_A_TENANT_QPU_TIME], &t->qpu_time))
+		return -EPROTO;
+	if (tb[QPU_A_TENANT_EVENTS]) {
+		if (nla_parse_nested(ev, QPU_A_EVENTS_MAX,
+				     tb[QPU_A_TENANT_EVENTS], events_policy))
+			return -EPROTO;
+		for (i = 0; i <= QPU_A_EVENTS_MAX; i++) {
+			if (ev[i] && event_limit[i]) {
+				t->events[event_limit[i]] = nla_get_u64(ev[i]);
+				t->events_have |= 1u << event_limit[i];
+			}
+		}
+	}
+	return 0;
+}
+
+static void copy_str(char *dst, size_t len, struct nlattr *a)
+{
+	if (a)
+		snprintf(dst, len, "%s", nla_get_string(a));
+}
+
+static int parse_dev(struct nlattr **tb, void *rec)
+{
+	struct qpu_nl_dev *d = rec;
+	uint32_t *f[QPU_A_DEV_MAX + 1] = {
+		[QPU_A_DEV_ID] = &d->id,
+		[QPU_A_DEV_NUM_QUBITS] = &d->num_qubits,
+		[QPU_A_DEV_FREE_QUBITS] = &d->free_qubits,
+		[QPU_A_DEV_WORKERS] = &d->workers,
+		[QPU_A_DEV_JOBS_QUEUED] = &d->jobs_queued,
+		[QPU_A_DEV_JOBS_RUNNING] = &d->jobs_running,
+		[QPU_A_DEV_TENANTS] = &d->tenants,
+	};
+	int i;
+
+	if (!tb[QPU_A_DEV_ID])
+		return -EPROTO;
+	for (i = 0; i <= QPU_A_DEV_MAX; i++) {
+		if (!tb[i])
+			continue;
+		d->have |= 1ULL << i;
+		if (f[i])
+			*f[i] = nla_get_u32(tb[i]);
+	}
+	copy_str(d->name, sizeof(d->name), tb[QPU_A_DEV_NAME]);
+	copy_str(d->topology, sizeof(d->topology), tb[QPU_A_DEV_TOPOLOGY]);
+	return 0;
+}
+
+/* ---- one request and its replies ------------------------------------ */
+
+#define QPU_NL_MAXATTR	31
+
+/* Where a request's records go: @cap of them into @v, or a growing array. */
+struct sink {
+	int (*parse)(struct nlattr **tb, void *rec);
+	int maxattr;
+	struct nla_policy *policy;
+	size_t size;		/* of one record */
+	void *v;
+	int cap;
+	bool grow;
+	int count;		/* records received */
+};
+
+struct req {
+	struct qpu_nl *nl;
+	uint32_t seq;
+	struct sink *sink;
+	int err;	/* first error: the kernel's or a parse failure */
+	bool done;
+};
+
+/* libnl error codes of the transport, as an errno */
+static int nlerr_to_errno(int e)
+{
+	switch (-e) {
+	case NLE_NOMEM: return -ENOMEM;
+	case NLE_PERM: return -EPERM;
+	case NLE_OBJ_NOTFOUND: return -ENOENT;
+	case NLE_AGAIN: return -EAGAIN;
+	case NLE_INTR: return -EINTR;
+	case NLE_BUSY: return -EBUSY;
+	case NLE_INVAL: return -EINVAL;
+	case NLE_RANGE: return -ERANGE;
+	case NLE_MSGSIZE: return -EMSGSIZE;
+	case NLE_NOACCESS: return -EACCES;
+	case NLE_NODEV: return -ENODEV;
+	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
+	default: return -EIO;
+	}
+}
+
+struct qpu_nl *qpu_nl_open(void)
+{
+	struct qpu_nl *nl = calloc(1, sizeof(*nl));
+	int one = 1, fd, ret;
+
+	if (!nl) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	nl->sk = nl_socket_alloc();
+	if (!nl->sk) {
+		free(nl);
+		errno = ENOMEM;
+		return NULL;
+	}
+	ret = genl_connect(nl->sk);
+	if (ret < 0)
+		goto fail;
+	fd = nl_socket_get_fd(nl->sk);
+	/* Best effort: an old kernel simply sends no message. */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl_socket_disable_seq_check(nl->sk);
+	nl_socket_disable_auto_ack(nl->sk);
+	nl_socket_enable_msg_peek(nl->sk);
+	ret = genl_ctrl_resolve(nl->sk, QPU_GENL_NAME);
+	if (ret < 0)
+		goto fail;
+	nl->family = ret;
+	return nl;
+fail:
+	nl_socket_free(nl->sk);
+	free(nl);
+	errno = -nlerr_to_errno(ret);
+	return NULL;
+}
+
+void qpu_nl_close(struct qpu_nl *nl)
+{
+	if (!nl)
+		return;
+	nl_socket_free(nl->sk);
+	free(nl);
+}
+
+const char *qpu_nl_errmsg(const struct qpu_nl *nl)
+{
+	return nl->errmsg;
+}
+
+/* The NLMSGERR_ATTR_MSG of extack attributes at @attrs, if any. */
+static void keep_extack(struct qpu_nl *nl, struct nlattr *attrs, int len)
+{
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	const char *msg;
+	int mlen;
+
+	if (len <= 0 || nla_parse(tb, NLMSGERR_ATTR_MAX, attrs, len, NULL))
+		return;
+	if (!tb[NLMSGERR_ATTR_MSG])
+		return;
+	msg = nla_data(tb[NLMSGERR_ATTR_MSG]);
+	mlen = nla_len(tb[NLMSGERR_ATTR_MSG]);
+	if (mlen <= 0)
+		return;
+	snprintf(nl->errmsg, sizeof(nl->errmsg), "%.*s",
+		 (int)strnlen(msg, mlen), msg);
+}
+
+static int cb_msg_in(struct nl_msg *msg, void *arg)
+{
+	struct req *r = arg;
+
+	return nlmsg_hdr(msg)->nlmsg_seq == r->seq ? NL_OK : NL_SKIP;
+}
+
+/* A reply: parsed into the next record, kept if there is room. */
+static int cb_valid(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[QPU_NL_MAXATTR + 1];
+	struct req *r = arg;
+	struct sink *s = r->sink;
+	union {
+		struct qpu_nl_tenant t;
+		struct qpu_nl_dev d;
+	} rec;
+	int ret;
+
+	if (r->err || !s)
+		return NL_SKIP;	/* drain the rest of a dump */
+	memset(tb, 0, sizeof(tb));
+	memset(&rec, 0, sizeof(rec));
+	ret = genlmsg_parse(nlmsg_hdr(msg), 0, tb, s->maxattr, s->policy);
+	if (ret || s->parse(tb, &rec)) {
+		snprintf(r->nl->errmsg, sizeof(r->nl->errmsg),
+			 "malformed reply from the kernel%s%s",
+			 ret ? ": " : "", ret ? nl_geterror(ret) : "");
+		r->err = -EPROTO;
+		return NL_SKIP;
+	}
+	if (s->grow && s->count == s->cap) {
+		int cap = s->cap ? 2 * s->cap : 16;
+		void *v = realloc(s->v, (size_t)cap * s->size);
+
+		if (!v) {
+			r->err = -ENOMEM;
+			return NL_SKIP;
+		}
+		s->v = v;
+		s->cap = cap;
+	}
+	if (s->v && s->count < s->cap)
+		memcpy((char *)s->v + (size_t)s->count * s->size, &rec, s->size);
+	s->count++;
+	return NL_OK;
+}
+
+static int cb_ack(struct nl_msg *msg, void *arg)
+{
+	struct req *r = arg;
+
+	(void)msg;
+	r->done = true;
+	return NL_STOP;
+}
+
+/* NLMSG_DONE: a dump's end, with its error (and extack) if it failed. */
+static int cb_finish(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct req *r = arg;
+	int err = 0, len = nlmsg_datalen(nlh);
+
+	if (len >= (int)sizeof(int)) {
+		memcpy(&err, nlmsg_data(nlh), sizeof(err));
+		if (err < 0 && !r->err)
+			r->err = err;
+		if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+			keep_extack(r->nl, (struct nlattr *)
+				    ((char *)nlmsg_data(nlh) + NLMSG_ALIGN(sizeof(int))),
+				    len - NLMSG_ALIGN(sizeof(int)));
+	}
+	r->done = true;
+	return NL_STOP;
+}
+
+static int cb_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct req *r = arg;
+	size_t off = sizeof(*e);
+
+	(void)who;
+	if (nlh->nlmsg_seq != r->seq)
+		return NL_SKIP;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
+	    NLMSG_HDRLEN + off < nlh->nlmsg_len)
+		keep_extack(r->nl, (struct nlattr *)((char *)e + NLMSG_ALIGN(off)),
+			    (int)(nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(off)));
+	if (!r->err)
+		r->err = e->error;
+	r->done = true;
+	return NL_STOP;
+}
+
+/* A request of @cmd: a dump if @dump, else a do request with NLM_F_ACK. */
+static struct nl_msg *new_msg(struct qpu_nl *nl, uint8_t cmd, bool dump)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
+			 dump ? NLM_F_DUMP : NLM_F_ACK, cmd, QPU_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/*
+ * Send @msg (consumed; NULL: it could not be built) and collect its
+ * replies into @s (NULL: none expected). 0 or a negative errno.
+ */
+static int transact(struct qpu_nl *nl, struct nl_msg *msg, int put_err,
+		    struct sink *s)
+{
+	struct req r = { .nl = nl, .sink = s };
+	struct nl_cb *cb;
+	int ret;
+
+	nl->errmsg[0] = '\0';
+	if (!msg)
+		return -ENOMEM;
+	if (put_err) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	nl_cb_set(cb, NL_CB_MSG_IN, NL_CB_CUSTOM, cb_msg_in, &r);
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, cb_valid, &r);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, cb_ack, &r);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, cb_finish, &r);
+	nl_cb_err(cb, NL_CB_CUSTOM, cb_error, &r);
+	ret = nl_send_auto(nl->sk, msg);
+	if (ret >= 0)
+		r.seq = nlmsg_hdr(msg)->nlmsg_seq;
+	nlmsg_free(msg);
+	if (ret < 0) {
+		snprintf(nl->errmsg, sizeof(nl->errmsg), "sending: %s",
+			 nl_geterror(ret));
+		nl_cb_put(cb);
+		return -EIO;
+	}
+	while (!r.done) {
+		ret = nl_recvmsgs(nl->sk, cb);
+		if (ret < 0 && !r.done) {
+			if (!r.err) {
+				snprintf(nl->errmsg, sizeof(nl->errmsg),
+					 "receiving: %s", nl_geterror(ret));
+				r.err = -EIO;
+			}
+			break;
+		}
+	}
+	nl_cb_put(cb);
+	return r.err;
+}
+
+/* A do request that must have exactly one reply. */
+static int transact_one(struct qpu_nl *nl, struct nl_msg *msg, int put_err,
+			struct sink *s)
+{
+	int ret = transact(nl, msg, put_err, s);
+
+	if (!ret && s->count != 1) {
+		snprintf(nl->errmsg, sizeof(nl->errmsg),
+			 "%d replies to one request", s->count);
+		ret = -EPROTO;
+	}
+	return ret;
+}
+
+#define TENANT_SINK(out, n, g) {					\
+	.parse = parse_tenant, .maxattr = QPU_A_TENANT_MAX,		\
+	.policy = tenant_policy, .size = sizeof(struct qpu_nl_tenant),	\
+	.v = (out), .cap = (n), .grow = (g) }
+#define DEV_SINK(out, n, g) {						\
+	.parse = parse_dev, .maxattr = QPU_A_DEV_MAX,			\
+	.policy = dev_policy, .size = sizeof(struct qpu_nl_dev),	\
+	.v = (out), .cap = (n), .grow = (g) }
+
+/* ---- requests --------------------------------------------------------- */
+
+static int put_budget(struct nl_msg *msg, int type,
+		      const struct qpu_nl_budget *b)
+{
+	struct nlattr *n = nla_nest_start(msg, type);
+
+	if (!n || nla_put_u64(msg, QPU_A_BUDGET_LIMIT, b->limit) ||
+	    nla_put_u64(msg, QPU_A_BUDGET_PERIOD, b->period))
+		return -EMSGSIZE;
+	nla_nest_end(msg, n);
+	return 0;
+}
+
+/* The tenant key: the device, and the cgroup unless @cgroup_id is 0. */
+static int put_key(struct nl_msg *msg, uint32_t dev_id, uint64_t cgroup_id)
+{
+	if (!msg)
+		return 0;
+	if (dev_id != QPU_NL_ALL_DEVS &&
+	    nla_put_u32(msg, QPU_A_TENANT_DEV_ID, dev_id))
+		return -EMSGSIZE;
+	if (cgroup_id && nla_put_u64(msg, QPU_A_TENANT_CGROUP_ID, cgroup_id))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int qpu_nl_tenant_set(struct qpu_nl *nl, uint32_t dev_id, uint64_t cgroup_id,
+		      const struct qpu_nl_limits *c)
+{
+	struct nl_msg *msg = new_msg(nl, QPU_CMD_TENANT_SET, false);
+	int err;
+
+	err = put_key(msg, dev_id, cgroup_id);
+	if (msg && !err) {
+		if (c->set & QPU_NL_QUBITS_MAX)
+			err |= nla_put_u64(msg, QPU_A_TENANT_QUBITS_MAX,
+					   c->qubits_max);
+		if (c->set & QPU_NL_JOBS_MAX)
+			err |= nla_put_u64(msg, QPU_A_TENANT_JOBS_MAX,
+					   c->jobs_max);
+		if (c->set & QPU_NL_SHOTS)
+			err |= put_budget(msg, QPU_A_TENANT_SHOTS, &c->shots);
+		if (c->set & QPU_NL_QPU_TIME)
+			err |= put_budget(msg, QPU_A_TENANT_QPU_TIME,
+					  &c->qpu_time);
+		if (c->set & QPU_NL_WEIGHT)
+			err |= nla_put_u32(msg, QPU_A_TENANT_WEIGHT, c->weight);
+		if (c->set & QPU_NL_LATENCY)
+			err |= nla_put_u32(msg, QPU_A_TENANT_LATENCY,
+					   c->latency);
+		if (c->set & QPU_NL_ISOLATION)
+			err |= nla_put_u32(msg, QPU_A_TENANT_ISOLATION,
+					   c->isolation);
+	}
+	return transact(nl, msg, err, NULL);
+}
+
+int qpu_nl_tenant_get(struct qpu_nl *nl, uint32_t dev_id, uint64_t cgroup_id,
+		      struct qpu_nl_tenant *out)
+{
+	struct nl_msg *msg = new_msg(nl, QPU_CMD_TENANT_GET, false);
+	struct sink s = TENANT_SINK(out, 1, false);
+
+	memset(out, 0, sizeof(*out));
+	return transact_one(nl, msg, put_key(msg, dev_id, cgroup_id), &s);
+}
+
+int qpu_nl_tenant_dump(struct qpu_nl *nl, uint32_t dev_id,
+		       struct qpu_nl_tenant *out, int cap)
+{
+	struct nl_msg *msg = new_msg(nl, QPU_CMD_TENANT_GET, true);
+	struct sink s = TENANT_SINK(out, out ? cap : 0, false);
+	int ret = transact(nl, msg, put_key(msg, dev_id, 0), &s);
+
+	return ret ? ret : s.count;
+}
+
+int qpu_nl_tenant_list(struct qpu_nl *nl, uint32_t dev_id,
+		       struct qpu_nl_tenant **out)
+{
+	struct nl_msg *msg = new_msg(nl, QPU_CMD_TENANT_GET, true);
+	struct sink s = TENANT_SINK(NULL, 0, true);
+	int ret = transact(nl, msg, put_key(msg, dev_id, 0), &s);
+
+	if (ret) {
+		free(s.v);
+		s.v = NULL;
+	}
+	*out = s.v;
+	return ret ? ret : s.count;
+}
+
+int qpu_nl_tenant_del(struct qpu_nl *nl, uint32_t dev_id, uint64_t cgroup_id)
+{
+	struct nl_msg *msg = new_msg(nl, QPU_CMD_TENANT_DEL, false);
+
+	return transact(nl, msg, put_key(msg, dev_id, cgroup_id), NULL);
+}
+
+int qpu_nl_dev_get(struct qpu_nl *nl, uint32_t dev_id, struct qpu_nl_dev *out)
+{
+	struct nl_msg *msg = new_msg(nl, QPU_CMD_DEV_GET, false);
+	struct sink s = DEV_SINK(out, 1, false);
+
+	memset(out, 0, sizeof(*out));
+	return transact_one(nl, msg, msg && nla_put_u32(msg, QPU_A_DEV_ID,
+							 dev_id), &s);
+}
+
+int qpu_nl_dev_list(struct qpu_nl *nl, struct qpu_nl_dev **out)
+{
+	struct nl_msg *msg = new_msg(nl, QPU_CMD_DEV_GET, true);
+	struct sink s = DEV_SINK(NULL, 0, true);
+	int ret = transact(nl, msg, 0, &s);
+
+	if (ret) {
+		free(s.v);
+		s.v = NULL;
+	}
+	*out = s.v;
+	return ret ? ret : s.count;
+}
