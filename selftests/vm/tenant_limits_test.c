@@ -511,16 +511,16 @@ TENANT_TEST(budget_refund_on_cancel)
 TENANT_TEST(tenant_table_full_eusers)
 {
 	uint64_t b = tfx_mkcg(f, "b"), c = tfx_mkcg(f, "c");
-	struct tenant_cfg cq = tcfg_qubits(4);
+	struct qpu_nl_limits cq = tcfg_qubits(4);
 	struct qpu_refusal r;
-	struct tnl_dev d;
+	struct qpu_nl_dev d;
 	char n[128], num[16];
 	uint32_t h, full;
 	int fd, fd2;
 
 	tfx_mkcg(f, "a");
 	tfx_save_tunables(f);
-	QT_ASSERT_OK(tnl_dev_get(f->nl, QPU0_ID, &d));
+	QT_ASSERT_OK(qpu_nl_dev_get(f->nl, QPU0_ID, &d));
 	/* Room for the root, the scratch cgroup and a: one allocation in a. */
 	full = d.tenants + 3;
 	snprintf(num, sizeof(num), "%u", full);
@@ -536,7 +536,7 @@ TENANT_TEST(tenant_table_full_eusers)
 						  full, 1, EUSERS },
 		       "ALLOC in a fourth cgroup");
 	/* Limits on a cgroup without state need a record too. */
-	QT_ASSERT_EQ(tenant_set(f->nl, QPU0_ID, c, &cq), -EUSERS);
+	QT_ASSERT_EQ(qpu_nl_tenant_set(f->nl, QPU0_ID, c, &cq), -EUSERS);
 	/* a's records go with its allocation: room again. */
 	free_ok(fd, h);
 	h = alloc_ext_ok(fd2, 1, NULL);

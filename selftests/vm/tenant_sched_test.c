@@ -336,19 +336,20 @@ static void interactive_one_at_a_time(void *arg)
 
 /*
  * While a batch tenant of the same weight floods two executors, an
- * interactive tenant's jobs start before any batch job submitted after
- * them that has not started: each waits at most for the jobs already
- * running plus one (the bound of qpu_fair.c for a tenant within its
- * share). And the batch tenant still progresses meanwhile.
+ * interactive tenant's jobs start before every batch job still queued:
+ * each waits only for the jobs already running (the bound of qpu_fair.c
+ * for a tenant within its share). And the batch tenant still progresses
+ * meanwhile.
  */
 TENANT_TEST_TIMEOUT(interactive_served_first_batch_not_starved, 300)
 {
-	struct share_run *sr = share_new(f, 1, 1500);
+	struct share_run *sr = share_new(f, 1, 3000);
 	struct ia_run *ir = mmap(NULL, sizeof(*ir), PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct qpu_nl_limits ia = { .set = QPU_NL_LATENCY,
 				 .latency = QPU_LATENCY_INTERACTIVE };
-	uint32_t i, j, worst = 0, batch_during = 0;
+	uint32_t i, j, worst = 0, batch_during = 0, judged;
+	uint64_t last;
 	pid_t pid;
 
 	QT_ASSERT(ir != MAP_FAILED);
@@ -376,7 +377,9 @@ TENANT_TEST_TIMEOUT(interactive_served_first_batch_not_starved, 300)
 		cg_wait_ok(pid, "interactive tenant");
 		cg_wait_ok(fp, "batch tenant");
 	}
-	for (i = 0; i < ir->jobs; i++) {
+	/* Judged only while the batch flood still had jobs queued. */
+	last = sr->log[0].start_ns[sr->jobs - 1];
+	for (i = 0; i < ir->jobs && ir->log.submit_ns[i] < last; i++) {
 		uint32_t ahead = 0;
 
 		for (j = 0; j < sr->jobs; j++) {
@@ -388,16 +391,20 @@ TENANT_TEST_TIMEOUT(interactive_served_first_batch_not_starved, 300)
 		if (ahead > worst)
 			worst = ahead;
 	}
+	judged = i;
 	for (j = 0; j < sr->jobs; j++)
 		if (sr->log[0].start_ns[j] > ir->log.start_ns[0] &&
-		    sr->log[0].start_ns[j] < ir->log.start_ns[ir->jobs - 1])
+		    sr->log[0].start_ns[j] < ir->log.start_ns[judged - 1])
 			batch_during++;
-	printf("# interactive jobs waited for at most %u batch jobs; %u batch "
-	       "jobs ran meanwhile\n", worst, batch_during);
-	/* Meaningful only while the batch flood lasted. */
-	QT_ASSERT(sr->log[0].start_ns[sr->jobs - 1] >
-		  ir->log.start_ns[ir->jobs - 1]);
-	QT_ASSERT(worst <= 1);
+	printf("# %u interactive jobs during the flood waited for at most %u "
+	       "batch jobs; %u batch jobs ran meanwhile\n", judged, worst,
+	       batch_during);
+	QT_ASSERT(judged >= 5);
+	/*
+	 * One batch job per executor may start between an interactive job's
+	 * submission time and its queueing; none after.
+	 */
+	QT_ASSERT(worst <= 2);
 	QT_ASSERT(batch_during > 0);
 }
 
