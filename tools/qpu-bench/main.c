@@ -16,7 +16,7 @@
  *
  *   qpu-bench [-d DEV] [--qubits 4,8] [--gates 50] [--shots 100]
  *             [--circuits 512] [--csv FILE]
- *   qpu-bench [-d DEV] --tenants [--weights 1,1,2,2,4,4,8,8] [--jobs 10000]
+ *   qpu-bench [-d DEV] --tenants [--weights 1,1,2,2,4,4,8,8] [--jobs 16000]
  */
 #include <getopt.h>
 #include <math.h>
@@ -274,7 +274,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *weights = "1,1,2,2,4,4,8,8";
-	uint32_t w[16], nw = 0, jobs = 10000;
+	uint32_t w[16], nw = 0, jobs = 16000;
 	bool tenants = false;
 	struct bench b = { .gates = 50, .shots = 100, .ncirc = 512 };
 	const char *path = NULL, *qubits = "4,8", *csv = NULL;

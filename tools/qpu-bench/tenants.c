@@ -277,7 +277,7 @@ static int bench_shares(const char *dev, uint32_t dev_id,
 	struct shared *sh;
 	uint64_t lo = 0, hi = UINT64_MAX, dev_ns[MAX_TENANTS] = { 0 }, total = 0;
 	uint64_t *waits;
-	uint32_t t, i, nw = 0, wsum = 0;
+	uint32_t t, i, nw = 0, wsum = 0, nwin = 0;
 	char path[256], name[32];
 	pid_t pids[MAX_TENANTS + 1];
 	int status;
@@ -330,6 +330,7 @@ static int bench_shares(const char *dev, uint32_t dev_id,
 			    sh->log[t].s[i].start_ns <= hi) {
 				dev_ns[t] += sh->log[t].s[i].qpu_ns;
 				total += sh->log[t].s[i].qpu_ns;
+				nwin++;
 			}
 	printf("%-12s %7s %10s %10s %9s\n", "tenant", "weight", "share %",
 	       "entitled %", "error %");
@@ -352,8 +353,8 @@ static int bench_shares(const char *dev, uint32_t dev_id,
 		    sh->log[nt].s[i].start_ns <= hi)
 			waits[nw++] = sh->log[nt].s[i].start_ns -
 				      sh->log[nt].s[i].submit_ns;
-	printf("window %.1f ms, %llu ns of device time; interactive: %u jobs, "
-	       "wait p50 %.3f ms p99 %.3f ms\n", (hi - lo) / 1e6,
+	printf("window %.1f ms, %u jobs, %llu ns of device time; interactive: "
+	       "%u jobs, wait p50 %.3f ms p99 %.3f ms\n", (hi - lo) / 1e6, nwin,
 	       (unsigned long long)total, nw,
 	       waits ? percentile(waits, nw, 0.5) / 1e6 : 0,
 	       waits ? percentile(waits, nw, 0.99) / 1e6 : 0);
