@@ -177,34 +177,36 @@ static void qpu_tenant_put(struct qpu_tenants *ts, struct qpu_tenant *t)
 void qpu_tenants_destroy(struct qpu_tenants *ts)
 {
 	struct qpu_tenant *t, *tmp;
-	struct rb_node *n;
 
-	/*
-	 * Only limits hold records now: dropping each configuration frees
-	 * its record and the ancestors nothing else uses.
-	 */
+	/* Only limits hold records now; a count left is a charge never released. */
 	spin_lock(&ts->lock);
-	while ((n = rb_first(&ts->tree))) {
-		for (; n; n = rb_next(n)) {
-			t = rb_entry(n, struct qpu_tenant, node);
-			if (t->configured)
-				break;
-		}
-		if (!n)
-			break;
-		t->configured = false;
-		qpu_tenant_put(ts, t);
+	rbtree_postorder_for_each_entry_safe(t, tmp, &ts->tree, node) {
+		WARN_ON_ONCE(t->qubits || t->jobs);
+		kfree(t);
+		qpu_obj_dec(QPU_OBJ_TENANTS);
 	}
-	/* Anything left is a charge that was never released. */
-	if (WARN_ON(!RB_EMPTY_ROOT(&ts->tree))) {
-		rbtree_postorder_for_each_entry_safe(t, tmp, &ts->tree, node) {
-			kfree(t);
-			qpu_obj_dec(QPU_OBJ_TENANTS);
-		}
-		ts->tree = RB_ROOT;
-		ts->nr = 0;
-	}
+	ts->tree = RB_ROOT;
+	ts->nr = 0;
 	spin_unlock(&ts->lock);
+}
+
+/* The record with the smallest cgroup id above @id, or NULL. */
+static struct qpu_tenant *qpu_tenant_after(struct qpu_tenants *ts, u64 id)
+{
+	struct rb_node *n = ts->tree.rb_node;
+	struct qpu_tenant *t, *best = NULL;
+
+	lockdep_assert_held(&ts->lock);
+	while (n) {
+		t = rb_entry(n, struct qpu_tenant, node);
+		if (t->id > id) {
+			best = t;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return best;
 }
 
 /* Levels of @cgrp's chain, from @cgrp up, that have no record yet. */
@@ -554,6 +556,41 @@ int qpu_tenant_charge_job(struct qpu_tenants *ts, u64 shots, u64 qpu_ns,
 	return qpu_tenant_charge(ts, c, gfp, r);
 }
 
+/* The scheduler reads weight and latency under its own lock. */
+static void qpu_tenant_sync_fair(struct qpu_tenant *t)
+{
+	WRITE_ONCE(t->fair.weight, t->weight);
+	WRITE_ONCE(t->fair.latency, t->latency);
+}
+
+static void qpu_budget_set(struct qpu_budget *b, u64 limit, u64 period_s,
+			   u64 now)
+{
+	b->limit = limit;
+	b->period_ns = period_s * NSEC_PER_SEC;
+	b->start_ns = now;
+	b->used = 0;
+}
+
+/*
+ * Forget @t's limits: back to the defaults, and the reference the
+ * configuration held is dropped (which frees @t if nothing else uses it).
+ */
+static void qpu_tenant_unconfigure(struct qpu_tenants *ts, struct qpu_tenant *t)
+{
+	lockdep_assert_held(&ts->lock);
+	t->configured = false;
+	t->qubits_max = QPU_UNLIMITED;
+	t->jobs_max = QPU_UNLIMITED;
+	qpu_budget_set(&t->shots, QPU_UNLIMITED, 0, 0);
+	qpu_budget_set(&t->qpu_time, QPU_UNLIMITED, 0, 0);
+	t->weight = QPU_WEIGHT_DEFAULT;
+	t->latency = QPU_LATENCY_BATCH;
+	t->isolation = QPU_ISOLATION_SHARED;
+	qpu_tenant_sync_fair(t);
+	qpu_tenant_put(ts, t);
+}
+
 /**
  * qpu_tenant_uncharge() - release a charge
  * @ts: the device's tenants
@@ -583,10 +620,8 @@ void qpu_tenant_uncharge(struct qpu_tenants *ts, struct qpu_tenant_charge *c,
 		 * Limits of a removed cgroup are dropped with its charges (our
 		 * reference on the leaf keeps every level referenced).
 		 */
-		if (t->configured && qpu_cgroup_removed(cg)) {
-			t->configured = false;
-			t->ref--;
-		}
+		if (t->configured && qpu_cgroup_removed(cg))
+			qpu_tenant_unconfigure(ts, t);
 	}
 	qpu_tenant_put(ts, c->t);
 	spin_unlock(&ts->lock);
@@ -666,7 +701,6 @@ int qpu_tenant_get(struct qpu_tenants *ts, struct cgroup *cgrp,
 static void qpu_tenants_prune(struct qpu_tenants *ts)
 {
 	struct qpu_tenant *t;
-	struct rb_node *n;
 	struct cgroup *cg;
 	u64 cursor = 0, id;
 	bool dead;
@@ -674,12 +708,14 @@ static void qpu_tenants_prune(struct qpu_tenants *ts)
 	for (;;) {
 		id = 0;
 		spin_lock(&ts->lock);
-		for (n = rb_first(&ts->tree); n; n = rb_next(n)) {
-			t = rb_entry(n, struct qpu_tenant, node);
-			if (t->id > cursor && t->configured && t->ref == 1) {
+		for (t = qpu_tenant_after(ts, cursor); t; ) {
+			struct rb_node *n = rb_next(&t->node);
+
+			if (t->configured && t->ref == 1) {
 				id = t->id;
 				break;
 			}
+			t = n ? rb_entry(n, struct qpu_tenant, node) : NULL;
 		}
 		spin_unlock(&ts->lock);
 		if (!id)
@@ -693,10 +729,8 @@ static void qpu_tenants_prune(struct qpu_tenants *ts)
 			continue;
 		spin_lock(&ts->lock);
 		t = qpu_tenant_lookup(ts, id);
-		if (t && t->configured && t->ref == 1) {
-			t->configured = false;
-			qpu_tenant_put(ts, t);
-		}
+		if (t && t->configured && t->ref == 1)
+			qpu_tenant_unconfigure(ts, t);
 		spin_unlock(&ts->lock);
 	}
 }
@@ -712,43 +746,17 @@ static void qpu_tenants_prune(struct qpu_tenants *ts)
 int qpu_tenant_get_next(struct qpu_tenants *ts, u64 after_id,
 			struct qpu_tenant_info *out)
 {
-	struct qpu_tenant *t, *best = NULL;
-	struct rb_node *n;
+	struct qpu_tenant *best;
 
 	if (!after_id)
 		qpu_tenants_prune(ts);
 	memset(out, 0, sizeof(*out));
 	spin_lock(&ts->lock);
-	n = ts->tree.rb_node;
-	while (n) {
-		t = rb_entry(n, struct qpu_tenant, node);
-		if (t->id > after_id) {
-			best = t;
-			n = n->rb_left;
-		} else {
-			n = n->rb_right;
-		}
-	}
+	best = qpu_tenant_after(ts, after_id);
 	if (best)
 		qpu_tenant_fill(best, out);
 	spin_unlock(&ts->lock);
 	return best ? 0 : -ENOENT;
-}
-
-/* The scheduler reads weight and latency under its own lock. */
-static void qpu_tenant_sync_fair(struct qpu_tenant *t)
-{
-	WRITE_ONCE(t->fair.weight, t->weight);
-	WRITE_ONCE(t->fair.latency, t->latency);
-}
-
-static void qpu_budget_set(struct qpu_budget *b, u64 limit, u64 period_s,
-			   u64 now)
-{
-	b->limit = limit;
-	b->period_ns = period_s * NSEC_PER_SEC;
-	b->start_ns = now;
-	b->used = 0;
 }
 
 /**
@@ -818,16 +826,7 @@ int qpu_tenant_del(struct qpu_tenants *ts, struct cgroup *cgrp)
 	spin_lock(&ts->lock);
 	t = qpu_tenant_lookup(ts, cgroup_id(cgrp));
 	if (t && t->configured) {
-		t->configured = false;
-		t->qubits_max = QPU_UNLIMITED;
-		t->jobs_max = QPU_UNLIMITED;
-		qpu_budget_set(&t->shots, QPU_UNLIMITED, 0, 0);
-		qpu_budget_set(&t->qpu_time, QPU_UNLIMITED, 0, 0);
-		t->weight = QPU_WEIGHT_DEFAULT;
-		t->latency = QPU_LATENCY_BATCH;
-		t->isolation = QPU_ISOLATION_SHARED;
-		qpu_tenant_sync_fair(t);
-		qpu_tenant_put(ts, t);
+		qpu_tenant_unconfigure(ts, t);
 		ret = 0;
 	}
 	spin_unlock(&ts->lock);
