@@ -62,6 +62,23 @@ QPU_NL_HDR := tools/lib/qpu_nl.h
 QPU_NL_OBJ := $(BUILD)/tools-lib/qpu_nl.o
 QPU_NL_CFLAGS = $(NL_CFLAGS) -Itools/lib
 
+# BPF: monitoring policies (struct_ops "qpu_bpf_ops", uapi/linux/qpu_bpf.h)
+# compiled by clang into BPF objects, each embedded into the program that
+# loads it (tools/bpf/embed.S), and loaded with libbpf through the one
+# loader, tools/lib/qpu_policy.c. No vmlinux.h: policies see the kernel
+# only through the uAPI headers.
+BPF_CLANG ?= clang
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror \
+	      -Iuapi -Itools/bpf -I/usr/include/$(shell $(CC) -dumpmachine)
+BPF_HDRS := uapi/linux/qpu.h uapi/linux/qpu_bpf.h tools/bpf/qpu_kfuncs.h
+BPF_LIBS := $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || \
+	echo -lbpf -lelf -lz)
+BPF_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs libbpf 2>/dev/null || \
+	echo -lbpf -lelf -lz) -lzstd
+QPU_POLICY_SRC := tools/lib/qpu_policy.c
+QPU_POLICY_HDR := tools/lib/qpu_policy.h
+QPU_POLICY_OBJ := $(BUILD)/tools-lib/qpu_policy.o
+
 # qpuctl is a directory of files, one concern each (tools/qpuctl/qpuctl.h),
 # on the qpu_nl client above. parse.c, json.c and cgroup.c have no libnl
 # in them: qpuctl_test (host) links them alone, with libqpu.a (cgroup.c
@@ -104,7 +121,7 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLES_STATIC := $(patsubst examples/%.c,$(BUILD)/vm-bin/%,$(EXAMPLE_SRCS))
 
-HDRS := uapi/linux/qpu.h $(wildcard libqpu/include/*.h libqpu/*.h \
+HDRS := uapi/linux/qpu.h uapi/linux/qpu_bpf.h $(wildcard libqpu/include/*.h libqpu/*.h \
 	kmod/core/*.h selftests/*.h selftests/host/*.h selftests/vm/*.h)
 
 .PHONY: all module lib tools tests host-tests vm-tests deps check run \
@@ -243,6 +260,34 @@ $(BUILD)/host-tests/qpuctl_test: selftests/host/qpuctl_test.c $(QPUCTL_TESTED) \
 $(BUILD)/host-tests/%: selftests/host/%.sh
 	@mkdir -p $(dir $@)
 	install -m 755 $< $@
+
+$(BUILD)/bpf/%.bpf.o: selftests/vm/bpf/%.bpf.c $(BPF_HDRS) \
+		$(wildcard selftests/vm/bpf/*.h)
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -Iselftests/vm/bpf -c -o $@ $<
+
+$(BUILD)/bpf/%.bpf.o: tools/qpu-monitor/%.bpf.c $(BPF_HDRS) \
+		$(wildcard tools/qpu-monitor/*.h)
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -Itools/qpu-monitor -c -o $@ $<
+
+# name.bpf.o -> name_bpf[] and name_bpf_end[] in the loading program
+$(BUILD)/bpf/%.embed.o: $(BUILD)/bpf/%.bpf.o tools/bpf/embed.S
+	$(CC) -c -DBPF_OBJ='"$<"' -DBPF_SYM=$(subst -,_,$*)_bpf -o $@ \
+		tools/bpf/embed.S
+
+$(QPU_POLICY_OBJ): $(QPU_POLICY_SRC) $(QPU_POLICY_HDR) uapi/linux/qpu_bpf.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itools/lib -c -o $@ $<
+
+# VM tests of the monitoring hook: libbpf (static) and their policies.
+$(BUILD)/vm-tests/policy_%: selftests/vm/policy_%.c $(QPU_POLICY_OBJ) \
+		$(BUILD)/bpf/policy_probe.embed.o $(wildcard selftests/vm/bpf/*.h) \
+		$(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itools/lib -Iselftests -o $@ $< \
+		$(BUILD)/bpf/policy_probe.embed.o $(QPU_POLICY_OBJ) $(LIB_A) \
+		$(BPF_LIBS_STATIC) $(LDLIBS_STATIC)
 
 $(BUILD)/vm-tests/%: selftests/vm/%.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)

@@ -88,6 +88,11 @@ extern const struct qpu_backend_ops qpu_backend_sim;
  *	isolation domain, nothing outside which runs beside it (the
  *	scheduler's)
  * @started: it began executing (so its budgets are spent)
+ * @origin: enum qpu_bpf_origin: submitted by ioctl, io_uring, or a
+ *	synchronous run
+ * @pid: the submitter's thread group id (initial pid namespace)
+ * @uid: the submitter's uid (initial user namespace)
+ * @cgroup_id: the submitter's cgroup v2 id at submission (its tenant)
  */
 struct qpu_exec {
 	struct qpu_device *qdev;
@@ -110,6 +115,10 @@ struct qpu_exec {
 	struct qpu_tenant_charge charge;
 	u32 excl_tag;
 	bool started;
+	u8 origin;
+	u32 pid;
+	u32 uid;
+	u64 cgroup_id;
 };
 
 static inline int qpu_backend_prepare(struct qpu_exec *x)

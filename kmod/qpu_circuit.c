@@ -18,10 +18,13 @@
 #include <linux/uaccess.h>
 
 #include "qpu_abi.h"
+#include "qpu_bpf.h"
 #include "qpu_circuit.h"
 #include "qpu_ctx.h"
 #include "qpu_debugfs.h"
 #include "qpu_device.h"
+#include "qpu_tenant.h"
+#include "qpu_trace.h"
 
 static void qpu_circuit_release(struct kref *ref)
 {
@@ -101,7 +104,8 @@ static void qpu_circuit_hash(struct qpu_circuit *circ)
 static int qpu_circuit_check_args(struct qpu_device *qdev,
 				  const struct qpu_circuit_load *arg)
 {
-	if (arg->flags || !qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
+	if (arg->flags || arg->pad ||
+	    !qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
 		return -EINVAL;
 	if (!arg->num_qubits || !arg->num_gates || !arg->gates_ptr)
 		return -EINVAL;
@@ -176,6 +180,7 @@ int qpu_circuit_load(struct qpu_ctx *ctx, struct qpu_circuit_load *arg)
 
 	arg->error = QPU_CERR_NONE;
 	arg->error_index = 0;
+	arg->reason = 0;
 	ret = qpu_circuit_check_args(qdev, arg);
 	if (ret)
 		return ret;
@@ -225,6 +230,13 @@ int qpu_circuit_load(struct qpu_ctx *ctx, struct qpu_circuit_load *arg)
 	circ->alloc_owner = a->owner;
 	circ->shot_ns = qc_circuit_shot_ns(circ->gates, arg->num_gates);
 	qpu_circuit_hash(circ);
+	memcpy(arg->hash, circ->hash, sizeof(arg->hash));
+
+	/* The monitoring policy sees it validated, before it is accepted. */
+	ret = qpu_bpf_admit_load(ctx, circ, a, &arg->reason);
+	if (ret)
+		goto err_unlock;
+	trace_qpu_circuit_load(ctx, circ, qpu_tenant_current_id());
 
 	ret = xa_alloc_cyclic(&ctx->circuits, &handle, circ, xa_limit_31b,
 			      &ctx->circuit_next, GFP_KERNEL_ACCOUNT);
@@ -232,7 +244,6 @@ int qpu_circuit_load(struct qpu_ctx *ctx, struct qpu_circuit_load *arg)
 	if (ret < 0)
 		goto err_put;
 	arg->handle = handle;
-	memcpy(arg->hash, circ->hash, sizeof(arg->hash));
 	return 0;
 
 err_unlock:

@@ -14,6 +14,7 @@
  * mmap_lock held): ALLOC and ALLOC_QUERY snapshot what they return and
  * copy it out after dropping the lock.
  */
+#include <linux/cgroup.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -58,12 +59,27 @@ struct qpu_ctx *qpu_ctx_create(struct qpu_device *qdev)
  * Return @a's qubits to the device and free it. Called with ctx->lock held
  * (it updates ctx->nr_qubits).
  */
+/*
+ * Record who holds the qubits of @a (@cgroup_id, or 0 when they are being
+ * freed) for the monitoring kfuncs (qpu_device.qubit_tenant).
+ */
+static void qpu_note_qubit_tenant(struct qpu_device *qdev,
+				  const struct qpu_allocation *a, u64 cgroup_id)
+{
+	u32 i;
+
+	lockdep_assert_held(&qdev->alloc_lock);
+	for (i = 0; i < a->k; i++)
+		WRITE_ONCE(qdev->qubit_tenant[a->phys[i]], cgroup_id);
+}
+
 static void qpu_allocation_release(struct qpu_ctx *ctx, struct qpu_allocation *a)
 {
 	struct qpu_device *qdev = ctx->qdev;
 
 	lockdep_assert_held(&ctx->lock);
 	mutex_lock(&qdev->alloc_lock);
+	qpu_note_qubit_tenant(qdev, a, 0);
 	qc_alloc_put(qdev->alloc, a->phys, a->k);
 	mutex_unlock(&qdev->alloc_lock);
 	qpu_tenant_uncharge(&qdev->tenants, &a->charge, false);
@@ -252,6 +268,8 @@ int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 				    a->charge.iso_tag : 0,
 				    a->charge.iso == QPU_ISOLATION_GUARD,
 				    a->phys);
+	if (!ret)
+		qpu_note_qubit_tenant(qdev, a, cgroup_id(a->charge.cgrp));
 	mutex_unlock(&qdev->alloc_lock);
 	if (ret) {
 		qpu_tenant_uncharge(&qdev->tenants, &a->charge, false);

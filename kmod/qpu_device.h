@@ -56,9 +56,13 @@ struct qpu_calib;
  *	later file operation fails with -ENODEV (WAIT, poll and mmap read it
  *	without the lock)
  * @topo: immutable coupling graph
- * @alloc_lock: protects @alloc and @owner_seq
+ * @alloc_lock: protects @alloc and @owner_seq, and serialises writers of
+ *	@qubit_tenant
  * @alloc: physical qubit allocator
  * @owner_seq: last owner tag handed to the allocator
+ * @qubit_tenant: per physical qubit, the cgroup id of the tenant holding
+ *	it, 0 when free: written under @alloc_lock with WRITE_ONCE(), read
+ *	locklessly (READ_ONCE()) by the monitoring kfuncs (qpu_bpf.c)
  * @max_ctx_qubits: most qubits one context may hold (sysfs tunable)
  * @max_sim_qubits: widest circuit that may be loaded (sysfs tunable)
  * @calib: calibration data (qpu_calib.c)
@@ -79,6 +83,7 @@ struct qpu_device {
 	struct mutex alloc_lock;
 	struct qc_alloc *alloc;
 	u32 owner_seq;
+	u64 *qubit_tenant;
 
 	u32 max_ctx_qubits;
 	u32 max_sim_qubits;

@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 
 #include "qpu_backend.h"
+#include "qpu_bpf.h"
 #include "qpu_calib.h"
 #include "qpu_debugfs.h"
 #include "qpu_device.h"
@@ -67,6 +68,7 @@ static void qpu_device_release(struct device *dev)
 
 	qpu_calib_fini(qdev);
 	qpu_tenants_destroy(&qdev->tenants);
+	kfree(qdev->qubit_tenant);
 	qc_alloc_destroy(qdev->alloc);
 	qc_topology_destroy(qdev->topo);
 	kfree(qdev);
@@ -102,9 +104,11 @@ static int qpu_device_create(u32 id, const char *spec)
 	if (ret)
 		goto err_free;
 	qdev->alloc = qc_alloc_create(qdev->topo);
-	if (!qdev->alloc) {
+	qdev->qubit_tenant = kcalloc(qdev->topo->num_qubits,
+				     sizeof(*qdev->qubit_tenant), GFP_KERNEL);
+	if (!qdev->alloc || !qdev->qubit_tenant) {
 		ret = -ENOMEM;
-		goto err_topo;
+		goto err_alloc;
 	}
 	qdev->max_ctx_qubits = qdev->topo->num_qubits;
 	qdev->max_sim_qubits = QPU_DEFAULT_SIM_QUBITS;
@@ -160,8 +164,8 @@ err_sched:
 	qpu_sched_shutdown(&qdev->sched);
 	qpu_calib_fini(qdev);
 err_alloc:
+	kfree(qdev->qubit_tenant);
 	qc_alloc_destroy(qdev->alloc);
-err_topo:
 	qc_topology_destroy(qdev->topo);
 err_free:
 	kfree(qdev);
@@ -350,6 +354,14 @@ static int __init qpu_init(void)
 			goto err_devices;
 		}
 	}
+
+	/*
+	 * Without BPF struct_ops (no BTF for the module, say) the driver
+	 * works, unmonitored; QPU_FEAT_POLICY tells userspace.
+	 */
+	ret = qpu_bpf_init();
+	if (ret)
+		pr_warn("monitoring hook unavailable: %d\n", ret);
 
 	/* Last: its handlers find devices by id, so they need nothing else. */
 	ret = qpu_netlink_init();

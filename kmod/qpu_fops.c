@@ -22,6 +22,7 @@
 #include <linux/uaccess.h>
 
 #include "qpu_abi.h"
+#include "qpu_bpf.h"
 #include "qpu_buffer.h"
 #include "qpu_calib.h"
 #include "qpu_circuit.h"
@@ -80,7 +81,8 @@ static int qpu_ioctl_get_info(struct qpu_ctx *ctx, void *data)
 
 	info->api_version = QPU_API_VERSION;
 	info->features = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION | QPU_FEAT_RUN |
-			 QPU_FEAT_ASYNC | QPU_FEAT_TENANTS;
+			 QPU_FEAT_ASYNC | QPU_FEAT_TENANTS |
+			 (qpu_bpf_available() ? QPU_FEAT_POLICY : 0);
 	info->dev_id = qdev->id;
 	info->topology = qdev->topo->kind;
 	info->num_qubits = qdev->topo->num_qubits;

@@ -27,9 +27,11 @@
 #include <linux/poll.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/qpu_bpf.h>
 
 #include "qpu_abi.h"
 #include "qpu_backend.h"
+#include "qpu_bpf.h"
 #include "qpu_circuit.h"
 #include "qpu_ctx.h"
 #include "qpu_debugfs.h"
@@ -100,6 +102,8 @@ struct qpu_job *qpu_job_create(struct qpu_ctx *ctx,
 	INIT_LIST_HEAD(&job->sched.lane_node);
 	job->sched.x = &job->x;
 	job->x.job = *desc;
+	job->x.origin = origin == QPU_JOB_FROM_URING ? QPU_BPF_ORIGIN_URING :
+						       QPU_BPF_ORIGIN_IOCTL;
 	job->origin = origin;
 	job->complete = complete;
 
@@ -211,12 +215,14 @@ static u32 qpu_job_final_state(int status)
  * @job: a job that ran, or that the caller claimed off the queue
  * @status: 0 or negative errno
  *
- * Releases what the job holds, then tells its submitter through the
- * completion callback it gave at creation.
+ * Reports the completion (tracepoint, monitoring policy) while the job
+ * still holds its circuit, releases what it holds, then tells its
+ * submitter through the completion callback it gave at creation.
  */
 void qpu_job_finish(struct qpu_job *job, int status)
 {
 	struct qpu_ctx *ctx = job->ctx;
+	struct qpu_bpf_done done;
 
 	/*
 	 * The end time is taken before the scheduler may start other work
@@ -226,9 +232,17 @@ void qpu_job_finish(struct qpu_job *job, int status)
 	 */
 	job->end_ns = ktime_get_ns();
 	qpu_sched_job_done(&job->sched, qpu_job_final_state(status));
-	qpu_exec_release(ctx, &job->x);
 	job->status = status;
 	trace_qpu_job_complete(job);
+	done = (struct qpu_bpf_done) {
+		.job_id = job->id,
+		.status = status,
+		.submit_ns = job->submit_ns,
+		.start_ns = job->start_ns,
+		.end_ns = job->end_ns,
+	};
+	qpu_bpf_job_done(&job->x, &done);
+	qpu_exec_release(ctx, &job->x);
 	job->complete(job);
 }
 

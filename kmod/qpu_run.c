@@ -18,11 +18,15 @@
  * while it executes (qpu_sched_sync_begin()), so device removal aborts it
  * with -ENODEV instead of waiting for it.
  */
+#include <linux/cred.h>
+#include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/qpu_bpf.h>
 
 #include "qpu_abi.h"
 #include "qpu_backend.h"
+#include "qpu_bpf.h"
 #include "qpu_buffer.h"
 #include "qpu_circuit.h"
 #include "qpu_ctx.h"
@@ -185,7 +189,10 @@ static int qpu_exec_check_ranges(struct qpu_exec *x, u32 *needed)
 /**
  * qpu_exec_init() - check a job's descriptor, before any lock
  * @ctx: the submitting context
- * @x: zeroed, with x->job set
+ * @x: zeroed, with x->job and x->origin set
+ *
+ * Also records who submits it (pid, uid and cgroup, for the monitoring
+ * policy and the tracepoints).
  *
  * Return: 0 or a negative errno (see struct qpu_run).
  */
@@ -196,6 +203,9 @@ int qpu_exec_init(struct qpu_ctx *ctx, struct qpu_exec *x)
 	x->qdev = ctx->qdev;
 	x->backend = ctx->qdev->backend;
 	x->sched = &ctx->qdev->sched;
+	x->pid = task_tgid_nr(current);
+	x->uid = from_kuid_munged(&init_user_ns, current_uid());
+	x->cgroup_id = qpu_tenant_current_id();
 	ret = qpu_exec_check_job(&x->job);
 	if (ret)
 		return ret;
@@ -233,18 +243,21 @@ int qpu_exec_prepare_locked(struct qpu_ctx *ctx, struct qpu_exec *x,
 }
 
 /**
- * qpu_exec_charge() - charge a prepared run to the caller's tenant
+ * qpu_exec_charge() - admit a prepared run and charge it to the caller's
+ *	tenant
  * @ctx: the submitting context
  * @x: prepared by qpu_exec_prepare_locked()
  * @nowait: the caller may not sleep (-EAGAIN instead)
- * @r: out: with a tenant limit's errno, which limit refused it
+ * @r: out: with a tenant limit's errno or the policy's -EPERM, which limit
+ *	refused it
  *
- * Charges one job and the shots and modelled device time the timing model
+ * First the monitoring policy (qpu_bpf.c) sees the submission; a denied
+ * one is charged nothing. Then this charges one job and the shots and modelled device time the timing model
  * predicts for all its parameter vectors (Documentation/qpu/timing.rst),
  * so a budget is checked once, before the run, never during it. The
  * charge goes with qpu_exec_release(), refunding the budgets if the run
  * never started. Does not sleep with @nowait.
- * Return: 0, -EBUSY, -EDQUOT, -EUSERS, -ENOMEM or -EAGAIN.
+ * Return: 0, -EPERM, -EBUSY, -EDQUOT, -EUSERS, -ENOMEM or -EAGAIN.
  */
 int qpu_exec_charge(struct qpu_ctx *ctx, struct qpu_exec *x, bool nowait,
 		    struct qpu_refusal *r)
@@ -252,6 +265,9 @@ int qpu_exec_charge(struct qpu_ctx *ctx, struct qpu_exec *x, bool nowait,
 	u64 shots = (u64)x->job.shots * x->nsweeps, qpu_ns;
 	int ret;
 
+	ret = qpu_bpf_admit_exec(ctx, x, r);
+	if (ret)
+		return ret;
 	if (check_mul_overflow(shots, x->circ->shot_ns, &qpu_ns))
 		qpu_ns = U64_MAX;
 	ret = qpu_tenant_charge_job(&ctx->qdev->tenants, shots, qpu_ns, nowait,
@@ -263,7 +279,8 @@ int qpu_exec_charge(struct qpu_ctx *ctx, struct qpu_exec *x, bool nowait,
 
 int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg)
 {
-	struct qpu_exec x = { .job = arg->job };
+	struct qpu_exec x = { .job = arg->job, .origin = QPU_BPF_ORIGIN_RUN };
+	struct qpu_bpf_done done = { .submit_ns = ktime_get_ns() };
 	u32 needed;
 	int ret;
 
@@ -288,8 +305,12 @@ int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg)
 		ret = qpu_sched_sync_begin(&x);
 	if (!ret) {
 		x.started = true;
+		done.start_ns = ktime_get_ns();
 		ret = qpu_backend_run(&x);
 		qpu_sched_sync_end(&x);
+		done.end_ns = ktime_get_ns();
+		done.status = ret;
+		qpu_bpf_job_done(&x, &done);
 		arg->status = ret;
 		arg->seed = x.seed;
 		arg->sim_ns = x.sim_ns;

@@ -5,7 +5,8 @@
  *
  * Attributes read immutable topology data without locks; free_qubits takes
  * the device's alloc_lock; max_ctx_qubits is a plain u32 read and written
- * with READ_ONCE/WRITE_ONCE (a context checks it once per allocation).
+ * with READ_ONCE/WRITE_ONCE (a context checks it once per allocation);
+ * policy reads the attached policy under RCU (qpu_bpf.c).
  * sysfs removal drains attribute calls before the device goes away.
  */
 #include <linux/device.h>
@@ -13,6 +14,7 @@
 #include <linux/sysfs.h>
 #include <linux/qpu.h>
 
+#include "qpu_bpf.h"
 #include "qpu_calib.h"
 #include "qpu_device.h"
 #include "qpu_sched.h"
@@ -180,6 +182,14 @@ static ssize_t calibration_epoch_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(calibration_epoch);
 
+/* The attached monitoring policy's name (read under RCU), or "". */
+static ssize_t policy_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return qpu_bpf_policy_show(to_qpu_device(dev)->id, buf);
+}
+static DEVICE_ATTR_RO(policy);
+
 /* coupling_map: one fixed-width record per edge, "%4u %4u\n". */
 #define QPU_EDGE_RECLEN 10
 
@@ -214,6 +224,7 @@ static struct attribute *qpu_device_attrs[] = {
 	&dev_attr_paused.attr,
 	&dev_attr_max_tenants.attr,
 	&dev_attr_calibration_epoch.attr,
+	&dev_attr_policy.attr,
 	NULL,
 };
 

@@ -354,7 +354,7 @@ out:
 /**
  * qpu_tenant_refuse_local() - describe a refusal by a per-file limit
  * @r: out
- * @limit: %QPU_LIMIT_CTX_QUBITS or %QPU_LIMIT_CTX_JOBS
+ * @limit: %QPU_LIMIT_CTX_QUBITS, %QPU_LIMIT_CTX_JOBS or %QPU_LIMIT_POLICY
  * @usage: what the file holds
  * @max: the limit
  * @request: what it asked for
@@ -371,6 +371,20 @@ void qpu_tenant_refuse_local(struct qpu_refusal *r, u32 limit, u64 usage,
 	cgrp = task_dfl_cgroup(current);
 	qpu_refuse(r, limit, cgrp->level, cgroup_id(cgrp), usage, max, request);
 	rcu_read_unlock();
+}
+
+/**
+ * qpu_tenant_current_id() - the caller's tenant: the id of its
+ *	default-hierarchy cgroup, which its charges go to
+ */
+u64 qpu_tenant_current_id(void)
+{
+	u64 id;
+
+	rcu_read_lock();
+	id = cgroup_id(task_dfl_cgroup(current));
+	rcu_read_unlock();
+	return id;
 }
 
 /* The caller's default-hierarchy cgroup, referenced. */

@@ -76,6 +76,7 @@ int qpu_tenant_charge_qubits(struct qpu_tenants *ts, u32 k,
 int qpu_tenant_charge_job(struct qpu_tenants *ts, u64 shots, u64 qpu_ns,
 			  bool nowait, struct qpu_tenant_charge *c,
 			  struct qpu_refusal *r);
+u64 qpu_tenant_current_id(void);
 void qpu_tenant_refuse_local(struct qpu_refusal *r, u32 limit, u64 usage,
 			     u64 max, u64 request);
 void qpu_tenant_uncharge(struct qpu_tenants *ts, struct qpu_tenant_charge *c,

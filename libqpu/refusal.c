@@ -300,6 +300,9 @@ int qpu_refusal_format_at(const struct qpu_refusal *r,
 	case QPU_LIMIT_TENANTS:
 		return snprintf(buf, len, "the device's tenant table is full "
 				"(%s of %s cgroups have state)", u, m);
+	case QPU_LIMIT_POLICY:
+		return snprintf(buf, len, "denied by the device's monitoring "
+				"policy (reason %s; cgroup %s)", q, cg);
 	default:
 		return snprintf(buf, len, "limit %u refused the charge (cgroup "
 				"%llu, level %u: %s of %s, %s requested)",

@@ -92,6 +92,11 @@ QPU_TEST(tenant_limits_name_the_cgroup)
 				  .cgroup_id = f.ab_id, .usage = 64, .max = 64,
 				  .request = 1, .error = EBUSY };
 	says(&f, &r, "jobs.max of /a/b reached (64 of 64 queued or running)");
+	r = (struct qpu_refusal){ .limit = QPU_LIMIT_POLICY, .level = 2,
+				  .cgroup_id = f.ab_id, .request = 3,
+				  .error = EPERM };
+	says(&f, &r, "denied by the device's monitoring policy (reason 3; "
+	     "cgroup /a/b)");
 	r = (struct qpu_refusal){ .limit = QPU_LIMIT_SHOTS, .level = 1,
 				  .cgroup_id = f.a_id, .usage = 990000,
 				  .max = 1000000, .request = 20000,

@@ -81,14 +81,14 @@ QPU_TEST(get_info_fields)
 {
 	const uint64_t known = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION |
 			       QPU_FEAT_RUN | QPU_FEAT_ASYNC |
-			       QPU_FEAT_TENANTS;
+			       QPU_FEAT_TENANTS | QPU_FEAT_POLICY;
 	struct qpu_info info;
 	int fd = open_dev();
 
 	get_info_ok(fd, &info);
 	QT_ASSERT_EQ(info.flags, 0);
 	QT_ASSERT_EQ(info.api_version, QPU_API_VERSION);
-	QT_ASSERT_EQ(info.api_version, 2);
+	QT_ASSERT_EQ(info.api_version, 3);
 	QT_ASSERT_EQ(info.features & ~known, 0);
 	QT_ASSERT_EQ(info.features & known, known);
 	QT_ASSERT_EQ(info.dev_id, 0);
@@ -451,7 +451,7 @@ static const struct ioc_case ioc_cases[] = {
 		RSVD(struct qpu_circuit_load, reserved[0]),
 		RSVD(struct qpu_circuit_load, reserved[1]),
 		RSVD(struct qpu_circuit_load, reserved[2]),
-		RSVD(struct qpu_circuit_load, reserved[3]),
+		RSVD(struct qpu_circuit_load, pad),
 	} },
 	{ "CIRCUIT_FREE", QPU_IOC_CIRCUIT_FREE, setup_circuit_free, 0, {
 		FLAGS(struct qpu_circuit_free, flags),

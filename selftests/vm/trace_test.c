@@ -9,7 +9,8 @@
  * instance's `trace` and parses every qpu line. It asserts, per job: one
  * submit, one start and one complete (a job cancelled while queued: no
  * start), in that order, each with the device, the file's context, the
- * job id the kernel returned, the circuit hash prefix, shots, sweeps, the
+ * job id the kernel returned, the submitter's pid and cgroup id, the
+ * circuit hash prefix, shots, sweeps, the
  * status (0 on submit and start, the job's status on complete) and the
  * io_uring marker; and no qpu event beyond those. Events are disabled and
  * the instance removed afterwards, whatever the test did.
@@ -35,6 +36,8 @@ struct ev {
 	enum ev_kind kind;
 	unsigned int dev;
 	char ctx[32];
+	uint64_t cgroup;
+	uint32_t pid;
 	uint32_t job;
 	uint64_t hash;
 	uint32_t shots;
@@ -113,10 +116,10 @@ static int trace_read(struct ev *evs, int max)
 		}
 		if (k == 3)
 			QT_FAIL("unknown qpu event: %s", line);
-		if (sscanf(p, "qpu%u ctx=%31s job=%u circuit=%" SCNx64
-			   " shots=%u sweeps=%u status=%d%n", &e.dev, e.ctx,
-			   &e.job, &e.hash, &e.shots, &e.sweeps, &e.status,
-			   &used) != 7)
+		if (sscanf(p, "qpu%u ctx=%31s cgroup=%" SCNu64 " pid=%u job=%u "
+			   "circuit=%" SCNx64 " shots=%u sweeps=%u status=%d%n",
+			   &e.dev, e.ctx, &e.cgroup, &e.pid, &e.job, &e.hash,
+			   &e.shots, &e.sweeps, &e.status, &used) != 9)
 			QT_FAIL("cannot parse: %s", line);
 		p += used;
 		if (!strcmp(p, " uring"))
@@ -129,6 +132,22 @@ static int trace_read(struct ev *evs, int max)
 	}
 	free(text);
 	return n;
+}
+
+/* The id of this process's cgroup v2 (its directory's inode number). */
+static uint64_t own_cgroup_id(void)
+{
+	char text[512], path[600], *p;
+	struct stat st;
+
+	QT_ASSERT(read_text("/proc/self/cgroup", text, sizeof(text)) > 0);
+	p = strstr(text, "0::");
+	QT_ASSERT(p != NULL);
+	p += 3;
+	p[strcspn(p, "\n")] = '\0';
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s", p);
+	QT_ASSERT_OK(stat(path, &st));
+	return st.st_ino;
 }
 
 /* ---- what a test expects ----------------------------------------------- */
@@ -173,6 +192,11 @@ static void assert_events(const struct ev *evs, int n, const struct want *w,
 		if (j == nw)
 			QT_FAIL("%s for job %u, which this test did not "
 				"submit", ev_names[e->kind], e->job);
+		/* The submitter is this process, in its own cgroup. */
+		if (e->pid != (uint32_t)getpid() || e->cgroup != own_cgroup_id())
+			QT_FAIL("%s job %u: pid %u cgroup %" PRIu64 "; want pid "
+				"%d cgroup %" PRIu64, ev_names[e->kind], e->job,
+				e->pid, e->cgroup, getpid(), own_cgroup_id());
 		if (e->dev != 0 || strcmp(e->ctx, ctx) || e->hash != hash ||
 		    e->shots != w[j].shots || e->sweeps != w[j].sweeps ||
 		    e->uring != w[j].uring)

@@ -43,7 +43,7 @@
  * Bumped when the ABI gains something; it never loses anything, so a driver
  * reporting version N serves every program built against a version <= N.
  */
-#define QPU_API_VERSION		2
+#define QPU_API_VERSION		3
 
 /** QPU_MAX_QUBITS - largest device the driver creates (hard ceiling) */
 #define QPU_MAX_QUBITS		2048
@@ -81,6 +81,11 @@ enum qpu_topology_kind {
 #define QPU_FEAT_ASYNC		(1ULL << 3)
 /** QPU_FEAT_TENANTS - cgroup tenants, their limits and the netlink family */
 #define QPU_FEAT_TENANTS	(1ULL << 4)
+/**
+ * QPU_FEAT_POLICY - the BPF monitoring hook (struct_ops "qpu_bpf_ops",
+ * uapi/linux/qpu_bpf.h) is registered: -EPERM from a policy may happen
+ */
+#define QPU_FEAT_POLICY		(1ULL << 5)
 
 /*
  * Tenants and refused charges.
@@ -110,6 +115,10 @@ enum qpu_topology_kind {
  *  - -EUSERS: the device's tenant table is full (sysfs max_tenants, at
  *    most %QPU_MAX_TENANTS tenants, counting the ancestors a charge walks
  *    through).
+ *  - -EPERM from %QPU_IOC_RUN, %QPU_IOC_SUBMIT and %QPU_URING_CMD_RUN:
+ *    the monitoring policy denied the submission (%QPU_LIMIT_POLICY, with
+ *    the policy's reason code in @request). It is asked before any
+ *    charge, so a denied submission is charged nothing.
  *
  * Every refusal is described by a struct qpu_refusal: in the argument
  * struct of ALLOC, RUN and SUBMIT (written back on failure, as other
@@ -133,6 +142,8 @@ enum qpu_topology_kind {
  * @QPU_LIMIT_SHOTS: a tenant's shots.max budget
  * @QPU_LIMIT_QPU_TIME: a tenant's qpu_time.max budget (nanoseconds)
  * @QPU_LIMIT_TENANTS: the device's %QPU_MAX_TENANTS
+ * @QPU_LIMIT_POLICY: the monitoring policy (uapi/linux/qpu_bpf.h) denied
+ *	the call; struct qpu_refusal.request is the policy's reason code
  * @QPU_LIMIT_COUNT: number of limits (array sizes)
  */
 enum qpu_limit {
@@ -144,6 +155,7 @@ enum qpu_limit {
 	QPU_LIMIT_SHOTS		= 5,
 	QPU_LIMIT_QPU_TIME	= 6,
 	QPU_LIMIT_TENANTS	= 7,
+	QPU_LIMIT_POLICY	= 8,
 	QPU_LIMIT_COUNT,
 };
 
@@ -489,6 +501,9 @@ enum qpu_circuit_error {
  *	because of a gate or observable
  * @error_index: out: index of the offending gate (or observable)
  * @hash: out: SHA-256 of the circuit (gates, widths, observables)
+ * @reason: out: with -EPERM, the monitoring policy's reason code (also
+ *	recorded as the file's latest refusal, %QPU_LIMIT_POLICY)
+ * @pad: must be 0
  * @reserved: must be 0
  *
  * Errors: -EINVAL (bad flags or reserved bits, @num_qubits or @num_gates
@@ -496,7 +511,9 @@ enum qpu_circuit_error {
  * or observable the validator rejects: then @error and @error_index say
  * which and why), -E2BIG (a count over its limit, or @num_qubits wider
  * than the device's max_sim_qubits or than @alloc), -ENOENT (@alloc 0 or
- * unknown to this file), -EFAULT (an array cannot be read), -ENOMEM.
+ * unknown to this file), -EFAULT (an array cannot be read), -ENOMEM,
+ * -EPERM (the monitoring policy denied the circuit, after validation:
+ * @hash and @reason are set).
  * Nothing is loaded when the call fails.
  */
 struct qpu_circuit_load {
@@ -513,7 +530,9 @@ struct qpu_circuit_load {
 	__u32 error;
 	__u32 error_index;
 	__u8  hash[32];
-	__u64 reserved[4];
+	__u32 reason;
+	__u32 pad;
+	__u64 reserved[3];
 };
 
 /**

@@ -562,6 +562,8 @@ static const struct field f_load[] = {
 	FLD(struct qpu_circuit_load, error, F_OUT),
 	FLD(struct qpu_circuit_load, error_index, F_OUT),
 	FLD(struct qpu_circuit_load, hash, F_OUT),
+	FLD(struct qpu_circuit_load, reason, F_OUT),
+	FLD(struct qpu_circuit_load, pad, F_RES),
 	FLD(struct qpu_circuit_load, reserved, F_RES),
 };
 
