@@ -91,7 +91,7 @@ TOOLS_STATIC += $(BUILD)/vm-bin/qpuctl
 
 # qpu-bench is a directory too (tools/qpu-bench/bench.h); --tenants sets
 # tenant weights through the qpu_nl client.
-QPUBENCH_SRCS := $(wildcard tools/qpu-bench/*.c)
+QPUBENCH_SRCS := $(filter-out %.bpf.c,$(wildcard tools/qpu-bench/*.c))
 QPUBENCH_HDRS := $(wildcard tools/qpu-bench/*.h)
 TOOLS += $(BUILD)/bin/qpu-bench
 TOOLS_STATIC += $(BUILD)/vm-bin/qpu-bench
@@ -125,7 +125,7 @@ HDRS := uapi/linux/qpu.h uapi/linux/qpu_bpf.h $(wildcard libqpu/include/*.h libq
 	kmod/core/*.h selftests/*.h selftests/host/*.h selftests/vm/*.h)
 
 .PHONY: all module lib tools tests host-tests vm-tests deps check run \
-	vm-shell clean help module-check benches bench bench-tenants fuzz debug-kernel \
+	vm-shell clean help module-check benches bench bench-tenants bench-monitor fuzz debug-kernel \
 	debug-module check-debug
 .DEFAULT_GOAL := all
 # Keep intermediate objects (the host build of the core) between links.
@@ -141,6 +141,8 @@ help:
 	@echo "make run         boot the VM and show the device working"
 	@echo "make vm-shell    boot the VM with a shell"
 	@echo "make bench       qpu-bench in the VM (table and CSV)"
+	@echo "make bench-monitor  qpu-bench --monitor in the VM (the monitoring"
+	@echo "                 hook's cost per load and per io_uring job)"
 	@echo "make bench-tenants  qpu-bench --tenants in the VM (shares, waits,"
 	@echo "                 submit and pick cost)"
 	@echo "make fuzz        hostile-input campaign in the VM"
@@ -226,18 +228,28 @@ $(BUILD)/vm-bin/qpuctl: $(QPUCTL_SRCS) $(QPUCTL_HDRS) $(QPU_NL_OBJ) $(LIB_A) $(H
 	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -o $@ $(QPUCTL_SRCS) $(QPU_NL_OBJ) \
 		$(LIB_A) -static $(NL_LIBS_STATIC) -luring -lm -lpthread
 
-$(BUILD)/bin/qpu-bench: $(QPUBENCH_SRCS) $(QPUBENCH_HDRS) $(QPU_NL_OBJ) \
-		$(LIB_A) $(CORE_HOST_OBJS) $(HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -Ikmod/core -o $@ $(QPUBENCH_SRCS) \
-		$(QPU_NL_OBJ) $(CORE_HOST_OBJS) $(LIB_A) $(NL_LIBS) $(LDLIBS_USER)
+# --monitor attaches policies: the empty one and qpu-monitor's.
+QPUBENCH_BPF := $(BUILD)/bpf/empty.embed.o $(BUILD)/bpf/qpu_monitor.embed.o
+QPUBENCH_DEPS := $(QPUBENCH_SRCS) $(QPUBENCH_HDRS) $(QPU_NL_OBJ) \
+		 $(QPU_POLICY_OBJ) $(QPUBENCH_BPF) $(LIB_A) $(CORE_HOST_OBJS) \
+		 $(HDRS) tools/qpu-monitor/monitor.h
+QPUBENCH_CFLAGS = $(CFLAGS) $(QPU_NL_CFLAGS) -Itools/qpu-monitor -Ikmod/core
+QPUBENCH_OBJS = $(QPUBENCH_SRCS) $(QPU_NL_OBJ) $(QPU_POLICY_OBJ) \
+		$(QPUBENCH_BPF) $(CORE_HOST_OBJS) $(LIB_A)
 
-$(BUILD)/vm-bin/qpu-bench: $(QPUBENCH_SRCS) $(QPUBENCH_HDRS) $(QPU_NL_OBJ) \
-		$(LIB_A) $(CORE_HOST_OBJS) $(HDRS)
+$(BUILD)/bin/qpu-bench: $(QPUBENCH_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -Ikmod/core -o $@ $(QPUBENCH_SRCS) \
-		$(QPU_NL_OBJ) $(CORE_HOST_OBJS) $(LIB_A) -static \
-		$(NL_LIBS_STATIC) -luring -lm -lpthread
+	$(CC) $(QPUBENCH_CFLAGS) -o $@ $(QPUBENCH_OBJS) $(NL_LIBS) $(BPF_LIBS) \
+		$(LDLIBS_USER)
+
+$(BUILD)/vm-bin/qpu-bench: $(QPUBENCH_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(QPUBENCH_CFLAGS) -o $@ $(QPUBENCH_OBJS) -static \
+		$(NL_LIBS_STATIC) $(BPF_LIBS_STATIC) -luring -lm -lpthread
+
+$(BUILD)/bpf/%.bpf.o: tools/qpu-bench/%.bpf.c $(BPF_HDRS)
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
 $(BUILD)/vm-bin/%: examples/%.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
@@ -364,6 +376,10 @@ fuzz: all
 # Benchmarks: qpu-bench in the VM (figures, never pass/fail).
 bench: all
 	sh scripts/vm/run.sh --script scripts/vm/bench.sh
+
+# The monitoring hook's cost: qpu-bench --monitor in the VM.
+bench-monitor: all
+	sh scripts/vm/run.sh --script scripts/vm/bench-monitor.sh
 
 # Sharing between tenants: qpu-bench --tenants in the VM.
 bench-tenants: all

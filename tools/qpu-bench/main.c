@@ -12,11 +12,14 @@
  * and the table gives microseconds per circuit, circuits per second and
  * the ratio to inproc. It is a benchmark: it prints figures and never
  * fails on them. With --tenants it measures instead how the device is
- * shared between tenants (tenants.c).
+ * shared between tenants (tenants.c), with --monitor what the monitoring
+ * hook costs (monitor.c).
  *
  *   qpu-bench [-d DEV] [--qubits 4,8] [--gates 50] [--shots 100]
  *             [--circuits 512] [--csv FILE]
  *   qpu-bench [-d DEV] --tenants [--weights 1,1,2,2,4,4,8,8] [--jobs 16000]
+ *   qpu-bench [-d DEV] --monitor [--qubits 4] [--gates 50] [--shots 100]
+ *             [--jobs 256]
  */
 #include <getopt.h>
 #include <math.h>
@@ -55,8 +58,8 @@ static double now_us(void)
 }
 
 /* Layers of RY(param) on every qubit and CX along the allocation's edges. */
-static struct qpu_circuit *make_circuit(const struct qpu_qubits *q, uint32_t nq,
-					uint32_t gates)
+struct qpu_circuit *bench_circuit(const struct qpu_qubits *q, uint32_t nq,
+				  uint32_t gates)
 {
 	struct qpu_circuit *c = qpu_circuit_new(nq, nq);
 	uint32_t n = 0, slot = 0, i, e, qs[2];
@@ -226,7 +229,7 @@ static int bench_size(struct bench *b)
 
 	if (qpu_alloc_qubits(b->dev, b->nq, &b->q))
 		return -1;
-	b->c = make_circuit(b->q, b->nq, b->gates);
+	b->c = bench_circuit(b->q, b->nq, b->gates);
 	if (!b->c || qpu_circuit_load(b->dev, b->c, b->q, &b->l))
 		return -1;
 	b->slice = qpu_result_size(b->nq, b->shots, 0);
@@ -271,13 +274,14 @@ int main(int argc, char **argv)
 		{ "tenants", no_argument, NULL, 't' },
 		{ "weights", required_argument, NULL, 'w' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "monitor", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *weights = "1,1,2,2,4,4,8,8";
-	uint32_t w[16], nw = 0, jobs = 16000;
-	bool tenants = false;
+	uint32_t w[16], nw = 0, jobs = 0;
+	bool tenants = false, monitor = false;
 	struct bench b = { .gates = 50, .shots = 100, .ncirc = 512 };
-	const char *path = NULL, *qubits = "4,8", *csv = NULL;
+	const char *path = NULL, *qubits = NULL, *csv = NULL;
 	char *list, *tok, *save;
 	int c, ret = 0;
 
@@ -290,17 +294,31 @@ int main(int argc, char **argv)
 		case 'n': b.ncirc = strtoul(optarg, NULL, 0); break;
 		case 'c': csv = optarg; break;
 		case 't': tenants = true; break;
+		case 'm': monitor = true; break;
 		case 'w': weights = optarg; break;
 		case 'j': jobs = strtoul(optarg, NULL, 0); break;
 		default:
 			fprintf(stderr, "usage: qpu-bench [-d DEV] [--qubits 4,8] "
 				"[--gates G] [--shots S] [--circuits N] [--csv FILE]\n"
 				"       qpu-bench [-d DEV] --tenants [--weights "
-				"1,1,2,2,4,4,8,8] [--jobs N]\n");
+				"1,1,2,2,4,4,8,8] [--jobs N]\n"
+				"       qpu-bench [-d DEV] --monitor [--qubits Q] "
+				"[--gates G] [--shots S] [--jobs N]\n");
 			return 2;
 		}
 	}
+	if (monitor) {
+		qubits = qubits ?: "4";
+		b.nq = strtoul(qubits, NULL, 0);
+		if (!strchr(qubits, ',') && b.nq && b.gates && b.shots)
+			return bench_monitor(path, b.nq, b.gates, b.shots,
+					     jobs ?: 256) ? 1 : 0;
+		fprintf(stderr, "qpu-bench: --monitor takes one qubit count and "
+			"gates, shots, jobs > 0\n");
+		return 2;
+	}
 	if (tenants) {
+		jobs = jobs ?: 16000;
 		list = strdup(weights);
 		for (tok = strtok_r(list, ",", &save); tok && nw < 16;
 		     tok = strtok_r(NULL, ",", &save))
@@ -309,7 +327,7 @@ int main(int argc, char **argv)
 		for (c = 0; c < (int)nw; c++)
 			if (w[c] < QPU_WEIGHT_MIN || w[c] > QPU_WEIGHT_MAX)
 				nw = 0;
-		if (!nw || !jobs) {
+		if (!nw) {
 			fprintf(stderr, "qpu-bench: --weights takes 1 to 16 weights "
 				"of %u..%u, --jobs a count > 0\n", QPU_WEIGHT_MIN,
 				QPU_WEIGHT_MAX);
@@ -338,7 +356,7 @@ int main(int argc, char **argv)
 	}
 	printf("%-10s %6s %6s %6s %12s %12s %8s\n", "method", "qubits", "gates",
 	       "shots", "us/circuit", "circuits/s", "x inproc");
-	list = strdup(qubits);
+	list = strdup(qubits ?: "4,8");
 	for (tok = strtok_r(list, ",", &save); tok && !ret;
 	     tok = strtok_r(NULL, ",", &save)) {
 		b.nq = strtoul(tok, NULL, 0);
