@@ -33,6 +33,7 @@
 #include <linux/qpu.h>
 #include <linux/qpu_bpf.h>
 
+#include "core/circuit.h"
 #include "qpu_backend.h"
 #include "qpu_bpf.h"
 #include "qpu_buffer.h"
@@ -282,21 +283,6 @@ static const struct qpu_bpf_admit_kern *to_admit_kern(const struct qpu_bpf_admit
 	return container_of(a, struct qpu_bpf_admit_kern, pub);
 }
 
-/* Operands of @g in qpu_gate.qubits: controls, then its targets. */
-static u32 qpu_gate_operands(const struct qpu_gate *g)
-{
-	switch (g->op) {
-	case QPU_OP_BARRIER:
-		return 0;
-	case QPU_OP_SWAP:
-	case QPU_OP_RXX:
-	case QPU_OP_RZZ:
-		return g->nctrl + 2;
-	default:
-		return g->nctrl + 1;
-	}
-}
-
 __bpf_kfunc_start_defs();
 
 /**
@@ -318,7 +304,7 @@ __bpf_kfunc int qpu_bpf_gate(const struct qpu_bpf_admit *a, u32 index,
 	if (index >= a->num_gates)
 		return -ENOENT;
 	src = &k->gates[index];
-	n = qpu_gate_operands(src);
+	n = qc_gate_operands(src);
 	g->op = src->op;
 	g->nctrl = src->nctrl;
 	g->nqubits = n;
