@@ -16,7 +16,9 @@
  *    or a struct qpu_refusal with limit %QPU_LIMIT_POLICY);
  *    %QPU_BPF_FLAG accepts and raises an event (the qpu_admit tracepoint);
  *    %QPU_BPF_ALLOW accepts silently.
- *  - ->job_done() sees every job and synchronous run when it completes.
+ *  - ->job_done() sees every job when it completes (also one cancelled
+ *    before it started, or whose device went away) and every synchronous
+ *    run that started, when it ends.
  *
  * Programs are not sleepable and read the circuit through the kfuncs
  * below (declared for BPF programs in tools/bpf/qpu_kfuncs.h); the views
@@ -202,7 +204,10 @@ struct qpu_bpf_job {
  * link-based attachment is accepted (-EOPNOTSUPP otherwise), so a policy
  * is detached when its link is destroyed: when the loader closes it or
  * exits, unless it pinned the link. Attaching needs CAP_SYS_ADMIN (a
- * policy sees every tenant's circuits).
+ * policy sees every tenant's circuits). While a policy is attached the
+ * module cannot be unloaded (rmmod fails: the policy's map holds a
+ * reference on qpu.ko); after detaching, the BPF core frees the policy
+ * after an RCU grace period, and only then is the module free to go.
  */
 struct qpu_bpf_ops {
 	int (*admit)(const struct qpu_bpf_admit *a);
