@@ -96,6 +96,21 @@ QPUBENCH_HDRS := $(wildcard tools/qpu-bench/*.h)
 TOOLS += $(BUILD)/bin/qpu-bench
 TOOLS_STATIC += $(BUILD)/vm-bin/qpu-bench
 
+# qpu-monitor is a directory too (tools/qpu-monitor/tool.h): the policy
+# qpu_monitor.bpf.c embedded (tools/bpf/embed.S) and attached through
+# tools/lib/qpu_policy.c, libbpf dynamic into bin/, static into vm-bin/.
+# It shares qpuctl's JSON emitter and cgroup walker. config.c and event.c
+# have no libbpf in them: qpu_monitor_test (host) links them alone.
+QPUMON_SRCS := $(filter-out %.bpf.c,$(wildcard tools/qpu-monitor/*.c))
+QPUMON_HDRS := $(wildcard tools/qpu-monitor/*.h) $(QPUCTL_HDRS)
+QPUMON_SHARED := tools/qpuctl/json.c tools/qpuctl/cgroup.c
+QPUMON_TESTED := tools/qpu-monitor/config.c tools/qpu-monitor/event.c \
+		 tools/qpuctl/json.c
+QPUMON_EMBED := $(BUILD)/bpf/qpu_monitor.embed.o
+QPUMON_CFLAGS := -Itools/qpu-monitor -Itools/qpuctl -Itools/lib
+TOOLS += $(BUILD)/bin/qpu-monitor
+TOOLS_STATIC += $(BUILD)/vm-bin/qpu-monitor
+
 HOST_TEST_SRCS := $(wildcard selftests/host/*.c)
 HOST_TESTS := $(patsubst selftests/host/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRCS))
 # Host tests of the scripts (the harness itself), in sh.
@@ -239,6 +254,20 @@ $(BUILD)/vm-bin/qpu-bench: $(QPUBENCH_SRCS) $(QPUBENCH_HDRS) $(QPU_NL_OBJ) \
 		$(QPU_NL_OBJ) $(CORE_HOST_OBJS) $(LIB_A) -static \
 		$(NL_LIBS_STATIC) -luring -lm -lpthread
 
+$(BUILD)/bin/qpu-monitor: $(QPUMON_SRCS) $(QPUMON_HDRS) $(QPUMON_SHARED) \
+		$(QPUMON_EMBED) $(QPU_POLICY_OBJ) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QPUMON_CFLAGS) -o $@ $(QPUMON_SRCS) $(QPUMON_SHARED) \
+		$(QPUMON_EMBED) $(QPU_POLICY_OBJ) $(LIB_A) $(BPF_LIBS) \
+		$(LDLIBS_USER)
+
+$(BUILD)/vm-bin/qpu-monitor: $(QPUMON_SRCS) $(QPUMON_HDRS) $(QPUMON_SHARED) \
+		$(QPUMON_EMBED) $(QPU_POLICY_OBJ) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QPUMON_CFLAGS) -o $@ $(QPUMON_SRCS) $(QPUMON_SHARED) \
+		$(QPUMON_EMBED) $(QPU_POLICY_OBJ) $(LIB_A) $(BPF_LIBS_STATIC) \
+		$(LDLIBS_STATIC)
+
 $(BUILD)/vm-bin/%: examples/%.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS_STATIC)
@@ -256,6 +285,12 @@ $(BUILD)/host-tests/qpuctl_test: selftests/host/qpuctl_test.c $(QPUCTL_TESTED) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itools/qpuctl -Itools/lib -Iselftests -o $@ $< \
 		$(QPUCTL_TESTED) $(LIB_A) $(LDLIBS_USER)
+
+$(BUILD)/host-tests/qpu_monitor_test: selftests/host/qpu_monitor_test.c \
+		$(QPUMON_TESTED) $(QPUMON_HDRS) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QPUMON_CFLAGS) -Iselftests -o $@ $< \
+		$(QPUMON_TESTED) $(LIB_A) $(LDLIBS_USER)
 
 $(BUILD)/host-tests/%: selftests/host/%.sh
 	@mkdir -p $(dir $@)
