@@ -316,6 +316,12 @@ $(QPU_POLICY_OBJ): $(QPU_POLICY_SRC) $(QPU_POLICY_HDR) uapi/linux/qpu_bpf.h
 	$(CC) $(CFLAGS) -Itools/lib -c -o $@ $<
 
 # VM tests of the monitoring hook: libbpf (static) and their policies.
+# The embedded object is named as an explicit target too: otherwise make
+# (which only chains pattern rules after trying every rule whose
+# prerequisites exist) builds policy_test by the generic vm-tests rule
+# below, without libbpf, and fails.
+POLICY_TEST_EMBED := $(BUILD)/bpf/policy_probe.embed.o
+$(POLICY_TEST_EMBED):
 $(BUILD)/vm-tests/policy_%: selftests/vm/policy_%.c $(QPU_POLICY_OBJ) \
 		$(BUILD)/bpf/policy_probe.embed.o $(wildcard selftests/vm/bpf/*.h) \
 		$(LIB_A) $(HDRS)
