@@ -98,6 +98,8 @@ static int check_kernel(const struct mon_opts *o)
 	if (!path[0])
 		return 0;	/* no device yet: a policy for all still attaches */
 	err = qpu_open(path, &dev);
+	if (err == -EACCES || err == -EPERM)
+		return 0;	/* unprivileged: attaching will say so */
 	if (err) {
 		fprintf(stderr, "qpu-monitor: %s: %s%s\n", path,
 			strerror(-err), err == -ENOENT ?
