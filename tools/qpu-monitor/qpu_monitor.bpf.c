@@ -3,10 +3,17 @@
  * qpu_monitor.bpf.c - qpu-monitor's policy. STAND-IN, replaced by the
  * rules helper's version at merge: it implements the contract of
  * monitor.h (cfg in .rodata, stats in .bss, the "events" ring buffer,
- * the struct_ops map "qpu-monitor") for rule 1 only,
- * QPU_MON_REPEAT_2Q: the same two-qubit gate repeated consecutively on
- * one ordered pair, fired once per circuit when the run reaches the
- * threshold (default 16), evaluated at QPU_ADMIT_LOAD.
+ * the struct_ops map "qpu-monitor") for two rules, evaluated at
+ * QPU_ADMIT_LOAD and fired at most once per circuit each, when a run of
+ * consecutive two-qubit gates reaches the threshold:
+ *
+ *  - QPU_MON_REPEAT_2Q: the same gate on the same ordered pair
+ *    (default 16);
+ *  - QPU_MON_CX_ALTERNATION: CX(a,b), CX(b,a), CX(a,b)... (default 12),
+ *    so that the `make run` demo can show a second rule flagging.
+ *
+ * Both walk the gates with bpf_loop(): a plain loop over up to 65536
+ * gates is more than the verifier follows.
  */
 #include <linux/bpf.h>
 #include "qpu_kfuncs.h"
@@ -15,6 +22,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define REPEAT_2Q_DEFAULT	16
+#define CX_ALTERNATION_DEFAULT	12	/* four SWAPs of three CNOTs */
 #define MAX_GATES		65536
 
 const volatile struct qpu_mon_cfg cfg;
@@ -25,53 +33,84 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
+/* One rule's run in a scan: where it started, how long it is. */
+struct run {
+	__u32 q0, q1;		/* the pair of the last gate of the run */
+	__u32 first, count;
+	__u32 fired;		/* gate index it fired at; NO_GATE: not yet */
+	__u32 threshold;	/* 0: the rule is off */
+};
+
 /* The bpf_loop() state of one scan (on the admit program's stack). */
 struct scan {
 	const struct qpu_bpf_admit *a;
-	__u32 threshold;
-	__u32 op, q0, q1;	/* the current run's gate; op 256: none */
-	__u32 first, count;
-	__u32 fired;
+	__u32 op;		/* repeat-2q: the run's opcode; 256: none */
+	struct run rep;		/* QPU_MON_REPEAT_2Q */
+	struct run alt;		/* QPU_MON_CX_ALTERNATION */
 };
+
+#define NO_GATE		0xffffffffU
+
+static void step(struct run *r, int more, __u32 i, __u32 q0, __u32 q1)
+{
+	if (!r->threshold || r->fired != NO_GATE)
+		return;
+	if (more) {
+		r->count++;
+	} else {
+		r->first = i;
+		r->count = 1;
+	}
+	r->q0 = q0;
+	r->q1 = q1;
+	if (r->count >= r->threshold)
+		r->fired = i;
+}
 
 static int scan_gate(__u32 i, void *ctx)
 {
 	struct scan *s = ctx;
 	struct qpu_bpf_gate g = {};
+	int cx, more;
 
 	if (qpu_bpf_gate(s->a, i, &g))
 		return 1;
 	if (g.nqubits != 2) {
 		s->op = 256;
-		s->count = 0;
+		s->rep.count = 0;
+		s->alt.count = 0;
 		return 0;
 	}
-	if (g.op == s->op && g.qubits[0] == s->q0 && g.qubits[1] == s->q1) {
-		s->count++;
+	/* repeat-2q: the same gate on the same ordered pair again */
+	more = s->rep.count && g.op == s->op && g.qubits[0] == s->rep.q0 &&
+	       g.qubits[1] == s->rep.q1;
+	s->op = g.op;
+	step(&s->rep, more, i, g.qubits[0], g.qubits[1]);
+	/* cx-alternation: CX(a,b) then CX(b,a) */
+	cx = g.op == QPU_OP_X && g.nctrl == 1;
+	if (cx) {
+		more = s->alt.count && g.qubits[0] == s->alt.q1 &&
+		       g.qubits[1] == s->alt.q0;
+		step(&s->alt, more, i, g.qubits[0], g.qubits[1]);
 	} else {
-		s->op = g.op;
-		s->q0 = g.qubits[0];
-		s->q1 = g.qubits[1];
-		s->first = i;
-		s->count = 1;
+		s->alt.count = 0;
 	}
-	if (s->count >= s->threshold) {
-		s->fired = i;
-		return 1;
-	}
-	return 0;
+	return (!s->rep.threshold || s->rep.fired != NO_GATE) &&
+	       (!s->alt.threshold || s->alt.fired != NO_GATE);
 }
 
-static void send(const struct qpu_bpf_admit *a, __u32 action,
-		 const struct scan *s)
+/* An event for @rule, whose run is @r; its verdict. */
+static int send(const struct qpu_bpf_admit *a, __u32 rule,
+		const struct run *r)
 {
+	__u32 action = cfg.rule[rule & 7].action;
 	struct qpu_mon_event *e;
 
-	__sync_fetch_and_add(&stats.fired[QPU_MON_REPEAT_2Q], 1);
+	__sync_fetch_and_add(&stats.fired[rule & 7], 1);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&stats.dropped, 1);
-		return;
+		goto verdict;
 	}
 	e->time_ns = bpf_ktime_get_ns();
 	e->cgroup_id = a->cgroup_id;
@@ -80,49 +119,65 @@ static void send(const struct qpu_bpf_admit *a, __u32 action,
 	e->uid = a->uid;
 	e->source = QPU_MON_EVENT_ADMIT;
 	e->kind = a->kind;
-	e->rule = QPU_MON_REPEAT_2Q;
+	e->rule = rule;
 	e->action = action;
-	e->count = s->count;
-	e->threshold = s->threshold;
-	e->first_gate = s->first;
-	e->last_gate = s->fired;
-	e->qubits[0] = s->q0;
-	e->qubits[1] = s->q1;
+	e->count = r->count;
+	e->threshold = r->threshold;
+	e->first_gate = r->first;
+	e->last_gate = r->fired;
+	e->qubits[0] = r->q0 < r->q1 ? r->q0 : r->q1;
+	e->qubits[1] = r->q0 < r->q1 ? r->q1 : r->q0;
 	e->qubits[2] = 0xffff;
 	e->qubits[3] = 0xffff;
 	e->pad = 0;
 	e->value = a->num_gates;
 	__builtin_memcpy(e->hash, a->hash, sizeof(e->hash));
 	bpf_ringbuf_submit(e, 0);
+verdict:
+	if (action == QPU_MON_DENY)
+		return QPU_BPF_VERDICT(QPU_BPF_DENY, rule);
+	if (action == QPU_MON_FLAG)
+		return QPU_BPF_VERDICT(QPU_BPF_FLAG, rule);
+	return QPU_BPF_VERDICT(QPU_BPF_ALLOW, 0);
+}
+
+static __u32 threshold(__u32 rule, __u32 dflt)
+{
+	if (cfg.rule[rule].action == QPU_MON_OFF)
+		return 0;
+	return cfg.rule[rule].threshold ?: dflt;
 }
 
 SEC("struct_ops/admit")
 int BPF_PROG(mon_admit, const struct qpu_bpf_admit *a)
 {
-	__u32 action = cfg.rule[QPU_MON_REPEAT_2Q].action;
 	struct scan s = {};
+	int v1 = 0, v2 = 0;
 	__u32 n;
 
 	__sync_fetch_and_add(&stats.admissions, 1);
-	if (action == QPU_MON_OFF || a->kind != QPU_ADMIT_LOAD)
+	if (a->kind != QPU_ADMIT_LOAD)
 		return QPU_BPF_VERDICT(QPU_BPF_ALLOW, 0);
 	s.a = a;
-	s.threshold = cfg.rule[QPU_MON_REPEAT_2Q].threshold ?:
-		      REPEAT_2Q_DEFAULT;
 	s.op = 256;
-	s.fired = MAX_GATES;
+	s.rep.threshold = threshold(QPU_MON_REPEAT_2Q, REPEAT_2Q_DEFAULT);
+	s.alt.threshold = threshold(QPU_MON_CX_ALTERNATION,
+				    CX_ALTERNATION_DEFAULT);
+	s.rep.fired = NO_GATE;
+	s.alt.fired = NO_GATE;
+	if (!s.rep.threshold && !s.alt.threshold)
+		return QPU_BPF_VERDICT(QPU_BPF_ALLOW, 0);
 	n = a->num_gates;
 	if (n > MAX_GATES)
 		n = MAX_GATES;
 	bpf_loop(n, scan_gate, &s, 0);
-	if (s.fired == MAX_GATES)
-		return QPU_BPF_VERDICT(QPU_BPF_ALLOW, 0);
-	send(a, action, &s);
-	if (action == QPU_MON_DENY)
-		return QPU_BPF_VERDICT(QPU_BPF_DENY, QPU_MON_REPEAT_2Q);
-	if (action == QPU_MON_FLAG)
-		return QPU_BPF_VERDICT(QPU_BPF_FLAG, QPU_MON_REPEAT_2Q);
-	return QPU_BPF_VERDICT(QPU_BPF_ALLOW, 0);
+	if (s.rep.fired != NO_GATE)
+		v1 = send(a, QPU_MON_REPEAT_2Q, &s.rep);
+	if (s.alt.fired != NO_GATE)
+		v2 = send(a, QPU_MON_CX_ALTERNATION, &s.alt);
+	/* the stronger verdict: deny over flag over allow */
+	return QPU_BPF_VERDICT_ACTION(v1) >= QPU_BPF_VERDICT_ACTION(v2) ?
+	       v1 : v2;
 }
 
 SEC("struct_ops/job_done")
