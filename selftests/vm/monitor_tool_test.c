@@ -17,6 +17,7 @@
  *    flagged loads overflows the ring buffer; afterwards the events
  *    written plus the drops reported add up to the loads, and the drop
  *    lines' total equals their sum;
+ *  - --count N and --duration S end it (exit 0), -q keeps stderr empty;
  *  - without privileges, and with bad options, it says why.
  *
  * Every other rule is off (--rule all=off first), so the counts do not
@@ -94,12 +95,13 @@ static void mon_start(struct mon *m, unsigned int dev, const char *const *args)
 		dev, name);
 }
 
-/* Send @sig, wait, read what it wrote; the exit status in m->status. */
+/* Send @sig (0: none), wait, read what it wrote; status in m->status. */
 static void mon_stop(struct mon *m, int sig)
 {
 	size_t len;
 
-	kill(m->pid, sig);
+	if (sig)
+		kill(m->pid, sig);
 	m->status = wait_status(m->pid);
 	m->out = access(MON_OUT, R_OK) ? strdup("") :
 		 read_all_ok(MON_OUT, &len);
@@ -500,6 +502,46 @@ QPU_TEST_TIMEOUT(drops_are_reported, 300)
 		QT_FAIL("summary lacks '%s': %s", want, m.err);
 	free(want);
 	mon_free(&m);
+}
+
+QPU_TEST(count_ends_it)
+{
+	const char *args[] = { "--rule", "repeat-2q=log", "--count", "1",
+			       NULL };
+	char lines[2][1024];
+	struct loads *r;
+	struct mon m;
+
+	mon_start(&m, 0, args);
+	r = load_in_cgroup(0, 3);
+	mon_stop(&m, 0);	/* it exits by itself after one event */
+	cg_cleanup(TEST_CG);
+	QT_ASSERT_EQ(r->accepted, 3);
+	if (m.status)
+		QT_FAIL("exit %d: %s", m.status, m.err);
+	QT_ASSERT_EQ(lines_of(m.out, "rule", lines, 2), 1);
+	mon_free(&m);
+}
+
+QPU_TEST(duration_ends_it_quietly)
+{
+	static const char *const argv[] = { MON, "--rule", "all=off",
+					    "--duration", "1", "-q", "-o",
+					    "/dev/null", NULL };
+	struct timespec t0, t1;
+	struct cmd_out o;
+	char name[64];
+
+	need(MON, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run_capture(argv, &o);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (o.status || o.err[0])
+		QT_FAIL("exit %d, stderr '%s'", o.status, o.err);
+	QT_ASSERT(t1.tv_sec - t0.tv_sec >= 1);
+	policy_of(0, name, sizeof(name));
+	QT_ASSERT(!strcmp(name, ""));
+	cmd_free(&o);
 }
 
 QPU_TEST(unprivileged_is_told_why)
