@@ -67,6 +67,13 @@ static void step(struct run *r, int more, __u32 i, __u32 q0, __u32 q1)
 		r->fired = i;
 }
 
+/* The run is broken (a rule that fired keeps its evidence). */
+static void reset(struct run *r)
+{
+	if (r->fired == NO_GATE)
+		r->count = 0;
+}
+
 static int scan_gate(__u32 i, void *ctx)
 {
 	struct scan *s = ctx;
@@ -77,8 +84,8 @@ static int scan_gate(__u32 i, void *ctx)
 		return 1;
 	if (g.nqubits != 2) {
 		s->op = 256;
-		s->rep.count = 0;
-		s->alt.count = 0;
+		reset(&s->rep);
+		reset(&s->alt);
 		return 0;
 	}
 	/* repeat-2q: the same gate on the same ordered pair again */
@@ -93,7 +100,7 @@ static int scan_gate(__u32 i, void *ctx)
 		       g.qubits[1] == s->alt.q0;
 		step(&s->alt, more, i, g.qubits[0], g.qubits[1]);
 	} else {
-		s->alt.count = 0;
+		reset(&s->alt);
 	}
 	return (!s->rep.threshold || s->rep.fired != NO_GATE) &&
 	       (!s->alt.threshold || s->alt.fired != NO_GATE);
