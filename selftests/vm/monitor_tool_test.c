@@ -55,10 +55,11 @@ static void policy_of(unsigned int dev, char *buf, size_t len)
  * Start qpu-monitor with "--rule all=off", @args (NULL-terminated, at
  * most 8) and "-o MON_OUT"; wait until device @dev's policy is ours.
  */
-static void mon_start(struct mon *m, unsigned int dev, const char *const *args)
+static void mon_start_as(struct mon *m, unsigned int dev,
+			 const char *const *args, bool all_off)
 {
-	const char *argv[16] = { MON, "--rule", "all=off", "-o", MON_OUT };
-	unsigned int n = 5, i;
+	const char *argv[16] = { MON, "-o", MON_OUT, "--rule", "all=off" };
+	unsigned int n = all_off ? 5 : 3, i;
 	char name[64];
 	int fd;
 
@@ -93,6 +94,11 @@ static void mon_start(struct mon *m, unsigned int dev, const char *const *args)
 	}
 	QT_FAIL("qpu%u's policy is '%s' 10 s after starting qpu-monitor",
 		dev, name);
+}
+
+static void mon_start(struct mon *m, unsigned int dev, const char *const *args)
+{
+	mon_start_as(m, dev, args, true);
 }
 
 /* Send @sig (0: none), wait, read what it wrote; status in m->status. */
@@ -186,6 +192,23 @@ static char *evidence_of(const char *line)
 	return js_text(m);
 }
 
+/* The one "rule" line of @out whose rule is @rule, into @line. */
+static void lines_of_rule(const char *out, const char *rule, char *line)
+{
+	char lines[8][1024], name[64];
+	int i, n = lines_of(out, "rule", lines, 8), found = 0;
+
+	for (i = 0; i < n && i < 8; i++) {
+		member_str(lines[i], "rule", name, sizeof(name));
+		if (strcmp(name, rule))
+			continue;
+		strcpy(line, lines[i]);
+		found++;
+	}
+	if (found != 1)
+		QT_FAIL("want one %s event, got %d: %s", rule, found, out);
+}
+
 /* ---- the loader: a child in cgroup TEST_CG ------------------------------ */
 
 /** struct loads - what the loading child did (shared memory) */
@@ -201,16 +224,19 @@ struct loads {
 
 static void blatant_spec(struct circ_spec *s, uint32_t alloc)
 {
-	static struct qpu_gate g[BLATANT_GATES];
+	static struct qpu_gate g[BLATANT_GATES + 2];
 	unsigned int i;
 
 	for (i = 0; i < BLATANT_GATES; i++)
 		g[i] = gate_2q(QPU_OP_X, 1, 0, 1);	/* CX(0,1) */
+	g[i++] = gate_measure(0, 0);
+	g[i++] = gate_measure(1, 1);
 	memset(s, 0, sizeof(*s));
 	s->alloc = alloc;
 	s->num_qubits = 2;
+	s->num_clbits = 2;
 	s->gates = g;
-	s->num_gates = BLATANT_GATES;
+	s->num_gates = i;
 }
 
 static void ordinary_spec(struct circ_spec *s, uint32_t alloc)
@@ -328,7 +354,7 @@ static void check_event(const char *line, const struct loads *r,
 	free(ev);
 }
 
-static void one_action(const char *rule, const char *action)
+static void one_action(const char *rule, const char *action, bool all_off)
 {
 	const char *args[] = { "--rule", rule, NULL };
 	char lines[4][1024];
@@ -336,7 +362,7 @@ static void one_action(const char *rule, const char *action)
 	struct mon m;
 	uint64_t id;
 
-	mon_start(&m, 0, args);
+	mon_start_as(&m, 0, args, all_off);
 	r = load_in_cgroup(0, 1);
 	id = cg_id_ok(TEST_CG);
 	mon_stop(&m, SIGTERM);
@@ -353,28 +379,41 @@ static void one_action(const char *rule, const char *action)
 		QT_ASSERT_EQ(r->accepted, 1);
 	}
 	QT_ASSERT_EQ(r->ordinary_rc, 0);
-	if (lines_of(m.out, "rule", lines, 4) != 1)
-		QT_FAIL("want exactly one event, got: %s", m.out);
-	QT_ASSERT_EQ(lines_of(m.out, "dropped", lines + 1, 1), 0);
+	QT_ASSERT_EQ(lines_of(m.out, "dropped", lines, 1), 0);
+	if (all_off) {
+		if (lines_of(m.out, "rule", lines, 4) != 1)
+			QT_FAIL("want exactly one event, got: %s", m.out);
+		if (!strstr(m.err, "1 event (repeat-2q 1;"))
+			QT_FAIL("summary: %s", m.err);
+	} else {
+		/* other rules log what they like: find repeat-2q's one */
+		if (lines_of(m.out, "rule", lines, 4) > 4)
+			QT_FAIL("too many events: %s", m.out);
+		lines_of_rule(m.out, "repeat-2q", lines[0]);
+	}
 	check_event(lines[0], r, 0, action, id);
-	if (!strstr(m.err, "1 event (repeat-2q 1;"))
-		QT_FAIL("summary: %s", m.err);
 	mon_free(&m);
 }
 
 QPU_TEST(deny_refuses_with_reason_and_reports)
 {
-	one_action("repeat-2q=deny", "deny");
+	one_action("repeat-2q=deny", "deny", true);
 }
 
 QPU_TEST(flag_accepts_and_reports)
 {
-	one_action("repeat-2q=flag", "flag");
+	one_action("repeat-2q=flag", "flag", true);
 }
 
 QPU_TEST(log_accepts_and_reports)
 {
-	one_action("repeat-2q=log", "log");
+	one_action("repeat-2q=log", "log", true);
+}
+
+/* The other rules at their default, log: the evidence is still whole. */
+QPU_TEST(deny_with_every_other_rule_at_log)
+{
+	one_action("repeat-2q=deny", "deny", false);
 }
 
 QPU_TEST(sigkill_detaches)
