@@ -252,6 +252,15 @@ static int run(const struct mon_opts *o)
 
 	if (check_kernel(o))
 		return MON_EXIT_FAIL;
+	/*
+	 * Before attaching: a SIGTERM as soon as sysfs shows the policy
+	 * must still detach cleanly and exit 0. No SA_RESTART: a signal
+	 * ends the wait in epoll.
+	 */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	l.out = stdout;
 	if (o->output) {
 		l.out = fopen(o->output, "ae");
@@ -315,11 +324,6 @@ static int run(const struct mon_opts *o)
 		goto out_close;
 	}
 
-	/* No SA_RESTART: a signal ends the wait in epoll. */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	if (!o->quiet) {
 		fprintf(stderr, "qpu-monitor: policy '%s' attached to %s\n",
 			ops->name, attach_scope(o, scope, sizeof(scope)));
