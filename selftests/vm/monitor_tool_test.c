@@ -18,7 +18,8 @@
  *    written plus the drops reported add up to the loads, and the drop
  *    lines' total equals their sum;
  *  - --count N and --duration S end it (exit 0), -q keeps stderr empty;
- *  - without privileges, and with bad options, it says why.
+ *  - without privileges, without qpu.ko, and with bad options, it
+ *    says why.
  *
  * Every other rule is off (--rule all=off first), so the counts do not
  * depend on what else the policy implements. The loads are made by a
@@ -593,6 +594,47 @@ QPU_TEST(unprivileged_is_told_why)
 	if (o.status != 1 || !strstr(o.err, "CAP_SYS_ADMIN"))
 		QT_FAIL("as nobody: exit %d, stderr: %s", o.status, o.err);
 	cmd_free(&o);
+}
+
+static void no_module_body(void *arg)
+{
+	static const char *const argv[] = { MON, NULL };
+	struct cmd_out o;
+	int ret, i;
+
+	(void)arg;
+	/*
+	 * The policies of the tests before hold a reference on the module
+	 * until the BPF core frees their struct_ops maps, after a grace
+	 * period: retry a little.
+	 */
+	for (i = 0; i < 250; i++) {
+		ret = unload_module();
+		if (ret != -EWOULDBLOCK)
+			break;
+		usleep(20000);
+	}
+	if (ret)
+		QT_FAIL("rmmod qpu: %s", strerror(-ret));
+	run_capture(argv, &o);
+	if (o.status != 1 || !strstr(o.err, "qpu.ko is not loaded"))
+		QT_FAIL("without qpu.ko: exit %d, stderr: %s", o.status,
+			o.err);
+	cmd_free(&o);
+}
+
+static void no_module_cleanup(void *arg)
+{
+	(void)arg;
+	if (!module_loaded())
+		load_module("");
+}
+
+QPU_TEST(without_the_module_says_so)
+{
+	need(MON, NULL);
+	run_with_cleanup(no_module_body, no_module_cleanup, NULL);
+	QT_ASSERT(module_loaded());
 }
 
 QPU_TEST(usage_errors_exit_2)
