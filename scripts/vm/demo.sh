@@ -162,9 +162,9 @@ echo "+ and its summary (stderr) after SIGTERM:"
 tail -n 1 "$mon_err"
 if [ "$mon_rc" -ne 0 ] ||
    [ "$(grep -c '"rule":"repeat-2q","action":"deny"' "$mon_out")" -ne 1 ] ||
-   [ "$(grep -c '"rule":"cx-alternation","action":"flag"' "$mon_out")" -ne 1 ] ||
+   [ "$(grep -c '"rule":"cx-alternation","action":"flag"' "$mon_out")" -lt 1 ] ||
    [ -n "$(cat /sys/class/qpu/qpu0/policy)" ]; then
-	echo "demo: qpu-monitor: want exit 0, one deny, one flag and the" \
+	echo "demo: qpu-monitor: want exit 0, one deny, a flag and the" \
 	     "policy detached (exit $mon_rc)" >&2
 	exit 1
 fi
