@@ -96,7 +96,7 @@ static int check_kernel(const struct mon_opts *o)
 	}
 	closedir(d);
 	if (!path[0])
-		return 0;	/* no device yet: a policy for all still attaches */
+		return 0;	/* no device yet: one for all still attaches */
 	err = qpu_open(path, &dev);
 	if (err == -EACCES || err == -EPERM)
 		return 0;	/* unprivileged: attaching will say so */
@@ -135,8 +135,9 @@ static void explain_busy(void)
 			continue;
 		read_policy(de->d_name, name, sizeof(name));
 		if (name[0] && n < sizeof(list))
-			n += snprintf(list + n, sizeof(list) - n, "%s'%s' on %s",
-				      n ? ", " : "", name, de->d_name);
+			n += snprintf(list + n, sizeof(list) - n,
+				      "%s'%s' on %s", n ? ", " : "", name,
+				      de->d_name);
 	}
 	if (d)
 		closedir(d);

@@ -37,7 +37,7 @@ struct {
 struct run {
 	__u32 q0, q1;		/* the pair of the last gate of the run */
 	__u32 first, count;
-	__u32 fired;		/* gate index it fired at; NO_GATE: not yet */
+	__u32 fired;		/* gate it fired at; NO_GATE: not yet */
 	__u32 threshold;	/* 0: the rule is off */
 };
 
