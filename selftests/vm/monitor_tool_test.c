@@ -283,8 +283,9 @@ static void do_loads(void *arg)
 	close_ok(fd);
 }
 
-/* Make the loads in a child in TEST_CG; the results in shared memory. */
-static struct loads *load_in_cgroup(unsigned int dev, unsigned int repeat)
+/* Make the loads in a child in cgroup @cg; the results in shared memory. */
+static struct loads *load_in(const char *cg, unsigned int dev,
+			     unsigned int repeat)
 {
 	struct loads *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
 			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -294,10 +295,15 @@ static struct loads *load_in_cgroup(unsigned int dev, unsigned int repeat)
 	r->dev = dev;
 	r->repeat = repeat;
 	cg_require();
-	cg_cleanup(TEST_CG);
-	cg_mkdir_ok(TEST_CG);
-	cg_wait_ok(cg_spawn(TEST_CG, 0, do_loads, r), "loader");
+	cg_cleanup(cg);
+	cg_mkdir_ok(cg);
+	cg_wait_ok(cg_spawn(cg, 0, do_loads, r), "loader");
 	return r;
+}
+
+static struct loads *load_in_cgroup(unsigned int dev, unsigned int repeat)
+{
+	return load_in(TEST_CG, dev, repeat);
 }
 
 static void hex(const uint8_t *h, char *buf)
@@ -415,6 +421,32 @@ QPU_TEST(log_accepts_and_reports)
 QPU_TEST(deny_with_every_other_rule_at_log)
 {
 	one_action("repeat-2q=deny", "deny", false);
+}
+
+/*
+ * A tenant that appears after the monitor named its first one: the id
+ * is new to its cache, so it walks the cgroup2 mount again.
+ */
+QPU_TEST(new_tenants_are_named)
+{
+	const char *args[] = { "--rule", "repeat-2q=log", NULL };
+	char lines[3][1024], buf[256];
+	struct mon m;
+
+	mon_start(&m, 0, args);
+	load_in_cgroup(0, 1);
+	usleep(300000);		/* the first event written: "/qmt" cached */
+	load_in(TEST_CG "/later", 0, 1);
+	mon_stop(&m, SIGTERM);
+	cg_cleanup(TEST_CG);
+	QT_ASSERT_EQ(m.status, 0);
+	QT_ASSERT_EQ(lines_of(m.out, "rule", lines, 3), 2);
+	member_str(lines[0], "cgroup", buf, sizeof(buf));
+	QT_ASSERT(!strcmp(buf, "/" TEST_CG));
+	member_str(lines[1], "cgroup", buf, sizeof(buf));
+	if (strcmp(buf, "/" TEST_CG "/later"))
+		QT_FAIL("second tenant named '%s'", buf);
+	mon_free(&m);
 }
 
 QPU_TEST(sigkill_detaches)
