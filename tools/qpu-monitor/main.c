@@ -312,6 +312,8 @@ static int run(const struct mon_opts *o)
 		goto out_close;
 	}
 	stats = policy_var(&p, ".bss", "stats", sizeof(*stats));
+	if (!stats)	/* the contract says .bss; an initialised one is fine */
+		stats = policy_var(&p, ".data", "stats", sizeof(*stats));
 	events = qpu_policy_map(&p, "events");
 	if (!stats || !events) {
 		fprintf(stderr, "qpu-monitor: the embedded policy has no %s\n",
