@@ -96,6 +96,21 @@ QPUBENCH_HDRS := $(wildcard tools/qpu-bench/*.h)
 TOOLS += $(BUILD)/bin/qpu-bench
 TOOLS_STATIC += $(BUILD)/vm-bin/qpu-bench
 
+# qpu-monitor is a directory too (tools/qpu-monitor/tool.h): the policy
+# qpu_monitor.bpf.c embedded (tools/bpf/embed.S) and attached through
+# tools/lib/qpu_policy.c, libbpf dynamic into bin/, static into vm-bin/.
+# It shares qpuctl's JSON emitter and cgroup walker. config.c and event.c
+# have no libbpf in them: qpu_monitor_test (host) links them alone.
+QPUMON_SRCS := $(filter-out %.bpf.c,$(wildcard tools/qpu-monitor/*.c))
+QPUMON_HDRS := $(wildcard tools/qpu-monitor/*.h) $(QPUCTL_HDRS)
+QPUMON_SHARED := tools/qpuctl/json.c tools/qpuctl/cgroup.c
+QPUMON_TESTED := tools/qpu-monitor/config.c tools/qpu-monitor/event.c \
+		 tools/qpuctl/json.c
+QPUMON_EMBED := $(BUILD)/bpf/qpu_monitor.embed.o
+QPUMON_CFLAGS := -Itools/qpu-monitor -Itools/qpuctl -Itools/lib
+TOOLS += $(BUILD)/bin/qpu-monitor
+TOOLS_STATIC += $(BUILD)/vm-bin/qpu-monitor
+
 HOST_TEST_SRCS := $(wildcard selftests/host/*.c)
 HOST_TESTS := $(patsubst selftests/host/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRCS))
 # Host tests of the scripts (the harness itself), in sh.
@@ -251,6 +266,20 @@ $(BUILD)/bpf/%.bpf.o: tools/qpu-bench/%.bpf.c $(BPF_HDRS)
 	@mkdir -p $(dir $@)
 	$(BPF_CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
+$(BUILD)/bin/qpu-monitor: $(QPUMON_SRCS) $(QPUMON_HDRS) $(QPUMON_SHARED) \
+		$(QPUMON_EMBED) $(QPU_POLICY_OBJ) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QPUMON_CFLAGS) -o $@ $(QPUMON_SRCS) $(QPUMON_SHARED) \
+		$(QPUMON_EMBED) $(QPU_POLICY_OBJ) $(LIB_A) $(BPF_LIBS) \
+		$(LDLIBS_USER)
+
+$(BUILD)/vm-bin/qpu-monitor: $(QPUMON_SRCS) $(QPUMON_HDRS) $(QPUMON_SHARED) \
+		$(QPUMON_EMBED) $(QPU_POLICY_OBJ) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QPUMON_CFLAGS) -o $@ $(QPUMON_SRCS) $(QPUMON_SHARED) \
+		$(QPUMON_EMBED) $(QPU_POLICY_OBJ) $(LIB_A) $(BPF_LIBS_STATIC) \
+		$(LDLIBS_STATIC)
+
 $(BUILD)/vm-bin/%: examples/%.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS_STATIC)
@@ -268,6 +297,12 @@ $(BUILD)/host-tests/qpuctl_test: selftests/host/qpuctl_test.c $(QPUCTL_TESTED) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itools/qpuctl -Itools/lib -Iselftests -o $@ $< \
 		$(QPUCTL_TESTED) $(LIB_A) $(LDLIBS_USER)
+
+$(BUILD)/host-tests/qpu_monitor_test: selftests/host/qpu_monitor_test.c \
+		$(QPUMON_TESTED) $(QPUMON_HDRS) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QPUMON_CFLAGS) -Iselftests -o $@ $< \
+		$(QPUMON_TESTED) $(LIB_A) $(LDLIBS_USER)
 
 $(BUILD)/host-tests/%: selftests/host/%.sh
 	@mkdir -p $(dir $@)
@@ -293,6 +328,12 @@ $(QPU_POLICY_OBJ): $(QPU_POLICY_SRC) $(QPU_POLICY_HDR) uapi/linux/qpu_bpf.h
 	$(CC) $(CFLAGS) -Itools/lib -c -o $@ $<
 
 # VM tests of the monitoring hook: libbpf (static) and their policies.
+# The embedded object is named as an explicit target too: otherwise make
+# (which only chains pattern rules after trying every rule whose
+# prerequisites exist) builds policy_test by the generic vm-tests rule
+# below, without libbpf, and fails.
+POLICY_TEST_EMBED := $(BUILD)/bpf/policy_probe.embed.o
+$(POLICY_TEST_EMBED):
 $(BUILD)/vm-tests/policy_%: selftests/vm/policy_%.c $(QPU_POLICY_OBJ) \
 		$(BUILD)/bpf/policy_probe.embed.o $(wildcard selftests/vm/bpf/*.h) \
 		$(LIB_A) $(HDRS)

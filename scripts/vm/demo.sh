@@ -103,6 +103,72 @@ qpuctl tenant del hospital
 rmdir /sys/fs/cgroup/hospital/radiology /sys/fs/cgroup/hospital/teaching \
 	/sys/fs/cgroup/hospital
 
+section "qpu-monitor: a BPF policy sees every circuit (Documentation/qpu/qpu-monitor.rst)"
+# repeat-2q denies, cx-alternation flags, every other rule logs.
+mon_out=/tmp/qpu-monitor.json
+mon_err=/tmp/qpu-monitor.err
+rm -f "$mon_out"
+qpu-monitor --rule repeat-2q=deny --rule cx-alternation=flag \
+	-o "$mon_out" 2>"$mon_err" &
+mon=$!
+tries=0
+until [ "$(cat /sys/class/qpu/qpu0/policy)" = qpu-monitor ]; do
+	tries=$((tries + 1))
+	if [ "$tries" -gt 100 ] || ! kill -0 "$mon" 2>/dev/null; then
+		cat "$mon_err" >&2
+		echo "demo: qpu-monitor did not attach" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+cat "$mon_err"
+echo "+ sysfs policy of qpu0: $(cat /sys/class/qpu/qpu0/policy)"
+# Two small circuits: the same CX 64 times in a row, and 64 CX that
+# alternate direction (SWAPs made of CNOTs).
+qasm_head() {
+	printf '%s\n' 'OPENQASM 2.0;' 'include "qelib1.inc";' 'qreg q[2];' \
+		'creg c[2];'
+}
+{
+	qasm_head
+	i=0
+	while [ "$i" -lt 64 ]; do echo 'cx q[0],q[1];'; i=$((i + 1)); done
+	echo 'measure q -> c;'
+} >/tmp/repeat.qasm
+{
+	qasm_head
+	i=0
+	while [ "$i" -lt 32 ]; do
+		printf '%s\n' 'cx q[0],q[1];' 'cx q[1],q[0];'
+		i=$((i + 1))
+	done
+	echo 'measure q -> c;'
+} >/tmp/swaps.qasm
+echo "+ an ordinary circuit passes: qpu-run examples/bell.qasm"
+qpu-run --shots 1000 --seed 1 /examples/bell.qasm
+echo "+ 64 consecutive cx q[0],q[1] are denied (rule repeat-2q):"
+if qpu-run --shots 100 /tmp/repeat.qasm; then
+	echo "demo: expected qpu-monitor to deny /tmp/repeat.qasm" >&2
+	exit 1
+fi
+echo "+ 64 alternating CX are accepted, and flagged (rule cx-alternation):"
+qpu-run --shots 100 --seed 1 /tmp/swaps.qasm
+kill -TERM "$mon"
+mon_rc=0
+wait "$mon" || mon_rc=$?
+echo "+ qpu-monitor's JSON lines:"
+cat "$mon_out"
+echo "+ and its summary (stderr) after SIGTERM:"
+tail -n 1 "$mon_err"
+if [ "$mon_rc" -ne 0 ] ||
+   [ "$(grep -c '"rule":"repeat-2q","action":"deny"' "$mon_out")" -ne 1 ] ||
+   [ "$(grep -c '"rule":"cx-alternation","action":"flag"' "$mon_out")" -lt 1 ] ||
+   [ -n "$(cat /sys/class/qpu/qpu0/policy)" ]; then
+	echo "demo: qpu-monitor: want exit 0, one deny, a flag and the" \
+	     "policy detached (exit $mon_rc)" >&2
+	exit 1
+fi
+
 if [ -x /bin/vqc ]; then
 	section "vqc: a variational classifier trained through io_uring batches"
 	vqc --epochs 15
