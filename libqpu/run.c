@@ -95,6 +95,9 @@ QPU_EXPORT int qpu_circuit_load(struct qpu_dev *dev, const struct qpu_circuit *c
 				     "%u gates, limit %u)", l.num_qubits,
 				     info.max_sim_qubits, l.num_gates, QPU_MAX_GATES);
 	}
+	if (ret == -EPERM)
+		return qpu_set_error(dev, ret, "circuit denied by the device's "
+				     "monitoring policy (reason %u)", l.reason);
 	if (ret)
 		return qpu_set_error(dev, ret, "loading circuit: %s", qpu_strerror(ret));
 	out->handle = l.handle;
