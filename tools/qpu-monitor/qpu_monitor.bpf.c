@@ -707,11 +707,12 @@ int BPF_PROG(mon_admit, const struct qpu_bpf_admit *a)
 	__u32 kind = a->kind;
 
 	__sync_fetch_and_add(&stats.admissions, 1);
-	check_quarantine(a, &v);
+	/* in rule order: on a tie of actions the lowest rule gives the reason */
 	if (kind == QPU_ADMIT_LOAD)
 		check_gates(a, &v);
 	else if (rule_action(QPU_MON_QUERY_RATE) != QPU_MON_OFF)
 		check_queries(a, &v);
+	check_quarantine(a, &v);
 	return verdict_ret(&v);
 }
 
