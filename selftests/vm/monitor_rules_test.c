@@ -951,6 +951,45 @@ static int events_since(struct mon *m, int from, int *by)
 	return m->nev - from;
 }
 
+/*
+ * Diagnostics for the defaults: with rules 1-5 at LOG and threshold 1,
+ * every load reports each gate rule's figure; print the corpus's peaks.
+ */
+static void corpus_peaks(const struct corpus *k, int fd, uint32_t alloc)
+{
+	uint32_t peak[QPU_MON_NR_RULES] = { 0 }, r;
+	int who[QPU_MON_NR_RULES] = { 0 }, i, j, from;
+	struct qpu_circuit_load l;
+	struct qpu_mon_cfg cfg;
+	struct mon *m = malloc(sizeof(*m));
+
+	QT_ASSERT(m != NULL);
+	cfg_all(&cfg, QPU_MON_OFF);
+	for (r = QPU_MON_REPEAT_2Q; r <= QPU_MON_NEIGHBOUR_BURST; r++) {
+		cfg.rule[r].action = QPU_MON_LOG;
+		cfg.rule[r].threshold = 1;
+	}
+	mon_up(m, &cfg);
+	for (i = 0; i < k->n; i++) {
+		from = m->nev = 0;
+		QT_ASSERT_OK(c_load(fd, alloc, k->c[i], &l));
+		circ_free_ok(fd, l.handle);
+		mon_collect(m, 0, 0);
+		for (j = from; j < m->nev; j++) {
+			r = m->ev[j].rule;
+			if (r < QPU_MON_NR_RULES && m->ev[j].count > peak[r]) {
+				peak[r] = m->ev[j].count;
+				who[r] = i;
+			}
+		}
+	}
+	for (r = QPU_MON_REPEAT_2Q; r <= QPU_MON_NEIGHBOUR_BURST; r++)
+		printf("# corpus peak: rule %s count %u (%s)\n", rule_names[r],
+		       peak[r], peak[r] ? k->name[who[r]] : "-");
+	mon_down(m);
+	free(m);
+}
+
 QPU_TEST_TIMEOUT(corpus_is_silent_and_triggers_fire, 240)
 {
 	int fp_by[QPU_MON_NR_RULES] = { 0 }, hit[QPU_MON_NR_RULES] = { 0 };
@@ -972,6 +1011,7 @@ QPU_TEST_TIMEOUT(corpus_is_silent_and_triggers_fire, 240)
 	alloc = alloc_ok(fd, CORPUS_QUBITS, NULL);
 	mbuf_new_ok(fd, 4096, &par);
 	mbuf_new_ok(fd, 1 << 20, &res);
+	corpus_peaks(&k, fd, alloc);
 	cfg_all(&cfg, QPU_MON_DENY);
 	mon_up(&m, &cfg);
 
