@@ -768,6 +768,38 @@ QPU_TEST(flag_accepts_with_one_event)
 	rig_down(&r);
 }
 
+/* A full ring buffer loses events, but counts every one it lost. */
+QPU_TEST(full_ring_buffer_is_counted)
+{
+	struct qpu_mon_cfg cfg;
+	uint64_t fired = 0;
+	struct circ c;
+	struct rig r;
+	uint32_t q;
+	int i;
+
+	cfg_all(&cfg, QPU_MON_OFF);
+	for (q = QPU_MON_REPEAT_2Q; q <= QPU_MON_IDLE_LOOP; q++) {
+		cfg.rule[q].action = QPU_MON_LOG;
+		cfg.rule[q].threshold = 1;
+	}
+	r.fd = open_dev_id_ok(MON_DEV);
+	r.alloc = alloc_ok(r.fd, 4, NULL);
+	mon_up(&r.m, &cfg);
+	trig_ladder(&c);
+	/* nobody reads meanwhile: 256 KiB hold about 2500 events */
+	for (i = 0; i < 4000 && !r.m.stats->dropped; i++)
+		assert_loads(r.fd, r.alloc, &c);
+	QT_ASSERT_GT(r.m.stats->dropped, 0);
+	printf("# %d loads filled the ring buffer\n", i);
+	mon_collect(&r.m, 0, 0);
+	for (q = 0; q < QPU_MON_NR_RULES; q++)
+		fired += r.m.stats->fired[q];
+	QT_ASSERT_EQ(r.m.stats->admissions, (uint64_t)i);
+	QT_ASSERT_EQ(fired, (uint64_t)r.m.nev + r.m.lost + r.m.stats->dropped);
+	rig_down(&r);
+}
+
 /* ---- the corpus -------------------------------------------------------------------- */
 
 #define CORPUS_MAX	96
