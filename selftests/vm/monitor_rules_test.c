@@ -442,6 +442,19 @@ QPU_TEST(rule4_idle_loop_and_reset_storm_deny)
 	QT_ASSERT_EQ(e->value, 1);	/* a gate + idle loop */
 	assert_evidence(e, 0, 39, 2, -1);
 
+	/* the same loop with barriers for idles */
+	r.m.nev = 0;
+	c_init(&c, 4);
+	for (int i = 0; i < 20; i++) {	/* gates 0..39 */
+		c_add(&c, gate_1q(QPU_OP_SX, 1));
+		c_add(&c, gate_make(QPU_OP_BARRIER, 0, NULL, 0));
+	}
+	assert_denied(r.fd, r.alloc, &c, QPU_MON_IDLE_LOOP);
+	e = mon_one(&r.m, QPU_MON_IDLE_LOOP, QPU_MON_DENY);
+	QT_ASSERT_EQ(e->count, 20);
+	QT_ASSERT_EQ(e->value, 1);
+	assert_evidence(e, 0, 39, 1, -1);
+
 	r.m.nev = 0;
 	trig_resets(&c);
 	assert_denied(r.fd, r.alloc, &c, QPU_MON_IDLE_LOOP);
@@ -450,7 +463,7 @@ QPU_TEST(rule4_idle_loop_and_reset_storm_deny)
 	QT_ASSERT_EQ(e->threshold, 8);
 	QT_ASSERT_EQ(e->value, 3);	/* a reset storm */
 	assert_evidence(e, 1, 10, 3, -1);
-	QT_ASSERT_EQ(r.m.stats->fired[QPU_MON_IDLE_LOOP], 2);
+	QT_ASSERT_EQ(r.m.stats->fired[QPU_MON_IDLE_LOOP], 3);
 
 	/* a measurement between resets: qubit reuse, not a storm */
 	r.m.nev = 0;
