@@ -122,7 +122,12 @@ struct {
 	__type(value, struct query_state);
 } queries SEC(".maps");
 
-/* Rule 7: one tenant's completions. */
+/*
+ * Rule 7: one tenant's completions. Completions of one tenant on two CPUs
+ * at once update its entry without a lock: a race may lose a count or,
+ * rarely, send a second event in a window; the figures are approximate
+ * under such races, as counters of a monitor may be.
+ */
 struct tenant_hist {
 	__u64 start_ns;
 	__u64 quarantine_until;
