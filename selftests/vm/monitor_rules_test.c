@@ -628,6 +628,54 @@ QPU_TEST(rule6_query_rate_denies)
 	rig_down(&r);
 }
 
+/* Another tenant's two parameter changes of the same circuit. */
+static void other_tenant_queries(void *arg)
+{
+	int fd = open_dev_id_ok(MON_DEV);
+	struct qpu_run out;
+	struct pjob p;
+
+	pjob_up(&p, fd, alloc_ok(fd, 1, NULL));
+	write_full_ok(*(int *)arg, p.hash, sizeof(p.hash));
+	QT_ASSERT_OK(pjob_run(&p, 0.7, &out));
+	QT_ASSERT_OK(pjob_run(&p, 0.8, &out));
+	close_ok(fd);
+}
+
+QPU_TEST(rule6_window_forgets_and_tenants_are_apart)
+{
+	char scratch[64], cg[96];
+	uint8_t other_hash[32];
+	struct qpu_run out;
+	int pfd[2];
+	struct pjob p;
+	struct rig r;
+
+	/* 3 changes within 1 s */
+	rig_up(&r, 4, QPU_MON_QUERY_RATE, QPU_MON_DENY, 3, 1000);
+	pjob_up(&p, r.fd, r.alloc);
+	QT_ASSERT_OK(pjob_run(&p, 0.1, &out));
+	QT_ASSERT_OK(pjob_run(&p, 0.2, &out));
+	usleep(1100 * 1000);
+	/* a new window: two more are fine, the third of it is not */
+	QT_ASSERT_OK(pjob_run(&p, 0.3, &out));
+	QT_ASSERT_OK(pjob_run(&p, 0.4, &out));
+	/* the same circuit in another cgroup is counted apart */
+	cg_scratch(scratch, sizeof(scratch));
+	snprintf(cg, sizeof(cg), "%s/other", scratch);
+	cg_mkdir_ok(cg);
+	pipe_ok(pfd);
+	cg_run(cg, 0, other_tenant_queries, &pfd[1], "other tenant");
+	cg_cleanup(scratch);
+	QT_ASSERT(read_full_ok(pfd[0], other_hash, sizeof(other_hash)));
+	QT_ASSERT(!memcmp(other_hash, p.hash, 32));	/* one circuit, two tenants */
+	QT_ASSERT_EQ(mon_collect(&r.m, 1, 100), 0);
+	QT_ASSERT_EQ(pjob_run(&p, 0.5, &out), -EPERM);
+	QT_ASSERT_EQ(out.refusal.request, QPU_MON_QUERY_RATE);
+	QT_ASSERT_EQ(mon_one(&r.m, QPU_MON_QUERY_RATE, QPU_MON_DENY)->count, 3);
+	rig_down(&r);
+}
+
 /* ---- rule 7: a tenant's completions --------------------------------------------- */
 
 static int cancel_job_raw(int fd, uint32_t id)
