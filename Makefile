@@ -342,6 +342,16 @@ $(BUILD)/vm-tests/policy_%: selftests/vm/policy_%.c $(QPU_POLICY_OBJ) \
 		$(BUILD)/bpf/policy_probe.embed.o $(QPU_POLICY_OBJ) $(LIB_A) \
 		$(BPF_LIBS_STATIC) $(LDLIBS_STATIC)
 
+# monitor_rules_test: the rules of qpu-monitor's policy, embedded as
+# qpu_monitor_bpf[] (tools/qpu-monitor/qpu_monitor.bpf.c).
+$(BUILD)/vm-tests/monitor_rules_test: selftests/vm/monitor_rules_test.c \
+		$(QPU_POLICY_OBJ) $(BUILD)/bpf/qpu_monitor.embed.o \
+		tools/qpu-monitor/monitor.h $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itools/lib -Itools/qpu-monitor -Iselftests -o $@ $< \
+		$(BUILD)/bpf/qpu_monitor.embed.o $(QPU_POLICY_OBJ) $(LIB_A) \
+		$(BPF_LIBS_STATIC) $(LDLIBS_STATIC)
+
 $(BUILD)/vm-tests/%: selftests/vm/%.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(NL_CFLAGS) -Iselftests -o $@ $< $(LIB_A) \
