@@ -344,11 +344,14 @@ $(BUILD)/vm-tests/policy_%: selftests/vm/policy_%.c $(QPU_POLICY_OBJ) \
 
 # monitor_rules_test: the rules of qpu-monitor's policy, embedded as
 # qpu_monitor_bpf[] (tools/qpu-monitor/qpu_monitor.bpf.c).
+# It names rules as the tool does (tools/qpu-monitor/config.c).
 $(BUILD)/vm-tests/monitor_rules_test: selftests/vm/monitor_rules_test.c \
 		$(QPU_POLICY_OBJ) $(BUILD)/bpf/qpu_monitor.embed.o \
+		tools/qpu-monitor/config.c tools/qpu-monitor/tool.h \
 		tools/qpu-monitor/monitor.h $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itools/lib -Itools/qpu-monitor -Iselftests -o $@ $< \
+		tools/qpu-monitor/config.c \
 		$(BUILD)/bpf/qpu_monitor.embed.o $(QPU_POLICY_OBJ) $(LIB_A) \
 		$(BPF_LIBS_STATIC) $(LDLIBS_STATIC)
 

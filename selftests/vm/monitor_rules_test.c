@@ -20,6 +20,7 @@
 
 #include "monitor.h"
 #include "qpu_policy.h"
+#include "tool.h"
 #include "vm_util.h"
 #include "cgroup_util.h"
 
@@ -29,15 +30,6 @@ extern const char qpu_monitor_bpf[], qpu_monitor_bpf_end[];
 #define MON_DEV_SPEC	"full:24"
 #define MAX_EV		512
 
-static const char *const rule_names[QPU_MON_NR_RULES] = {
-	[QPU_MON_REPEAT_2Q] = "repeat-2q",
-	[QPU_MON_CX_ALTERNATION] = "cx-alternation",
-	[QPU_MON_CX_LADDER] = "cx-ladder",
-	[QPU_MON_IDLE_LOOP] = "idle-loop",
-	[QPU_MON_NEIGHBOUR_BURST] = "neighbour-burst",
-	[QPU_MON_QUERY_RATE] = "query-rate",
-	[QPU_MON_BEHAVIOUR] = "behaviour",
-};
 
 /* ---- the policy and its events ------------------------------------------- */
 
@@ -128,7 +120,7 @@ static void ev_print(const struct qpu_mon_event *e)
 {
 	printf("# event: rule %u (%s) action %u count %u threshold %u gates %u..%u "
 	       "qubits %d,%d,%d,%d value %llu source %u kind %u\n", e->rule,
-	       e->rule < QPU_MON_NR_RULES ? rule_names[e->rule] : "?",
+	       mon_rule_name(e->rule),
 	       e->action, e->count, e->threshold, e->first_gate, e->last_gate,
 	       e->qubits[0] == 0xffff ? -1 : e->qubits[0],
 	       e->qubits[1] == 0xffff ? -1 : e->qubits[1],
@@ -1077,7 +1069,7 @@ static void corpus_peaks(const struct corpus *k, int fd, uint32_t alloc)
 		}
 	}
 	for (r = QPU_MON_REPEAT_2Q; r <= QPU_MON_NEIGHBOUR_BURST; r++)
-		printf("# corpus peak: rule %s count %u (%s)\n", rule_names[r],
+		printf("# corpus peak: rule %s count %u (%s)\n", mon_rule_name(r),
 		       peak[r], peak[r] ? k->name[who[r]] : "-");
 	mon_down(m);
 	free(m);
@@ -1184,7 +1176,7 @@ QPU_TEST_TIMEOUT(corpus_is_silent_and_triggers_fire, 240)
 	printf("# %d submissions before the query-rate denial\n", nsub);
 	for (r = 1; r < QPU_MON_NR_RULES; r++)
 		printf("# rule %s: triggered %s, false positives %d\n",
-		       rule_names[r], hit[r] ? "yes" : "no", fp_by[r]);
+		       mon_rule_name(r), hit[r] ? "yes" : "no", fp_by[r]);
 	QT_ASSERT_EQ(m.lost, 0);
 	QT_ASSERT_EQ(m.stats->dropped, 0);
 	mon_down(&m);
