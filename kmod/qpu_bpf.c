@@ -187,7 +187,8 @@ static u64 qpu_bpf_param_hash(const struct qpu_exec *x)
  * @ctx: the submitting context
  * @x: prepared (its circuit, buffers and allocation are referenced)
  * @r: out: with -EPERM, the refusal (%QPU_LIMIT_POLICY, the reason code
- *	in @request), also recorded as the file's latest
+ *	in @request); the caller records it as the file's latest (as it
+ *	does a tenant limit's, qpu_exec_charge())
  *
  * Return: 0 to accept, -EPERM when the policy denies it.
  */
@@ -214,8 +215,9 @@ int qpu_bpf_admit_exec(struct qpu_ctx *ctx, const struct qpu_exec *x,
 		ret = qpu_bpf_decide(ops, &k, &reason);
 	}
 	rcu_read_unlock();
+	/* Described only: the callers record it, as a tenant limit's. */
 	if (ret)
-		qpu_bpf_refused(ctx, reason, r);
+		qpu_tenant_refuse_local(r, QPU_LIMIT_POLICY, 0, 0, reason);
 	return ret;
 }
 
