@@ -280,14 +280,22 @@ $(QPU_POLICY_OBJ): $(QPU_POLICY_SRC) $(QPU_POLICY_HDR) uapi/linux/qpu_bpf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itools/lib -c -o $@ $<
 
-# VM tests of the monitoring hook: libbpf (static) and their policies.
+# VM tests of the monitoring hook: libbpf (static), their policies, and
+# the qpu_nl client (tenant usage and limits).
+# Each test names the policies it embeds as prerequisites of its own
+# (below); the rule links every embedded object it is given. Naming them
+# explicitly also makes make pick this rule over the generic one on a
+# fresh tree (an unnamed .embed.o would only be found by chaining).
+$(BUILD)/vm-tests/policy_test: $(BUILD)/bpf/policy_probe.embed.o \
+		$(BUILD)/bpf/policy_legacy.embed.o
+
 $(BUILD)/vm-tests/policy_%: selftests/vm/policy_%.c $(QPU_POLICY_OBJ) \
-		$(BUILD)/bpf/policy_probe.embed.o $(wildcard selftests/vm/bpf/*.h) \
+		$(QPU_NL_OBJ) $(QPU_NL_HDR) $(wildcard selftests/vm/bpf/*.h) \
 		$(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itools/lib -Iselftests -o $@ $< \
-		$(BUILD)/bpf/policy_probe.embed.o $(QPU_POLICY_OBJ) $(LIB_A) \
-		$(BPF_LIBS_STATIC) $(LDLIBS_STATIC)
+	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -Iselftests -o $@ $< \
+		$(filter %.embed.o,$^) $(QPU_POLICY_OBJ) $(QPU_NL_OBJ) $(LIB_A) \
+		$(BPF_LIBS_STATIC) $(NL_LIBS_STATIC) $(LDLIBS_STATIC)
 
 $(BUILD)/vm-tests/%: selftests/vm/%.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
