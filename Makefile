@@ -332,10 +332,13 @@ $(BUILD)/host-tests/abi_compat_test: selftests/host/abi_compat_test.c \
 		$@-v0.o $@-cur.o
 	rm -f $@-v0.o $@-cur.o
 
-$(FUZZ): selftests/vm/fuzz/qpu-fuzz.c $(LIB_A) $(HDRS)
+# qpu-fuzz embeds the probe policy for its bpf class.
+$(FUZZ): selftests/vm/fuzz/qpu-fuzz.c $(BUILD)/bpf/policy_probe.embed.o \
+		$(QPU_POLICY_OBJ) selftests/vm/bpf/policy_probe.h $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIB_A) $(NL_LIBS_STATIC) \
-		$(LDLIBS_STATIC)
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -Itools/lib -o $@ $< \
+		$(BUILD)/bpf/policy_probe.embed.o $(QPU_POLICY_OBJ) $(LIB_A) \
+		$(BPF_LIBS_STATIC) $(NL_LIBS_STATIC) $(LDLIBS_STATIC)
 
 $(BUILD)/bench/%: bench/%.c $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
