@@ -1034,6 +1034,26 @@ static void no_admin_child(void *arg)
 	qpu_policy_close(&p);
 }
 
+/*
+ * Without CAP_SYS_ADMIN from the start, libbpf cannot even load it: it
+ * needs the module's BTF, which it opens by id (BPF_BTF_GET_FD_BY_ID
+ * needs CAP_SYS_ADMIN), so it finds no qpu_bpf_ops type.
+ */
+static void no_admin_load_child(void *arg)
+{
+	struct qpu_policy p;
+	int err;
+
+	(void)arg;
+	drop_sys_admin();
+	probe_open(&p);
+	err = qpu_policy_attach(&p);
+	printf("# load without CAP_SYS_ADMIN: %s\n", strerror(-err));
+	QT_ASSERT_LT(err, 0);
+	QT_ASSERT(p.link == NULL);
+	qpu_policy_close(&p);
+}
+
 /* As nobody, with no capabilities, not even the load gets through. */
 static void nobody_child(void *arg)
 {
@@ -1053,6 +1073,8 @@ static void nobody_child(void *arg)
 QPU_TEST(attach_needs_cap_sys_admin)
 {
 	cg_run(NULL, 0, no_admin_child, NULL, "attach without CAP_SYS_ADMIN");
+	QT_ASSERT(policy_is(0, "", 0));
+	cg_run(NULL, 0, no_admin_load_child, NULL, "load without CAP_SYS_ADMIN");
 	QT_ASSERT(policy_is(0, "", 0));
 	cg_run(NULL, CG_NOBODY, nobody_child, NULL, "attach as nobody");
 	QT_ASSERT(policy_is(0, "", 0));
@@ -1250,14 +1272,15 @@ QPU_TEST_TIMEOUT(attach_detach_races_jobs, 120)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
 		probe_open(&p);
+		/* the initial value: it denies from its first admission */
+		bss = qpu_policy_data(&p, ".bss", NULL);
+		QT_ASSERT(bss != NULL);
+		bss->random_deny = 2;
 		err = qpu_policy_attach(&p);
 		if (err)
 			QT_FAIL("attach %d: %d (%s)", cycles, err,
 				qpu_policy_error(&p));
-		bss = qpu_policy_data(&p, ".bss", NULL);
-		QT_ASSERT(bss != NULL);
-		bss->random_deny = 2;
-		usleep(20000 + 1000 * (cycles % 30));
+		usleep(50000 + 5000 * (cycles % 20));
 		qpu_policy_close(&p);
 		cycles++;
 		/* the next attach may find the last map not yet freed: fine */

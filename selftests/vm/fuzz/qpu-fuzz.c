@@ -3819,14 +3819,16 @@ static void op_bpf(struct fz_thread *t)
 	atomic_fetch_add(&bpf_gen, 1);
 	err = qpu_policy_open(&bpf_pol, policy_probe_bpf,
 			      policy_probe_bpf_end - policy_probe_bpf);
-	if (!err)
-		err = qpu_policy_attach(&bpf_pol);
 	if (!err) {
+		/* in the initial value: it denies from its first admission */
 		bss = qpu_policy_data(&bpf_pol, ".bss", NULL);
 		if (bss)
 			bss->random_deny = 2 + below(t, 7);
 		else
-			fz_fail(t, "policy attached without a .bss");
+			fz_fail(t, "policy without a .bss");
+		err = qpu_policy_attach(&bpf_pol);
+	}
+	if (!err) {
 		bpf_on = true;
 		atomic_fetch_add(&bpf_attaches, 1);
 	} else {
