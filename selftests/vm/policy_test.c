@@ -120,6 +120,7 @@ QPU_TEST(deny_load_is_eperm_with_reason)
 	QT_ASSERT_EQ(g.refusal.limit, QPU_LIMIT_POLICY);
 	QT_ASSERT_EQ(g.refusal.request, 4242);
 	QT_ASSERT_EQ(g.refusal.error, EPERM);
+	QT_ASSERT_EQ(g.refusal.seq, 1);
 	QT_ASSERT_EQ(bss->nr_admit[QPU_ADMIT_LOAD], 1);
 	QT_ASSERT_EQ(bss->last_admit.num_gates, 4);
 	QT_ASSERT_EQ(bss->last_admit.pid, (uint32_t)getpid());
@@ -647,6 +648,55 @@ static void fields_body(void *arg)
 QPU_TEST(admission_fields_kfuncs_and_counts)
 {
 	run_with_cleanup(fields_body, unpause, NULL);
+}
+
+/*
+ * A job may run its circuit on another allocation of the file
+ * (qpu_job_desc.alloc): the admission then describes that one, and the
+ * kfuncs map the operands onto its qubits.
+ */
+QPU_TEST(admission_maps_onto_the_jobs_allocation)
+{
+	struct qpu_gate g[3] = { gate_1q(QPU_OP_H, 1), gate_2q(QPU_OP_X, 1, 1, 0),
+				 gate_measure(0, 0) };
+	struct circ_spec cs = { .num_qubits = 2, .num_clbits = 1, .gates = g,
+				.num_gates = 3 };
+	uint32_t pa[2], pb[3], a, b, circ;
+	struct probe_state *bss;
+	struct qpu_job_desc j;
+	struct qpu_policy p;
+	struct mbuf res;
+	int fd = open_dev(), i;
+
+	a = alloc_ok(fd, 2, pa);
+	b = alloc_ok(fd, 3, pb);
+	mbuf_new_ok(fd, 4096, &res);
+	cs.alloc = a;
+	circ = circ_load_ok(fd, &cs, NULL);
+	bss = probe_attach(&p);
+	j = job_seeded(circ, 8, res.handle, 3);
+	run_ok(fd, &j, NULL);
+	QT_ASSERT_EQ(bss->last_admit.alloc_qubits, 2);
+	QT_ASSERT_EQ(bss->gates[1].phys[0], pa[1]);
+	QT_ASSERT_EQ(bss->gates[1].phys[1], pa[0]);
+	j.alloc = b;
+	run_ok(fd, &j, NULL);
+	QT_ASSERT_EQ(bss->last_admit.alloc_qubits, 3);
+	QT_ASSERT_EQ(bss->last_admit.num_qubits, 2);
+	for (i = 0; i < 3; i++)
+		QT_ASSERT_EQ(bss->phys[i], (int32_t)pb[i]);
+	QT_ASSERT_EQ(bss->phys[3], -ENOENT);
+	QT_ASSERT_EQ(bss->gates[0].phys[0], pb[1]);
+	QT_ASSERT_EQ(bss->gates[1].qubits[0], 1);
+	QT_ASSERT_EQ(bss->gates[1].phys[0], pb[1]);
+	QT_ASSERT_EQ(bss->gates[1].phys[1], pb[0]);
+	QT_ASSERT_EQ(bss->gates[2].phys[0], pb[0]);
+	qpu_policy_close(&p);
+	mbuf_free_ok(fd, &res);
+	circ_free_ok(fd, circ);
+	free_ok(fd, b);
+	free_ok(fd, a);
+	close_ok(fd);
 }
 
 /* ---- near_other_tenant ---------------------------------------------------- */
