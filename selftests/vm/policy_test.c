@@ -914,6 +914,26 @@ QPU_TEST(second_attach_is_ebusy)
 	qpu_policy_close(&q);
 }
 
+/* A link cannot be pointed at another policy: detach, then attach. */
+QPU_TEST(link_update_is_eopnotsupp)
+{
+	struct qpu_policy p, q;
+	struct qpu_bpf_ops *ops;
+	int err;
+
+	probe_attach(&p);
+	probe_open(&q);
+	ops = qpu_policy_ops(&q);
+	memcpy(ops->name, "other", 6);
+	QT_ASSERT_OK(qpu_policy_load(&q));
+	err = bpf_link__update_map(p.link, q.ops_map);
+	QT_ASSERT_EQ(err, -EOPNOTSUPP);
+	QT_ASSERT(policy_is(0, "probe", 0));
+	qpu_policy_close(&q);
+	qpu_policy_close(&p);
+	QT_ASSERT(policy_is(0, "", 0));
+}
+
 static void del_dev1(void *arg)
 {
 	char path[64];
