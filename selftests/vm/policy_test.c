@@ -11,7 +11,8 @@
  *
  * The policy is selftests/vm/bpf/policy_probe.bpf.c: it records what it
  * sees in .bss and returns the verdict the test writes there;
- * policy_legacy.bpf.c is the same kind of policy without a link.
+ * policy_legacy.bpf.c is a policy without a link, policy_done_only.bpf.c
+ * one without an admit program.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +31,7 @@
 
 extern const char policy_probe_bpf[], policy_probe_bpf_end[];
 extern const char policy_legacy_bpf[], policy_legacy_bpf_end[];
+extern const char policy_done_only_bpf[], policy_done_only_bpf_end[];
 
 static struct probe_state *probe_attach(struct qpu_policy *p)
 {
@@ -272,6 +274,72 @@ static void assert_policy_refusal(struct qpu_refusal rv, uint32_t reason,
 }
 
 /* ---- verdicts on every path ----------------------------------------------- */
+
+/* Without an admit program, every load, run and submission is allowed. */
+QPU_TEST(done_only_policy_allows_everything)
+{
+	struct { uint64_t nr_done, last_job_id; } *bss;
+	struct qpu_policy p;
+	struct unit u;
+	uint32_t id;
+	int err;
+
+	unit_up(&u, 1);
+	QT_ASSERT_OK(qpu_policy_open(&p, policy_done_only_bpf,
+				     policy_done_only_bpf_end -
+				     policy_done_only_bpf));
+	err = qpu_policy_attach(&p);
+	if (err)
+		QT_FAIL("attach: %d (%s)", err, qpu_policy_error(&p));
+	bss = qpu_policy_data(&p, ".bss", NULL);
+	QT_ASSERT(bss != NULL);
+	QT_ASSERT(policy_is(0, "done_only", 0));
+	QT_ASSERT_OK(load_one(u.fd, u.alloc));
+	unit_run_ok(&u, 4, NULL);
+	QT_ASSERT_EQ(bss->nr_done, 1);
+	QT_ASSERT_EQ(bss->last_job_id, 0);
+	id = unit_submit_ok(&u, 4);
+	QT_ASSERT_EQ(wait_job_ok(u.fd, id).status, 0);
+	QT_ASSERT_EQ(bss->nr_done, 2);
+	QT_ASSERT_EQ(bss->last_job_id, id);
+	QT_ASSERT_EQ(get_refusal_ok(u.fd).seq, 0);
+	qpu_policy_close(&p);
+	unit_down(&u);
+}
+
+/*
+ * A child forked after the attach shares the link: the policy stays
+ * attached after the loader closes its copy, until the child exits.
+ */
+QPU_TEST(forked_child_keeps_the_link)
+{
+	struct probe_state *bss;
+	struct qpu_policy p;
+	int fd = open_dev(), go[2];
+	uint32_t h = alloc_ok(fd, 1, NULL);
+	pid_t pid;
+
+	bss = probe_attach(&p);
+	deny(bss, 1U << QPU_ADMIT_LOAD, QPU_BPF_DENY, 21);
+	pipe_ok(go);
+	pid = fork_ok();
+	if (!pid) {
+		close(go[1]);
+		wait_pipe_eof(go[0]);
+		_exit(0);
+	}
+	close(go[0]);
+	qpu_policy_close(&p);
+	/* still attached, still denying, through the child's copy */
+	QT_ASSERT(policy_is(0, "probe", 0));
+	QT_ASSERT_EQ(load_one(fd, h), -EPERM);
+	close(go[1]);
+	wait_ok(pid);
+	QT_ASSERT(policy_is(0, "", 5000));
+	QT_ASSERT_OK(load_one(fd, h));
+	free_ok(fd, h);
+	close_ok(fd);
+}
 
 /* SUBMIT: deny is -EPERM with the reason; flag and allow queue the job. */
 QPU_TEST(deny_submit_is_eperm_with_reason)
