@@ -718,6 +718,64 @@ QPU_TEST(admission_fields_kfuncs_and_counts)
 	run_with_cleanup(fields_body, unpause, NULL);
 }
 
+static void unpause_del_dev1(void *arg)
+{
+	char path[64];
+
+	(void)arg;
+	write_dev_attr(QPU0_ID, "paused", "0");
+	if (path_exists(dev_path(path, sizeof(path), 1)))
+		del_device(1);
+}
+
+/*
+ * Jobs that never run complete too, each once: queued ones cancelled by
+ * closing their file (-ECANCELED), and queued ones of a device that is
+ * removed (-ENODEV).
+ */
+static void never_run_body(void *arg)
+{
+	struct probe_state *bss;
+	struct qpu_policy p;
+	struct unit u;
+	int i;
+
+	(void)arg;
+	new_device_ok(1, "full:4");
+	bss = probe_attach(&p);
+	QT_ASSERT_EQ(write_dev_attr(QPU0_ID, "paused", "1"), 0);
+	unit_up(&u, 1);
+	for (i = 0; i < 3; i++)
+		unit_submit_ok(&u, 4);
+	QT_ASSERT_EQ(bss->nr_done, 0);
+	/* releasing the file cancels them (its mapping holds it too) */
+	QT_ASSERT_OK(munmap(u.res.ptr, u.res.size));
+	close_ok(u.fd);
+	QT_ASSERT_EQ(bss->nr_done, 3);
+	QT_ASSERT_EQ(bss->nr_cancelled, 3);
+	QT_ASSERT_EQ(bss->last_job.status, -ECANCELED);
+	QT_ASSERT_EQ(bss->last_job.start_ns, 0);
+	QT_ASSERT_EQ(write_dev_attr(QPU0_ID, "paused", "0"), 0);
+
+	unit_up_dev(&u, 1, 1);
+	QT_ASSERT_EQ(write_dev_attr(1, "paused", "1"), 0);
+	for (i = 0; i < 2; i++)
+		unit_submit_ok(&u, 4);
+	QT_ASSERT_EQ(bss->nr_done, 3);
+	del_device_ok(1);
+	QT_ASSERT_EQ(bss->nr_done, 5);
+	QT_ASSERT_EQ(bss->last_job.status, -ENODEV);
+	QT_ASSERT_EQ(bss->last_job.dev_id, 1);
+	QT_ASSERT_EQ(bss->nr_admit[QPU_ADMIT_SUBMIT], 5);
+	close(u.fd);
+	qpu_policy_close(&p);
+}
+
+QPU_TEST(jobs_that_never_run_complete_once)
+{
+	run_with_cleanup(never_run_body, unpause_del_dev1, NULL);
+}
+
 /*
  * A job may run its circuit on another allocation of the file
  * (qpu_job_desc.alloc): the admission then describes that one, and the
