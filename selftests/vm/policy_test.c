@@ -232,8 +232,12 @@ static int load_one(int fd, uint32_t h)
 	return ret;
 }
 
-/* QPU_URING_CMD_RUN of @job on @fd, on a ring of its own: the CQE's res. */
-static int uring_run(int fd, const struct qpu_job_desc *job)
+/*
+ * QPU_URING_CMD_RUN of @job on @fd, on a ring of its own, with SQE
+ * @flags (IOSQE_ASYNC: issued from an io-wq worker): the CQE's res.
+ */
+static int uring_run_flags(int fd, const struct qpu_job_desc *job,
+			   unsigned int flags)
 {
 	struct io_uring_params p;
 	struct io_uring_cqe *cqe;
@@ -250,6 +254,7 @@ static int uring_run(int fd, const struct qpu_job_desc *job)
 	sqe->opcode = IORING_OP_URING_CMD;
 	sqe->fd = fd;
 	sqe->cmd_op = QPU_URING_CMD_RUN;
+	sqe->flags = flags;
 	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), job,
 	       sizeof(*job));
 	QT_ASSERT_EQ(io_uring_submit(&ring), 1);
@@ -258,6 +263,11 @@ static int uring_run(int fd, const struct qpu_job_desc *job)
 	io_uring_cqe_seen(&ring, cqe);
 	io_uring_queue_exit(&ring);
 	return res;
+}
+
+static int uring_run(int fd, const struct qpu_job_desc *job)
+{
+	return uring_run_flags(fd, job, 0);
 }
 
 static void assert_policy_refusal(struct qpu_refusal rv, uint32_t reason,
@@ -426,6 +436,15 @@ QPU_TEST(deny_uring_is_eperm_with_detail)
 	QT_ASSERT_EQ(bss->last_job.origin, QPU_BPF_ORIGIN_URING);
 	QT_ASSERT_GT(bss->last_job.job_id, 0);
 	QT_ASSERT_EQ(get_refusal_ok(u.fd).seq, 1);
+	/* issued from an io-wq worker: still the submitter's identity */
+	memset(&bss->last_admit, 0, sizeof(bss->last_admit));
+	bss->verdict_action = QPU_BPF_DENY;
+	QT_ASSERT_EQ(uring_run_flags(u.fd, &j, IOSQE_ASYNC), -EPERM);
+	QT_ASSERT_EQ(bss->last_admit.kind, QPU_ADMIT_SUBMIT);
+	QT_ASSERT_EQ(bss->last_admit.pid, (uint32_t)getpid());
+	QT_ASSERT_EQ(bss->last_admit.uid, 0);
+	QT_ASSERT_EQ(bss->last_admit.cgroup_id, cg_self_id());
+	assert_policy_refusal(get_refusal_ok(u.fd), 777, 2, "uring async");
 	qpu_policy_close(&p);
 	unit_down(&u);
 }
