@@ -288,7 +288,8 @@ $(QPU_POLICY_OBJ): $(QPU_POLICY_SRC) $(QPU_POLICY_HDR) uapi/linux/qpu_bpf.h
 # fresh tree (an unnamed .embed.o would only be found by chaining).
 $(BUILD)/vm-tests/policy_test: $(BUILD)/bpf/policy_probe.embed.o \
 		$(BUILD)/bpf/policy_legacy.embed.o \
-		$(BUILD)/bpf/policy_done_only.embed.o
+		$(BUILD)/bpf/policy_done_only.embed.o \
+		$(BUILD)/bpf/policy_forge.embed.o
 
 $(BUILD)/vm-tests/policy_%: selftests/vm/policy_%.c $(QPU_POLICY_OBJ) \
 		$(QPU_NL_OBJ) $(QPU_NL_HDR) $(wildcard selftests/vm/bpf/*.h) \

@@ -32,6 +32,7 @@
 extern const char policy_probe_bpf[], policy_probe_bpf_end[];
 extern const char policy_legacy_bpf[], policy_legacy_bpf_end[];
 extern const char policy_done_only_bpf[], policy_done_only_bpf_end[];
+extern const char policy_forge_bpf[], policy_forge_bpf_end[];
 
 static struct probe_state *probe_attach(struct qpu_policy *p)
 {
@@ -929,6 +930,45 @@ TENANT_TEST(near_other_tenant_sees_a_neighbour)
 	qpu_policy_close(&p);
 	qgraph_free(&gr);
 	free_ok(fd, alloc);
+	close_ok(fd);
+}
+
+/*
+ * The kfuncs read the kernel's view of the admission being decided; a
+ * pointer to anything else shaped like a struct qpu_bpf_admit (the
+ * policy's .bss, its stack) must get -EINVAL, not be taken for one.
+ */
+QPU_TEST(kfuncs_refuse_forged_admissions)
+{
+	struct {
+		struct qpu_bpf_admit fake;
+		uint64_t after[8];
+		int32_t gate_map, phys_map, gate_stack, phys_stack;
+		int32_t gate_real, phys_real;
+		uint32_t runs, pad;
+	} *st;
+	struct qpu_policy p;
+	uint32_t phys[1], h;
+	int fd = open_dev(), err;
+
+	h = alloc_ok(fd, 1, phys);
+	QT_ASSERT_OK(qpu_policy_open(&p, policy_forge_bpf,
+				     policy_forge_bpf_end - policy_forge_bpf));
+	err = qpu_policy_attach(&p);
+	if (err)
+		QT_FAIL("attach: %d (%s)", err, qpu_policy_error(&p));
+	st = qpu_policy_data(&p, ".bss", NULL);
+	QT_ASSERT(st != NULL);
+	QT_ASSERT_OK(load_one(fd, h));
+	QT_ASSERT_EQ(st->runs, 1);
+	QT_ASSERT_EQ(st->gate_real, 0);
+	QT_ASSERT_EQ(st->phys_real, (int32_t)phys[0]);
+	QT_ASSERT_EQ(st->gate_map, -EINVAL);
+	QT_ASSERT_EQ(st->phys_map, -EINVAL);
+	QT_ASSERT_EQ(st->gate_stack, -EINVAL);
+	QT_ASSERT_EQ(st->phys_stack, -EINVAL);
+	qpu_policy_close(&p);
+	free_ok(fd, h);
 	close_ok(fd);
 }
 
