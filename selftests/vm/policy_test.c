@@ -147,7 +147,7 @@ QPU_TEST(deny_load_is_eperm_with_reason)
 	close_ok(fd);
 }
 
-/* ---- helpers ------------------------------------------------------------ */
+/* ---- helpers ------------------------------------------------------------- */
 
 static void probe_open(struct qpu_policy *p)
 {
@@ -284,7 +284,7 @@ static void assert_policy_refusal(struct qpu_refusal rv, uint32_t reason,
 			QPU_LIMIT_POLICY, reason, EPERM, seq);
 }
 
-/* ---- verdicts on every path ----------------------------------------------- */
+/* ---- verdicts on every path ---------------------------------------------- */
 
 /* Without an admit program, every load, run and submission is allowed. */
 QPU_TEST(done_only_policy_allows_everything)
@@ -682,7 +682,7 @@ static void fields_body(void *arg)
 	QT_ASSERT(!memcmp(bss->last_job.hash, hash, 32));
 	h1 = bss->last_admit.param_hash;
 	QT_ASSERT_NE(h1, 0);
-	/* equal values elsewhere in the buffer: the same hash (RUN this time) */
+	/* equal values elsewhere in the buffer: the same hash (a RUN now) */
 	j.param_offset = 2 * sizeof(double);
 	run_ok(fd, &j, NULL);
 	QT_ASSERT_EQ(bss->last_admit.kind, QPU_ADMIT_RUN);
@@ -803,8 +803,11 @@ QPU_TEST(jobs_that_never_run_complete_once)
  */
 QPU_TEST(admission_maps_onto_the_jobs_allocation)
 {
-	struct qpu_gate g[3] = { gate_1q(QPU_OP_H, 1), gate_2q(QPU_OP_X, 1, 1, 0),
-				 gate_measure(0, 0) };
+	struct qpu_gate g[3] = {
+		gate_1q(QPU_OP_H, 1),
+		gate_2q(QPU_OP_X, 1, 1, 0),
+		gate_measure(0, 0),
+	};
 	struct circ_spec cs = { .num_qubits = 2, .num_clbits = 1, .gates = g,
 				.num_gates = 3 };
 	uint32_t pa[2], pb[3], a, b, circ;
@@ -845,7 +848,7 @@ QPU_TEST(admission_maps_onto_the_jobs_allocation)
 	close_ok(fd);
 }
 
-/* ---- near_other_tenant ---------------------------------------------------- */
+/* ---- near_other_tenant --------------------------------------------------- */
 
 struct hog {
 	int ready[2];	/* child -> parent: its qubits */
@@ -972,7 +975,7 @@ QPU_TEST(kfuncs_refuse_forged_admissions)
 	close_ok(fd);
 }
 
-/* ---- tracepoints ----------------------------------------------------------- */
+/* ---- tracepoints --------------------------------------------------------- */
 
 #define TRACEFS		"/sys/kernel/tracing"
 #define INSTANCE	TRACEFS "/instances/qpu_policy_test"
@@ -1080,7 +1083,7 @@ QPU_TEST(admit_tracepoint_for_flag_and_deny_only)
 	run_with_cleanup(trace_body, trace_down, NULL);
 }
 
-/* ---- attach rules ----------------------------------------------------------- */
+/* ---- attach rules -------------------------------------------------------- */
 
 QPU_TEST(second_attach_is_ebusy)
 {
@@ -1335,7 +1338,7 @@ QPU_TEST(attach_needs_cap_sys_admin)
 	QT_ASSERT(policy_is(0, "", 0));
 }
 
-/* ---- lifetime ------------------------------------------------------------- */
+/* ---- lifetime ------------------------------------------------------------ */
 
 /* The loader, killed: its link goes, and with it the policy. */
 QPU_TEST(killed_loader_detaches)

@@ -94,7 +94,7 @@ enum fz_class {
 	C_HOTPLUG,	/* new_device/del_device racing open files */
 	C_MODULE,	/* rmmod/insmod racing everything, and between rounds */
 	C_NETLINK,	/* the qpu generic netlink family */
-	C_BPF,		/* a policy denying at random, attached and detached */
+	C_BPF,		/* a policy denying at random, attached/detached */
 	C_NR,
 };
 
