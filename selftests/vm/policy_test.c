@@ -15,6 +15,7 @@
  * one without an admit program.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -846,6 +847,79 @@ QPU_TEST(admission_maps_onto_the_jobs_allocation)
 	free_ok(fd, b);
 	free_ok(fd, a);
 	close_ok(fd);
+}
+
+/*
+ * The admission's pid is in the initial pid namespace: a process that is
+ * pid 1 of its own namespace is seen by the pid its parent knows.
+ */
+QPU_TEST(admission_pid_is_the_initial_namespace_one)
+{
+	struct probe_state *bss;
+	struct qpu_policy p;
+	pid_t pid;
+
+	bss = probe_attach(&p);
+	if (unshare(CLONE_NEWPID))
+		qt_skip("unshare(CLONE_NEWPID): %s", strerror(errno));
+	pid = fork_ok();
+	if (!pid) {
+		int fd = open_dev();
+		uint32_t h = alloc_ok(fd, 1, NULL);
+
+		QT_ASSERT_EQ(getpid(), 1);
+		QT_ASSERT_OK(load_one(fd, h));
+		close(fd);
+		_exit(0);
+	}
+	wait_ok(pid);
+	QT_ASSERT_EQ(bss->nr_admit[QPU_ADMIT_LOAD], 1);
+	QT_ASSERT_EQ(bss->last_admit.pid, (uint32_t)pid);
+	qpu_policy_close(&p);
+}
+
+/* Map uid and gid 0 of a new user namespace onto @uid (our own). */
+static void userns_as_root(uid_t uid)
+{
+	char map[32];
+
+	/* dropping uid made us undumpable: /proc/self would be root's */
+	QT_ASSERT_OK(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0));
+	QT_ASSERT_OK(unshare(CLONE_NEWUSER));
+	QT_ASSERT_EQ(write_sysfs("/proc/self/setgroups", "deny"), 0);
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned int)uid);
+	QT_ASSERT_EQ(write_sysfs("/proc/self/uid_map", map), 0);
+	QT_ASSERT_EQ(write_sysfs("/proc/self/gid_map", map), 0);
+	QT_ASSERT_EQ(getuid(), 0);
+}
+
+static void userns_child(void *arg)
+{
+	int fd;
+	uint32_t h;
+
+	(void)arg;
+	userns_as_root(CG_NOBODY);
+	fd = open_dev();
+	h = alloc_ok(fd, 1, NULL);
+	QT_ASSERT_OK(load_one(fd, h));
+	close(fd);
+}
+
+/*
+ * The admission's uid is in the initial user namespace: root of a user
+ * namespace made by nobody is seen as nobody.
+ */
+QPU_TEST(admission_uid_is_the_initial_namespace_one)
+{
+	struct probe_state *bss;
+	struct qpu_policy p;
+
+	bss = probe_attach(&p);
+	cg_run(NULL, CG_NOBODY, userns_child, NULL, "root of a user namespace");
+	QT_ASSERT_EQ(bss->nr_admit[QPU_ADMIT_LOAD], 1);
+	QT_ASSERT_EQ(bss->last_admit.uid, CG_NOBODY);
+	qpu_policy_close(&p);
 }
 
 /* ---- near_other_tenant --------------------------------------------------- */
