@@ -327,20 +327,24 @@ $(QPU_POLICY_OBJ): $(QPU_POLICY_SRC) $(QPU_POLICY_HDR) uapi/linux/qpu_bpf.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itools/lib -c -o $@ $<
 
-# VM tests of the monitoring hook: libbpf (static) and their policies.
-# The embedded object is named as an explicit target too: otherwise make
-# (which only chains pattern rules after trying every rule whose
-# prerequisites exist) builds policy_test by the generic vm-tests rule
-# below, without libbpf, and fails.
-POLICY_TEST_EMBED := $(BUILD)/bpf/policy_probe.embed.o
-$(POLICY_TEST_EMBED):
+# VM tests of the monitoring hook: libbpf (static), their policies, and
+# the qpu_nl client (tenant usage and limits).
+# Each test names the policies it embeds as prerequisites of its own
+# (below); the rule links every embedded object it is given. Naming them
+# explicitly also makes make pick this rule over the generic one on a
+# fresh tree (an unnamed .embed.o would only be found by chaining).
+$(BUILD)/vm-tests/policy_test: $(BUILD)/bpf/policy_probe.embed.o \
+		$(BUILD)/bpf/policy_legacy.embed.o \
+		$(BUILD)/bpf/policy_done_only.embed.o \
+		$(BUILD)/bpf/policy_forge.embed.o
+
 $(BUILD)/vm-tests/policy_%: selftests/vm/policy_%.c $(QPU_POLICY_OBJ) \
-		$(BUILD)/bpf/policy_probe.embed.o $(wildcard selftests/vm/bpf/*.h) \
+		$(QPU_NL_OBJ) $(QPU_NL_HDR) $(wildcard selftests/vm/bpf/*.h) \
 		$(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itools/lib -Iselftests -o $@ $< \
-		$(BUILD)/bpf/policy_probe.embed.o $(QPU_POLICY_OBJ) $(LIB_A) \
-		$(BPF_LIBS_STATIC) $(LDLIBS_STATIC)
+	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -Iselftests -o $@ $< \
+		$(filter %.embed.o,$^) $(QPU_POLICY_OBJ) $(QPU_NL_OBJ) $(LIB_A) \
+		$(BPF_LIBS_STATIC) $(NL_LIBS_STATIC) $(LDLIBS_STATIC)
 
 # monitor_rules_test: the rules of qpu-monitor's policy, embedded as
 # qpu_monitor_bpf[] (tools/qpu-monitor/qpu_monitor.bpf.c).
@@ -390,10 +394,13 @@ $(BUILD)/host-tests/abi_compat_test: selftests/host/abi_compat_test.c \
 		$@-v0.o $@-cur.o
 	rm -f $@-v0.o $@-cur.o
 
-$(FUZZ): selftests/vm/fuzz/qpu-fuzz.c $(LIB_A) $(HDRS)
+# qpu-fuzz embeds the probe policy for its bpf class.
+$(FUZZ): selftests/vm/fuzz/qpu-fuzz.c $(BUILD)/bpf/policy_probe.embed.o \
+		$(QPU_POLICY_OBJ) selftests/vm/bpf/policy_probe.h $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NL_CFLAGS) -o $@ $< $(LIB_A) $(NL_LIBS_STATIC) \
-		$(LDLIBS_STATIC)
+	$(CC) $(CFLAGS) $(NL_CFLAGS) -Itools/lib -o $@ $< \
+		$(BUILD)/bpf/policy_probe.embed.o $(QPU_POLICY_OBJ) $(LIB_A) \
+		$(BPF_LIBS_STATIC) $(NL_LIBS_STATIC) $(LDLIBS_STATIC)
 
 $(BUILD)/bench/%: bench/%.c $(CORE_HOST_OBJS) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)

@@ -14,7 +14,10 @@
  * found it under rcu_read_lock() finishes safely.
  *
  * Programs are not sleepable, and the kfuncs take no lock: they read the
- * admission's view (struct qpu_bpf_admit_kern, on the caller's stack),
+ * admission's view (struct qpu_bpf_admit_kern, on the caller's stack,
+ * and only the one ->admit() is deciding on this CPU: qpu_bpf_cur, with
+ * preemption off around the program; the verifier lets a program pass
+ * any memory shaped like a struct qpu_bpf_admit, which is all scalars),
  * whose circuit is immutable and referenced by the caller, whose
  * allocation is pinned by the caller (ctx->lock held at load, the
  * allocation busy at submission), and the device's per-qubit tenant
@@ -49,6 +52,10 @@ static struct qpu_bpf_ops __rcu *qpu_bpf_dev[QPU_MAX_DEVICES];
 static unsigned int qpu_bpf_nr_attached;	/* qpu_bpf_lock */
 static DEFINE_STATIC_KEY_FALSE(qpu_bpf_active);
 static bool qpu_bpf_registered;
+
+struct qpu_bpf_admit_kern;
+/* The admission the running ->admit() decides on (preemption off). */
+static DEFINE_PER_CPU(const struct qpu_bpf_admit_kern *, qpu_bpf_cur);
 
 /*
  * What the kfuncs may read about one admission. The program sees only
@@ -114,7 +121,12 @@ static int qpu_bpf_decide(struct qpu_bpf_ops *ops,
 
 	if (!ops->admit)
 		return 0;
+	/* The kfuncs accept only this admission (to_admit_kern()). */
+	preempt_disable();
+	this_cpu_write(qpu_bpf_cur, k);
 	v = ops->admit(&k->pub);
+	this_cpu_write(qpu_bpf_cur, NULL);
+	preempt_enable();
 	action = QPU_BPF_VERDICT_ACTION(v);
 	why = QPU_BPF_VERDICT_REASON(v);
 	if (action > QPU_BPF_DENY)
@@ -188,7 +200,8 @@ static u64 qpu_bpf_param_hash(const struct qpu_exec *x)
  * @ctx: the submitting context
  * @x: prepared (its circuit, buffers and allocation are referenced)
  * @r: out: with -EPERM, the refusal (%QPU_LIMIT_POLICY, the reason code
- *	in @request), also recorded as the file's latest
+ *	in @request); the caller records it as the file's latest (as it
+ *	does a tenant limit's, qpu_exec_charge())
  *
  * Return: 0 to accept, -EPERM when the policy denies it.
  */
@@ -215,8 +228,9 @@ int qpu_bpf_admit_exec(struct qpu_ctx *ctx, const struct qpu_exec *x,
 		ret = qpu_bpf_decide(ops, &k, &reason);
 	}
 	rcu_read_unlock();
+	/* Described only: the callers record it, as a tenant limit's. */
 	if (ret)
-		qpu_bpf_refused(ctx, reason, r);
+		qpu_tenant_refuse_local(r, QPU_LIMIT_POLICY, 0, 0, reason);
 	return ret;
 }
 
@@ -278,9 +292,17 @@ ssize_t qpu_bpf_policy_show(u32 dev_id, char *buf)
 
 /* ---- kfuncs ------------------------------------------------------------ */
 
+/*
+ * The kernel's view of @a, or NULL when @a is not the admission being
+ * decided: the verifier lets a program pass a pointer to any memory of
+ * this all-scalar type (its .bss, its stack), and what follows such a
+ * copy must never be taken for our pointers.
+ */
 static const struct qpu_bpf_admit_kern *to_admit_kern(const struct qpu_bpf_admit *a)
 {
-	return container_of(a, struct qpu_bpf_admit_kern, pub);
+	const struct qpu_bpf_admit_kern *k = this_cpu_read(qpu_bpf_cur);
+
+	return k && &k->pub == a ? k : NULL;
 }
 
 __bpf_kfunc_start_defs();
@@ -291,7 +313,8 @@ __bpf_kfunc_start_defs();
  * @index: 0 .. @a->num_gates - 1
  * @g: out: the gate
  *
- * Return: 0, or -ENOENT past the last gate (@g is zeroed).
+ * Return: 0, -ENOENT past the last gate, -EINVAL if @a is not the
+ * admission being decided (@g is zeroed on error).
  */
 __bpf_kfunc int qpu_bpf_gate(const struct qpu_bpf_admit *a, u32 index,
 			     struct qpu_bpf_gate *g)
@@ -301,7 +324,9 @@ __bpf_kfunc int qpu_bpf_gate(const struct qpu_bpf_admit *a, u32 index,
 	u32 i, n;
 
 	memset(g, 0, sizeof(*g));
-	if (index >= a->num_gates)
+	if (!k)
+		return -EINVAL;
+	if (index >= k->pub.num_gates)
 		return -ENOENT;
 	src = &k->gates[index];
 	n = qc_gate_operands(src);
@@ -326,12 +351,15 @@ __bpf_kfunc int qpu_bpf_gate(const struct qpu_bpf_admit *a, u32 index,
  * @a: the admission
  * @v: virtual qubit of its allocation, 0 .. @a->alloc_qubits - 1
  *
- * Return: the physical qubit, or -ENOENT.
+ * Return: the physical qubit, -ENOENT, or -EINVAL if @a is not the
+ * admission being decided.
  */
 __bpf_kfunc int qpu_bpf_phys_qubit(const struct qpu_bpf_admit *a, u32 v)
 {
 	const struct qpu_bpf_admit_kern *k = to_admit_kern(a);
 
+	if (!k)
+		return -EINVAL;
 	return v < k->k ? k->phys[v] : -ENOENT;
 }
 
@@ -344,21 +372,25 @@ __bpf_kfunc int qpu_bpf_phys_qubit(const struct qpu_bpf_admit *a, u32 v)
  * Reads a snapshot: allocations made or freed meanwhile may or may not
  * be seen.
  * Return: 1 if a coupling neighbour of @phys is held by a tenant other
- * than @a's, 0 if not, -ENOENT if @phys is not a qubit of the device.
+ * than @a's, 0 if not, -ENOENT if @phys is not a qubit of the device,
+ * -EINVAL if @a is not the admission being decided.
  */
 __bpf_kfunc int qpu_bpf_near_other_tenant(const struct qpu_bpf_admit *a,
 					  u32 phys)
 {
 	const struct qpu_bpf_admit_kern *k = to_admit_kern(a);
-	const struct qc_topology *t = k->qdev->topo;
+	const struct qc_topology *t;
 	u32 i;
 	u64 id;
 
+	if (!k)
+		return -EINVAL;
+	t = k->qdev->topo;
 	if (phys >= t->num_qubits)
 		return -ENOENT;
 	for (i = t->adj_off[phys]; i < t->adj_off[phys + 1]; i++) {
 		id = READ_ONCE(k->qdev->qubit_tenant[t->adj[i]]);
-		if (id && id != a->cgroup_id)
+		if (id && id != k->pub.cgroup_id)
 			return 1;
 	}
 	return 0;

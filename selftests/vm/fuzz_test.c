@@ -6,9 +6,10 @@
  *
  * Each test runs qpu-fuzz with a fixed seed and call count on a group of
  * its classes, so a failure names the entry points involved; the last one
- * mixes every class. A test fails if qpu-fuzz reports an unexpected
- * outcome or dies; the harness fails the run on any kernel splat or leaked
- * object. `make fuzz` runs the same program for much longer.
+ * mixes every class (the bpf class's policy included). A test fails if
+ * qpu-fuzz reports an unexpected outcome or dies; the harness fails the
+ * run on any kernel splat or leaked object. `make fuzz` runs the same
+ * program for much longer.
  */
 #include "vm_util.h"
 
@@ -64,6 +65,22 @@ QPU_TEST_TIMEOUT(fuzz_admin, 300)
 QPU_TEST_TIMEOUT(fuzz_netlink, 300)
 {
 	fuzz("netlink,hotplug,module", "5000", "3");
+}
+
+/*
+ * A monitoring policy denying admissions at random, attached and detached
+ * while jobs are loaded, run and submitted (ioctl and io_uring) and
+ * processes are killed mid-batch.
+ */
+QPU_TEST_TIMEOUT(fuzz_policy, 300)
+{
+	fuzz("bpf,deep,uring,kill", "8000", "3");
+}
+
+/* The policy racing device removal and rmmod (which it holds off). */
+QPU_TEST_TIMEOUT(fuzz_policy_admin, 300)
+{
+	fuzz("bpf,hotplug,module,deep", "5000", "3");
 }
 
 /* Everything at once, and rmmod/insmod cycles between rounds. */

@@ -16,6 +16,11 @@
 #include <bpf/bpf_tracing.h>
 
 /*
+ * Each kfunc takes the admission ->admit() was given (@a) and returns
+ * -EINVAL for any other pointer, a copy of it included.
+ */
+
+/*
  * qpu_bpf_gate() - gate @index of the circuit being admitted into @g
  * (which must be initialised, e.g. = {}); 0, or -ENOENT past the end.
  */

@@ -50,10 +50,25 @@ int BPF_PROG(probe_admit, const struct qpu_bpf_admit *a)
 		if (p >= 0 && qpu_bpf_near_other_tenant(a, p) == 1)
 			st.near_any = 1;
 	}
-	if (st.random_deny && bpf_get_prandom_u32() % st.random_deny == 0)
+	for (i = 0; i < PROBE_GATES; i++) {
+		struct qpu_bpf_gate gi = {};
+
+		qpu_bpf_gate(a, i, &gi);
+		st.gates[i] = gi;
+		p = qpu_bpf_phys_qubit(a, i);
+		st.phys[i] = p;
+		st.near[i] = p >= 0 ? qpu_bpf_near_other_tenant(a, p) : -1;
+	}
+	st.near_bad = qpu_bpf_near_other_tenant(a, 1U << 20);
+	if (st.random_deny && bpf_get_prandom_u32() % st.random_deny == 0) {
+		st.nr_denied++;
 		return QPU_BPF_VERDICT(QPU_BPF_DENY, 99);
-	if (kind < 32 && (st.verdict_kinds & (1U << kind)))
+	}
+	if (kind < 32 && (st.verdict_kinds & (1U << kind))) {
+		if (st.verdict_action >= QPU_BPF_DENY)
+			st.nr_denied++;
 		return QPU_BPF_VERDICT(st.verdict_action, st.verdict_reason);
+	}
 	return QPU_BPF_VERDICT(QPU_BPF_ALLOW, 0);
 }
 
@@ -61,6 +76,10 @@ SEC("struct_ops/job_done")
 void BPF_PROG(probe_job_done, const struct qpu_bpf_job *j)
 {
 	st.nr_done++;
+	if (j->origin < 4)
+		st.nr_done_origin[j->origin]++;
+	if (j->status == -125)	/* -ECANCELED */
+		st.nr_cancelled++;
 	st.last_job.dev_id = j->dev_id;
 	st.last_job.job_id = j->job_id;
 	st.last_job.cgroup_id = j->cgroup_id;

@@ -10,6 +10,9 @@
 #include <linux/types.h>
 #include <linux/qpu_bpf.h>
 
+/* Gates and qubits of the last admission the probe keeps. */
+#define PROBE_GATES	8
+
 struct probe_state {
 	/* Set by the test. */
 	__u32 verdict_kinds;	/* bit k: kind k gets @verdict_action */
@@ -29,6 +32,16 @@ struct probe_state {
 	__u32 near_any;		/* some qubit of the allocation was near */
 	__u32 pad;
 	struct qpu_bpf_job last_job;
+
+	/* More of the last admission, and completions by kind. */
+	__u64 nr_done_origin[4];	/* by enum qpu_bpf_origin */
+	__u64 nr_cancelled;		/* completions with -ECANCELED */
+	__u64 nr_denied;		/* admissions this policy denied */
+	struct qpu_bpf_gate gates[PROBE_GATES];	/* its first gates */
+	__s32 phys[PROBE_GATES];	/* qpu_bpf_phys_qubit(a, i) */
+	__s32 near[PROBE_GATES];	/* near_other_tenant(a, phys[i]) */
+	__s32 near_bad;			/* near_other_tenant(a, 1 << 20) */
+	__u32 pad2;
 };
 
 #endif /* POLICY_PROBE_H */

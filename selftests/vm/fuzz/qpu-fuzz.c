@@ -10,8 +10,11 @@
  * uring_cmd, poll, close and fork races on shared descriptors, SIGKILL of
  * children in the middle of a batch, garbage writes to every sysfs
  * attribute, device creation and removal racing open files and long
- * synchronous runs, and rmmod/insmod racing all of that (and, between
- * rounds, from the main thread, full cycles). To reach deep states
+ * synchronous runs, rmmod/insmod racing all of that (and, between
+ * rounds, from the main thread, full cycles), and a monitoring policy
+ * attached and detached under it all that denies admissions at random
+ * (class bpf: -EPERM is then an allowed outcome of any call, but only
+ * while such a policy may be attached). To reach deep states
  * it mostly builds valid call sequences (alloc, load, buffers, run/submit/
  * wait) and mutates one field.
  *
@@ -51,11 +54,14 @@
 #include <unistd.h>
 
 #include <grp.h>
+#include <bpf/libbpf.h>
 #include <liburing.h>
 #include <linux/qpu.h>
 
 #include "libqpu.h"
+#include "qpu_policy.h"
 #include "../nl_util.h"
+#include "../bpf/policy_probe.h"
 
 #define PFX		"# qpu-fuzz: "
 #define CLASS_DIR	"/sys/class/qpu"
@@ -88,19 +94,20 @@ enum fz_class {
 	C_HOTPLUG,	/* new_device/del_device racing open files */
 	C_MODULE,	/* rmmod/insmod racing everything, and between rounds */
 	C_NETLINK,	/* the qpu generic netlink family */
+	C_BPF,		/* a policy denying at random, attached/detached */
 	C_NR,
 };
 
 static const char *const class_names[C_NR] = {
 	"ioctl", "deep", "mmap", "uring", "poll", "race", "kill", "sysfs",
-	"hotplug", "module", "netlink",
+	"hotplug", "module", "netlink", "bpf",
 };
 
 /* Relative frequency of each class in a worker thread's op mix. */
 static const unsigned int class_weight[C_NR] = {
 	[C_IOCTL] = 20, [C_DEEP] = 30, [C_MMAP] = 8, [C_URING] = 12,
 	[C_POLL] = 4, [C_RACE] = 8, [C_KILL] = 1, [C_SYSFS] = 8,
-	[C_HOTPLUG] = 3, [C_MODULE] = 1, [C_NETLINK] = 6,
+	[C_HOTPLUG] = 3, [C_MODULE] = 1, [C_NETLINK] = 6, [C_BPF] = 2,
 };
 
 /* ---- outcome masks --------------------------------------------------------- */
@@ -181,6 +188,8 @@ struct fz_thread {
 	int cls;		/* class of the op being run */
 	unsigned int op_gen;	/* mod_gen when the op began */
 	bool in_module;		/* running a module op: mod_busy is ours */
+	unsigned int bpf_gen;	/* bpf_gen when the op began */
+	bool bpf_was;		/* bpf_deny_on when the op began */
 
 	int bare;		/* /dev/qpu0 without objects: ioctl class */
 	struct fz_session s;	/* on /dev/qpu0 */
@@ -196,6 +205,8 @@ struct fz_thread {
 	bool ring_ok;
 	uint32_t ring_inflight;
 	emask_t cqe_allow[64];	/* by user_data */
+	unsigned int cqe_bpf_gen[64];	/* bpf_gen at submission */
+	bool cqe_bpf_was[64];		/* bpf_deny_on at submission */
 
 	/* hostile memory */
 	char *scratch;		/* 2 pages RW, then a PROT_NONE page */
@@ -230,6 +241,26 @@ static _Atomic bool mod_drain;
 static _Atomic uint64_t mod_unloads;	/* racing rmmods that worked */
 static _Atomic uint64_t long_runs, long_runs_aborted;	/* hp_long_run() */
 static _Atomic uint64_t total_failures;
+
+/*
+ * The bpf class: at most one policy (selftests/vm/bpf/policy_probe) of
+ * ours is attached, under bpf_lock. bpf_deny_on is set before it is
+ * attached and cleared once it is seen detached; bpf_gen counts both, so
+ * an op that began before either may see a denial too (a hook that found
+ * the policy under RCU may still deny just after the detach returned).
+ * Closing our link does not always detach at once: the policy stays
+ * while anything holds the link's file (an io_uring request another
+ * thread aimed at that fd number, say), so after the close it counts as
+ * lingering until sysfs shows qpu0 without it.
+ */
+extern const char policy_probe_bpf[], policy_probe_bpf_end[];
+static pthread_mutex_t bpf_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct qpu_policy bpf_pol;	/* bpf_lock */
+static bool bpf_on;			/* bpf_lock */
+static bool bpf_lingering;		/* bpf_lock: closed, maybe attached */
+static _Atomic bool bpf_deny_on;
+static _Atomic unsigned int bpf_gen;
+static _Atomic uint64_t bpf_attaches, bpf_admits, bpf_denials;
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* qpu0's coupling map, for valid calibration lines. */
@@ -339,12 +370,22 @@ static void fz_count(struct fz_thread *t, int err)
  * allowed; ENODEV when @s's device may be removed concurrently.
  * Return: @err.
  */
+/* May a denying policy have applied to any part of @t's current op? */
+static bool bpf_may_deny(const struct fz_thread *t)
+{
+	return t->bpf_was || atomic_load(&bpf_deny_on) ||
+	       atomic_load(&bpf_gen) != t->bpf_gen;
+}
+
 static int fz_verify(struct fz_thread *t, const struct fz_session *s, int err,
 		     emask_t allow, const char *what)
 {
 	char want[256];
 
 	allow |= EM(ENOMEM);
+	/* Loads, runs and submissions a policy denied (class bpf). */
+	if (err == EPERM && class_on[C_BPF] && bpf_may_deny(t))
+		return err;
 	if (s && s->dying)
 		allow |= EM(ENODEV);
 	if (err < 128 && (allow & EM(err)))
@@ -358,7 +399,13 @@ static int fz_verify(struct fz_thread *t, const struct fz_session *s, int err,
 			return err;
 	}
 	mask_str(allow, want, sizeof(want));
-	fz_fail(t, "%s: got %s, allowed {%s}", what, errname(err), want);
+	if (err == EPERM && class_on[C_BPF])
+		fz_fail(t, "%s: got %s, allowed {%s} (bpf: gen %u/%u, on %d/%d)",
+			what, errname(err), want, t->bpf_gen,
+			atomic_load(&bpf_gen), t->bpf_was,
+			atomic_load(&bpf_deny_on));
+	else
+		fz_fail(t, "%s: got %s, allowed {%s}", what, errname(err), want);
 	return err;
 }
 
@@ -1895,8 +1942,18 @@ static void ring_reap(struct fz_thread *t, struct fz_session *s, int ms, bool mi
 		/* The job's status: it may also be cancelled by CANCEL. */
 		/* Counted here, by its result (commands a ring teardown
 		 * cancels are not counted). */
-		fz_check(t, s, err, t->cqe_allow[idx] ? t->cqe_allow[idx] : EM_ANY,
-			 "uring_cmd");
+		{
+			/* Admitted (or not) when it was issued, not now. */
+			unsigned int gen = t->bpf_gen;
+			bool was = t->bpf_was;
+
+			t->bpf_gen = t->cqe_bpf_gen[idx];
+			t->bpf_was = t->cqe_bpf_was[idx];
+			fz_check(t, s, err, t->cqe_allow[idx] ?
+				 t->cqe_allow[idx] : EM_ANY, "uring_cmd");
+			t->bpf_gen = gen;
+			t->bpf_was = was;
+		}
 		t->cqe_allow[idx] = 0;
 		if (!cqe->res && !cqe->big_cqe[0])
 			fz_fail(t, "uring_cmd CQE without a job id");
@@ -2033,6 +2090,8 @@ static void op_uring(struct fz_thread *t)
 		sqe->user_data = slot;
 		t->cqe_allow[slot] = allow | EM(ECANCELED) |
 				     (s->dying ? EM(ENODEV) : 0);
+		t->cqe_bpf_gen[slot] = t->bpf_gen;
+		t->cqe_bpf_was[slot] = t->bpf_was;
 		t->ring_inflight++;
 	}
 	ret = io_uring_submit(&t->ring);
@@ -3541,6 +3600,7 @@ static const char *const race_mod_params[] = {
 
 static void thread_teardown(struct fz_thread *t);
 static void close_race_slots(void);
+static bool bpf_detach(unsigned int ms);
 static void op_sysfs(struct fz_thread *t);
 
 /*
@@ -3602,6 +3662,9 @@ static void op_module_race(struct fz_thread *t)
 	if (drain) {
 		atomic_store(&mod_drain, true);
 		close_race_slots();
+		/* the policy's map holds the module too */
+		if (class_on[C_BPF])
+			bpf_detach(2000);
 	}
 	for (i = 0; i < tries; i++) {
 		err = unload_module_once();
@@ -3624,6 +3687,159 @@ static void op_module_race(struct fz_thread *t)
 	atomic_fetch_sub(&mod_busy, 1);
 	t->in_module = false;
 	pthread_mutex_unlock(&mod_lock);
+}
+
+/* ---- bpf class: a policy that denies at random -------------------------------------------- */
+
+/*
+ * Does qpu0 show a policy? A module that is gone holds none; a qpu0 that
+ * is gone (sysfs class) tells nothing, so count that as yes.
+ */
+static bool bpf_visible(void)
+{
+	char buf[64];
+	ssize_t n;
+	int fd = open(CLASS_DIR "/qpu0/policy", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return !access(MODULE_DIR, F_OK);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n < 0 || (n > 0 && buf[0] != '\n');
+}
+
+/* Wait up to @ms for our closed policy to go; true once it has. */
+static bool bpf_settle_locked(unsigned int ms)
+{
+	struct timespec ts = { 0, 5000000L };
+
+	if (!bpf_lingering)
+		return true;
+	for (;;) {
+		if (!bpf_visible()) {
+			bpf_lingering = false;
+			atomic_fetch_add(&bpf_gen, 1);
+			atomic_store(&bpf_deny_on, false);
+			return true;
+		}
+		if (ms < 5)
+			return false;
+		ms -= 5;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * Detach our policy, if attached, counting what it saw, and wait up to
+ * @ms for it to be gone. bpf_lock held.
+ */
+static void bpf_detach_locked(unsigned int ms)
+{
+	struct probe_state *bss;
+	unsigned int k;
+
+	if (bpf_on) {
+		bss = qpu_policy_data(&bpf_pol, ".bss", NULL);
+		if (bss) {
+			for (k = 0; k < ARRAY_LEN(bss->nr_admit); k++)
+				atomic_fetch_add(&bpf_admits, bss->nr_admit[k]);
+			atomic_fetch_add(&bpf_denials, bss->nr_denied);
+		}
+		qpu_policy_close(&bpf_pol);
+		bpf_on = false;
+		bpf_lingering = true;
+		atomic_fetch_add(&bpf_gen, 1);
+	}
+	bpf_settle_locked(ms);
+}
+
+/*
+ * A child forked while the policy is attached would share its link and
+ * keep it attached after our detach, until it exits: forks wait for
+ * bpf_lock, and the child closes its copy of the link at once.
+ */
+static void bpf_fork_prepare(void)
+{
+	pthread_mutex_lock(&bpf_lock);
+}
+
+static void bpf_fork_parent(void)
+{
+	pthread_mutex_unlock(&bpf_lock);
+}
+
+static void bpf_fork_child(void)
+{
+	if (bpf_on && bpf_pol.link)
+		close(bpf_link__fd(bpf_pol.link));
+	pthread_mutex_unlock(&bpf_lock);
+}
+
+/* Detach and wait for it to be gone; true if it went within @ms. */
+static bool bpf_detach(unsigned int ms)
+{
+	bool gone;
+
+	pthread_mutex_lock(&bpf_lock);
+	bpf_detach_locked(ms);
+	gone = !bpf_lingering;
+	pthread_mutex_unlock(&bpf_lock);
+	return gone;
+}
+
+/*
+ * Attach the probe policy with random_deny 2..8 (it denies one admission
+ * in that many), or detach it. Attaching must work, unless the module
+ * class may have unloaded the module (then libbpf finds no qpu_bpf_ops
+ * type, or the link fails as the module goes).
+ */
+static void op_bpf(struct fz_thread *t)
+{
+	struct probe_state *bss;
+	int err;
+
+	t->cls = C_BPF;
+	if (pthread_mutex_trylock(&bpf_lock)) {
+		fz_count(t, 0);
+		return;
+	}
+	if (bpf_on) {
+		bpf_detach_locked(100);
+		fz_check(t, NULL, 0, EM_OK, "policy detach");
+		pthread_mutex_unlock(&bpf_lock);
+		return;
+	}
+	/* the last one still holds the slot: attaching would be -EBUSY */
+	if (!bpf_settle_locked(0)) {
+		fz_count(t, 0);
+		pthread_mutex_unlock(&bpf_lock);
+		return;
+	}
+	atomic_store(&bpf_deny_on, true);
+	atomic_fetch_add(&bpf_gen, 1);
+	err = qpu_policy_open(&bpf_pol, policy_probe_bpf,
+			      policy_probe_bpf_end - policy_probe_bpf);
+	if (!err) {
+		/* in the initial value: it denies from its first admission */
+		bss = qpu_policy_data(&bpf_pol, ".bss", NULL);
+		if (bss)
+			bss->random_deny = 2 + below(t, 7);
+		else
+			fz_fail(t, "policy without a .bss");
+		err = qpu_policy_attach(&bpf_pol);
+	}
+	if (!err) {
+		bpf_on = true;
+		atomic_fetch_add(&bpf_attaches, 1);
+	} else {
+		if (bpf_pol.obj)
+			qpu_policy_close(&bpf_pol);
+		atomic_fetch_add(&bpf_gen, 1);
+		atomic_store(&bpf_deny_on, false);
+	}
+	fz_check(t, NULL, err < 0 ? -err : err,
+		 class_on[C_MODULE] ? EM_ANY : EM_OK, "policy attach");
+	pthread_mutex_unlock(&bpf_lock);
 }
 
 /* After a round: the module is loaded (a racing insmod may have failed). */
@@ -3701,6 +3917,8 @@ static void *thread_main(void *arg)
 		t->cls = c;
 		t->seq++;
 		t->op_gen = atomic_load(&mod_gen);
+		t->bpf_gen = atomic_load(&bpf_gen);
+		t->bpf_was = atomic_load(&bpf_deny_on);
 		if (atomic_load(&mod_drain) && c != C_MODULE) {
 			op_drained(t);
 			c = -1;
@@ -3717,6 +3935,7 @@ static void *thread_main(void *arg)
 		case C_HOTPLUG: op_hotplug(t); break;
 		case C_MODULE: op_module_race(t); break;
 		case C_NETLINK: op_netlink(t); break;
+		case C_BPF: op_bpf(t); break;
 		default: break;
 		}
 		/* Ops that make no call (a skipped case) must not spin. */
@@ -3894,6 +4113,11 @@ static void print_summary(struct fz_thread *th, unsigned int n, double secs,
 		       "%" PRIu64 " long RUNs under del_device, %" PRIu64
 		       " aborted (ENODEV)\n", atomic_load(&mod_unloads),
 		       atomic_load(&long_runs), atomic_load(&long_runs_aborted));
+	if (class_on[C_BPF])
+		printf(PFX "bpf: %" PRIu64 " policies attached, %" PRIu64
+		       " admissions seen, %" PRIu64 " denied\n",
+		       atomic_load(&bpf_attaches), atomic_load(&bpf_admits),
+		       atomic_load(&bpf_denials));
 	printf(PFX "total: %" PRIu64 " calls (%" PRIu64 " ok) in %.1f s, "
 	       "%.0f calls/s, seed %" PRIu64 ", %u threads\n", total, ok, secs,
 	       secs > 0 ? total / secs : 0.0, opt_seed, opt_threads);
@@ -3967,6 +4191,13 @@ int main(int argc, char **argv)
 	for (i = 0; i < RACE_SLOTS; i++)
 		atomic_store(&race_slot[i], -1);
 	read_qpu0_topology();
+	/* libbpf's warnings (a module gone under an attach) stay quiet */
+	qpu_policy_quiet(1);
+	if (class_on[C_BPF] &&
+	    pthread_atfork(bpf_fork_prepare, bpf_fork_parent, bpf_fork_child)) {
+		fprintf(stderr, "qpu-fuzz: pthread_atfork failed\n");
+		return 2;
+	}
 	if (class_on[C_NETLINK]) {
 		cgroups_setup();
 		probe_tenants();
@@ -4004,6 +4235,12 @@ int main(int argc, char **argv)
 		for (i = 0; i < opt_threads; i++)
 			pthread_join(th[i].tid, NULL);
 		close_race_slots();
+		/* every round ends, and the module ops find it, detached */
+		if (class_on[C_BPF] && !bpf_detach(5000)) {
+			mt.cls = C_BPF;
+			fz_fail(&mt, "round %u: policy still attached 5 s after "
+				"its link was closed, every file closed", round);
+		}
 		if (class_on[C_MODULE])
 			ensure_module(&mt);
 		if (class_on[C_HOTPLUG] || class_on[C_SYSFS])
