@@ -1191,6 +1191,7 @@ int main(int argc, char **argv)
 {
 	int ret;
 
+	skip_all_without_policy_hook();
 	qpu_policy_quiet(1);
 	if (new_device(MON_DEV, MON_DEV_SPEC)) {
 		printf("# new_device %d %s: %s\n", MON_DEV, MON_DEV_SPEC,

@@ -694,5 +694,6 @@ QPU_TEST(usage_errors_exit_2)
 
 int main(int argc, char **argv)
 {
+	skip_all_without_policy_hook();
 	return qt_main(argc, argv);
 }

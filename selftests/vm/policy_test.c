@@ -1723,6 +1723,7 @@ QPU_TEST_TIMEOUT(del_device_with_its_policy_attached, 120)
 
 int main(int argc, char **argv)
 {
+	skip_all_without_policy_hook();
 	qpu_policy_quiet(1);
 	return qt_main(argc, argv);
 }

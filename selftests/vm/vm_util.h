@@ -497,6 +497,23 @@ static inline void get_info_ok(int fd, struct qpu_info *info)
 }
 
 /* Whether qpu0's driver keeps tenant limits (QPU_FEAT_TENANTS). */
+/*
+ * The monitoring hook (QPU_FEAT_POLICY) needs BPF struct_ops and BTF:
+ * Debian's kernel has both, so there it must be present; a kernel
+ * without BTF (the debug kernel of `make check-debug`) has no hook.
+ */
+static inline bool policy_hook_expected(void)
+{
+	return path_exists("/sys/kernel/btf/vmlinux");
+}
+
+/* In main(): skip every test of the file when the kernel has no hook. */
+static inline void skip_all_without_policy_hook(void)
+{
+	if (!policy_hook_expected())
+		qt_skip_all_reason = "kernel without BTF: no monitoring hook";
+}
+
 static inline bool tenant_core(void)
 {
 	struct qpu_info info;

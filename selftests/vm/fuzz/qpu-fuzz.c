@@ -4180,6 +4180,11 @@ int main(int argc, char **argv)
 		printf(PFX "no %s: module class off\n", MODULE_KO);
 		class_on[C_MODULE] = false;
 	}
+	/* No BTF, no BPF struct_ops: the debug kernel has no hook to fuzz. */
+	if (access("/sys/kernel/btf/vmlinux", F_OK) && class_on[C_BPF]) {
+		printf(PFX "kernel without BTF: bpf class off\n");
+		class_on[C_BPF] = false;
+	}
 	if (!opt_rounds)
 		opt_rounds = 1 + opt_calls / 25000;
 	if (opt_rounds > opt_calls)
