@@ -151,7 +151,6 @@ struct qpu_job *qpu_job_create(struct qpu_ctx *ctx,
 		goto err;
 
 	job->memcg = get_mem_cgroup_from_mm(current->mm);
-	job->submit_ns = ktime_get_ns();
 	return job;
 err:
 	qpu_job_free(job);
@@ -237,8 +236,8 @@ void qpu_job_finish(struct qpu_job *job, int status)
 	done = (struct qpu_bpf_done) {
 		.job_id = job->id,
 		.status = status,
-		.submit_ns = job->submit_ns,
-		.start_ns = job->start_ns,
+		.submit_ns = job->sched.queued_ns,
+		.start_ns = job->sched.started_ns,
 		.end_ns = job->end_ns,
 	};
 	qpu_bpf_job_done(&job->x, &done);
@@ -291,7 +290,6 @@ static void qpu_job_run(struct qpu_sched_job *sj)
 	struct mem_cgroup *old;
 	int ret;
 
-	job->start_ns = ktime_get_ns();
 	job->x.started = true;
 	trace_qpu_job_start(job);
 	/* Charge the backend's memory to the submitter's cgroup. */
@@ -325,8 +323,8 @@ static void qpu_job_reap_locked(struct qpu_ctx *ctx, struct qpu_job *job,
 	arg->status = job->status;
 	arg->state = job->sched.state;
 	arg->user_data = job->user_data;
-	arg->submit_ns = job->submit_ns;
-	arg->start_ns = job->start_ns;
+	arg->submit_ns = job->sched.queued_ns;
+	arg->start_ns = job->sched.started_ns;
 	arg->end_ns = job->end_ns;
 	arg->sim_ns = job->x.sim_ns;
 	arg->qpu_ns = job->x.qpu_ns;

@@ -45,8 +45,6 @@ enum qpu_job_origin {
  * @id: id in ctx->jobs
  * @status: 0 or negative errno, valid once completed
  * @user_data: from qpu_submit
- * @submit_ns: CLOCK_MONOTONIC submission time
- * @start_ns: when an executor picked it up
  * @end_ns: when it completed
  * @origin: enum qpu_job_origin
  * @complete: the submitter's completion callback (qpu_job_create())
@@ -61,8 +59,6 @@ struct qpu_job {
 	u32 id;
 	int status;
 	u64 user_data;
-	u64 submit_ns;
-	u64 start_ns;
 	u64 end_ns;
 	u8 origin;
 	void (*complete)(struct qpu_job *job);

@@ -181,6 +181,7 @@ static struct qpu_sched_job *qpu_sched_take(struct qpu_worker *w)
 		qpu_sched_unqueue(s, sj);
 		list_add_tail(&sj->node, &s->running);
 		sj->state = QPU_JOB_RUNNING;
+		sj->started_ns = ktime_get_ns();
 		sj->worker = w;
 		w->busy = true;
 		qpu_sched_account(s, sj->x, 1);
@@ -228,6 +229,7 @@ void qpu_sched_enqueue(struct qpu_sched_job *sj)
 	struct qpu_sched *s = sj->x->sched;
 
 	spin_lock(&s->lock);
+	sj->queued_ns = ktime_get_ns();
 	sj->state = QPU_JOB_QUEUED;
 	list_add_tail(&sj->node, &s->queue);
 	s->nr_queued++;

@@ -79,10 +79,17 @@ struct qpu_sched_lane {
  * @lane: the jobs it runs one at a time with
  * @worker: the executor running it, until it completes (lock)
  * @lane_node: in @lane's jobs while queued (lock)
+ * @queued_ns: CLOCK_MONOTONIC time it was queued, taken under the lock,
+ *	so every pick after it can have chosen it (its submission time)
+ * @started_ns: time an executor took it, under the lock (its start
+ *	time; 0 if it never ran): so the order of these times is the order
+ *	of the scheduler's decisions, whatever the threads do after
  */
 struct qpu_sched_job {
 	struct list_head node;
 	struct list_head lane_node;
+	u64 queued_ns;
+	u64 started_ns;
 	u32 state;
 	struct qpu_exec *x;
 	struct qpu_sched_lane *lane;

@@ -823,7 +823,8 @@ struct qpu_submit {
  * @status: out: 0 or the job's negative errno
  * @state: out: enum qpu_job_state
  * @user_data: out: as given at submission
- * @submit_ns: out: CLOCK_MONOTONIC time of submission
+ * @submit_ns: out: CLOCK_MONOTONIC time of submission (when the job was
+ *	queued)
  * @start_ns: out: when an executor started it (0 if it never ran)
  * @end_ns: out: when it completed
  * @sim_ns: out: simulation time
