@@ -201,6 +201,33 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /*
+ * How the first tenant's share of the starts in [@lo, @hi) evolves, in
+ * tenths of that stretch: a diagnostic line, so a share that is off
+ * shows whether it was a burst or a drift.
+ */
+static void share_deciles(const struct share_run *sr, uint64_t lo, uint64_t hi)
+{
+	uint32_t n[10][MAXT] = { { 0 } }, t, i, d;
+	uint64_t s;
+
+	for (t = 0; t < sr->nt; t++)
+		for (i = 0; i < sr->jobs; i++) {
+			s = sr->log[t].start_ns[i];
+			if (s < lo || s >= hi)
+				continue;
+			d = (uint32_t)((s - lo) * 10 / (hi - lo));
+			n[d < 10 ? d : 9][t]++;
+		}
+	printf("# starts per tenth of the stretch, %s first:", sr->cg[0]);
+	for (d = 0; d < 10; d++) {
+		printf(" ");
+		for (t = 0; t < sr->nt; t++)
+			printf("%s%u", t ? "/" : "", n[d][t]);
+	}
+	printf("\n");
+}
+
+/*
  * Each tenant's share (in per mille) of the device time of the jobs that
  * started while every tenant still had jobs queued, leaving out the first
  * and last tenth of that stretch (the start, and the end where one
@@ -239,6 +266,7 @@ static void share_measure(const struct share_run *sr, uint32_t *permille)
 		printf("# %s: %u per mille of the device time\n", sr->cg[t],
 		       permille[t]);
 	}
+	share_deciles(sr, lo, hi);
 }
 
 /* @got is within @tol_pct percent of @want (both per mille). */
