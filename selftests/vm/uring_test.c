@@ -925,7 +925,7 @@ struct contender {
 	int fd;
 	uint32_t alloc;
 	volatile int stop;
-	unsigned long loads;
+	volatile unsigned long loads;
 };
 
 /* Keep ctx->lock busy: CIRCUIT_LOAD validates the circuit under it. */
@@ -968,6 +968,8 @@ QPU_TEST_TIMEOUT(uring_nonblock_retried_under_lock_contention, 600)
 	unsigned int round, i, k, done = 0;
 	pthread_t th;
 	struct raw w;
+	unsigned long loads;
+	int submitted, spins;
 
 	raw_up(&w);
 	/* One result slice per job of a round, and a deeper ring. */
@@ -998,7 +1000,24 @@ QPU_TEST_TIMEOUT(uring_nonblock_retried_under_lock_contention, 600)
 			sqe_make((unsigned char *)sqe, w.fd, &j);
 			sqe->user_data = i;
 		}
-		QT_ASSERT_EQ(io_uring_submit(&w.ring), NB_DEPTH);
+		/*
+		 * Issued with the device paused: the executors then take no
+		 * CPU from the contender, which holds ctx->lock as often as it
+		 * can (under TCG, two busy executors left it a few dozen
+		 * loads in a whole run, and sometimes no overlap at all).
+		 */
+		QT_ASSERT_OK(write_dev_attr(0, "paused", "1"));
+		/*
+		 * ... and has just finished a load, so it is in the next one,
+		 * most of which holds the lock (a second at most: it stops on
+		 * an error, which the join below reports)
+		 */
+		for (loads = t.loads, spins = 0; t.loads == loads && spins < 1000;
+		     spins++)
+			usleep(1000);
+		submitted = io_uring_submit(&w.ring);
+		QT_ASSERT_OK(write_dev_attr(0, "paused", "0"));
+		QT_ASSERT_EQ(submitted, NB_DEPTH);
 		memset(seen_ids, 0, sizeof(seen_ids));
 		for (k = 0; k < NB_DEPTH; k++) {
 			QT_ASSERT_EQ(io_uring_wait_cqe(&w.ring, &cqe), 0);
