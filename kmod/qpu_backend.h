@@ -92,7 +92,6 @@ extern const struct qpu_backend_ops qpu_backend_sim;
  *	synchronous run
  * @pid: the submitter's thread group id (initial pid namespace)
  * @uid: the submitter's uid (initial user namespace)
- * @cgroup_id: the submitter's cgroup v2 id at submission (its tenant)
  */
 struct qpu_exec {
 	struct qpu_device *qdev;
@@ -118,7 +117,6 @@ struct qpu_exec {
 	u8 origin;
 	u32 pid;
 	u32 uid;
-	u64 cgroup_id;
 };
 
 static inline int qpu_backend_prepare(struct qpu_exec *x)

@@ -139,47 +139,6 @@ static int qpu_bpf_decide(struct qpu_bpf_ops *ops,
 	return -EPERM;
 }
 
-/* A denial is the file's latest refusal, as a limit's would be. */
-static void qpu_bpf_refused(struct qpu_ctx *ctx, u32 reason,
-			    struct qpu_refusal *r)
-{
-	qpu_tenant_refuse_local(r, QPU_LIMIT_POLICY, 0, 0, reason);
-	qpu_ctx_refused(ctx, r, -EPERM);
-}
-
-/**
- * qpu_bpf_admit_load() - ask the policy about a circuit being loaded
- * @ctx: the loading context, locked (the allocation is stable)
- * @circ: validated and hashed, not yet in the handle table
- * @a: the allocation it was validated against
- * @reason: out: with -EPERM, the policy's reason code (the denial is
- *	recorded as the file's latest refusal too)
- *
- * Return: 0 to accept, -EPERM when the policy denies it.
- */
-int qpu_bpf_admit_load(struct qpu_ctx *ctx, const struct qpu_circuit *circ,
-		       const struct qpu_allocation *a, u32 *reason)
-{
-	struct qpu_bpf_admit_kern k;
-	struct qpu_refusal r;
-	struct qpu_bpf_ops *ops;
-	int ret = 0;
-
-	lockdep_assert_held(&ctx->lock);
-	if (!static_branch_unlikely(&qpu_bpf_active))
-		return 0;
-	rcu_read_lock();
-	ops = qpu_bpf_policy(ctx->qdev->id);
-	if (ops) {
-		qpu_bpf_fill_admit(&k, QPU_ADMIT_LOAD, ctx->qdev, circ, a);
-		ret = qpu_bpf_decide(ops, &k, reason);
-	}
-	rcu_read_unlock();
-	if (ret)
-		qpu_bpf_refused(ctx, *reason, &r);
-	return ret;
-}
-
 /* xxh64 of the parameter vectors @x will read (its buffer is pinned). */
 static u64 qpu_bpf_param_hash(const struct qpu_exec *x)
 {
@@ -195,6 +154,67 @@ static u64 qpu_bpf_param_hash(const struct qpu_exec *x)
 	return xxh64_digest(&st);
 }
 
+/*
+ * Ask the policy of @ctx's device about @circ on @a: a load when @x is
+ * NULL, else the submission or run @x. Return: 0, or -EPERM with
+ * *@reason set.
+ */
+static int qpu_bpf_admit(struct qpu_ctx *ctx, const struct qpu_circuit *circ,
+			 const struct qpu_allocation *a,
+			 const struct qpu_exec *x, u32 *reason)
+{
+	struct qpu_bpf_admit_kern k;
+	struct qpu_bpf_ops *ops;
+	u32 kind = QPU_ADMIT_LOAD;
+	int ret = 0;
+
+	if (x)
+		kind = x->origin == QPU_BPF_ORIGIN_RUN ? QPU_ADMIT_RUN :
+							 QPU_ADMIT_SUBMIT;
+	rcu_read_lock();
+	ops = qpu_bpf_policy(ctx->qdev->id);
+	if (ops) {
+		qpu_bpf_fill_admit(&k, kind, ctx->qdev, circ, a);
+		if (x) {
+			k.pub.shots = x->job.shots;
+			k.pub.sweeps = x->nsweeps;
+			k.pub.circuit = x->job.circuit;
+			k.pub.param_hash = qpu_bpf_param_hash(x);
+		}
+		ret = qpu_bpf_decide(ops, &k, reason);
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/**
+ * qpu_bpf_admit_load() - ask the policy about a circuit being loaded
+ * @ctx: the loading context, locked (the allocation is stable)
+ * @circ: validated and hashed, not yet in the handle table
+ * @a: the allocation it was validated against
+ * @reason: out: with -EPERM, the policy's reason code (the denial is
+ *	recorded as the file's latest refusal too)
+ *
+ * Return: 0 to accept, -EPERM when the policy denies it.
+ */
+int qpu_bpf_admit_load(struct qpu_ctx *ctx, const struct qpu_circuit *circ,
+		       const struct qpu_allocation *a, u32 *reason)
+{
+	struct qpu_refusal r;
+	int ret;
+
+	lockdep_assert_held(&ctx->lock);
+	if (!static_branch_unlikely(&qpu_bpf_active))
+		return 0;
+	ret = qpu_bpf_admit(ctx, circ, a, NULL, reason);
+	/* The file's latest refusal, as a limit's would be. */
+	if (ret) {
+		qpu_tenant_refuse_local(&r, QPU_LIMIT_POLICY, 0, 0, *reason);
+		qpu_ctx_refused(ctx, &r, ret);
+	}
+	return ret;
+}
+
 /**
  * qpu_bpf_admit_exec() - ask the policy about a submission or a run
  * @ctx: the submitting context
@@ -208,26 +228,12 @@ static u64 qpu_bpf_param_hash(const struct qpu_exec *x)
 int qpu_bpf_admit_exec(struct qpu_ctx *ctx, const struct qpu_exec *x,
 		       struct qpu_refusal *r)
 {
-	struct qpu_bpf_admit_kern k;
-	struct qpu_bpf_ops *ops;
 	u32 reason = 0;
-	int ret = 0;
+	int ret;
 
 	if (!static_branch_unlikely(&qpu_bpf_active))
 		return 0;
-	rcu_read_lock();
-	ops = qpu_bpf_policy(ctx->qdev->id);
-	if (ops) {
-		qpu_bpf_fill_admit(&k, x->origin == QPU_BPF_ORIGIN_RUN ?
-				   QPU_ADMIT_RUN : QPU_ADMIT_SUBMIT,
-				   ctx->qdev, x->circ, x->alloc);
-		k.pub.shots = x->job.shots;
-		k.pub.sweeps = x->nsweeps;
-		k.pub.circuit = x->job.circuit;
-		k.pub.param_hash = qpu_bpf_param_hash(x);
-		ret = qpu_bpf_decide(ops, &k, &reason);
-	}
-	rcu_read_unlock();
+	ret = qpu_bpf_admit(ctx, x->circ, x->alloc, x, &reason);
 	/* Described only: the callers record it, as a tenant limit's. */
 	if (ret)
 		qpu_tenant_refuse_local(r, QPU_LIMIT_POLICY, 0, 0, reason);
@@ -252,7 +258,7 @@ void qpu_bpf_job_done(const struct qpu_exec *x, const struct qpu_bpf_done *d)
 		j = (struct qpu_bpf_job) {
 			.dev_id = x->qdev->id,
 			.job_id = d->job_id,
-			.cgroup_id = x->cgroup_id,
+			.cgroup_id = qpu_tenant_charge_id(&x->charge),
 			.pid = x->pid,
 			.uid = x->uid,
 			.origin = x->origin,

@@ -236,7 +236,8 @@ int qpu_circuit_load(struct qpu_ctx *ctx, struct qpu_circuit_load *arg)
 	ret = qpu_bpf_admit_load(ctx, circ, a, &arg->reason);
 	if (ret)
 		goto err_unlock;
-	trace_qpu_circuit_load(ctx, circ, qpu_tenant_current_id());
+	if (trace_qpu_circuit_load_enabled())
+		trace_qpu_circuit_load(ctx, circ, qpu_tenant_current_id());
 
 	ret = xa_alloc_cyclic(&ctx->circuits, &handle, circ, xa_limit_31b,
 			      &ctx->circuit_next, GFP_KERNEL_ACCOUNT);

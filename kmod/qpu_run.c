@@ -191,8 +191,8 @@ static int qpu_exec_check_ranges(struct qpu_exec *x, u32 *needed)
  * @ctx: the submitting context
  * @x: zeroed, with x->job and x->origin set
  *
- * Also records who submits it (pid, uid and cgroup, for the monitoring
- * policy and the tracepoints).
+ * Also records who submits it (pid and uid, for the monitoring policy and
+ * the tracepoints; its tenant is its charge's cgroup).
  *
  * Return: 0 or a negative errno (see struct qpu_run).
  */
@@ -205,7 +205,6 @@ int qpu_exec_init(struct qpu_ctx *ctx, struct qpu_exec *x)
 	x->sched = &ctx->qdev->sched;
 	x->pid = task_tgid_nr(current);
 	x->uid = from_kuid_munged(&init_user_ns, current_uid());
-	x->cgroup_id = qpu_tenant_current_id();
 	ret = qpu_exec_check_job(&x->job);
 	if (ret)
 		return ret;

@@ -387,6 +387,16 @@ u64 qpu_tenant_current_id(void)
 	return id;
 }
 
+/**
+ * qpu_tenant_charge_id() - the id of the cgroup @c is charged to, 0 when
+ *	nothing is charged
+ * @c: a charge
+ */
+u64 qpu_tenant_charge_id(const struct qpu_tenant_charge *c)
+{
+	return c->cgrp ? cgroup_id(c->cgrp) : 0;
+}
+
 /* The caller's default-hierarchy cgroup, referenced. */
 static struct cgroup *qpu_current_cgroup(void)
 {

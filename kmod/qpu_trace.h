@@ -112,7 +112,7 @@ DECLARE_EVENT_CLASS(qpu_job_class,
 	TP_fast_assign(
 		__entry->dev = job->ctx->qdev->id;
 		__entry->ctx = job->ctx;
-		__entry->cgroup = job->x.cgroup_id;
+		__entry->cgroup = qpu_tenant_charge_id(&job->x.charge);
 		__entry->pid = job->x.pid;
 		__entry->id = job->id;
 		__entry->hash = get_unaligned_be64(job->x.circ->hash);
