@@ -61,6 +61,25 @@ static ssize_t free_qubits_show(struct device *dev, struct device_attribute *att
 }
 static DEVICE_ATTR_RO(free_qubits);
 
+/*
+ * The range tunables: @buf must be 1..@max (-EINVAL if not a number,
+ * -ERANGE outside); stored into *@dst with WRITE_ONCE (readers take it
+ * once, without a lock).
+ */
+static int qpu_store_range(const char *buf, u32 max, u32 *dst)
+{
+	u32 val;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &val);
+	if (ret)
+		return ret;
+	if (!val || val > max)
+		return -ERANGE;
+	WRITE_ONCE(*dst, val);
+	return 0;
+}
+
 static ssize_t max_ctx_qubits_show(struct device *dev,
 				   struct device_attribute *attr, char *buf)
 {
@@ -72,17 +91,11 @@ static ssize_t max_ctx_qubits_store(struct device *dev,
 				    const char *buf, size_t count)
 {
 	struct qpu_device *qdev = to_qpu_device(dev);
-	u32 val;
-	int ret;
-
-	ret = kstrtou32(buf, 0, &val);
-	if (ret)
-		return ret;
-	if (!val || val > qdev->topo->num_qubits)
-		return -ERANGE;
 	/* Applies to later allocations; qubits already held stay held. */
-	WRITE_ONCE(qdev->max_ctx_qubits, val);
-	return count;
+	int ret = qpu_store_range(buf, qdev->topo->num_qubits,
+				  &qdev->max_ctx_qubits);
+
+	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(max_ctx_qubits);
 
@@ -96,17 +109,11 @@ static ssize_t max_sim_qubits_store(struct device *dev,
 				    struct device_attribute *attr,
 				    const char *buf, size_t count)
 {
-	u32 val;
-	int ret;
-
-	ret = kstrtou32(buf, 0, &val);
-	if (ret)
-		return ret;
-	if (!val || val > QPU_MAX_SIM_QUBITS)
-		return -ERANGE;
 	/* Checked at circuit load; circuits already loaded keep running. */
-	WRITE_ONCE(to_qpu_device(dev)->max_sim_qubits, val);
-	return count;
+	int ret = qpu_store_range(buf, QPU_MAX_SIM_QUBITS,
+				  &to_qpu_device(dev)->max_sim_qubits);
+
+	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(max_sim_qubits);
 
@@ -140,17 +147,11 @@ static ssize_t max_tenants_store(struct device *dev,
 				 struct device_attribute *attr, const char *buf,
 				 size_t count)
 {
-	u32 val;
-	int ret;
-
-	ret = kstrtou32(buf, 0, &val);
-	if (ret)
-		return ret;
-	if (!val || val > QPU_MAX_TENANTS)
-		return -ERANGE;
 	/* Checked at charge time; records beyond it stay until released. */
-	WRITE_ONCE(to_qpu_device(dev)->tenants.max, val);
-	return count;
+	int ret = qpu_store_range(buf, QPU_MAX_TENANTS,
+				  &to_qpu_device(dev)->tenants.max);
+
+	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(max_tenants);
 
