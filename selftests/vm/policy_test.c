@@ -29,6 +29,7 @@
 #include "qpu_policy.h"
 #include "vm_util.h"
 #include "tenant_rig.h"
+#include "uring_util.h"
 
 extern const char policy_probe_bpf[], policy_probe_bpf_end[];
 extern const char policy_legacy_bpf[], policy_legacy_bpf_end[];
@@ -234,42 +235,9 @@ static int load_one(int fd, uint32_t h)
 	return ret;
 }
 
-/*
- * QPU_URING_CMD_RUN of @job on @fd, on a ring of its own, with SQE
- * @flags (IOSQE_ASYNC: issued from an io-wq worker): the CQE's res.
- */
-static int uring_run_flags(int fd, const struct qpu_job_desc *job,
-			   unsigned int flags)
-{
-	struct io_uring_params p;
-	struct io_uring_cqe *cqe;
-	struct io_uring_sqe *sqe;
-	struct io_uring ring;
-	int res;
-
-	memset(&p, 0, sizeof(p));
-	p.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
-	QT_ASSERT_EQ(io_uring_queue_init_params(4, &ring, &p), 0);
-	sqe = io_uring_get_sqe(&ring);
-	QT_ASSERT(sqe != NULL);
-	memset(sqe, 0, 128);
-	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = fd;
-	sqe->cmd_op = QPU_URING_CMD_RUN;
-	sqe->flags = flags;
-	memcpy((char *)sqe + offsetof(struct io_uring_sqe, cmd), job,
-	       sizeof(*job));
-	QT_ASSERT_EQ(io_uring_submit(&ring), 1);
-	QT_ASSERT_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
-	res = cqe->res;
-	io_uring_cqe_seen(&ring, cqe);
-	io_uring_queue_exit(&ring);
-	return res;
-}
-
 static int uring_run(int fd, const struct qpu_job_desc *job)
 {
-	return uring_run_flags(fd, job, 0);
+	return uring_run_once(fd, job, 0);
 }
 
 static void assert_policy_refusal(struct qpu_refusal rv, uint32_t reason,
@@ -441,7 +409,7 @@ QPU_TEST(deny_uring_is_eperm_with_detail)
 	/* issued from an io-wq worker: still the submitter's identity */
 	memset(&bss->last_admit, 0, sizeof(bss->last_admit));
 	bss->verdict_action = QPU_BPF_DENY;
-	QT_ASSERT_EQ(uring_run_flags(u.fd, &j, IOSQE_ASYNC), -EPERM);
+	QT_ASSERT_EQ(uring_run_once(u.fd, &j, IOSQE_ASYNC), -EPERM);
 	QT_ASSERT_EQ(bss->last_admit.kind, QPU_ADMIT_SUBMIT);
 	QT_ASSERT_EQ(bss->last_admit.pid, (uint32_t)getpid());
 	QT_ASSERT_EQ(bss->last_admit.uid, 0);

@@ -45,6 +45,7 @@
 #include <poll.h>
 #include <linux/userfaultfd.h>
 
+#include "uring_util.h"
 #include "vm_util.h"
 
 #define RID	8
@@ -487,32 +488,6 @@ QPU_TEST(circuits_charged_to_memcg)
 
 /* ---- read-only files ------------------------------------------------------ */
 
-/* A QPU_URING_CMD_RUN on @fd: the CQE's res. */
-static int uring_run_res(int fd, const struct qpu_job_desc *job)
-{
-	struct io_uring_params p;
-	struct io_uring_cqe *cqe;
-	struct io_uring_sqe *sqe;
-	struct io_uring ring;
-	int res;
-
-	memset(&p, 0, sizeof(p));
-	p.flags = IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
-	QT_ASSERT_EQ(io_uring_queue_init_params(4, &ring, &p), 0);
-	sqe = io_uring_get_sqe(&ring);
-	QT_ASSERT(sqe != NULL);
-	memset(sqe, 0, 2 * sizeof(*sqe));	/* one 128-byte SQE */
-	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = fd;
-	sqe->cmd_op = QPU_URING_CMD_RUN;
-	memcpy(sqe->cmd, job, sizeof(*job));
-	QT_ASSERT_EQ(io_uring_submit(&ring), 1);
-	QT_ASSERT_EQ(io_uring_wait_cqe(&ring, &cqe), 0);
-	res = cqe->res;
-	io_uring_cqe_seen(&ring, cqe);
-	io_uring_queue_exit(&ring);
-	return res;
-}
 
 QPU_TEST(rdonly_only_queries)
 {
@@ -575,7 +550,7 @@ QPU_TEST(rdonly_only_queries)
 	memset(&cn, 0, sizeof(cn));
 	cn.job_id = 1;
 	QT_ASSERT_EQ(qpu_ioc(ro, QPU_IOC_CANCEL, &cn), -EBADF);
-	QT_ASSERT_EQ(uring_run_res(ro, &job), -EBADF);
+	QT_ASSERT_EQ(uring_run_once(ro, &job, 0), -EBADF);
 	/* Not an ioctl of ours at all: still ENOTTY. */
 	QT_ASSERT_EQ(qpu_ioc(ro, _IOWR(QPU_IOC_MAGIC, 0x7f, struct qpu_free),
 			     &(struct qpu_free){ 0 }), -ENOTTY);
@@ -595,7 +570,7 @@ QPU_TEST(rdonly_only_queries)
 
 	/* The read-write file was never affected. */
 	run_ok(rw, &job, &run);
-	QT_ASSERT_EQ(uring_run_res(rw, &job), 0);
+	QT_ASSERT_EQ(uring_run_once(rw, &job, 0), 0);
 	mbuf_free_ok(rw, &res);
 	close_ok(rw);
 	assert_objs_restored(&before);
