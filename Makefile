@@ -84,7 +84,7 @@ QPU_POLICY_OBJ := $(BUILD)/tools-lib/qpu_policy.o
 # in them: qpuctl_test (host) links them alone, with libqpu.a (cgroup.c
 # finds the cgroup2 mount with qpu_cgroup2_mount()).
 QPUCTL_SRCS := $(wildcard tools/qpuctl/*.c)
-QPUCTL_HDRS := $(wildcard tools/qpuctl/*.h)
+QPUCTL_HDRS := $(wildcard tools/qpuctl/*.h) tools/lib/parse_err.h
 QPUCTL_TESTED := tools/qpuctl/parse.c tools/qpuctl/json.c tools/qpuctl/cgroup.c
 TOOLS += $(BUILD)/bin/qpuctl
 TOOLS_STATIC += $(BUILD)/vm-bin/qpuctl

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse_err.h"
 #include "tool.h"
 
 static const char *const rule_names[QPU_MON_NR_RULES] = {
@@ -42,21 +43,6 @@ static const char *const action_names[] = {
 			"neighbour-burst, query-rate, behaviour, all"
 #define ACTION_LIST	"off, log, flag, deny"
 #define RULE_ALL	0
-
-static int perr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int perr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 const char *mon_rule_name(uint32_t rule)
 {

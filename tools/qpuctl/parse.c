@@ -12,22 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse_err.h"
 #include "qpuctl.h"
-
-static int perr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int perr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 /* Decimal digits at @s, at least one, into *v; the rest in *end. */
 static int digits(const char *s, uint64_t *v, const char **end)
