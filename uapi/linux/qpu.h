@@ -43,7 +43,7 @@
  * Bumped when the ABI gains something; it never loses anything, so a driver
  * reporting version N serves every program built against a version <= N.
  */
-#define QPU_API_VERSION		3
+#define QPU_API_VERSION		4
 
 /** QPU_MAX_QUBITS - largest device the driver creates (hard ceiling) */
 #define QPU_MAX_QUBITS		2048
@@ -86,6 +86,12 @@ enum qpu_topology_kind {
  * uapi/linux/qpu_bpf.h) is registered: -EPERM from a policy may happen
  */
 #define QPU_FEAT_POLICY		(1ULL << 5)
+/**
+ * QPU_FEAT_AUDIT - audit records on the netlink family's "audit" group,
+ * calibration history (%QPU_CMD_CALIB_GET), %QPU_RUN_PROVENANCE and
+ * %QPU_ALLOC_EXACT (Documentation/qpu/audit.rst)
+ */
+#define QPU_FEAT_AUDIT		(1ULL << 6)
 
 /*
  * Tenants and refused charges.
@@ -269,7 +275,7 @@ struct qpu_topology {
 /**
  * struct qpu_alloc - allocate qubits, %QPU_IOC_ALLOC; describe an
  *	allocation, %QPU_IOC_ALLOC_QUERY
- * @flags: in: must be 0
+ * @flags: in: QPU_ALLOC_* bits (ALLOC); 0 (QUERY)
  * @num_qubits: in (ALLOC) / out (QUERY): k, the qubits of the allocation
  * @handle: out (ALLOC) / in (QUERY): allocation handle, > 0, valid on the
  *	file descriptor that made it
@@ -277,23 +283,39 @@ struct qpu_topology {
  *	allocation. Too small a capacity with a non-zero @edges_ptr fails with
  *	-EOVERFLOW (and nothing is allocated) with @num_edges set to the need.
  * @phys_ptr: in: 0, or user pointer to k __u32 that receive the physical
- *	qubit behind each virtual qubit 0..k-1
+ *	qubit behind each virtual qubit 0..k-1. With %QPU_ALLOC_EXACT it
+ *	is read instead: the physical qubits wanted, virtual qubit i on
+ *	the i-th
  * @edges_ptr: in: 0, or user pointer to struct qpu_edge array that receives
  *	the allocation's coupling map in virtual indices
  * @reserved: must be 0
  * @refusal: out: with -EDQUOT or -EUSERS, which limit refused the qubits
  *	(not in the v0 struct)
  *
- * The k physical qubits always form a connected region of the coupling
- * graph and never overlap another allocation. Errors of %QPU_IOC_ALLOC:
+ * The k physical qubits never overlap another allocation; the driver's
+ * choice always forms a connected region of the coupling graph (an exact
+ * request need not: the circuits loaded on it must still only couple
+ * qubits the device couples). Errors of %QPU_IOC_ALLOC:
  * -EINVAL for k == 0 or bad flags/reserved, -E2BIG for k larger than the
  * device, -EDQUOT when the file would hold more than max_ctx_qubits or a
  * tenant more than its qubits.max, -EUSERS when the tenant table is full,
  * -ENOSPC when no connected free region of k qubits exists right now (for
  * a tenant with isolation "guard", or next to one: none that keeps the
- * tenants apart), -EFAULT for bad pointers. %QPU_IOC_ALLOC_QUERY leaves
- * @refusal zero.
+ * tenants apart), -EFAULT for bad pointers. With %QPU_ALLOC_EXACT:
+ * -EINVAL also for @phys_ptr 0, a qubit outside the device or one named
+ * twice, and -EBUSY when a wanted qubit is held by another allocation or
+ * the tenants' isolation keeps it from the caller (a guard band).
+ * %QPU_IOC_ALLOC_QUERY leaves @refusal zero.
  */
+/**
+ * QPU_ALLOC_EXACT - allocate exactly the physical qubits at
+ * qpu_alloc.phys_ptr (to replay a job where it ran, or to place by
+ * calibration). Unprivileged: the qubits must be free and every limit
+ * and isolation rule of an ordinary allocation applies, so it grants
+ * nothing that retrying ordinary allocations could not.
+ */
+#define QPU_ALLOC_EXACT		(1U << 0)
+
 struct qpu_alloc {
 	__u32 flags;
 	__u32 num_qubits;
@@ -593,6 +615,11 @@ struct qpu_buffer_destroy {
 #define QPU_RUN_SEED		(1U << 0)
 /** QPU_RUN_EXPECT - compute the circuit's observables' expectation values */
 #define QPU_RUN_EXPECT		(1U << 1)
+/**
+ * QPU_RUN_PROVENANCE - write the job's struct qpu_provenance into its
+ * result buffer at qpu_job_desc.provenance_offset when it completes
+ */
+#define QPU_RUN_PROVENANCE	(1U << 2)
 
 /**
  * struct qpu_job_desc - what to run (80 bytes: fits the command area of a
@@ -616,6 +643,11 @@ struct qpu_buffer_destroy {
  *	of the same file works if it has at least the circuit's width and
  *	every coupling the circuit relies on.
  * @pad: must be 0
+ * @provenance_offset: with %QPU_RUN_PROVENANCE, byte offset in
+ *	@result_buf (8-byte aligned) of the struct qpu_provenance written
+ *	when the job completes, before the completion is reported; it must
+ *	not overlap the result slices or the parameters (-EINVAL).
+ *	Otherwise must be 0
  * @reserved: must be 0
  */
 struct qpu_job_desc {
@@ -632,7 +664,8 @@ struct qpu_job_desc {
 	__u32 result_stride;
 	__u32 alloc;
 	__u32 pad;
-	__u64 reserved[2];
+	__u64 provenance_offset;
+	__u64 reserved[1];
 };
 
 /** QPU_MAX_SHOTS - most shots of one job */
@@ -681,6 +714,68 @@ struct qpu_result {
 struct qpu_count {
 	__u64 bits;
 	__u64 count;
+};
+
+/** QPU_PROVENANCE_MAGIC - qpu_provenance.magic once it is complete */
+#define QPU_PROVENANCE_MAGIC	0x51505056	/* "QPPV" */
+
+/**
+ * struct qpu_provenance - what a completed job ran on, as its audit record
+ *	says it (Documentation/qpu/audit.rst), for its own submitter: written
+ *	with %QPU_RUN_PROVENANCE (272 bytes)
+ * @magic: %QPU_PROVENANCE_MAGIC once the rest is written
+ * @status: 0 or the job's negative errno
+ * @dev_id: N of /dev/qpuN
+ * @job_id: the job's id in its file; 0 for a synchronous run
+ * @audit_seq: the sequence number of the job's audit record on this
+ *	device (0 if audit records are off: never, today)
+ * @circuit_hash: SHA-256 of the circuit, as %QPU_IOC_CIRCUIT_LOAD gave it
+ * @param_hash: SHA-256 of the parameter vectors the job read: each
+ *	vector's num_params binary64 values as the buffer held them when the
+ *	simulator copied them, vector after vector (of no bytes for a circuit
+ *	without parameters)
+ * @result_hash: SHA-256 of the results, for each slice that ran: its
+ *	status (__s32), num_counts and num_expect (__u32), then its counts
+ *	(struct qpu_count) and expectation values, all little-endian, as the
+ *	driver wrote them
+ * @calib_hash: SHA-256 of the calibration (the whole "calibration" sysfs
+ *	file) the job started on
+ * @calib_epoch: that calibration's epoch
+ * @seed: base seed (slice i uses the seed its result slice reports)
+ * @shots: shots per parameter vector
+ * @sweeps: parameter vectors
+ * @submit_time: CLOCK_REALTIME nanoseconds when it was submitted
+ * @start_time: when it started (0 if it never did)
+ * @end_time: when it completed
+ * @qpu_ns: modelled device time of the slices that ran
+ * @origin: enum qpu_bpf_origin (uapi/linux/qpu_bpf.h): ioctl, io_uring
+ *	or a synchronous run
+ * @num_phys: the circuit's width: entries of @phys used
+ * @phys: physical qubit behind each of the circuit's virtual qubits
+ * @pad: 0
+ */
+struct qpu_provenance {
+	__u32 magic;
+	__s32 status;
+	__u32 dev_id;
+	__u32 job_id;
+	__u64 audit_seq;
+	__u8  circuit_hash[32];
+	__u8  param_hash[32];
+	__u8  result_hash[32];
+	__u8  calib_hash[32];
+	__u64 calib_epoch;
+	__u64 seed;
+	__u32 shots;
+	__u32 sweeps;
+	__u64 submit_time;
+	__u64 start_time;
+	__u64 end_time;
+	__u64 qpu_ns;
+	__u32 origin;
+	__u32 num_phys;
+	__u16 phys[QPU_MAX_SIM_QUBITS];
+	__u32 pad;
 };
 
 /**
@@ -901,9 +996,32 @@ struct qpu_cancel {
  * (weight, latency, isolation, period) is -ERANGE. Errors carry an extack
  * message and the offending (or missing) attribute.
  *
- * The multicast groups %QPU_MCGRP_AUDIT and %QPU_MCGRP_EVENTS are
- * reserved for audit records and anomaly events; nothing is sent on them
- * yet.
+ *  - %QPU_CMD_CALIB_GET: a device's calibration at epoch
+ *    %QPU_A_CALIB_EPOCH (default: the current one), if the device still
+ *    keeps it (the last %QPU_CALIB_HISTORY epochs; -ENOENT otherwise):
+ *    its hash, size and time. With NLM_F_DUMP, its content, the
+ *    "calibration" sysfs file as it read at that epoch, in
+ *    %QPU_A_CALIB_DATA chunks at %QPU_A_CALIB_OFFSET. Any process.
+ *
+ * Multicast groups (joining either needs CAP_SYS_ADMIN in the initial user
+ * namespace; messages are sent in the initial network namespace only, and
+ * the pids, uids and cgroup paths in them are those of the initial
+ * namespaces):
+ *
+ *  - %QPU_MCGRP_AUDIT: one audit record per event, in attribute set
+ *    "audit": %QPU_CMD_AUDIT_LOAD (a circuit loaded), %QPU_CMD_AUDIT_DENY
+ *    (a load, submission or run the monitoring policy denied),
+ *    %QPU_CMD_AUDIT_JOB (a job or run completed: done, failed or
+ *    cancelled), %QPU_CMD_AUDIT_ALLOC and %QPU_CMD_AUDIT_FREE (qubits
+ *    allocated and freed), %QPU_CMD_AUDIT_CALIB (the calibration
+ *    changed), %QPU_CMD_AUDIT_LIMIT (a tenant's limits or a device
+ *    tunable changed). Every record carries its device's next sequence
+ *    number (%QPU_A_AUDIT_SEQ, from 1, no gaps on the kernel's side but
+ *    its own failures) and the device's count of records the kernel
+ *    failed to send (%QPU_A_AUDIT_LOST), so a listener can tell every
+ *    record it missed. No parameter values and no results: hashes only.
+ *  - %QPU_MCGRP_EVENTS: %QPU_CMD_EVENT_VERDICT, a monitoring policy
+ *    flagged or denied something (same attribute set, no sequence).
  */
 #define QPU_GENL_NAME		"qpu"
 #define QPU_GENL_VERSION	1
@@ -920,6 +1038,10 @@ struct qpu_cancel {
 #define QPU_WEIGHT_DEFAULT	100
 /** QPU_BUDGET_PERIOD_MAX - longest budget period, seconds (one year) */
 #define QPU_BUDGET_PERIOD_MAX	31536000ULL
+/** QPU_CALIB_HISTORY - calibration epochs a device keeps, the current one included */
+#define QPU_CALIB_HISTORY	16
+/** QPU_HASH_LEN - bytes of every hash in records (SHA-256) */
+#define QPU_HASH_LEN		32
 
 /**
  * enum qpu_latency - latency class of a tenant
@@ -955,6 +1077,15 @@ enum qpu_cmd {
 	QPU_CMD_TENANT_GET,
 	QPU_CMD_TENANT_SET,
 	QPU_CMD_TENANT_DEL,
+	QPU_CMD_CALIB_GET,
+	QPU_CMD_AUDIT_LOAD,
+	QPU_CMD_AUDIT_DENY,
+	QPU_CMD_AUDIT_JOB,
+	QPU_CMD_AUDIT_ALLOC,
+	QPU_CMD_AUDIT_FREE,
+	QPU_CMD_AUDIT_CALIB,
+	QPU_CMD_AUDIT_LIMIT,
+	QPU_CMD_EVENT_VERDICT,
 
 	__QPU_CMD_MAX,
 	QPU_CMD_MAX = __QPU_CMD_MAX - 1,
@@ -972,6 +1103,13 @@ enum qpu_a_dev {
 	QPU_A_DEV_JOBS_QUEUED,		/* u32 */
 	QPU_A_DEV_JOBS_RUNNING,		/* u32: jobs and synchronous runs */
 	QPU_A_DEV_TENANTS,		/* u32: tenants with state */
+	QPU_A_DEV_CALIB_EPOCH,		/* u64: current calibration epoch */
+	QPU_A_DEV_CALIB_HASH,		/* binary, 32: its SHA-256 */
+	QPU_A_DEV_AUDIT_SEQ,		/* u64: last audit sequence number used */
+	QPU_A_DEV_AUDIT_LOST,		/* u64: records the kernel failed to send */
+	QPU_A_DEV_AUDIT_OVERRUN,	/* u64: deliveries netlink reported failed */
+	QPU_A_DEV_AUDIT_UNHEARD,	/* u64: records sent with no listener */
+	QPU_A_DEV_PAD,
 
 	__QPU_A_DEV_MAX,
 	QPU_A_DEV_MAX = __QPU_A_DEV_MAX - 1,
@@ -1030,6 +1168,86 @@ enum qpu_a_events {
 
 	__QPU_A_EVENTS_MAX,
 	QPU_A_EVENTS_MAX = __QPU_A_EVENTS_MAX - 1,
+};
+
+/* Attribute set "calib": %QPU_CMD_CALIB_GET. */
+enum qpu_a_calib {
+	QPU_A_CALIB_UNSPEC,
+	QPU_A_CALIB_DEV_ID,		/* u32 */
+	QPU_A_CALIB_EPOCH,		/* u64 */
+	QPU_A_CALIB_HASH,		/* binary, 32: SHA-256 of the content (reply) */
+	QPU_A_CALIB_SIZE,		/* u32: bytes of content (reply) */
+	QPU_A_CALIB_TIME,		/* u64: CLOCK_REALTIME ns it took effect (reply) */
+	QPU_A_CALIB_OLDEST_EPOCH,	/* u64: oldest epoch still kept (reply) */
+	QPU_A_CALIB_OFFSET,		/* u32: where DATA starts (dump reply) */
+	QPU_A_CALIB_DATA,		/* binary: a chunk of content (dump reply) */
+	QPU_A_CALIB_PAD,
+
+	__QPU_A_CALIB_MAX,
+	QPU_A_CALIB_MAX = __QPU_A_CALIB_MAX - 1,
+};
+
+/**
+ * enum qpu_audit_free_why - why an allocation went (%QPU_A_AUDIT_REASON of
+ *	%QPU_CMD_AUDIT_FREE)
+ * @QPU_AUDIT_FREE_IOCTL: %QPU_IOC_FREE
+ * @QPU_AUDIT_FREE_CLOSE: its file was closed
+ */
+enum qpu_audit_free_why {
+	QPU_AUDIT_FREE_IOCTL	= 1,
+	QPU_AUDIT_FREE_CLOSE	= 2,
+};
+
+/*
+ * Attribute set "audit": audit records and monitor events. Which record
+ * carries which attribute is in Documentation/qpu/audit.rst. Times are
+ * CLOCK_REALTIME nanoseconds; ids, pids and uids are the initial
+ * namespaces'.
+ */
+enum qpu_a_audit {
+	QPU_A_AUDIT_UNSPEC,
+	QPU_A_AUDIT_DEV_ID,		/* u32 */
+	QPU_A_AUDIT_SEQ,		/* u64: per device, from 1 */
+	QPU_A_AUDIT_LOST,		/* u64: QPU_A_DEV_AUDIT_LOST when sent */
+	QPU_A_AUDIT_TIME,		/* u64: when it happened */
+	QPU_A_AUDIT_CGROUP_ID,		/* u64: the tenant */
+	QPU_A_AUDIT_CGROUP_PATH,	/* string: its path below the cgroup2 root */
+	QPU_A_AUDIT_PID,		/* u32: thread group id of the actor */
+	QPU_A_AUDIT_UID,		/* u32: its uid */
+	QPU_A_AUDIT_ORIGIN,		/* u32: enum qpu_bpf_origin */
+	QPU_A_AUDIT_JOB_ID,		/* u32: 0 for a synchronous run */
+	QPU_A_AUDIT_CIRCUIT,		/* u32: circuit handle in its file */
+	QPU_A_AUDIT_ALLOC,		/* u32: allocation handle in its file */
+	QPU_A_AUDIT_CIRCUIT_HASH,	/* binary, 32 */
+	QPU_A_AUDIT_PARAM_HASH,		/* binary, 32 (qpu_provenance.param_hash) */
+	QPU_A_AUDIT_RESULT_HASH,	/* binary, 32 (qpu_provenance.result_hash) */
+	QPU_A_AUDIT_SEED,		/* u64 */
+	QPU_A_AUDIT_CALIB_EPOCH,	/* u64 */
+	QPU_A_AUDIT_CALIB_HASH,		/* binary, 32 */
+	QPU_A_AUDIT_SHOTS,		/* u32: per parameter vector */
+	QPU_A_AUDIT_SWEEPS,		/* u32: parameter vectors */
+	QPU_A_AUDIT_NUM_QUBITS,		/* u32: circuit width, or allocation size */
+	QPU_A_AUDIT_NUM_CLBITS,		/* u32 */
+	QPU_A_AUDIT_NUM_PARAMS,		/* u32 */
+	QPU_A_AUDIT_NUM_GATES,		/* u32 */
+	QPU_A_AUDIT_PHYS,		/* binary: u32 physical qubit per virtual one */
+	QPU_A_AUDIT_SUBMIT_TIME,	/* u64 */
+	QPU_A_AUDIT_START_TIME,		/* u64: 0 if it never started */
+	QPU_A_AUDIT_END_TIME,		/* u64 */
+	QPU_A_AUDIT_QPU_NS,		/* u64: modelled device time */
+	QPU_A_AUDIT_STATUS,		/* s32: 0 or negative errno */
+	QPU_A_AUDIT_STATE,		/* u32: enum qpu_job_state */
+	QPU_A_AUDIT_KIND,		/* u32: enum qpu_admit_kind (qpu_bpf.h) */
+	QPU_A_AUDIT_ACTION,		/* u32: enum qpu_bpf_action (qpu_bpf.h) */
+	QPU_A_AUDIT_REASON,		/* u32: the policy's reason; FREE: why */
+	QPU_A_AUDIT_POLICY,		/* string: the policy's name */
+	QPU_A_AUDIT_LIMIT_NAME,		/* string: "tenant" or a sysfs tunable */
+	QPU_A_AUDIT_LIMIT_VALUE,	/* u64: the tunable's new value */
+	QPU_A_AUDIT_TENANT,		/* nest, set "tenant": limits after the change */
+	QPU_A_AUDIT_PAD,
+
+	__QPU_A_AUDIT_MAX,
+	QPU_A_AUDIT_MAX = __QPU_A_AUDIT_MAX - 1,
 };
 
 /*
