@@ -35,7 +35,7 @@ pkgs="build-essential make gcc pkg-config $kmeta_headers qemu-system-x86
       busybox-static cpio kmod pahole sparse clang llvm lld libclang-rt-dev
       liburing-dev libnl-genl-3-dev libnl-3-dev libbpf-dev bpftool
       libelf-dev zlib1g-dev libzstd-dev xz-utils python3 python3-yaml
-      flex bison bc"
+      flex bison bc libssl-dev libjson-c-dev"
 # Built with the suite's newest versions (backports on Debian 12).
 bp_pkgs="libbpf-dev bpftool pahole $kmeta_headers"
 
