@@ -14,6 +14,12 @@
  * and NETLINK_CAP_ACK are set on the socket directly and the extack
  * message is read from the NLMSG_ERROR (or NLMSG_DONE) message in the
  * error (finish) callback.
+ *
+ * A subscription (struct qpu_nl_sub) is a socket of its own: multicast
+ * messages have no sequence number of ours, and a request socket skips
+ * whatever is not the reply it waits for. Audit records are checked
+ * against a strict policy (exact sizes, minlen == maxlen), so a malformed
+ * message is rejected whole instead of read as zeros.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -85,6 +91,73 @@ static struct nla_policy dev_policy[QPU_A_DEV_MAX + 1] = {
 	[QPU_A_DEV_JOBS_QUEUED]		= { .type = NLA_U32 },
 	[QPU_A_DEV_JOBS_RUNNING]	= { .type = NLA_U32 },
 	[QPU_A_DEV_TENANTS]		= { .type = NLA_U32 },
+	[QPU_A_DEV_CALIB_EPOCH]		= { .type = NLA_U64 },
+	[QPU_A_DEV_CALIB_HASH]		= { .minlen = QPU_HASH_LEN,
+					    .maxlen = QPU_HASH_LEN },
+	[QPU_A_DEV_AUDIT_SEQ]		= { .type = NLA_U64 },
+	[QPU_A_DEV_AUDIT_LOST]		= { .type = NLA_U64 },
+	[QPU_A_DEV_AUDIT_OVERRUN]	= { .type = NLA_U64 },
+	[QPU_A_DEV_AUDIT_UNHEARD]	= { .type = NLA_U64 },
+};
+
+static struct nla_policy calib_policy[QPU_A_CALIB_MAX + 1] = {
+	[QPU_A_CALIB_DEV_ID]		= { .type = NLA_U32 },
+	[QPU_A_CALIB_EPOCH]		= { .type = NLA_U64 },
+	[QPU_A_CALIB_HASH]		= { .minlen = QPU_HASH_LEN,
+					    .maxlen = QPU_HASH_LEN },
+	[QPU_A_CALIB_SIZE]		= { .type = NLA_U32 },
+	[QPU_A_CALIB_TIME]		= { .type = NLA_U64 },
+	[QPU_A_CALIB_OLDEST_EPOCH]	= { .type = NLA_U64 },
+	[QPU_A_CALIB_OFFSET]		= { .type = NLA_U32 },
+	[QPU_A_CALIB_DATA]		= { .type = NLA_UNSPEC },
+};
+
+#define EXACT(t, n)	{ .type = (t), .minlen = (n), .maxlen = (n) }
+#define U32		EXACT(NLA_U32, 4)
+#define U64		EXACT(NLA_U64, 8)
+#define HASH		EXACT(NLA_UNSPEC, QPU_HASH_LEN)
+#define STR(n)		{ .type = NLA_STRING, .maxlen = (n) }
+
+static struct nla_policy audit_policy[QPU_A_AUDIT_MAX + 1] = {
+	[QPU_A_AUDIT_DEV_ID]		= U32,
+	[QPU_A_AUDIT_SEQ]		= U64,
+	[QPU_A_AUDIT_LOST]		= U64,
+	[QPU_A_AUDIT_TIME]		= U64,
+	[QPU_A_AUDIT_CGROUP_ID]		= U64,
+	[QPU_A_AUDIT_CGROUP_PATH]	= STR(QPU_NL_AUDIT_STR),
+	[QPU_A_AUDIT_PID]		= U32,
+	[QPU_A_AUDIT_UID]		= U32,
+	[QPU_A_AUDIT_ORIGIN]		= U32,
+	[QPU_A_AUDIT_JOB_ID]		= U32,
+	[QPU_A_AUDIT_CIRCUIT]		= U32,
+	[QPU_A_AUDIT_ALLOC]		= U32,
+	[QPU_A_AUDIT_CIRCUIT_HASH]	= HASH,
+	[QPU_A_AUDIT_PARAM_HASH]	= HASH,
+	[QPU_A_AUDIT_RESULT_HASH]	= HASH,
+	[QPU_A_AUDIT_SEED]		= U64,
+	[QPU_A_AUDIT_CALIB_EPOCH]	= U64,
+	[QPU_A_AUDIT_CALIB_HASH]	= HASH,
+	[QPU_A_AUDIT_SHOTS]		= U32,
+	[QPU_A_AUDIT_SWEEPS]		= U32,
+	[QPU_A_AUDIT_NUM_QUBITS]	= U32,
+	[QPU_A_AUDIT_NUM_CLBITS]	= U32,
+	[QPU_A_AUDIT_NUM_PARAMS]	= U32,
+	[QPU_A_AUDIT_NUM_GATES]		= U32,
+	[QPU_A_AUDIT_PHYS]		= { .type = NLA_UNSPEC,
+					    .maxlen = 4 * QPU_MAX_SIM_QUBITS },
+	[QPU_A_AUDIT_SUBMIT_TIME]	= U64,
+	[QPU_A_AUDIT_START_TIME]	= U64,
+	[QPU_A_AUDIT_END_TIME]		= U64,
+	[QPU_A_AUDIT_QPU_NS]		= U64,
+	[QPU_A_AUDIT_STATUS]		= U32,
+	[QPU_A_AUDIT_STATE]		= U32,
+	[QPU_A_AUDIT_KIND]		= U32,
+	[QPU_A_AUDIT_ACTION]		= U32,
+	[QPU_A_AUDIT_REASON]		= U32,
+	[QPU_A_AUDIT_POLICY]		= STR(256),
+	[QPU_A_AUDIT_LIMIT_NAME]	= STR(64),
+	[QPU_A_AUDIT_LIMIT_VALUE]	= U64,
+	[QPU_A_AUDIT_TENANT]		= { .type = NLA_NESTED },
 };
 
 /* ---- replies parsed into records ------------------------------------ */
@@ -123,18 +196,17 @@ static const int event_limit[QPU_A_EVENTS_MAX + 1] = {
 	[QPU_A_EVENTS_QPU_TIME]	= QPU_LIMIT_QPU_TIME,
 };
 
-static int parse_tenant(struct nlattr **tb, void *rec)
+/* A "tenant" set: a TENANT_GET reply, or the nest of an audit LIMIT record. */
+static int parse_tenant_nest(struct nlattr **tb, struct qpu_nl_tenant *t)
 {
 	struct nlattr *ev[QPU_A_EVENTS_MAX + 1];
-	struct qpu_nl_tenant *t = rec;
 	int i;
 
 	for (i = 0; i <= QPU_A_TENANT_MAX; i++)
 		if (tb[i])
 			t->have |= 1ULL << i;
-	if (!tb[QPU_A_TENANT_CGROUP_ID])
-		return -EPROTO;
-	t->cgroup_id = nla_get_u64(tb[QPU_A_TENANT_CGROUP_ID]);
+	if (tb[QPU_A_TENANT_CGROUP_ID])
+		t->cgroup_id = nla_get_u64(tb[QPU_A_TENANT_CGROUP_ID]);
 	if (tb[QPU_A_TENANT_DEV_ID])
 		t->dev_id = nla_get_u32(tb[QPU_A_TENANT_DEV_ID]);
 	if (tb[QPU_A_TENANT_LEVEL])
@@ -172,15 +244,30 @@ static int parse_tenant(struct nlattr **tb, void *rec)
 	return 0;
 }
 
+static int parse_tenant(struct nlattr **tb, void *rec, void *ctx)
+{
+	(void)ctx;
+	if (!tb[QPU_A_TENANT_CGROUP_ID])
+		return -EPROTO;
+	return parse_tenant_nest(tb, rec);
+}
+
 static void copy_str(char *dst, size_t len, struct nlattr *a)
 {
 	if (a)
 		snprintf(dst, len, "%s", nla_get_string(a));
 }
 
-static int parse_dev(struct nlattr **tb, void *rec)
+static int parse_dev(struct nlattr **tb, void *rec, void *ctx)
 {
 	struct qpu_nl_dev *d = rec;
+	uint64_t *f64[QPU_A_DEV_MAX + 1] = {
+		[QPU_A_DEV_CALIB_EPOCH] = &d->calib_epoch,
+		[QPU_A_DEV_AUDIT_SEQ] = &d->audit_seq,
+		[QPU_A_DEV_AUDIT_LOST] = &d->audit_lost,
+		[QPU_A_DEV_AUDIT_OVERRUN] = &d->audit_overrun,
+		[QPU_A_DEV_AUDIT_UNHEARD] = &d->audit_unheard,
+	};
 	uint32_t *f[QPU_A_DEV_MAX + 1] = {
 		[QPU_A_DEV_ID] = &d->id,
 		[QPU_A_DEV_NUM_QUBITS] = &d->num_qubits,
@@ -192,6 +279,7 @@ static int parse_dev(struct nlattr **tb, void *rec)
 	};
 	int i;
 
+	(void)ctx;
 	if (!tb[QPU_A_DEV_ID])
 		return -EPROTO;
 	for (i = 0; i <= QPU_A_DEV_MAX; i++) {
@@ -200,9 +288,89 @@ static int parse_dev(struct nlattr **tb, void *rec)
 		d->have |= 1ULL << i;
 		if (f[i])
 			*f[i] = nla_get_u32(tb[i]);
+		if (f64[i])
+			*f64[i] = nla_get_u64(tb[i]);
 	}
 	copy_str(d->name, sizeof(d->name), tb[QPU_A_DEV_NAME]);
 	copy_str(d->topology, sizeof(d->topology), tb[QPU_A_DEV_TOPOLOGY]);
+	if (tb[QPU_A_DEV_CALIB_HASH])
+		memcpy(d->calib_hash, nla_data(tb[QPU_A_DEV_CALIB_HASH]),
+		       QPU_HASH_LEN);
+	return 0;
+}
+
+/* The fields of a CALIB_GET reply (do, or one message of a dump). */
+static void calib_fields(struct nlattr **tb, struct qpu_nl_calib *c)
+{
+	int i;
+
+	for (i = 0; i <= QPU_A_CALIB_MAX; i++)
+		if (tb[i])
+			c->have |= 1ULL << i;
+	if (tb[QPU_A_CALIB_DEV_ID])
+		c->dev_id = nla_get_u32(tb[QPU_A_CALIB_DEV_ID]);
+	if (tb[QPU_A_CALIB_EPOCH])
+		c->epoch = nla_get_u64(tb[QPU_A_CALIB_EPOCH]);
+	if (tb[QPU_A_CALIB_HASH])
+		memcpy(c->hash, nla_data(tb[QPU_A_CALIB_HASH]), QPU_HASH_LEN);
+	if (tb[QPU_A_CALIB_SIZE])
+		c->size = nla_get_u32(tb[QPU_A_CALIB_SIZE]);
+	if (tb[QPU_A_CALIB_TIME])
+		c->time = nla_get_u64(tb[QPU_A_CALIB_TIME]);
+	if (tb[QPU_A_CALIB_OLDEST_EPOCH])
+		c->oldest_epoch = nla_get_u64(tb[QPU_A_CALIB_OLDEST_EPOCH]);
+}
+
+static int parse_calib(struct nlattr **tb, void *rec, void *ctx)
+{
+	(void)ctx;
+	if (!tb[QPU_A_CALIB_EPOCH] || !tb[QPU_A_CALIB_HASH])
+		return -EPROTO;
+	calib_fields(tb, rec);
+	return 0;
+}
+
+/* A calibration's content being put together from a dump's chunks. */
+struct calib_buf {
+	struct qpu_nl_calib c;	/* epoch and hash of the first chunk */
+	uint8_t *data;
+	size_t len;		/* end of the furthest chunk */
+	size_t got;		/* bytes received */
+	size_t cap;
+};
+
+static int parse_chunk(struct nlattr **tb, void *rec, void *ctx)
+{
+	struct calib_buf *b = ctx;
+	struct qpu_nl_calib c = { 0 };
+	size_t off, n, end;
+
+	(void)rec;
+	if (!tb[QPU_A_CALIB_EPOCH] || !tb[QPU_A_CALIB_OFFSET] ||
+	    !tb[QPU_A_CALIB_DATA])
+		return -EPROTO;
+	calib_fields(tb, &c);
+	if (b->c.have && c.epoch != b->c.epoch)
+		return -EPROTO;
+	if (!b->c.have)
+		b->c = c;
+	off = nla_get_u32(tb[QPU_A_CALIB_OFFSET]);
+	n = nla_len(tb[QPU_A_CALIB_DATA]);
+	end = off + n;
+	if (end > b->cap) {
+		size_t cap = end > 2 * b->cap ? end : 2 * b->cap;
+		uint8_t *d = realloc(b->data, cap);
+
+		if (!d)
+			return -ENOMEM;
+		memset(d + b->cap, 0, cap - b->cap);
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + off, nla_data(tb[QPU_A_CALIB_DATA]), n);
+	b->got += n;
+	if (end > b->len)
+		b->len = end;
 	return 0;
 }
 
@@ -212,7 +380,8 @@ static int parse_dev(struct nlattr **tb, void *rec)
 
 /* Where a request's records go: @cap of them into @v, or a growing array. */
 struct sink {
-	int (*parse)(struct nlattr **tb, void *rec);
+	int (*parse)(struct nlattr **tb, void *rec, void *ctx);
+	void *ctx;
 	int maxattr;
 	struct nla_policy *policy;
 	size_t size;		/* of one record */
@@ -335,6 +504,7 @@ static int cb_valid(struct nl_msg *msg, void *arg)
 	union {
 		struct qpu_nl_tenant t;
 		struct qpu_nl_dev d;
+		struct qpu_nl_calib c;
 	} rec;
 	int ret;
 
@@ -343,7 +513,7 @@ static int cb_valid(struct nl_msg *msg, void *arg)
 	memset(tb, 0, sizeof(tb));
 	memset(&rec, 0, sizeof(rec));
 	ret = genlmsg_parse(nlmsg_hdr(msg), 0, tb, s->maxattr, s->policy);
-	if (ret || s->parse(tb, &rec)) {
+	if (ret || s->parse(tb, &rec, s->ctx)) {
 		snprintf(r->nl->errmsg, sizeof(r->nl->errmsg),
 			 "malformed reply from the kernel%s%s",
 			 ret ? ": " : "", ret ? nl_geterror(ret) : "");
@@ -503,6 +673,10 @@ static int transact_one(struct qpu_nl *nl, struct nl_msg *msg, int put_err,
 	.parse = parse_tenant, .maxattr = QPU_A_TENANT_MAX,		\
 	.policy = tenant_policy, .size = sizeof(struct qpu_nl_tenant),	\
 	.v = (out), .cap = (n), .grow = (g) }
+#define CALIB_SINK(out, n, parse_, ctx_) {				\
+	.parse = (parse_), .ctx = (ctx_),				\
+	.maxattr = QPU_A_CALIB_MAX, .policy = calib_policy,		\
+	.size = sizeof(struct qpu_nl_calib), .v = (out), .cap = (n) }
 #define DEV_SINK(out, n, g) {						\
 	.parse = parse_dev, .maxattr = QPU_A_DEV_MAX,			\
 	.policy = dev_policy, .size = sizeof(struct qpu_nl_dev),	\
@@ -630,4 +804,262 @@ int qpu_nl_dev_list(struct qpu_nl *nl, struct qpu_nl_dev **out)
 	}
 	*out = s.v;
 	return ret ? ret : s.count;
+}
+
+/* The device and, unless it is %QPU_NL_CALIB_CURRENT, the epoch. */
+static int put_calib_key(struct nl_msg *msg, uint32_t dev_id, uint64_t epoch)
+{
+	if (!msg)
+		return 0;
+	if (nla_put_u32(msg, QPU_A_CALIB_DEV_ID, dev_id))
+		return -EMSGSIZE;
+	if (epoch != QPU_NL_CALIB_CURRENT &&
+	    nla_put_u64(msg, QPU_A_CALIB_EPOCH, epoch))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int qpu_nl_calib_get(struct qpu_nl *nl, uint32_t dev_id, uint64_t epoch,
+		     struct qpu_nl_calib *out)
+{
+	struct nl_msg *msg = new_msg(nl, QPU_CMD_CALIB_GET, false);
+	struct sink s = CALIB_SINK(out, 1, parse_calib, NULL);
+
+	memset(out, 0, sizeof(*out));
+	return transact_one(nl, msg, put_calib_key(msg, dev_id, epoch), &s);
+}
+
+int qpu_nl_calib_read(struct qpu_nl *nl, uint32_t dev_id, uint64_t epoch,
+		      struct qpu_nl_calib *out, uint8_t **data, size_t *len)
+{
+	struct nl_msg *msg = new_msg(nl, QPU_CMD_CALIB_GET, true);
+	struct calib_buf b = { .c.have = 0 };
+	struct sink s = CALIB_SINK(NULL, 0, parse_chunk, &b);
+	int ret = transact(nl, msg, put_calib_key(msg, dev_id, epoch), &s);
+
+	if (!ret && (!b.c.have || b.got != b.len)) {
+		snprintf(nl->errmsg, sizeof(nl->errmsg), "%s",
+			 b.c.have ? "calibration chunks overlap or leave a hole"
+				  : "no calibration in the reply");
+		ret = -EPROTO;
+	}
+	if (ret) {
+		free(b.data);
+		return ret;
+	}
+	*out = b.c;
+	*data = b.data;
+	*len = b.len;
+	return 0;
+}
+
+/* ---- audit records: the multicast subscription ------------------------ */
+
+struct qpu_nl_sub {
+	struct nl_sock *sk;
+	struct nl_cb *cb;
+	int family;
+	uint64_t malformed;
+	/* of the qpu_nl_sub_recv() call under way */
+	int (*fn)(const struct qpu_nl_audit *rec, void *arg);
+	void *arg;
+	int stop;		/* @fn's nonzero return */
+	int count;
+	struct qpu_nl_audit rec;
+};
+
+/* Attributes that are integers, with their size (STATUS is s32). */
+static int audit_int_size(int a)
+{
+	switch (audit_policy[a].type) {
+	case NLA_U32: return 4;
+	case NLA_U64: return 8;
+	default: return 0;
+	}
+}
+
+static int audit_hash_index(int a)
+{
+	switch (a) {
+	case QPU_A_AUDIT_CIRCUIT_HASH: return QPU_NL_H_CIRCUIT;
+	case QPU_A_AUDIT_PARAM_HASH: return QPU_NL_H_PARAM;
+	case QPU_A_AUDIT_RESULT_HASH: return QPU_NL_H_RESULT;
+	case QPU_A_AUDIT_CALIB_HASH: return QPU_NL_H_CALIB;
+	default: return -1;
+	}
+}
+
+/* Attributes every record of @cmd must have. */
+static uint64_t audit_required(uint8_t cmd)
+{
+	uint64_t r = 1ULL << QPU_A_AUDIT_DEV_ID | 1ULL << QPU_A_AUDIT_TIME;
+
+	if (cmd != QPU_CMD_EVENT_VERDICT)
+		r |= 1ULL << QPU_A_AUDIT_SEQ | 1ULL << QPU_A_AUDIT_LOST;
+	return r;
+}
+
+int qpu_nl_audit_parse(const struct nlmsghdr *nlh, struct qpu_nl_audit *out)
+{
+	struct nlattr *tb[QPU_A_AUDIT_MAX + 1];
+	struct nlattr *tt[QPU_A_TENANT_MAX + 1];
+	const struct genlmsghdr *g;
+	int a, h;
+
+	memset(out, 0, sizeof(*out));
+	if (!genlmsg_valid_hdr((struct nlmsghdr *)nlh, 0))
+		return -EPROTO;
+	g = nlmsg_data(nlh);
+	if (g->cmd < QPU_CMD_AUDIT_LOAD)
+		return -EPROTO;
+	if (g->cmd > QPU_CMD_EVENT_VERDICT)
+		return -EOPNOTSUPP;
+	out->cmd = g->cmd;
+	if (genlmsg_parse((struct nlmsghdr *)nlh, 0, tb, QPU_A_AUDIT_MAX,
+			  audit_policy))
+		return -EPROTO;
+	for (a = 1; a <= QPU_A_AUDIT_MAX; a++) {
+		if (!tb[a] || a == QPU_A_AUDIT_PAD)
+			continue;
+		out->have |= 1ULL << a;
+		h = audit_hash_index(a);
+		if (audit_int_size(a) == 8)
+			out->num[a] = nla_get_u64(tb[a]);
+		else if (a == QPU_A_AUDIT_STATUS)
+			out->num[a] = (uint64_t)(int64_t)(int32_t)nla_get_u32(tb[a]);
+		else if (audit_int_size(a) == 4)
+			out->num[a] = nla_get_u32(tb[a]);
+		else if (h >= 0)
+			memcpy(out->hash[h], nla_data(tb[a]), QPU_HASH_LEN);
+	}
+	if ((out->have & audit_required(out->cmd)) != audit_required(out->cmd))
+		return -EPROTO;
+	if (tb[QPU_A_AUDIT_PHYS]) {
+		if (nla_len(tb[QPU_A_AUDIT_PHYS]) % 4)
+			return -EPROTO;
+		out->num_phys = nla_len(tb[QPU_A_AUDIT_PHYS]) / 4;
+		memcpy(out->phys, nla_data(tb[QPU_A_AUDIT_PHYS]),
+		       4 * out->num_phys);
+	}
+	copy_str(out->cgroup_path, sizeof(out->cgroup_path),
+		 tb[QPU_A_AUDIT_CGROUP_PATH]);
+	copy_str(out->policy, sizeof(out->policy), tb[QPU_A_AUDIT_POLICY]);
+	copy_str(out->limit_name, sizeof(out->limit_name),
+		 tb[QPU_A_AUDIT_LIMIT_NAME]);
+	if (tb[QPU_A_AUDIT_TENANT]) {
+		if (nla_parse_nested(tt, QPU_A_TENANT_MAX,
+				     tb[QPU_A_AUDIT_TENANT], tenant_policy) ||
+		    parse_tenant_nest(tt, &out->tenant))
+			return -EPROTO;
+	}
+	return 0;
+}
+
+static int sub_valid(struct nl_msg *msg, void *arg)
+{
+	struct qpu_nl_sub *sub = arg;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	int ret;
+
+	if (nlh->nlmsg_type != sub->family || sub->stop)
+		return NL_SKIP;
+	ret = qpu_nl_audit_parse(nlh, &sub->rec);
+	if (ret) {
+		sub->malformed += ret == -EPROTO;
+		return NL_SKIP;
+	}
+	sub->count++;
+	sub->stop = sub->fn(&sub->rec, sub->arg);
+	return sub->stop ? NL_STOP : NL_OK;
+}
+
+struct qpu_nl_sub *qpu_nl_subscribe(unsigned int groups, int rcvbuf)
+{
+	static const char *const names[] = { QPU_MCGRP_AUDIT, QPU_MCGRP_EVENTS };
+	struct qpu_nl_sub *sub = calloc(1, sizeof(*sub));
+	int one = 1, fd, ret = -NLE_NOMEM;
+	size_t i;
+
+	if (!sub)
+		goto fail;
+	sub->sk = nl_socket_alloc();
+	sub->cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!sub->sk || !sub->cb)
+		goto fail;
+	ret = genl_connect(sub->sk);
+	if (ret < 0)
+		goto fail;
+	ret = genl_ctrl_resolve(sub->sk, QPU_GENL_NAME);
+	if (ret < 0)
+		goto fail;
+	sub->family = ret;
+	fd = nl_socket_get_fd(sub->sk);
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_BROADCAST_ERROR, &one,
+			 sizeof(one));
+	if (rcvbuf > 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		(void)nl_socket_set_buffer_size(sub->sk, rcvbuf, 0);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(groups & (1u << i)))
+			continue;
+		ret = genl_ctrl_resolve_grp(sub->sk, QPU_GENL_NAME, names[i]);
+		if (ret < 0)
+			goto fail;
+		ret = nl_socket_add_membership(sub->sk, ret);
+		if (ret < 0)
+			goto fail;
+	}
+	nl_socket_disable_seq_check(sub->sk);
+	nl_socket_enable_msg_peek(sub->sk);
+	ret = nl_socket_set_nonblocking(sub->sk);
+	if (ret < 0)
+		goto fail;
+	nl_cb_set(sub->cb, NL_CB_VALID, NL_CB_CUSTOM, sub_valid, sub);
+	return sub;
+fail:
+	qpu_nl_sub_close(sub);
+	errno = -nlerr_to_errno(ret);
+	return NULL;
+}
+
+void qpu_nl_sub_close(struct qpu_nl_sub *sub)
+{
+	if (!sub)
+		return;
+	nl_cb_put(sub->cb);
+	nl_socket_free(sub->sk);
+	free(sub);
+}
+
+int qpu_nl_sub_fd(const struct qpu_nl_sub *sub)
+{
+	return nl_socket_get_fd(sub->sk);
+}
+
+uint64_t qpu_nl_sub_malformed(const struct qpu_nl_sub *sub)
+{
+	return sub->malformed;
+}
+
+int qpu_nl_sub_recv(struct qpu_nl_sub *sub,
+		    int (*fn)(const struct qpu_nl_audit *rec, void *arg),
+		    void *arg)
+{
+	int ret;
+
+	sub->fn = fn;
+	sub->arg = arg;
+	sub->stop = 0;
+	sub->count = 0;
+	for (;;) {
+		ret = nl_recvmsgs(sub->sk, sub->cb);
+		if (sub->stop)
+			return sub->stop;
+		if (ret == -NLE_AGAIN)
+			return sub->count;
+		if (ret == -NLE_NOMEM)	/* ENOBUFS: the socket overran */
+			return -ENOBUFS;
+		if (ret < 0)
+			return nlerr_to_errno(ret);
+	}
 }

@@ -10,6 +10,10 @@
  * This header needs no libnl headers, so code that only fills or formats
  * the records below (qpuctl's parser, host-tested) can include it alone.
  *
+ * Besides requests, a struct qpu_nl_sub is a second kind of socket: a
+ * subscription to the "audit" (and "events") multicast groups, whose
+ * messages are parsed into struct qpu_nl_audit records (qpu-auditd).
+ *
  * Attributes follow uapi/linux/qpu.h exactly: counts and limits are u64
  * (%QPU_UNLIMITED is "max"), budgets are nests of LIMIT and PERIOD (set)
  * and USED, REMAINING, RESET_NS, TOTAL (reply), events a nest of u64
@@ -121,7 +125,71 @@ struct qpu_nl_dev {
 	uint32_t jobs_queued;
 	uint32_t jobs_running;
 	uint32_t tenants;
+	uint64_t calib_epoch;
+	uint8_t calib_hash[QPU_HASH_LEN];
+	uint64_t audit_seq;	/* last audit sequence number used */
+	uint64_t audit_lost;	/* records the kernel failed to send */
+	uint64_t audit_overrun;	/* deliveries netlink reported failed */
+	uint64_t audit_unheard;	/* records sent with no listener */
 };
+
+/* qpu_nl_calib_get()'s and qpu_nl_calib_read()'s @epoch: the current one. */
+#define QPU_NL_CALIB_CURRENT	((uint64_t)-1)
+
+/**
+ * struct qpu_nl_calib - a CALIB_GET reply: one epoch of a device's
+ *	calibration history
+ * @have: bit (1 << QPU_A_CALIB_x) for every attribute present
+ */
+struct qpu_nl_calib {
+	uint64_t have;
+	uint32_t dev_id;
+	uint64_t epoch;
+	uint8_t hash[QPU_HASH_LEN];
+	uint32_t size;
+	uint64_t time;
+	uint64_t oldest_epoch;
+};
+
+/* Bits of qpu_nl_subscribe()'s @groups. */
+enum {
+	QPU_NL_GRP_AUDIT	= 1u << 0,	/* QPU_MCGRP_AUDIT */
+	QPU_NL_GRP_EVENTS	= 1u << 1,	/* QPU_MCGRP_EVENTS */
+};
+
+/* Longest string attribute of a record kept (a cgroup path: PATH_MAX). */
+#define QPU_NL_AUDIT_STR	4096
+
+/**
+ * struct qpu_nl_audit - one message of the "audit" or "events" group
+ *	(attribute set "audit"), checked against a strict policy: every
+ *	attribute of its exact size, strings NUL-terminated, PHYS a whole
+ *	number of u32 (at most %QPU_MAX_SIM_QUBITS), TENANT a valid "tenant"
+ *	nest. Attributes unknown to this header (a newer kernel) are skipped.
+ * @cmd: QPU_CMD_AUDIT_* or %QPU_CMD_EVENT_VERDICT
+ * @have: bit (1ULL << QPU_A_AUDIT_x) for every attribute present
+ * @num: the integer attributes by QPU_A_AUDIT_x, u32 and u64 as they are,
+ *	STATUS (s32) sign-extended: read it as (int64_t)
+ * @hash: CIRCUIT_HASH, PARAM_HASH, RESULT_HASH, CALIB_HASH by QPU_NL_H_x
+ * @phys, @num_phys: PHYS
+ * @cgroup_path, @policy, @limit_name: "" if absent
+ * @tenant: TENANT, parsed as a TENANT_GET reply (@tenant.have 0 if absent)
+ */
+struct qpu_nl_audit {
+	uint8_t cmd;
+	uint64_t have;
+	uint64_t num[QPU_A_AUDIT_MAX + 1];
+	uint8_t hash[4][QPU_HASH_LEN];
+	uint32_t phys[QPU_MAX_SIM_QUBITS];
+	uint32_t num_phys;
+	char cgroup_path[QPU_NL_AUDIT_STR];
+	char policy[256];
+	char limit_name[64];
+	struct qpu_nl_tenant tenant;
+};
+
+/* Index of a hash attribute in qpu_nl_audit.hash. */
+enum { QPU_NL_H_CIRCUIT, QPU_NL_H_PARAM, QPU_NL_H_RESULT, QPU_NL_H_CALIB };
 
 /*
  * A socket bound to the family: NULL with errno set (ENOENT: the family
@@ -164,5 +232,60 @@ int qpu_nl_dev_get(struct qpu_nl *nl, uint32_t dev_id, struct qpu_nl_dev *out);
 
 /* DEV_GET dump into an allocated array, as qpu_nl_tenant_list(). */
 int qpu_nl_dev_list(struct qpu_nl *nl, struct qpu_nl_dev **out);
+
+/*
+ * CALIB_GET of epoch @epoch (%QPU_NL_CALIB_CURRENT: the current one) of
+ * device @dev_id: -ENOENT if the device no longer keeps it (the extack
+ * message names the oldest it keeps).
+ */
+int qpu_nl_calib_get(struct qpu_nl *nl, uint32_t dev_id, uint64_t epoch,
+		     struct qpu_nl_calib *out);
+
+/*
+ * CALIB_GET dump: the content of epoch @epoch, its DATA chunks put
+ * together by OFFSET into *@data (malloc()ed, free() it; *@len bytes),
+ * and in @out the epoch and hash the replies named (have: EPOCH, HASH).
+ * -EPROTO if the chunks overlap, leave a hole or name different epochs.
+ * The caller checks the hash.
+ */
+int qpu_nl_calib_read(struct qpu_nl *nl, uint32_t dev_id, uint64_t epoch,
+		      struct qpu_nl_calib *out, uint8_t **data, size_t *len);
+
+struct qpu_nl_sub;
+struct nlmsghdr;
+
+/*
+ * A non-blocking socket joined to @groups (QPU_NL_GRP_*) with
+ * NETLINK_BROADCAST_ERROR set (the kernel counts deliveries that failed to
+ * it). @rcvbuf > 0: its receive buffer, with SO_RCVBUFFORCE if permitted,
+ * else as large as net.core.rmem_max allows. NULL with errno set: ENOENT
+ * the family or a group is not registered, EPERM joining needs
+ * CAP_SYS_ADMIN.
+ */
+struct qpu_nl_sub *qpu_nl_subscribe(unsigned int groups, int rcvbuf);
+void qpu_nl_sub_close(struct qpu_nl_sub *sub);
+/* Its descriptor, to poll() for input. */
+int qpu_nl_sub_fd(const struct qpu_nl_sub *sub);
+/* Messages of the family that failed qpu_nl_audit_parse() so far. */
+uint64_t qpu_nl_sub_malformed(const struct qpu_nl_sub *sub);
+
+/*
+ * Read every message waiting on @sub and call @fn on each record (a
+ * nonzero return stops the reading and is returned). Return: the
+ * number of records, -ENOBUFS if the socket overran (messages were
+ * dropped: the caller finds them by sequence and goes on), or -errno.
+ */
+int qpu_nl_sub_recv(struct qpu_nl_sub *sub,
+		    int (*fn)(const struct qpu_nl_audit *rec, void *arg),
+		    void *arg);
+
+/*
+ * A message of the family (@nlh, from the "audit" or "events" group)
+ * into @out. -EPROTO: not an audit command, or malformed (an attribute of
+ * the wrong size, an unterminated string, a missing DEV_ID, or SEQ, LOST
+ * or TIME of an audit record); -EOPNOTSUPP: a command this header does not
+ * know (a newer kernel's).
+ */
+int qpu_nl_audit_parse(const struct nlmsghdr *nlh, struct qpu_nl_audit *out);
 
 #endif /* QPU_NL_H */

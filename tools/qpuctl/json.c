@@ -145,6 +145,12 @@ void qj_u64(struct qpuctl_json *j, uint64_t v)
 	fprintf(j->f, "%llu", (unsigned long long)v);
 }
 
+void qj_s64(struct qpuctl_json *j, int64_t v)
+{
+	qj_value(j);
+	fprintf(j->f, "%lld", (long long)v);
+}
+
 void qj_bool(struct qpuctl_json *j, bool v)
 {
 	qj_value(j);

@@ -82,6 +82,7 @@ void qj_arr_close(struct qpuctl_json *j);
 void qj_key(struct qpuctl_json *j, const char *key);
 void qj_str(struct qpuctl_json *j, const char *s);
 void qj_u64(struct qpuctl_json *j, uint64_t v);
+void qj_s64(struct qpuctl_json *j, int64_t v);
 void qj_bool(struct qpuctl_json *j, bool v);
 /* A limit: the number, or the string "max" for QPU_UNLIMITED. */
 void qj_limit(struct qpuctl_json *j, uint64_t v);
