@@ -111,6 +111,23 @@ QPUMON_CFLAGS := -Itools/qpu-monitor -Itools/qpuctl -Itools/lib
 TOOLS += $(BUILD)/bin/qpu-monitor
 TOOLS_STATIC += $(BUILD)/vm-bin/qpu-monitor
 
+# qpu-auditd keeps the audit records (tools/qpu-auditd/auditd.h): the
+# qpu_nl client's subscription, qpuctl's JSON emitter, libcrypto's SHA-256
+# for the calibration snapshots. qpu_auditd_test (host) links all of it
+# but main.c.
+QPUAUD_SRCS := $(wildcard tools/qpu-auditd/*.c)
+QPUAUD_HDRS := tools/qpu-auditd/auditd.h tools/qpuctl/qpuctl.h $(QPU_NL_HDR)
+QPUAUD_SHARED := tools/qpuctl/json.c
+QPUAUD_TESTED := $(filter-out %/main.c,$(QPUAUD_SRCS)) $(QPUAUD_SHARED)
+QPUAUD_CFLAGS = $(QPU_NL_CFLAGS) -Itools/qpu-auditd -Itools/qpuctl
+CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+CRYPTO_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs libcrypto 2>/dev/null || \
+	echo -lcrypto -ldl -pthread)
+# json-c reads the lines back in qpu_auditd_test.
+JSONC_LIBS := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+TOOLS += $(BUILD)/bin/qpu-auditd
+TOOLS_STATIC += $(BUILD)/vm-bin/qpu-auditd
+
 HOST_TEST_SRCS := $(wildcard selftests/host/*.c)
 HOST_TESTS := $(patsubst selftests/host/%.c,$(BUILD)/host-tests/%,$(HOST_TEST_SRCS))
 # Host tests of the scripts (the harness itself), in sh.
@@ -280,6 +297,18 @@ $(BUILD)/vm-bin/qpu-monitor: $(QPUMON_SRCS) $(QPUMON_HDRS) $(QPUMON_SHARED) \
 		$(QPUMON_EMBED) $(QPU_POLICY_OBJ) $(LIB_A) $(BPF_LIBS_STATIC) \
 		$(LDLIBS_STATIC)
 
+$(BUILD)/bin/qpu-auditd: $(QPUAUD_SRCS) $(QPUAUD_HDRS) $(QPUAUD_SHARED) \
+		$(QPU_NL_OBJ) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QPUAUD_CFLAGS) -o $@ $(QPUAUD_SRCS) $(QPUAUD_SHARED) \
+		$(QPU_NL_OBJ) $(NL_LIBS) $(CRYPTO_LIBS)
+
+$(BUILD)/vm-bin/qpu-auditd: $(QPUAUD_SRCS) $(QPUAUD_HDRS) $(QPUAUD_SHARED) \
+		$(QPU_NL_OBJ) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QPUAUD_CFLAGS) -o $@ $(QPUAUD_SRCS) $(QPUAUD_SHARED) \
+		$(QPU_NL_OBJ) -static $(NL_LIBS_STATIC) $(CRYPTO_LIBS_STATIC)
+
 $(BUILD)/vm-bin/%: examples/%.c $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB_A) $(LDLIBS_STATIC)
@@ -303,6 +332,13 @@ $(BUILD)/host-tests/qpu_monitor_test: selftests/host/qpu_monitor_test.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(QPUMON_CFLAGS) -Iselftests -o $@ $< \
 		$(QPUMON_TESTED) $(LIB_A) $(LDLIBS_USER)
+
+$(BUILD)/host-tests/qpu_auditd_test: selftests/host/qpu_auditd_test.c \
+		$(QPUAUD_TESTED) $(QPUAUD_HDRS) $(QPU_NL_OBJ) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QPUAUD_CFLAGS) -Iselftests -o $@ $< \
+		$(QPUAUD_TESTED) $(QPU_NL_OBJ) $(NL_LIBS) $(CRYPTO_LIBS) \
+		$(JSONC_LIBS)
 
 $(BUILD)/host-tests/%: selftests/host/%.sh
 	@mkdir -p $(dir $@)
