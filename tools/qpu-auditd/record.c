@@ -124,20 +124,14 @@ const char *aud_record_type(uint8_t cmd)
 
 void aud_hex(const uint8_t *hash, char *hex)
 {
-	int i;
-
-	for (i = 0; i < QPU_HASH_LEN; i++)
-		sprintf(hex + 2 * i, "%02x", hash[i]);
+	qpuctl_hex(hex, hash, QPU_HASH_LEN);
 }
 
 static void json_hash(struct qpuctl_json *j, const char *key,
 		      const uint8_t *hash)
 {
-	char hex[2 * QPU_HASH_LEN + 1];
-
-	aud_hex(hash, hex);
 	qj_key(j, key);
-	qj_str(j, hex);
+	qj_hex(j, hash, QPU_HASH_LEN);
 }
 
 /* The "tenant" nest: QPU_A_TENANT_* names, lower-case, without prefix. */
@@ -232,7 +226,6 @@ static void json_tenant(struct qpuctl_json *j, const struct qpu_nl_tenant *t)
 static void json_attr(struct qpuctl_json *j, const struct qpu_nl_audit *r,
 		      int a)
 {
-	char hex[2 * QPU_HASH_LEN + 1];
 	uint64_t v = r->num[a];
 	uint32_t i;
 
@@ -245,8 +238,7 @@ static void json_attr(struct qpuctl_json *j, const struct qpu_nl_audit *r,
 		qj_s64(j, (int64_t)v);
 		break;
 	case F_HASH:
-		aud_hex(r->hash[attrs[a].hash], hex);
-		qj_str(j, hex);
+		qj_hex(j, r->hash[attrs[a].hash], QPU_HASH_LEN);
 		break;
 	case F_STR:
 		qj_str(j, a == QPU_A_AUDIT_CGROUP_PATH ? r->cgroup_path :

@@ -151,6 +151,26 @@ void qj_s64(struct qpuctl_json *j, int64_t v)
 	fprintf(j->f, "%lld", (long long)v);
 }
 
+void qpuctl_hex(char *out, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+	out[2 * n] = '\0';
+}
+
+void qj_hex(struct qpuctl_json *j, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	qj_value(j);
+	fputc('"', j->f);
+	for (i = 0; i < n; i++)
+		fprintf(j->f, "%02x", b[i]);
+	fputc('"', j->f);
+}
+
 void qj_bool(struct qpuctl_json *j, bool v)
 {
 	qj_value(j);

@@ -83,6 +83,10 @@ void qj_key(struct qpuctl_json *j, const char *key);
 void qj_str(struct qpuctl_json *j, const char *s);
 void qj_u64(struct qpuctl_json *j, uint64_t v);
 void qj_s64(struct qpuctl_json *j, int64_t v);
+/* @n bytes at @b as a string of 2 * @n lower-case hex digits. */
+void qj_hex(struct qpuctl_json *j, const uint8_t *b, size_t n);
+/* The same digits into @out (2 * @n + 1 bytes). */
+void qpuctl_hex(char *out, const uint8_t *b, size_t n);
 void qj_bool(struct qpuctl_json *j, bool v);
 /* A limit: the number, or the string "max" for QPU_UNLIMITED. */
 void qj_limit(struct qpuctl_json *j, uint64_t v);

@@ -2,7 +2,8 @@
 /*
  * status.c - "qpuctl status": every device (DEV_GET dump) and every
  * tenant the caller may see (TENANT_GET dump) on one screen, or one JSON
- * object {"devices": [...], "tenants": [...]}. With -d, one device. The
+ * object {"devices": [...], "tenants": [...]} (a device's calibration
+ * and audit counters in JSON only). With -d, one device. The
  * records are tools/lib/qpu_nl.c's; this file only formats them.
  */
 #include <errno.h>
@@ -55,6 +56,45 @@ static int dev_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* Calibration epoch and hash, and the audit counters (Documentation/qpu/audit.rst). */
+static void dev_audit_json(struct qpuctl_json *j, const struct qpu_nl_dev *d)
+{
+	const struct {
+		int attr;
+		const char *json;
+		uint64_t v;
+	} ctr[] = {
+		{ QPU_A_DEV_AUDIT_SEQ, "seq", d->audit_seq },
+		{ QPU_A_DEV_AUDIT_LOST, "lost", d->audit_lost },
+		{ QPU_A_DEV_AUDIT_OVERRUN, "overrun", d->audit_overrun },
+		{ QPU_A_DEV_AUDIT_UNHEARD, "unheard", d->audit_unheard },
+	};
+	bool open = false;
+	size_t i;
+
+	if (DEV_HAVE(d, QPU_A_DEV_CALIB_EPOCH)) {
+		qj_key(j, "calib_epoch");
+		qj_u64(j, d->calib_epoch);
+	}
+	if (DEV_HAVE(d, QPU_A_DEV_CALIB_HASH)) {
+		qj_key(j, "calib_hash");
+		qj_hex(j, d->calib_hash, QPU_HASH_LEN);
+	}
+	for (i = 0; i < sizeof(ctr) / sizeof(ctr[0]); i++) {
+		if (!DEV_HAVE(d, ctr[i].attr))
+			continue;
+		if (!open) {
+			qj_key(j, "audit");
+			qj_obj_open(j);
+			open = true;
+		}
+		qj_key(j, ctr[i].json);
+		qj_u64(j, ctr[i].v);
+	}
+	if (open)
+		qj_obj_close(j);
+}
+
 static void dev_json(struct qpuctl_json *j, const struct qpu_nl_dev *d)
 {
 	char name[32];
@@ -75,6 +115,7 @@ static void dev_json(struct qpuctl_json *j, const struct qpu_nl_dev *d)
 			qj_u64(j, dev_u32_get(d, i));
 		}
 	}
+	dev_audit_json(j, d);
 	qj_obj_close(j);
 }
 
