@@ -460,7 +460,7 @@ void qpu_audit_alloc(struct qpu_device *qdev, const struct qpu_allocation *a,
  * @qdev: the device
  * @a: the allocation, before its charge is dropped
  * @handle: its handle in its file
- * @why: enum qpu_audit_free_why
+ * @why: enum qpu_audit_free
  */
 void qpu_audit_free(struct qpu_device *qdev, const struct qpu_allocation *a,
 		    u32 handle, u32 why)

@@ -76,7 +76,7 @@ static void qpu_note_qubit_tenant(struct qpu_device *qdev,
 
 /*
  * Free @a, handle @handle of @ctx: recorded for the audit with @why (enum
- * qpu_audit_free_why), or not at all with 0 (it was never handed out).
+ * qpu_audit_free), or not at all with 0 (it was never handed out).
  */
 static void qpu_allocation_release(struct qpu_ctx *ctx, struct qpu_allocation *a,
 				   u32 handle, u32 why)

@@ -194,8 +194,17 @@ def t_spec_shape():
             err("%s: unknown attribute-set" % where)
             continue
         names = {a["name"] for a in aset["attributes"]}
-        if "do" not in op and "dump" not in op:
-            err("%s: neither do nor dump" % where)
+        if "do" not in op and "dump" not in op and "event" not in op:
+            err("%s: neither do, dump nor event" % where)
+        if "event" in op:
+            groups = {g["name"] for g in
+                      spec.get("mcast-groups", {}).get("list", [])}
+            if op.get("mcgrp") not in groups:
+                err("%s: event without a known mcgrp" % where)
+            keys_ok("%s event" % where, op["event"], {"attributes"})
+            for n in op["event"].get("attributes", []):
+                if n not in names:
+                    err("%s event: unknown attribute %s" % (where, n))
         for kind in ("do", "dump"):
             sub = op.get(kind)
             if sub is None:

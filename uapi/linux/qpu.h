@@ -1189,12 +1189,12 @@ enum qpu_a_calib {
 };
 
 /**
- * enum qpu_audit_free_why - why an allocation went (%QPU_A_AUDIT_REASON of
+ * enum qpu_audit_free - why an allocation went (%QPU_A_AUDIT_REASON of
  *	%QPU_CMD_AUDIT_FREE)
  * @QPU_AUDIT_FREE_IOCTL: %QPU_IOC_FREE
  * @QPU_AUDIT_FREE_CLOSE: its file was closed
  */
-enum qpu_audit_free_why {
+enum qpu_audit_free {
 	QPU_AUDIT_FREE_IOCTL	= 1,
 	QPU_AUDIT_FREE_CLOSE	= 2,
 };
