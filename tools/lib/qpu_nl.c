@@ -973,6 +973,13 @@ static int sub_valid(struct nl_msg *msg, void *arg)
 	return sub->stop ? NL_STOP : NL_OK;
 }
 
+static int sub_any_seq(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	(void)arg;
+	return NL_OK;
+}
+
 struct qpu_nl_sub *qpu_nl_subscribe(unsigned int groups, int rcvbuf)
 {
 	static const char *const names[] = { QPU_MCGRP_AUDIT, QPU_MCGRP_EVENTS };
@@ -1009,11 +1016,16 @@ struct qpu_nl_sub *qpu_nl_subscribe(unsigned int groups, int rcvbuf)
 		if (ret < 0)
 			goto fail;
 	}
-	nl_socket_disable_seq_check(sub->sk);
+	/*
+	 * Multicast messages have no sequence number of ours: no check (on
+	 * this callback set, which libnl uses instead of the socket's).
+	 */
+	nl_socket_disable_auto_ack(sub->sk);
 	nl_socket_enable_msg_peek(sub->sk);
 	ret = nl_socket_set_nonblocking(sub->sk);
 	if (ret < 0)
 		goto fail;
+	nl_cb_set(sub->cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, sub_any_seq, NULL);
 	nl_cb_set(sub->cb, NL_CB_VALID, NL_CB_CUSTOM, sub_valid, sub);
 	return sub;
 fail:
