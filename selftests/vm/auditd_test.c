@@ -11,6 +11,9 @@
  *    receive buffer, a burst overruns it; afterwards every number up to
  *    DEV_GET's AUDIT_SEQ is a record or inside exactly one loss line, and
  *    the device counted the overrun (AUDIT_OVERRUN);
+ *  - concurrent submitters: every run of every child is a job record
+ *    naming its pid, done, with a calibration snapshot for its
+ *    calib_hash, or inside a loss line;
  *  - a calibration write gives a "calib" record and a snapshot named by
  *    its hash holding what sysfs reads; the calibration at start is
  *    snapshotted too;
@@ -26,6 +29,7 @@
 #include <sys/wait.h>
 
 #include "tool_util.h"
+#include "job_rig.h"
 #include "qpu_nl.h"
 
 #define AUD		"qpu-auditd"
@@ -296,6 +300,90 @@ static void overrun_body(void *arg)
 QPU_TEST(overrun_is_loss)
 {
 	run_with_cleanup(overrun_body, aud_kill, NULL);
+}
+
+#define SUBMITTERS	8
+#define RUNS		40
+
+/* RUNS synchronous runs on qpu0, then exit 0. */
+static void submitter(void)
+{
+	struct qpu_job_desc j;
+	struct rig r;
+	uint32_t i;
+
+	rig_up(&r, RUNS, 16, 100, 0);
+	for (i = 0; i < RUNS; i++) {
+		j = rig_job(&r, i);
+		if (qpu_run_job(r.dev, &j, NULL))
+			_exit(1);
+	}
+	rig_down(&r);
+	_exit(0);
+}
+
+static void snapshot_exists(const char *hash)
+{
+	char path[256];
+
+	QT_ASSERT_EQ(strlen(hash), 64);
+	snprintf(path, sizeof(path), AUD_DIR "/calib/%s", hash);
+	if (!path_exists(path))
+		QT_FAIL("no snapshot %s", path);
+}
+
+static void submitters_body(void *arg)
+{
+	struct qpu_nl_dev before, after;
+	pid_t kids[SUBMITTERS];
+	int i, k, runs[SUBMITTERS] = { 0 };
+	uint64_t lost;
+	struct log l;
+
+	(void)arg;
+	aud_start(NULL);
+	dev_get_ok(&before);
+	for (k = 0; k < SUBMITTERS; k++) {
+		kids[k] = fork_ok();
+		if (!kids[k])
+			submitter();
+	}
+	for (k = 0; k < SUBMITTERS; k++)
+		wait_ok(kids[k]);
+	dev_get_ok(&after);
+	aud_stop_ok(SIGTERM);
+	log_read(&l, AUD_LOG);
+	lost = assert_accounted(&l, before.audit_seq, after.audit_seq);
+	for (i = 0; i < l.n; i++) {
+		struct json_object *o = l.v[i];
+
+		if (strcmp(str_of(o, "type"), "job"))
+			continue;
+		for (k = 0; k < SUBMITTERS; k++)
+			if (u64_of(o, "pid") == (uint64_t)kids[k])
+				break;
+		if (k == SUBMITTERS)
+			continue;
+		runs[k]++;
+		QT_ASSERT(!strcmp(str_of(o, "origin"), "run"));
+		QT_ASSERT(!strcmp(str_of(o, "state"), "done"));
+		QT_ASSERT_EQ(u64_of(o, "status"), 0);
+		QT_ASSERT_EQ(u64_of(o, "shots"), 16);
+		QT_ASSERT_EQ(u64_of(o, "job_id"), 0);
+		snapshot_exists(str_of(o, "calib_hash"));
+	}
+	for (k = 0; k < SUBMITTERS; k++) {
+		/* what is not a record is in a loss line */
+		if ((uint64_t)runs[k] + lost < RUNS)
+			QT_FAIL("child %d: %d job records, %llu lost", k,
+				runs[k], (unsigned long long)lost);
+	}
+	log_free(&l);
+}
+
+QPU_TEST(submitters_accounted)
+{
+	run_with_cleanup(submitters_body, aud_kill, NULL);
 }
 
 static char *calib_text(void)
