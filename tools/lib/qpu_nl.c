@@ -1057,13 +1057,13 @@ int qpu_nl_sub_recv(struct qpu_nl_sub *sub,
 		    int (*fn)(const struct qpu_nl_audit *rec, void *arg),
 		    void *arg)
 {
-	int ret;
+	int ret, i;
 
 	sub->fn = fn;
 	sub->arg = arg;
 	sub->stop = 0;
 	sub->count = 0;
-	for (;;) {
+	for (i = 0; i < QPU_NL_SUB_BATCH; i++) {	/* one datagram each */
 		ret = nl_recvmsgs(sub->sk, sub->cb);
 		if (sub->stop)
 			return sub->stop;
@@ -1074,4 +1074,5 @@ int qpu_nl_sub_recv(struct qpu_nl_sub *sub,
 		if (ret < 0)
 			return nlerr_to_errno(ret);
 	}
+	return sub->count;
 }

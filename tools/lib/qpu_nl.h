@@ -269,11 +269,16 @@ int qpu_nl_sub_fd(const struct qpu_nl_sub *sub);
 /* Messages of the family that failed qpu_nl_audit_parse() so far. */
 uint64_t qpu_nl_sub_malformed(const struct qpu_nl_sub *sub);
 
+/* Messages qpu_nl_sub_recv() reads at most per call. */
+#define QPU_NL_SUB_BATCH	1024
+
 /*
- * Read every message waiting on @sub and call @fn on each record (a
- * nonzero return stops the reading and is returned). Return: the
- * number of records, -ENOBUFS if the socket overran (messages were
- * dropped: the caller finds them by sequence and goes on), or -errno.
+ * Read the messages waiting on @sub, up to %QPU_NL_SUB_BATCH of them (so
+ * a caller under a steady stream still gets to its signals and timers;
+ * poll() again), and call @fn on each record (a nonzero return stops the
+ * reading and is returned). Return: the number of records, -ENOBUFS if
+ * the socket overran (messages were dropped: the caller finds them by
+ * sequence and goes on), or -errno.
  */
 int qpu_nl_sub_recv(struct qpu_nl_sub *sub,
 		    int (*fn)(const struct qpu_nl_audit *rec, void *arg),
