@@ -504,19 +504,71 @@ QPU_TEST(seq_hint_and_close)
 	QT_ASSERT_EQ(aud_seq_get(&s, 1)->last_seq, 53);
 
 	/* drain: 101..104 never came; LOST 7 -> 9 */
-	QT_ASSERT_EQ(aud_seq_close(&s, 0, 104, 9, &loss), 1);
+	QT_ASSERT_EQ(aud_seq_close(&s, 0, 104, 9, &loss, &reset), AUD_SEQ_CLOSE_LOSS);
 	QT_ASSERT_EQ(loss.first_seq, 101);
 	QT_ASSERT_EQ(loss.last_seq, 104);
 	QT_ASSERT_EQ(loss.kernel_lost, 2);
-	QT_ASSERT_EQ(aud_seq_close(&s, 0, 104, 9, &loss), 0);
-	QT_ASSERT_EQ(aud_seq_close(&s, 1, 53, 1, &loss), 0);
+	QT_ASSERT_EQ(aud_seq_close(&s, 0, 104, 9, &loss, &reset), 0);
+	QT_ASSERT_EQ(aud_seq_close(&s, 1, 53, 1, &loss, &reset), 0);
 	/* a device never heard of claims nothing */
-	QT_ASSERT_EQ(aud_seq_close(&s, 9, 10, 0, &loss), 0);
+	QT_ASSERT_EQ(aud_seq_close(&s, 9, 10, 0, &loss, &reset), 0);
 	/* a hinted device that sent nothing: everything after the hint */
 	QT_ASSERT_OK(aud_seq_hint(&s, 2, 0, 0));
-	QT_ASSERT_EQ(aud_seq_close(&s, 2, 3, 0, &loss), 1);
+	QT_ASSERT_EQ(aud_seq_close(&s, 2, 3, 0, &loss, &reset), AUD_SEQ_CLOSE_LOSS);
 	QT_ASSERT_EQ(loss.first_seq, 1);
 	QT_ASSERT_EQ(loss.last_seq, 3);
+	aud_seq_free(&s);
+}
+
+QPU_TEST(seq_restart_and_unheard_recreation)
+{
+	struct aud_reset reset;
+	struct aud_loss loss;
+	struct aud_seq s;
+
+	aud_seq_init(&s);
+	QT_ASSERT_EQ(aud_seq_see(&s, 0, 10, 0, &loss, &reset), AUD_SEQ_BASELINE);
+	QT_ASSERT_EQ(aud_seq_see(&s, 1, 4, 0, &loss, &reset), AUD_SEQ_BASELINE);
+	/* qpu.ko reloaded: the first record heard after is a reset ... */
+	aud_seq_restart(&s);
+	QT_ASSERT_EQ(aud_seq_see(&s, 0, 1, 0, &loss, &reset), AUD_SEQ_RESET);
+	QT_ASSERT_EQ(reset.prev_seq, 10);
+	QT_ASSERT_EQ(reset.seq, 1);
+	QT_ASSERT_EQ(aud_seq_see(&s, 0, 2, 0, &loss, &reset), AUD_SEQ_NEXT);
+	/* ... even one past its old position: 1..11 of the new one lost */
+	QT_ASSERT_EQ(aud_seq_see(&s, 1, 12, 2, &loss, &reset), AUD_SEQ_RESET);
+	QT_ASSERT_EQ(reset.prev_seq, 4);
+	QT_ASSERT_EQ(loss.first_seq, 1);
+	QT_ASSERT_EQ(loss.last_seq, 11);
+	QT_ASSERT_EQ(loss.kernel_lost, 2);
+	/* a restarted device drained before a record: 1..target */
+	aud_seq_restart(&s);
+	QT_ASSERT_EQ(aud_seq_close(&s, 0, 3, 0, &loss, &reset),
+		     AUD_SEQ_CLOSE_LOSS);
+	QT_ASSERT_EQ(loss.first_seq, 1);
+	QT_ASSERT_EQ(loss.last_seq, 3);
+
+	/* device 2 at 6, created again, its 1..4 not heard by the drain */
+	QT_ASSERT_EQ(aud_seq_see(&s, 2, 6, 0, &loss, &reset), AUD_SEQ_BASELINE);
+	QT_ASSERT_EQ(aud_seq_see(&s, 5, 7, 0, &loss, &reset), AUD_SEQ_BASELINE);
+	aud_seq_mark(&s);
+	QT_ASSERT_EQ(aud_seq_close(&s, 2, 4, 0, &loss, &reset),
+		     AUD_SEQ_CLOSE_RESET | AUD_SEQ_CLOSE_LOSS);
+	QT_ASSERT_EQ(reset.prev_seq, 6);
+	QT_ASSERT_EQ(reset.seq, 0);
+	QT_ASSERT_EQ(loss.first_seq, 1);
+	QT_ASSERT_EQ(loss.last_seq, 4);
+	/* records after the mark (new activity) are not a re-creation */
+	QT_ASSERT_EQ(aud_seq_see(&s, 5, 8, 0, &loss, &reset), AUD_SEQ_NEXT);
+	QT_ASSERT_EQ(aud_seq_close(&s, 5, 7, 0, &loss, &reset), 0);
+	/* a re-creation heard while draining is the reset already logged */
+	QT_ASSERT_EQ(aud_seq_see(&s, 6, 9, 0, &loss, &reset), AUD_SEQ_BASELINE);
+	aud_seq_mark(&s);
+	QT_ASSERT_EQ(aud_seq_see(&s, 6, 1, 0, &loss, &reset), AUD_SEQ_RESET);
+	QT_ASSERT_EQ(aud_seq_close(&s, 6, 2, 0, &loss, &reset),
+		     AUD_SEQ_CLOSE_LOSS);
+	QT_ASSERT_EQ(loss.first_seq, 2);
+	QT_ASSERT_EQ(loss.last_seq, 2);
 	aud_seq_free(&s);
 }
 

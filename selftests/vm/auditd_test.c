@@ -14,6 +14,9 @@
  *  - concurrent submitters: every run of every child is a job record
  *    naming its pid, done, with a calibration snapshot for its
  *    calib_hash, or inside a loss line;
+ *  - a device removed and created again, and qpu.ko unloaded and loaded
+ *    again, give a reset line, and the daemon goes on with the new
+ *    numbering (every number from 1 accounted for);
  *  - a calibration write gives a "calib" record and a snapshot named by
  *    its hash holding what sysfs reads; the calibration at start is
  *    snapshotted too;
@@ -185,18 +188,19 @@ static int count_type(const struct log *l, const char *type)
 }
 
 /*
- * Every number of qpu0 in (@from, @to] is exactly one record's or inside
- * exactly one loss line. Return: how many were in loss lines.
+ * Every number of device @dev in (@from, @to] is exactly one record's or
+ * inside exactly one loss line, in lines @first.. of @l. Return: how many
+ * were in loss lines.
  */
-static uint64_t assert_accounted(const struct log *l, uint64_t from,
-				 uint64_t to)
+static uint64_t assert_dev_accounted(const struct log *l, int first,
+				     uint32_t dev, uint64_t from, uint64_t to)
 {
 	uint64_t n = to - from, s, lost = 0;
 	unsigned char *seen = calloc(n + 1, 1);
 	int i;
 
 	QT_ASSERT(seen);
-	for (i = 0; i < l->n; i++) {
+	for (i = first; i < l->n; i++) {
 		struct json_object *o = l->v[i];
 		const char *type = str_of(o, "type");
 		uint64_t a, b;
@@ -206,7 +210,7 @@ static uint64_t assert_accounted(const struct log *l, uint64_t from,
 		    strcmp(type, "job") && strcmp(type, "calib") &&
 		    strcmp(type, "limit") && strcmp(type, "deny"))
 			continue;
-		if (u64_of(o, "dev_id") != 0)
+		if (u64_of(o, "dev_id") != dev)
 			continue;
 		if (!strcmp(type, "loss")) {
 			a = u64_of(o, "first_seq");
@@ -233,6 +237,25 @@ static uint64_t assert_accounted(const struct log *l, uint64_t from,
 				(unsigned long long)to);
 	free(seen);
 	return lost;
+}
+
+/* The same for qpu0, all lines. */
+static uint64_t assert_accounted(const struct log *l, uint64_t from,
+				 uint64_t to)
+{
+	return assert_dev_accounted(l, 0, 0, from, to);
+}
+
+/* Index of the first "reset" line of device @dev, or -1. */
+static int reset_line(const struct log *l, uint32_t dev)
+{
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(str_of(l->v[i], "type"), "reset") &&
+		    u64_of(l->v[i], "dev_id") == dev)
+			return i;
+	return -1;
 }
 
 /* ---- tests ---------------------------------------------------------------- */
@@ -384,6 +407,120 @@ static void submitters_body(void *arg)
 QPU_TEST(submitters_accounted)
 {
 	run_with_cleanup(submitters_body, aud_kill, NULL);
+}
+
+#define TEST_DEV	3
+
+/* @n allocations of 2 qubits on /dev/qpu@id, each freed. */
+static void alloc_free_on(unsigned int id, int n)
+{
+	int fd = open_dev_id_ok(id), i;
+
+	for (i = 0; i < n; i++)
+		free_ok(fd, alloc_ok(fd, 2, NULL));
+	close_ok(fd);
+}
+
+static void test_dev_gone(void *arg)
+{
+	char path[64];
+
+	(void)arg;
+	aud_kill(NULL);
+	if (path_exists(dev_path(path, sizeof(path), TEST_DEV)))
+		del_device(TEST_DEV);
+}
+
+static void recreated_body(void *arg)
+{
+	struct log l;
+	int r;
+
+	(void)arg;
+	aud_start(NULL);
+	new_device_ok(TEST_DEV, "ring:8");
+	alloc_free_on(TEST_DEV, 3);
+	del_device_ok(TEST_DEV);
+	new_device_ok(TEST_DEV, "ring:8");
+	alloc_free_on(TEST_DEV, 2);
+	aud_stop_ok(SIGTERM);
+	log_read(&l, AUD_LOG);
+	r = reset_line(&l, TEST_DEV);
+	if (r < 0) {
+		int i;
+
+		for (i = 0; i < l.n; i++)
+			printf("# %s\n", json_object_to_json_string(l.v[i]));
+		QT_FAIL("no reset line for qpu%u", TEST_DEV);
+	}
+	QT_ASSERT_GE(u64_of(l.v[r], "prev_seq"), 6);
+	QT_ASSERT_EQ(u64_of(l.v[r], "seq"), 1);	/* heard from its start */
+	QT_ASSERT_EQ(count_type(&l, "loss"), 0);
+	log_free(&l);
+}
+
+QPU_TEST(device_recreated_is_reset)
+{
+	run_with_cleanup(recreated_body, test_dev_gone, NULL);
+}
+
+static void module_back(void *arg)
+{
+	(void)arg;
+	aud_kill(NULL);
+	if (!module_loaded())
+		load_module("");
+	wait_for_path(QPU0_PATH, true, 5000);
+}
+
+/* The log has a reset line of qpu0 (the daemon heard the new module). */
+static bool log_has_reset(void)
+{
+	struct log l;
+	bool yes;
+
+	log_read(&l, AUD_LOG);
+	yes = reset_line(&l, 0) >= 0;
+	log_free(&l);
+	return yes;
+}
+
+static void reload_body(void *arg)
+{
+	struct qpu_nl_dev after;
+	struct log l;
+	int i, r;
+
+	(void)arg;
+	if (!path_exists(MODULE_KO))
+		qt_skip("no %s in this guest", MODULE_KO);
+	aud_start(NULL);
+	alloc_free(2);
+	QT_ASSERT_OK(unload_module());
+	QT_ASSERT_OK(load_module(""));
+	QT_ASSERT(wait_for_path(QPU0_PATH, true, 5000));
+	/* until a record of the new module reached the log */
+	for (i = 0; i < 100 && !log_has_reset(); i++) {
+		alloc_free(1);
+		usleep(100000);
+	}
+	alloc_free(3);
+	dev_get_ok(&after);
+	aud_stop_ok(SIGTERM);
+	log_read(&l, AUD_LOG);
+	r = reset_line(&l, 0);
+	if (r < 0)
+		QT_FAIL("no reset line after reloading qpu.ko: %s",
+			"the daemon did not rejoin the audit group");
+	QT_ASSERT_GE(u64_of(l.v[r], "prev_seq"), 4);
+	/* the new numbering, from 1, every number accounted for */
+	assert_dev_accounted(&l, r + 1, 0, 0, after.audit_seq);
+	log_free(&l);
+}
+
+QPU_TEST(module_reload_is_reset)
+{
+	run_with_cleanup(reload_body, module_back, NULL);
 }
 
 static char *calib_text(void)

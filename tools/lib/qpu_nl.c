@@ -29,6 +29,7 @@
 
 #include <linux/netlink.h>
 #include <netlink/attr.h>
+#include <linux/genetlink.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
@@ -39,6 +40,10 @@
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
+
+/* nlctrl's notification group (GENL_ID_CTRL's "notify"). */
+#define GENL_NAME_CTRL_NOTIFY_FAMILY	"nlctrl"
+#define GENL_NAME_CTRL_NOTIFY_GROUP	"notify"
 
 struct qpu_nl {
 	struct nl_sock *sk;
@@ -858,7 +863,10 @@ int qpu_nl_calib_read(struct qpu_nl *nl, uint32_t dev_id, uint64_t epoch,
 struct qpu_nl_sub {
 	struct nl_sock *sk;
 	struct nl_cb *cb;
-	int family;
+	int family;		/* 0 while the family is not registered */
+	unsigned int groups;	/* QPU_NL_GRP_* joined */
+	int ctrl_notify;	/* nlctrl's "notify" group */
+	unsigned int generation;
 	uint64_t malformed;
 	/* of the qpu_nl_sub_recv() call under way */
 	int (*fn)(const struct qpu_nl_audit *rec, void *arg);
@@ -955,13 +963,81 @@ int qpu_nl_audit_parse(const struct nlmsghdr *nlh, struct qpu_nl_audit *out)
 	return 0;
 }
 
+/* The groups of QPU_NL_GRP_* bits, by bit. */
+static const char *const grp_names[] = { QPU_MCGRP_AUDIT, QPU_MCGRP_EVENTS };
+
+static struct nla_policy ctrl_policy[CTRL_ATTR_MAX + 1] = {
+	[CTRL_ATTR_FAMILY_ID]		= { .type = NLA_U16 },
+	[CTRL_ATTR_FAMILY_NAME]		= { .type = NLA_STRING },
+	[CTRL_ATTR_MCAST_GROUPS]	= { .type = NLA_NESTED },
+};
+
+static struct nla_policy ctrl_grp_policy[CTRL_ATTR_MCAST_GRP_MAX + 1] = {
+	[CTRL_ATTR_MCAST_GRP_NAME]	= { .type = NLA_STRING },
+	[CTRL_ATTR_MCAST_GRP_ID]	= { .type = NLA_U32 },
+};
+
+/*
+ * nlctrl's notification of the family registered (the module loaded
+ * again: unloading cleared our memberships, and the ids may differ) or
+ * gone: join the groups again under their new ids.
+ */
+static void sub_ctrl(struct qpu_nl_sub *sub, struct nlmsghdr *nlh)
+{
+	struct nlattr *tb[CTRL_ATTR_MAX + 1], *g[CTRL_ATTR_MCAST_GRP_MAX + 1];
+	const struct genlmsghdr *gh = nlmsg_data(nlh);
+	struct nlattr *a;
+	size_t i;
+	int rem;
+
+	if (genlmsg_parse(nlh, 0, tb, CTRL_ATTR_MAX, ctrl_policy) ||
+	    !tb[CTRL_ATTR_FAMILY_NAME] || !tb[CTRL_ATTR_FAMILY_ID] ||
+	    strcmp(nla_get_string(tb[CTRL_ATTR_FAMILY_NAME]), QPU_GENL_NAME))
+		return;
+	if (gh->cmd == CTRL_CMD_DELFAMILY) {
+		sub->family = 0;
+		return;
+	}
+	if (gh->cmd != CTRL_CMD_NEWFAMILY && gh->cmd != CTRL_CMD_NEWMCAST_GRP)
+		return;
+	/* Back after DELFAMILY (ids are reused: it may be the same one). */
+	if (!sub->family || sub->family != nla_get_u16(tb[CTRL_ATTR_FAMILY_ID])) {
+		sub->family = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+		sub->generation++;
+	}
+	if (!tb[CTRL_ATTR_MCAST_GROUPS])
+		return;
+	nla_for_each_nested(a, tb[CTRL_ATTR_MCAST_GROUPS], rem) {
+		if (nla_parse_nested(g, CTRL_ATTR_MCAST_GRP_MAX, a,
+				     ctrl_grp_policy) ||
+		    !g[CTRL_ATTR_MCAST_GRP_NAME] || !g[CTRL_ATTR_MCAST_GRP_ID])
+			continue;
+		for (i = 0; i < sizeof(grp_names) / sizeof(grp_names[0]); i++)
+			if ((sub->groups & (1u << i)) &&
+			    !strcmp(nla_get_string(g[CTRL_ATTR_MCAST_GRP_NAME]),
+				    grp_names[i]))
+				(void)nl_socket_add_membership(sub->sk,
+					nla_get_u32(g[CTRL_ATTR_MCAST_GRP_ID]));
+	}
+}
+
 static int sub_valid(struct nl_msg *msg, void *arg)
 {
 	struct qpu_nl_sub *sub = arg;
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	int ret;
 
-	if (nlh->nlmsg_type != sub->family || sub->stop)
+	if (sub->stop)
+		return NL_SKIP;
+	if (nlh->nlmsg_type == GENL_ID_CTRL) {
+		unsigned int gen = sub->generation;
+
+		if (genlmsg_valid_hdr(nlh, 0))
+			sub_ctrl(sub, nlh);
+		/* The caller acts on it before the new family's records. */
+		return gen != sub->generation ? NL_STOP : NL_SKIP;
+	}
+	if (!sub->family || nlh->nlmsg_type != sub->family)
 		return NL_SKIP;
 	ret = qpu_nl_audit_parse(nlh, &sub->rec);
 	if (ret) {
@@ -982,7 +1058,6 @@ static int sub_any_seq(struct nl_msg *msg, void *arg)
 
 struct qpu_nl_sub *qpu_nl_subscribe(unsigned int groups, int rcvbuf)
 {
-	static const char *const names[] = { QPU_MCGRP_AUDIT, QPU_MCGRP_EVENTS };
 	struct qpu_nl_sub *sub = calloc(1, sizeof(*sub));
 	int one = 1, fd, ret = -NLE_NOMEM;
 	size_t i;
@@ -1000,16 +1075,26 @@ struct qpu_nl_sub *qpu_nl_subscribe(unsigned int groups, int rcvbuf)
 	if (ret < 0)
 		goto fail;
 	sub->family = ret;
+	sub->groups = groups;
 	fd = nl_socket_get_fd(sub->sk);
 	(void)setsockopt(fd, SOL_NETLINK, NETLINK_BROADCAST_ERROR, &one,
 			 sizeof(one));
 	if (rcvbuf > 0 &&
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
 		(void)nl_socket_set_buffer_size(sub->sk, rcvbuf, 0);
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	/* Told when the family goes and comes back (module reloaded). */
+	ret = genl_ctrl_resolve_grp(sub->sk, GENL_NAME_CTRL_NOTIFY_FAMILY,
+				    GENL_NAME_CTRL_NOTIFY_GROUP);
+	if (ret < 0)
+		goto fail;
+	sub->ctrl_notify = ret;
+	ret = nl_socket_add_membership(sub->sk, ret);
+	if (ret < 0)
+		goto fail;
+	for (i = 0; i < sizeof(grp_names) / sizeof(grp_names[0]); i++) {
 		if (!(groups & (1u << i)))
 			continue;
-		ret = genl_ctrl_resolve_grp(sub->sk, QPU_GENL_NAME, names[i]);
+		ret = genl_ctrl_resolve_grp(sub->sk, QPU_GENL_NAME, grp_names[i]);
 		if (ret < 0)
 			goto fail;
 		ret = nl_socket_add_membership(sub->sk, ret);
@@ -1053,6 +1138,11 @@ uint64_t qpu_nl_sub_malformed(const struct qpu_nl_sub *sub)
 	return sub->malformed;
 }
 
+unsigned int qpu_nl_sub_generation(const struct qpu_nl_sub *sub)
+{
+	return sub->generation;
+}
+
 int qpu_nl_sub_recv(struct qpu_nl_sub *sub,
 		    int (*fn)(const struct qpu_nl_audit *rec, void *arg),
 		    void *arg)
@@ -1064,9 +1154,13 @@ int qpu_nl_sub_recv(struct qpu_nl_sub *sub,
 	sub->stop = 0;
 	sub->count = 0;
 	for (i = 0; i < QPU_NL_SUB_BATCH; i++) {	/* one datagram each */
+		unsigned int gen = sub->generation;
+
 		ret = nl_recvmsgs(sub->sk, sub->cb);
 		if (sub->stop)
 			return sub->stop;
+		if (gen != sub->generation)
+			return sub->count;
 		if (ret == -NLE_AGAIN)
 			return sub->count;
 		if (ret == -NLE_NOMEM)	/* ENOBUFS: the socket overran */

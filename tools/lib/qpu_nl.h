@@ -255,7 +255,8 @@ struct qpu_nl_sub;
 struct nlmsghdr;
 
 /*
- * A non-blocking socket joined to @groups (QPU_NL_GRP_*) with
+ * A non-blocking socket joined to @groups (QPU_NL_GRP_*), and to nlctrl's
+ * "notify" group to join them again when the family comes back, with
  * NETLINK_BROADCAST_ERROR set (the kernel counts deliveries that failed to
  * it). @rcvbuf > 0: its receive buffer, with SO_RCVBUFFORCE if permitted,
  * else as large as net.core.rmem_max allows. NULL with errno set: ENOENT
@@ -268,6 +269,14 @@ void qpu_nl_sub_close(struct qpu_nl_sub *sub);
 int qpu_nl_sub_fd(const struct qpu_nl_sub *sub);
 /* Messages of the family that failed qpu_nl_audit_parse() so far. */
 uint64_t qpu_nl_sub_malformed(const struct qpu_nl_sub *sub);
+/*
+ * Bumped each time the family was registered again (qpu.ko reloaded:
+ * the subscription joins its groups again by itself, but a struct
+ * qpu_nl opened before names the old family id: open a new one).
+ * qpu_nl_sub_recv() returns right after the notification that bumps it,
+ * before any record of the new family.
+ */
+unsigned int qpu_nl_sub_generation(const struct qpu_nl_sub *sub);
 
 /* Messages qpu_nl_sub_recv() reads at most per call. */
 #define QPU_NL_SUB_BATCH	1024

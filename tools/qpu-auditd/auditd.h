@@ -82,7 +82,11 @@ enum aud_seq_result {
 struct aud_seq_dev {
 	uint32_t dev_id;
 	bool seen;		/* a record arrived: last_* are its */
-	bool hinted;		/* no record yet, but start_* are known */
+	bool hinted;		/* no record yet, but last_* are known */
+	bool restarted;		/* the module was reloaded: numbering from 1 */
+	uint64_t prev_seq;	/* of @restarted: the last before it */
+	bool reset_since_mark;	/* a reset came after aud_seq_mark() */
+	uint64_t mark;		/* last_seq at aud_seq_mark() */
 	uint64_t last_seq;
 	uint64_t last_lost;
 };
@@ -103,17 +107,37 @@ void aud_seq_free(struct aud_seq *s);
  */
 int aud_seq_hint(struct aud_seq *s, uint32_t dev_id, uint64_t seq,
 		 uint64_t lost);
+/*
+ * The family went and came back (qpu.ko reloaded): every device numbers
+ * from 1 again. Its next record gives AUD_SEQ_RESET (and a loss of
+ * 1..seq-1); draining before one claims 1..target.
+ */
+void aud_seq_restart(struct aud_seq *s);
 /* A record's SEQ and LOST: see enum aud_seq_result. -ENOMEM. */
 int aud_seq_see(struct aud_seq *s, uint32_t dev_id, uint64_t seq,
 		uint64_t lost, struct aud_loss *loss, struct aud_reset *reset);
+/* Draining, before its DEV_GET: remember every device's position. */
+void aud_seq_mark(struct aud_seq *s);
+
+/* What aud_seq_close() found. */
+enum {
+	AUD_SEQ_CLOSE_LOSS	= 1 << 0,	/* *@loss */
+	AUD_SEQ_CLOSE_RESET	= 1 << 1,	/* *@reset: re-created, unheard */
+};
+
 /*
  * Draining: the device's DEV_GET AUDIT_SEQ and AUDIT_LOST as @target and
- * @lost. 1 with *@loss if sequence numbers up to @target are missing,
- * 0 if none are (or the device is unknown), and the position moves to
+ * @lost, read after aud_seq_mark() and after every record up to @target
+ * was read. AUD_SEQ_CLOSE_LOSS with *@loss if numbers up to @target are
+ * missing; with AUD_SEQ_CLOSE_RESET too (*@reset, seq 0) if @target is
+ * below the mark and no reset came since: the device was created again
+ * and nothing of its new numbering arrived, the loss is 1..@target. 0 if
+ * nothing is missing (or the device is unknown). The position moves to
  * @target.
  */
 int aud_seq_close(struct aud_seq *s, uint32_t dev_id, uint64_t target,
-		  uint64_t lost, struct aud_loss *loss);
+		  uint64_t lost, struct aud_loss *loss,
+		  struct aud_reset *reset);
 /* Device @dev_id's position (NULL if never heard of). */
 const struct aud_seq_dev *aud_seq_get(const struct aud_seq *s,
 				      uint32_t dev_id);

@@ -190,30 +190,59 @@ static int on_record(const struct qpu_nl_audit *r, void *arg)
 	return c->err;
 }
 
-/* Everything waiting on the subscription. 0, or -errno: stop. */
+static void start_devices(struct ctx *c, bool hint);
+
+/*
+ * qpu.ko was loaded again: numbering restarts on every device, the
+ * request socket names the old family, the calibrations are new.
+ */
+static void family_back(struct ctx *c)
+{
+	struct qpu_nl *nl = qpu_nl_open();
+
+	aud_seq_restart(&c->seq);
+	if (!nl) {
+		fprintf(stderr, "qpu-auditd: the qpu family is back, but: %s\n",
+			strerror(errno));
+		return;
+	}
+	qpu_nl_close(c->nl);
+	c->nl = nl;
+	start_devices(c, false);
+}
+
+/*
+ * A batch of what waits on the subscription. Return: records read (1
+ * after an overrun, whose dropped records their numbers tell: read on),
+ * 0 when it is empty, or -errno (reported, c->err set: stop).
+ */
 static int receive(struct ctx *c)
 {
+	unsigned int gen = qpu_nl_sub_generation(c->sub);
 	int ret = qpu_nl_sub_recv(c->sub, on_record, c);
 
+	if (gen != qpu_nl_sub_generation(c->sub)) {
+		family_back(c);
+		return 1;	/* the new family's records may follow */
+	}
 	if (ret == -ENOBUFS) {
-		/* Dropped messages: their sequence numbers tell. */
 		c->overruns++;
-		return 0;
+		return 1;
 	}
 	if (ret < 0 && !c->err) {
 		fprintf(stderr, "qpu-auditd: receiving: %s\n", strerror(-ret));
 		c->err = ret;
 	}
-	return ret < 0 ? ret : 0;
+	return ret;
 }
 
 /* ---- start and drain ----------------------------------------------------- */
 
 /*
- * After the subscription: every device's sequence position (a hint for
- * the first record) and its current calibration.
+ * After the subscription: every device's current calibration and, if
+ * @hint, its sequence position (a hint for the first record).
  */
-static void start_devices(struct ctx *c)
+static void start_devices(struct ctx *c, bool hint)
 {
 	struct qpu_nl_dev *d = NULL;
 	int i, n = qpu_nl_dev_list(c->nl, &d);
@@ -223,9 +252,9 @@ static void start_devices(struct ctx *c)
 			qpu_nl_errmsg(c->nl));
 		return;
 	}
-	c->started_hints = true;
+	c->started_hints |= hint;
 	for (i = 0; i < n; i++) {
-		if (d[i].have & (1ULL << QPU_A_DEV_AUDIT_SEQ))
+		if (hint && (d[i].have & (1ULL << QPU_A_DEV_AUDIT_SEQ)))
 			aud_seq_hint(&c->seq, d[i].id, d[i].audit_seq,
 				     d[i].audit_lost);
 		if (d[i].have & (1ULL << QPU_A_DEV_CALIB_HASH))
@@ -247,19 +276,37 @@ static bool reached(const struct ctx *c, const struct qpu_nl_dev *d, int n)
 	return true;
 }
 
+/* Read what the subscription holds now, to its end. */
+static void receive_all(struct ctx *c)
+{
+	while (receive(c) > 0)
+		;
+}
+
 /*
  * Read until every device's records reach its DEV_GET AUDIT_SEQ (or
  * DRAIN_QUIET_MS pass without one), then a loss record for whatever
  * never came: the log accounts for every number up to the target.
+ *
+ * A record takes its number and is queued to every listener under the
+ * lock DEV_GET reads the number under, so once the reply is in, every
+ * record up to the target is in the socket: reading it to its end first
+ * gets them all, and the wait is for what a full socket dropped (which
+ * never comes: loss). A device whose target is below where it stood
+ * before DEV_GET was created again unheard (aud_seq_close()).
  */
 static void drain(struct ctx *c)
 {
 	struct pollfd p = { .fd = qpu_nl_sub_fd(c->sub), .events = POLLIN };
 	struct qpu_nl_dev *d = NULL;
+	struct aud_reset reset;
 	struct aud_loss loss;
+	struct line l;
 	uint64_t quiet_since;
-	int i, n;
+	int i, n, ret;
 
+	receive_all(c);
+	aud_seq_mark(&c->seq);
 	n = qpu_nl_dev_list(c->nl, &d);
 	if (n < 0) {
 		fprintf(stderr, "qpu-auditd: draining: DEV_GET: %s %s\n",
@@ -269,21 +316,29 @@ static void drain(struct ctx *c)
 	for (i = 0; i < n; i++)
 		if (c->started_hints && !aud_seq_get(&c->seq, d[i].id))
 			aud_seq_hint(&c->seq, d[i].id, 0, 0);	/* new since */
+	receive_all(c);
 	quiet_since = clock_ms(CLOCK_MONOTONIC);
 	while (!c->err && !reached(c, d, n) &&
 	       clock_ms(CLOCK_MONOTONIC) - quiet_since < DRAIN_QUIET_MS) {
 		if (poll(&p, 1, 100) > 0) {
 			c->progress = false;
-			if (receive(c))
+			if (receive(c) < 0)
 				break;
 			if (c->progress)
 				quiet_since = clock_ms(CLOCK_MONOTONIC);
 		}
 	}
-	for (i = 0; i < n && !c->err; i++)
-		if (aud_seq_close(&c->seq, d[i].id, d[i].audit_seq,
-				  d[i].audit_lost, &loss))
+	for (i = 0; i < n && !c->err; i++) {
+		ret = aud_seq_close(&c->seq, d[i].id, d[i].audit_seq,
+				    d[i].audit_lost, &loss, &reset);
+		if (ret & AUD_SEQ_CLOSE_RESET) {
+			if (line_begin(&l))
+				aud_reset_json(l.f, &reset, now_ns());
+			line_end(c, &l);
+		}
+		if (ret & AUD_SEQ_CLOSE_LOSS)
 			log_loss(c, &loss);
+	}
 	free(d);
 }
 
@@ -469,7 +524,7 @@ static void run(struct ctx *c, int sfd)
 				return;
 			}
 		}
-		if ((p[0].revents & POLLIN) && receive(c))
+		if ((p[0].revents & POLLIN) && receive(c) < 0)
 			return;
 		if (c->err)
 			return;
@@ -513,7 +568,7 @@ int main(int argc, char **argv)
 			strerror(errno));
 		return 1;
 	}
-	start_devices(&c);
+	start_devices(&c, true);
 	if (c.o.pidfile && write_pidfile(c.o.pidfile))
 		return 1;
 	run(&c, sfd);

@@ -7,7 +7,8 @@
  * growth of the LOST counter the records carry). The first record of a
  * device is its baseline unless DEV_GET gave a hint before it; a number
  * at or below the last one means the device numbers afresh (it was
- * removed and created again).
+ * removed and created again); after the module was reloaded every device
+ * does (aud_seq_restart()).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -94,7 +95,14 @@ int aud_seq_see(struct aud_seq *s, uint32_t dev_id, uint64_t seq,
 
 	if (!d)
 		return -ENOMEM;
-	if (!d->seen && !d->hinted) {
+	if (d->restarted) {
+		reset->dev_id = dev_id;
+		reset->prev_seq = d->prev_seq;
+		reset->seq = seq;
+		if (seq > 1)
+			gap(d, seq - 1, lost, loss);	/* from 1 */
+		ret = AUD_SEQ_RESET;
+	} else if (!d->seen && !d->hinted) {
 		ret = AUD_SEQ_BASELINE;
 	} else if (seq == d->last_seq + 1) {
 		ret = AUD_SEQ_NEXT;
@@ -115,22 +123,68 @@ int aud_seq_see(struct aud_seq *s, uint32_t dev_id, uint64_t seq,
 			gap(d, seq - 1, lost, loss);
 		ret = AUD_SEQ_RESET;
 	}
+	if (ret == AUD_SEQ_RESET)
+		d->reset_since_mark = true;
 	d->seen = true;
 	d->hinted = false;
+	d->restarted = false;
 	d->last_seq = seq;
 	d->last_lost = lost;
 	return ret;
 }
 
+void aud_seq_restart(struct aud_seq *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		struct aud_seq_dev *d = &s->v[i];
+
+		if (!d->restarted)
+			d->prev_seq = d->last_seq;
+		d->restarted = true;
+		d->hinted = true;	/* at 0: everything from 1 counts */
+		d->seen = false;
+		d->last_seq = 0;
+		d->last_lost = 0;
+	}
+}
+
+void aud_seq_mark(struct aud_seq *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		s->v[i].mark = s->v[i].last_seq;
+		s->v[i].reset_since_mark = false;
+	}
+}
+
 int aud_seq_close(struct aud_seq *s, uint32_t dev_id, uint64_t target,
-		  uint64_t lost, struct aud_loss *loss)
+		  uint64_t lost, struct aud_loss *loss,
+		  struct aud_reset *reset)
 {
 	struct aud_seq_dev *d = (struct aud_seq_dev *)aud_seq_get(s, dev_id);
+	int ret = 0;
 
-	if (!d || (!d->seen && !d->hinted) || target <= d->last_seq)
+	if (!d || (!d->seen && !d->hinted))
 		return 0;
+	/*
+	 * Numbers only grow: a target below the position it had before
+	 * DEV_GET is a new numbering none of whose records came.
+	 */
+	if (d->seen && !d->reset_since_mark && target < d->mark) {
+		reset->dev_id = dev_id;
+		reset->prev_seq = d->last_seq;
+		reset->seq = 0;
+		d->last_seq = 0;
+		d->last_lost = 0;
+		ret = AUD_SEQ_CLOSE_RESET;
+	}
+	if (target <= d->last_seq)
+		return ret;
 	gap(d, target, lost, loss);
 	d->last_seq = target;
 	d->last_lost = lost;
-	return 1;
+	return ret | AUD_SEQ_CLOSE_LOSS;
 }
