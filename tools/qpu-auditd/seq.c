@@ -87,6 +87,17 @@ static void gap(const struct aud_seq_dev *d, uint64_t upto, uint64_t lost,
 		loss->kernel_lost = upto - d->last_seq;
 }
 
+/* @d numbers afresh from @seq (0: none heard); its position goes to 0. */
+static void renumbered(struct aud_seq_dev *d, uint64_t prev, uint64_t seq,
+		       struct aud_reset *reset)
+{
+	reset->dev_id = d->dev_id;
+	reset->prev_seq = prev;
+	reset->seq = seq;
+	d->last_seq = 0;
+	d->last_lost = 0;
+}
+
 int aud_seq_see(struct aud_seq *s, uint32_t dev_id, uint64_t seq,
 		uint64_t lost, struct aud_loss *loss, struct aud_reset *reset)
 {
@@ -96,9 +107,7 @@ int aud_seq_see(struct aud_seq *s, uint32_t dev_id, uint64_t seq,
 	if (!d)
 		return -ENOMEM;
 	if (d->restarted) {
-		reset->dev_id = dev_id;
-		reset->prev_seq = d->prev_seq;
-		reset->seq = seq;
+		renumbered(d, d->prev_seq, seq, reset);
 		if (seq > 1)
 			gap(d, seq - 1, lost, loss);	/* from 1 */
 		ret = AUD_SEQ_RESET;
@@ -113,12 +122,8 @@ int aud_seq_see(struct aud_seq *s, uint32_t dev_id, uint64_t seq,
 		/* Sent before the hint was read: it is the baseline. */
 		ret = AUD_SEQ_BASELINE;
 	} else {
-		reset->dev_id = dev_id;
-		reset->prev_seq = d->last_seq;
-		reset->seq = seq;
 		/* The new device's numbers 1..seq-1 never arrived. */
-		d->last_seq = 0;
-		d->last_lost = 0;
+		renumbered(d, d->last_seq, seq, reset);
 		if (seq > 1)
 			gap(d, seq - 1, lost, loss);
 		ret = AUD_SEQ_RESET;
@@ -174,11 +179,7 @@ int aud_seq_close(struct aud_seq *s, uint32_t dev_id, uint64_t target,
 	 * DEV_GET is a new numbering none of whose records came.
 	 */
 	if (d->seen && !d->reset_since_mark && target < d->mark) {
-		reset->dev_id = dev_id;
-		reset->prev_seq = d->last_seq;
-		reset->seq = 0;
-		d->last_seq = 0;
-		d->last_lost = 0;
+		renumbered(d, d->last_seq, 0, reset);
 		ret = AUD_SEQ_CLOSE_RESET;
 	}
 	if (target <= d->last_seq)
