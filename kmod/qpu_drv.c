@@ -384,9 +384,14 @@ err_region:
 
 static void __exit qpu_exit(void)
 {
-	/* First: waits for the netlink handlers that are using a device. */
-	qpu_netlink_exit();
+	/*
+	 * Devices first: their removal drains sysfs writers (a calibration
+	 * or tunable change sends an audit record) and makes netlink
+	 * handlers fail with -ENODEV; then the family goes, waiting for the
+	 * handlers still dropping their device references.
+	 */
 	qpu_remove_all();
+	qpu_netlink_exit();
 	class_unregister(&qpu_class);
 	unregister_chrdev_region(qpu_devt, QPU_MAX_DEVICES);
 	qpu_obj_check_leaks();

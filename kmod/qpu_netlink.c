@@ -45,9 +45,10 @@
  * (genlmsg_multicast(), never genlmsg_multicast_allns()): there that
  * check is CAP_SYS_ADMIN in the initial user namespace.
  *
- * Teardown: qpu_netlink_exit() runs before the devices are removed;
- * genl_unregister_family() waits for the handlers in progress, and a dump
- * in progress holds a module reference.
+ * Teardown: qpu_netlink_exit() runs after the devices are removed (no
+ * record can be sent once the family is gone); genl_unregister_family()
+ * waits for the handlers in progress, and a dump in progress holds a
+ * module reference.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -992,8 +993,9 @@ int __init qpu_netlink_init(void)
 /**
  * qpu_netlink_exit() - unregister the family
  *
- * Called at module unload before the devices are removed: it waits for
- * the handlers in progress, and no new one can start.
+ * Called at module unload after the devices are removed (so nothing can
+ * send an audit record any more): it waits for the handlers in progress,
+ * and no new one can start.
  */
 void qpu_netlink_exit(void)
 {
