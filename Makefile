@@ -36,9 +36,14 @@ LIB_MAP := libqpu/libqpu.map
 LIB_A := $(BUILD)/lib/libqpu.a
 LIB_SO := $(BUILD)/lib/$(LIB_SONAME)
 
+# libcrypto (EVP SHA-256) for libqpu's replay (libqpu/replay.c).
+CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+CRYPTO_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs libcrypto 2>/dev/null || \
+	echo -lcrypto -ldl -pthread)
+
 # Libraries tools and tests link against (static for the VM).
-LDLIBS_USER := -luring -lm -lpthread
-LDLIBS_STATIC := -static -luring -lm -lpthread
+LDLIBS_USER := -luring $(CRYPTO_LIBS) -lm -lpthread
+LDLIBS_STATIC := -static -luring $(CRYPTO_LIBS_STATIC) -lm -lpthread
 # libnl-genl-3 for the client of the qpu family (tools/lib/qpu_nl.c) and
 # for qpu-fuzz and netlink_test's raw requests (selftests/vm/nl_util.h).
 NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null || \
@@ -241,7 +246,7 @@ $(BUILD)/bin/qpuctl: $(QPUCTL_SRCS) $(QPUCTL_HDRS) $(QPU_NL_OBJ) $(LIB_A) $(HDRS
 $(BUILD)/vm-bin/qpuctl: $(QPUCTL_SRCS) $(QPUCTL_HDRS) $(QPU_NL_OBJ) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -o $@ $(QPUCTL_SRCS) $(QPU_NL_OBJ) \
-		$(LIB_A) -static $(NL_LIBS_STATIC) -luring -lm -lpthread
+		$(LIB_A) $(NL_LIBS_STATIC) $(LDLIBS_STATIC)
 
 # --monitor attaches policies: the empty one and qpu-monitor's.
 QPUBENCH_BPF := $(BUILD)/bpf/empty.embed.o $(BUILD)/bpf/qpu_monitor.embed.o
@@ -259,8 +264,8 @@ $(BUILD)/bin/qpu-bench: $(QPUBENCH_DEPS)
 
 $(BUILD)/vm-bin/qpu-bench: $(QPUBENCH_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(QPUBENCH_CFLAGS) -o $@ $(QPUBENCH_OBJS) -static \
-		$(NL_LIBS_STATIC) $(BPF_LIBS_STATIC) -luring -lm -lpthread
+	$(CC) $(QPUBENCH_CFLAGS) -o $@ $(QPUBENCH_OBJS) \
+		$(NL_LIBS_STATIC) $(BPF_LIBS_STATIC) $(LDLIBS_STATIC)
 
 $(BUILD)/bpf/%.bpf.o: tools/qpu-bench/%.bpf.c $(BPF_HDRS)
 	@mkdir -p $(dir $@)
