@@ -36,10 +36,15 @@ LIB_MAP := libqpu/libqpu.map
 LIB_A := $(BUILD)/lib/libqpu.a
 LIB_SO := $(BUILD)/lib/$(LIB_SONAME)
 
-# libcrypto (EVP SHA-256) for libqpu's replay (libqpu/replay.c).
+# libcrypto (EVP SHA-256) for libqpu's replay (libqpu/replay.c), and
+# json-c for qpu-run --replay's reading of audit records.
 CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 CRYPTO_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs libcrypto 2>/dev/null || \
 	echo -lcrypto -ldl -pthread)
+JSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSON_LIBS := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+JSON_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs json-c 2>/dev/null || \
+	echo -ljson-c)
 
 # Libraries tools and tests link against (static for the VM).
 LDLIBS_USER := -luring $(CRYPTO_LIBS) -lm -lpthread
@@ -234,6 +239,21 @@ $(BUILD)/vm-bin/%: tools/%.c $(LIB_A) $(CORE_HOST_OBJS) $(HDRS)
 	$(CC) $(CFLAGS) -Ikmod/core -o $@ $< $(CORE_HOST_OBJS) $(LIB_A) \
 		$(LDLIBS_STATIC)
 
+# qpu-run reads audit records (--replay) with tools/lib/audit_record.c.
+AUDIT_RECORD_SRC := tools/lib/audit_record.c
+AUDIT_RECORD_DEPS := $(AUDIT_RECORD_SRC) tools/lib/audit_record.h \
+		     tools/lib/parse_err.h
+
+$(BUILD)/bin/qpu-run: tools/qpu-run.c $(AUDIT_RECORD_DEPS) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JSON_CFLAGS) -Itools/lib -o $@ $< $(AUDIT_RECORD_SRC) \
+		$(LIB_A) $(JSON_LIBS) $(LDLIBS_USER)
+
+$(BUILD)/vm-bin/qpu-run: tools/qpu-run.c $(AUDIT_RECORD_DEPS) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JSON_CFLAGS) -Itools/lib -o $@ $< $(AUDIT_RECORD_SRC) \
+		$(LIB_A) $(JSON_LIBS_STATIC) $(LDLIBS_STATIC)
+
 $(QPU_NL_OBJ): $(QPU_NL_SRC) $(QPU_NL_HDR) uapi/linux/qpu.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -c -o $@ $<
@@ -308,6 +328,12 @@ $(BUILD)/host-tests/qpu_monitor_test: selftests/host/qpu_monitor_test.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(QPUMON_CFLAGS) -Iselftests -o $@ $< \
 		$(QPUMON_TESTED) $(LIB_A) $(LDLIBS_USER)
+
+$(BUILD)/host-tests/replay_test: selftests/host/replay_test.c $(AUDIT_RECORD_DEPS) \
+		$(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JSON_CFLAGS) -Ilibqpu -Itools/lib -Iselftests -o $@ $< \
+		$(AUDIT_RECORD_SRC) $(LIB_A) $(JSON_LIBS) $(LDLIBS_USER)
 
 $(BUILD)/host-tests/%: selftests/host/%.sh
 	@mkdir -p $(dir $@)
