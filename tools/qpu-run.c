@@ -11,7 +11,8 @@
  * (the ioctl path) with one slice per --param vector and prints each
  * histogram sorted by count, with probabilities, or a JSON object. With
  * -v or --json it also prints the job's provenance (its audit record's
- * sequence number and hashes) when the driver writes it. Exit status 0 on
+ * sequence number and hashes); a driver that writes none (before
+ * QPU_FEAT_AUDIT) refuses QPU_RUN_PROVENANCE, and the job runs without. Exit status 0 on
  * success, 1 on any error (with a message saying what went wrong), 2 on
  * bad usage.
  *
@@ -22,12 +23,14 @@
  * a bad record, or something that differs before running, named).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <libqpu.h>
 
 #include "audit_record.h"
@@ -493,7 +496,7 @@ static int run_plain(const struct opts *o, struct qpu_circuit *c)
 	struct qpu_info info;
 	size_t size, prov_offset;
 	double *vectors = NULL;
-	int ret = 1, nv, want_prov;
+	int ret = 1, nv, want_prov, rc;
 
 	nv = fill_vectors(c, o, &vectors);
 	if (nv < 0)
@@ -505,8 +508,7 @@ static int run_plain(const struct opts *o, struct qpu_circuit *c)
 	}
 	if (qpu_get_info(dev, &info))
 		goto fail;
-	/* the provenance only when asked for and the driver writes it */
-	want_prov = (o->verbose || o->json) && (info.features & QPU_FEAT_AUDIT);
+	want_prov = o->verbose || o->json;
 	if (alloc_and_place(dev, c, &q))
 		goto out;
 	if (qpu_circuit_load(dev, c, q, &l))
@@ -535,7 +537,15 @@ static int run_plain(const struct opts *o, struct qpu_circuit *c)
 	job.result_buf = rbuf->handle;
 	job.result_stride = pr.stride;
 	job.provenance_offset = want_prov ? prov_offset : 0;
-	if (qpu_run_job(dev, &job, NULL))
+	rc = qpu_run_job(dev, &job, NULL);
+	/* a driver before job provenance (no QPU_FEAT_AUDIT): run without */
+	if (rc == -EINVAL && want_prov && !(info.features & QPU_FEAT_AUDIT)) {
+		want_prov = 0;
+		job.flags &= ~QPU_RUN_PROVENANCE;
+		job.provenance_offset = 0;
+		rc = qpu_run_job(dev, &job, NULL);
+	}
+	if (rc)
 		goto fail;
 	if (want_prov)
 		prov = qpu_provenance_at(rbuf, prov_offset);
@@ -583,6 +593,39 @@ static char *read_text(const char *path, size_t max)
 }
 
 /*
+ * Write @text to the sysfs file @path in write(2)s of whole lines of at
+ * most a page each, as the calibration file takes them (every line of a
+ * snapshot names its qubit or edge, so the pieces add up to the whole).
+ */
+static int write_lines(const char *path, const char *text)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	const char *p = text, *end, *nl;
+	ssize_t n;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -1;
+	while (*p && !ret) {
+		end = p;
+		while ((nl = strchr(end, '\n')) && nl + 1 - p <= page)
+			end = nl + 1;
+		if (end == p) {
+			errno = EINVAL;	/* a line longer than a page, or unended */
+			ret = -1;
+			break;
+		}
+		n = write(fd, p, end - p);
+		if (n != end - p)
+			ret = -1;
+		p = end;
+	}
+	if (close(fd))
+		ret = -1;
+	return ret;
+}
+
+/*
  * --restore-calibration: write the snapshot named by the record's
  * calib_hash to the device's calibration file (a new epoch with that
  * content); 0 or -1 after saying why not.
@@ -592,8 +635,6 @@ static int restore_calibration(const struct opts *o, struct qpu_dev *dev,
 {
 	char hex[65], src[4096], dst[64], *data;
 	struct qpu_info info;
-	size_t len;
-	FILE *f;
 
 	qpu_hash_hex(rec->calib_hash, hex);
 	snprintf(src, sizeof(src), "%s/%s", o->calib_dir, hex);
@@ -607,12 +648,8 @@ static int restore_calibration(const struct opts *o, struct qpu_dev *dev,
 			src, strerror(errno));
 		return -1;
 	}
-	len = strlen(data);
 	snprintf(dst, sizeof(dst), "/sys/class/qpu/qpu%u/calibration", info.dev_id);
-	f = fopen(dst, "we");
-	/* one write: the driver parses the whole content at once */
-	if (!f || setvbuf(f, NULL, _IOFBF, len + 1) ||
-	    fwrite(data, 1, len, f) != len || fclose(f)) {
+	if (write_lines(dst, data)) {
 		fprintf(stderr, "qpu-run: restoring calibration %s into %s: %s\n",
 			hex, dst, strerror(errno));
 		free(data);
