@@ -18,10 +18,16 @@
  * result slices and @sim_ns/@qpu_ns, without any lock: one run is
  * executed by one thread. @abort is written by ->abort() from any context
  * (atomic). @sync_node belongs to the scheduler (qpu_sched.lock).
+ *
+ * What a backend owes the audit trail: every parameter vector it reads,
+ * through qpu_exec_hash_params() as it copies it, and every result slice
+ * it writes, through qpu_exec_hash_slice() (qpu_run.h), in order; it runs
+ * on @calib, the calibration current when the run began.
  */
 #ifndef QPU_BACKEND_H
 #define QPU_BACKEND_H
 
+#include <crypto/sha2.h>
 #include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/types.h>
@@ -31,6 +37,7 @@
 
 struct qpu_allocation;
 struct qpu_buffer;
+struct qpu_calib_snap;
 struct qpu_circuit;
 struct qpu_device;
 struct qpu_exec;
@@ -92,6 +99,9 @@ extern const struct qpu_backend_ops qpu_backend_sim;
  *	synchronous run
  * @pid: the submitter's thread group id (initial pid namespace)
  * @uid: the submitter's uid (initial user namespace)
+ * @calib: the calibration it runs on, referenced from qpu_exec_begin()
+ * @param_sha: SHA-256 of the parameter vectors read so far
+ * @result_sha: SHA-256 of the result slices written so far
  */
 struct qpu_exec {
 	struct qpu_device *qdev;
@@ -117,7 +127,17 @@ struct qpu_exec {
 	u8 origin;
 	u32 pid;
 	u32 uid;
+	struct qpu_calib_snap *calib;
+	struct sha256_state param_sha;
+	struct sha256_state result_sha;
 };
+
+/* A backend read @len bytes of parameters for the run: hash them. */
+static inline void qpu_exec_hash_params(struct qpu_exec *x, const void *p,
+					size_t len)
+{
+	sha256_update(&x->param_sha, p, len);
+}
 
 static inline int qpu_backend_prepare(struct qpu_exec *x)
 {

@@ -31,6 +31,7 @@
 #include "qpu_calib.h"
 #include "qpu_circuit.h"
 #include "qpu_device.h"
+#include "qpu_run.h"
 
 /* Amplitude updates per FPU section: well under a millisecond natively. */
 #define QPU_FPU_BUDGET	(1ULL << 18)
@@ -124,9 +125,11 @@ static int qpu_sim_slice(struct qpu_exec *x, u32 i, u64 *params,
 	u64 t0 = ktime_get_ns();
 	int ret;
 
-	if (c->num_params)
+	if (c->num_params) {
 		memcpy(params, x->pbuf->vaddr + job->param_offset +
 		       (u64)i * job->param_stride, 8 * c->num_params);
+		qpu_exec_hash_params(x, params, 8 * c->num_params);
+	}
 	ret = qpu_sim_execute(x, &sj, &out);
 
 	hdr->magic = 0;
@@ -139,7 +142,10 @@ static int qpu_sim_slice(struct qpu_exec *x, u32 i, u64 *params,
 	hdr->seed = sj.seed;
 	hdr->sim_ns = ktime_get_ns() - t0;
 	hdr->qpu_ns = ret ? 0 : (u64)job->shots * x->circ->shot_ns;
-	hdr->calibration_epoch = atomic64_read(&x->qdev->calib->epoch);
+	hdr->calibration_epoch = x->calib->epoch;
+	/* From our own copies: the mapped slice may change under us. */
+	qpu_exec_hash_slice(x, ret, counts, ret ? 0 : out.num_counts, expect,
+			    ret ? 0 : x->nexpect);
 	if (!ret) {
 		memcpy(hdr + 1, counts, out.num_counts * sizeof(*counts));
 		memcpy((void *)(hdr + 1) + out.num_counts * sizeof(*counts),

@@ -37,6 +37,7 @@
 #include <linux/qpu_bpf.h>
 
 #include "core/circuit.h"
+#include "qpu_audit.h"
 #include "qpu_backend.h"
 #include "qpu_bpf.h"
 #include "qpu_buffer.h"
@@ -64,7 +65,7 @@ static DEFINE_PER_CPU(const struct qpu_bpf_admit_kern *, qpu_bpf_cur);
  */
 struct qpu_bpf_admit_kern {
 	struct qpu_bpf_admit pub;
-	const struct qpu_device *qdev;
+	struct qpu_device *qdev;
 	const struct qpu_gate *gates;
 	const u32 *phys;
 	u32 k;
@@ -84,7 +85,7 @@ bool qpu_bpf_available(void)
 }
 
 static void qpu_bpf_fill_admit(struct qpu_bpf_admit_kern *k, u32 kind,
-			       const struct qpu_device *qdev,
+			       struct qpu_device *qdev,
 			       const struct qpu_circuit *circ,
 			       const struct qpu_allocation *a)
 {
@@ -110,11 +111,12 @@ static void qpu_bpf_fill_admit(struct qpu_bpf_admit_kern *k, u32 kind,
 }
 
 /*
- * Ask @ops about @k; returns 0 or -EPERM with *@reason set. Called under
- * rcu_read_lock().
+ * Ask @ops about @k (a submission or run of @origin, or a load: 0);
+ * returns 0 or -EPERM with *@reason set. Called under rcu_read_lock().
  */
 static int qpu_bpf_decide(struct qpu_bpf_ops *ops,
-			  const struct qpu_bpf_admit_kern *k, u32 *reason)
+			  const struct qpu_bpf_admit_kern *k, u32 origin,
+			  u32 *reason)
 {
 	u32 action, why;
 	int v;
@@ -131,8 +133,12 @@ static int qpu_bpf_decide(struct qpu_bpf_ops *ops,
 	why = QPU_BPF_VERDICT_REASON(v);
 	if (action > QPU_BPF_DENY)
 		action = QPU_BPF_DENY;
-	if (action != QPU_BPF_ALLOW)
+	if (action != QPU_BPF_ALLOW) {
 		trace_qpu_admit(&k->pub, ops->name, action, why);
+		/* The events group, and the audit record of a denial. */
+		qpu_audit_verdict(k->qdev, &k->pub, origin, ops->name, action,
+				  why);
+	}
 	if (action != QPU_BPF_DENY)
 		return 0;
 	*reason = why;
@@ -181,7 +187,7 @@ static int qpu_bpf_admit(struct qpu_ctx *ctx, const struct qpu_circuit *circ,
 			k.pub.circuit = x->job.circuit;
 			k.pub.param_hash = qpu_bpf_param_hash(x);
 		}
-		ret = qpu_bpf_decide(ops, &k, reason);
+		ret = qpu_bpf_decide(ops, &k, x ? x->origin : 0, reason);
 	}
 	rcu_read_unlock();
 	return ret;

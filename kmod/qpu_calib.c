@@ -13,18 +13,28 @@
  * device's table (far larger than a sysfs page) reads in linear time.
  * Root writes lines of the same form (any spacing), whole lines per
  * write(2); a write is validated completely before any of it is applied,
- * and each accepted write bumps calibration_epoch once. The text format,
- * its parser and its validation are portable (kmod/core/calib.c), shared
- * with the host tests and fuzzers.
+ * and each accepted write makes a new snapshot, one epoch later. The text
+ * format, its parser and its validation are portable (kmod/core/calib.c),
+ * shared with the host tests and fuzzers.
  *
- * qpu_calib.lock protects the arrays; the epoch is an atomic so readers
- * (info ioctl, sysfs) need no lock.
+ * Snapshots (qpu_calib.h): each epoch's values are an immutable
+ * struct qpu_calib_snap with the SHA-256 of its text form, published
+ * with RCU; the last QPU_CALIB_HISTORY stay readable (CALIB_GET over
+ * netlink), and a run holds the one it started on. qpu_calib.lock
+ * serialises writers and protects the history ring; readers take no
+ * lock. A reading of the sysfs file reads one snapshot, so a read that
+ * starts at offset 0 and races with a write sees the old or the new
+ * table, though a reader that reads in pieces may see both.
  */
+#include <crypto/sha2.h>
+#include <linux/cred.h>
 #include <linux/device.h>
+#include <linux/ktime.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
+#include "qpu_audit.h"
 #include "qpu_calib.h"
 #include "qpu_device.h"
 #include "core/calib.h"
@@ -43,8 +53,8 @@
  */
 ssize_t qpu_records_read(char *buf, loff_t off, size_t count, u32 nrec,
 			 u32 reclen,
-			 void (*fmt)(void *priv, u32 idx, char *out),
-			 void *priv)
+			 void (*fmt)(const void *priv, u32 idx, char *out),
+			 const void *priv)
 {
 	char rec[64];
 	size_t done = 0;
@@ -80,74 +90,251 @@ static u32 qpu_calib_default(u32 dev, u32 idx, u32 salt, u32 lo, u32 hi)
 	return lo + x % (hi - lo + 1);
 }
 
+/* The text form's records: each snapshot with the device's topology. */
+struct qpu_calib_view {
+	const struct qpu_calib_snap *s;
+	const struct qc_topology *t;
+};
+
+static void qpu_calib_fmt_qubit(const void *priv, u32 q, char *out)
+{
+	const struct qpu_calib_view *v = priv;
+
+	qc_calib_fmt_qubit(out, q, &v->s->qval[4 * q]);
+}
+
+static void qpu_calib_fmt_edge(const void *priv, u32 e, char *out)
+{
+	const struct qpu_calib_view *v = priv;
+
+	qc_calib_fmt_edge(out, v->t->edges[2 * e], v->t->edges[2 * e + 1],
+			  v->s->gate2q_ppm[e]);
+}
+
+/**
+ * qpu_calib_read() - read a snapshot's text form
+ * @s: the snapshot (referenced or under RCU)
+ * @t: its device's topology
+ * @buf: destination
+ * @off: offset in the text form
+ * @count: bytes wanted
+ *
+ * The text form is the "calibration" sysfs file: one record per qubit,
+ * then one per edge. Return: bytes read, 0 at the end.
+ */
+ssize_t qpu_calib_read(const struct qpu_calib_snap *s,
+		       const struct qc_topology *t, char *buf, loff_t off,
+		       size_t count)
+{
+	loff_t qbytes = (loff_t)s->num_qubits * QC_CALIB_QREC_LEN;
+	struct qpu_calib_view v = { .s = s, .t = t };
+	ssize_t n = 0, m;
+
+	if (off < qbytes) {
+		n = qpu_records_read(buf, off, count, s->num_qubits,
+				     QC_CALIB_QREC_LEN, qpu_calib_fmt_qubit, &v);
+		if (n < 0)
+			return n;
+	}
+	if (n < count) {
+		/* Edge records: shift the index past the qubit records. */
+		m = qpu_records_read(buf + n, off + n - qbytes, count - n,
+				     s->num_edges, QC_CALIB_EREC_LEN,
+				     qpu_calib_fmt_edge, &v);
+		n = m < 0 ? m : n + m;
+	}
+	return n;
+}
+
+/* A snapshot with room for @nq qubits and @ne edges, values unset. */
+static struct qpu_calib_snap *qpu_calib_snap_alloc(u32 nq, u32 ne)
+{
+	struct qpu_calib_snap *s;
+
+	s = kvzalloc(sizeof(*s) + (4ULL * nq + ne) * sizeof(u32), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	kref_init(&s->ref);
+	s->num_qubits = nq;
+	s->num_edges = ne;
+	s->qval = (u32 *)(s + 1);
+	s->gate2q_ppm = s->qval + 4 * nq;
+	s->size = nq * QC_CALIB_QREC_LEN + ne * QC_CALIB_EREC_LEN;
+	return s;
+}
+
+/* Seal @s: the hash of its text form and when it takes effect. */
+static void qpu_calib_snap_seal(struct qpu_calib_snap *s,
+				const struct qc_topology *t, u64 epoch)
+{
+	struct qpu_calib_view v = { .s = s, .t = t };
+	struct sha256_state st;
+	char rec[64];
+	u32 i;
+
+	sha256_init(&st);
+	for (i = 0; i < s->num_qubits; i++) {
+		qpu_calib_fmt_qubit(&v, i, rec);
+		sha256_update(&st, rec, QC_CALIB_QREC_LEN);
+	}
+	for (i = 0; i < s->num_edges; i++) {
+		qpu_calib_fmt_edge(&v, i, rec);
+		sha256_update(&st, rec, QC_CALIB_EREC_LEN);
+	}
+	sha256_final(&st, s->hash);
+	s->epoch = epoch;
+	s->time_ns = ktime_get_real_ns();
+}
+
+static void qpu_calib_snap_release(struct kref *ref)
+{
+	struct qpu_calib_snap *s = container_of(ref, struct qpu_calib_snap, ref);
+
+	/* Readers may have found it under RCU without a reference. */
+	kvfree_rcu(s, rcu);
+}
+
+/**
+ * qpu_calib_put() - drop a reference to a snapshot (NULL is a no-op)
+ * @s: from qpu_calib_get() or qpu_calib_get_epoch()
+ */
+void qpu_calib_put(struct qpu_calib_snap *s)
+{
+	if (s)
+		kref_put(&s->ref, qpu_calib_snap_release);
+}
+
+/*
+ * Make @s current and the newest of the history, whose oldest snapshot
+ * it replaces. Takes over the caller's reference as the current one.
+ */
+static void qpu_calib_publish(struct qpu_calib *c, struct qpu_calib_snap *s)
+{
+	struct qpu_calib_snap *old;
+
+	lockdep_assert_held(&c->lock);
+	kref_get(&s->ref);
+	old = c->hist[c->hist_next];
+	c->hist[c->hist_next] = s;
+	c->hist_next = (c->hist_next + 1) % QPU_CALIB_HISTORY;
+	qpu_calib_put(old);
+	old = rcu_replace_pointer(c->cur, s, lockdep_is_held(&c->lock));
+	qpu_calib_put(old);
+}
+
+/**
+ * qpu_calib_get() - the device's current calibration, referenced
+ * @qdev: the device
+ *
+ * Return: the snapshot; release it with qpu_calib_put().
+ */
+struct qpu_calib_snap *qpu_calib_get(struct qpu_device *qdev)
+{
+	struct qpu_calib_snap *s;
+
+	rcu_read_lock();
+	do {
+		s = rcu_dereference(qdev->calib->cur);
+	} while (!kref_get_unless_zero(&s->ref));
+	rcu_read_unlock();
+	return s;
+}
+
+/**
+ * qpu_calib_get_epoch() - a recent calibration of the device, referenced
+ * @qdev: the device
+ * @epoch: the epoch wanted; 0 for the current one
+ * @oldest: out: the oldest epoch the device still keeps
+ *
+ * Return: the snapshot (release with qpu_calib_put()), or NULL if the
+ * device no longer keeps @epoch, or never had it.
+ */
+struct qpu_calib_snap *qpu_calib_get_epoch(struct qpu_device *qdev, u64 epoch,
+					   u64 *oldest)
+{
+	struct qpu_calib *c = qdev->calib;
+	struct qpu_calib_snap *s, *found = NULL;
+	u32 i;
+
+	mutex_lock(&c->lock);
+	*oldest = U64_MAX;
+	s = rcu_dereference_protected(c->cur, lockdep_is_held(&c->lock));
+	if (!epoch)
+		epoch = s->epoch;
+	for (i = 0; i < QPU_CALIB_HISTORY; i++) {
+		s = c->hist[i];
+		if (!s)
+			continue;
+		*oldest = min(*oldest, s->epoch);
+		if (s->epoch == epoch)
+			found = s;
+	}
+	if (found)
+		kref_get(&found->ref);
+	mutex_unlock(&c->lock);
+	return found;
+}
+
+/**
+ * qpu_calib_epoch() - the device's current calibration epoch
+ * @qdev: the device
+ */
+u64 qpu_calib_epoch(struct qpu_device *qdev)
+{
+	u64 epoch;
+
+	rcu_read_lock();
+	epoch = rcu_dereference(qdev->calib->cur)->epoch;
+	rcu_read_unlock();
+	return epoch;
+}
+
 int qpu_calib_init(struct qpu_device *qdev)
 {
 	u32 nq = qdev->topo->num_qubits, ne = qdev->topo->num_edges, i;
+	struct qpu_calib_snap *s;
 	struct qpu_calib *c;
+	u32 *v;
 
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return -ENOMEM;
-	qdev->calib = c;
-	mutex_init(&c->lock);
-	atomic64_set(&c->epoch, 1);
-	c->readout_ppm = kvcalloc(nq, sizeof(u32), GFP_KERNEL);
-	c->gate1q_ppm = kvcalloc(nq, sizeof(u32), GFP_KERNEL);
-	c->t1_us = kvcalloc(nq, sizeof(u32), GFP_KERNEL);
-	c->t2_us = kvcalloc(nq, sizeof(u32), GFP_KERNEL);
-	c->gate2q_ppm = kvcalloc(max(ne, 1U), sizeof(u32), GFP_KERNEL);
-	if (!c->readout_ppm || !c->gate1q_ppm || !c->t1_us || !c->t2_us ||
-	    !c->gate2q_ppm) {
-		qpu_calib_fini(qdev);
+	s = qpu_calib_snap_alloc(nq, ne);
+	if (!s) {
+		kfree(c);
 		return -ENOMEM;
 	}
-
+	mutex_init(&c->lock);
 	for (i = 0; i < nq; i++) {
-		c->readout_ppm[i] = qpu_calib_default(qdev->id, i, 1, 8000, 30000);
-		c->gate1q_ppm[i] = qpu_calib_default(qdev->id, i, 2, 150, 800);
-		c->t1_us[i] = qpu_calib_default(qdev->id, i, 3, 60, 250);
-		c->t2_us[i] = qpu_calib_default(qdev->id, i, 4, 30, 2 * c->t1_us[i]);
+		v = &s->qval[4 * i];
+		v[0] = qpu_calib_default(qdev->id, i, 1, 8000, 30000);
+		v[1] = qpu_calib_default(qdev->id, i, 2, 150, 800);
+		v[2] = qpu_calib_default(qdev->id, i, 3, 60, 250);
+		v[3] = qpu_calib_default(qdev->id, i, 4, 30, 2 * v[2]);
 	}
 	for (i = 0; i < ne; i++)
-		c->gate2q_ppm[i] = qpu_calib_default(qdev->id, i, 5, 4000, 20000);
+		s->gate2q_ppm[i] = qpu_calib_default(qdev->id, i, 5, 4000, 20000);
+	qpu_calib_snap_seal(s, qdev->topo, 1);
+	mutex_lock(&c->lock);
+	qpu_calib_publish(c, s);
+	mutex_unlock(&c->lock);
+	qdev->calib = c;
 	return 0;
 }
 
 void qpu_calib_fini(struct qpu_device *qdev)
 {
 	struct qpu_calib *c = qdev->calib;
+	u32 i;
 
 	if (!c)
 		return;
-	kvfree(c->readout_ppm);
-	kvfree(c->gate1q_ppm);
-	kvfree(c->t1_us);
-	kvfree(c->t2_us);
-	kvfree(c->gate2q_ppm);
+	for (i = 0; i < QPU_CALIB_HISTORY; i++)
+		qpu_calib_put(c->hist[i]);
+	qpu_calib_put(rcu_dereference_protected(c->cur, true));
 	mutex_destroy(&c->lock);
 	kfree(c);
 	qdev->calib = NULL;
-}
-
-/* Record formatters for qpu_records_read(); called under qpu_calib.lock. */
-static void qpu_calib_fmt_qubit(void *priv, u32 q, char *out)
-{
-	const struct qpu_calib *c = ((struct qpu_device *)priv)->calib;
-	u32 val[4] = { c->readout_ppm[q], c->gate1q_ppm[q], c->t1_us[q],
-		       c->t2_us[q] };
-
-	lockdep_assert_held(&c->lock);
-	qc_calib_fmt_qubit(out, q, val);
-}
-
-static void qpu_calib_fmt_edge(void *priv, u32 e, char *out)
-{
-	const struct qpu_device *qdev = priv;
-	const u32 *edges = qdev->topo->edges;
-
-	lockdep_assert_held(&qdev->calib->lock);
-	qc_calib_fmt_edge(out, edges[2 * e], edges[2 * e + 1],
-			  qdev->calib->gate2q_ppm[e]);
 }
 
 static ssize_t calibration_read(struct file *file, struct kobject *kobj,
@@ -155,29 +342,40 @@ static ssize_t calibration_read(struct file *file, struct kobject *kobj,
 				loff_t off, size_t count)
 {
 	struct qpu_device *qdev = to_qpu_device(kobj_to_dev(kobj));
-	const struct qc_topology *t = qdev->topo;
-	loff_t qbytes = (loff_t)t->num_qubits * QC_CALIB_QREC_LEN;
-	ssize_t n = 0, m;
+	struct qpu_calib_snap *s = qpu_calib_get(qdev);
+	ssize_t n;
 
-	mutex_lock(&qdev->calib->lock);
-	if (off < qbytes) {
-		n = qpu_records_read(buf, off, count, t->num_qubits,
-				     QC_CALIB_QREC_LEN, qpu_calib_fmt_qubit, qdev);
-		if (n < 0)
-			goto out;
-	}
-	if (n < count) {
-		/* Edge records: shift the index past the qubit records. */
-		char *ebuf = buf + n;
-		loff_t eoff = off + n - qbytes;
-
-		m = qpu_records_read(ebuf, eoff, count - n, t->num_edges,
-				     QC_CALIB_EREC_LEN, qpu_calib_fmt_edge, qdev);
-		n = m < 0 ? m : n + m;
-	}
-out:
-	mutex_unlock(&qdev->calib->lock);
+	n = qpu_calib_read(s, qdev->topo, buf, off, count);
+	qpu_calib_put(s);
 	return n;
+}
+
+/* A copy of the current snapshot with @ups applied, sealed as the next epoch. */
+static struct qpu_calib_snap *qpu_calib_next(struct qpu_device *qdev,
+					     const struct qc_calib_update *ups,
+					     u32 nups)
+{
+	struct qpu_calib *c = qdev->calib;
+	struct qpu_calib_snap *cur, *s;
+	u32 i;
+
+	lockdep_assert_held(&c->lock);
+	cur = rcu_dereference_protected(c->cur, lockdep_is_held(&c->lock));
+	s = qpu_calib_snap_alloc(cur->num_qubits, cur->num_edges);
+	if (!s)
+		return NULL;
+	memcpy(s->qval, cur->qval,
+	       (4ULL * cur->num_qubits + cur->num_edges) * sizeof(u32));
+	for (i = 0; i < nups; i++) {
+		const struct qc_calib_update *u = &ups[i];
+
+		if (u->edge)
+			s->gate2q_ppm[u->index] = u->val[0];
+		else
+			memcpy(&s->qval[4 * u->index], u->val, sizeof(u->val));
+	}
+	qpu_calib_snap_seal(s, qdev->topo, cur->epoch + 1);
+	return s;
 }
 
 static ssize_t calibration_write(struct file *file, struct kobject *kobj,
@@ -187,7 +385,8 @@ static ssize_t calibration_write(struct file *file, struct kobject *kobj,
 	struct qpu_device *qdev = to_qpu_device(kobj_to_dev(kobj));
 	struct qpu_calib *c = qdev->calib;
 	struct qc_calib_update *ups;
-	u32 nups, i;
+	struct qpu_calib_snap *s;
+	u32 nups;
 	int ret;
 
 	if (!count)
@@ -202,19 +401,14 @@ static ssize_t calibration_write(struct file *file, struct kobject *kobj,
 		goto out;
 
 	mutex_lock(&c->lock);
-	for (i = 0; i < nups; i++) {
-		const struct qc_calib_update *u = &ups[i];
-
-		if (u->edge) {
-			c->gate2q_ppm[u->index] = u->val[0];
-			continue;
-		}
-		c->readout_ppm[u->index] = u->val[0];
-		c->gate1q_ppm[u->index] = u->val[1];
-		c->t1_us[u->index] = u->val[2];
-		c->t2_us[u->index] = u->val[3];
+	s = qpu_calib_next(qdev, ups, nups);
+	if (s) {
+		qpu_calib_publish(c, s);
+		/* In epoch order: the next write waits for the lock. */
+		qpu_audit_calib(qdev, s);
+	} else {
+		ret = -ENOMEM;
 	}
-	atomic64_inc(&c->epoch);
 	mutex_unlock(&c->lock);
 out:
 	kvfree(ups);

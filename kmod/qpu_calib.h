@@ -1,50 +1,85 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * qpu_calib.h - calibration data of a device (qpu_calib.c): per-qubit and
- * per-edge error rates and coherence times, read and written through the
- * "calibration" sysfs attribute.
+ * per-edge error rates and coherence times, as immutable snapshots, one
+ * per calibration epoch, read and written through the "calibration" sysfs
+ * attribute and kept for the last %QPU_CALIB_HISTORY epochs so an audit
+ * can read the calibration any recent job ran on.
  *
- * Owns struct qpu_calib. qpu_calib.lock protects every array and the
- * updates of the epoch; the epoch is an atomic, so readers of the epoch
- * alone (GET_INFO, result slices, sysfs) take no lock.
+ * Owns struct qpu_calib and struct qpu_calib_snap. A snapshot never
+ * changes once published; readers take it under RCU (qpu_calib_get(),
+ * which references it, or qpu_calib_epoch() for the epoch alone), and a
+ * run holds its starting snapshot until it completes. qpu_calib.lock
+ * serialises writers and protects the history ring.
  */
 #ifndef QPU_CALIB_H
 #define QPU_CALIB_H
 
-#include <linux/atomic.h>
+#include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/sysfs.h>
 #include <linux/types.h>
+#include <linux/qpu.h>
 
+struct qc_topology;
 struct qpu_device;
 
 /**
- * struct qpu_calib - calibration data of one device
- * @lock: protects every array below and @epoch updates
- * @epoch: bumped on every accepted change; readable without @lock
- * @readout_ppm: per-qubit readout error, parts per million
- * @gate1q_ppm: per-qubit single-qubit gate error, ppm
- * @t1_us: per-qubit relaxation time, microseconds
- * @t2_us: per-qubit dephasing time, microseconds
- * @gate2q_ppm: per-edge two-qubit gate error, ppm, indexed like
- *	qc_topology.edges
+ * struct qpu_calib_snap - the calibration of one device at one epoch
+ * @ref: one reference for being current, one per history slot, one per
+ *	holder (qpu_calib_get())
+ * @rcu: frees it after readers that found it without a reference
+ * @epoch: its epoch, from 1, bumped by every accepted write
+ * @time_ns: CLOCK_REALTIME when it took effect
+ * @hash: SHA-256 of its text form (the whole "calibration" file)
+ * @size: bytes of that text form
+ * @num_qubits: qubits of the device
+ * @num_edges: coupling edges of the device
+ * @qval: per qubit, 4 values: readout_ppm, gate1q_ppm, t1_us, t2_us
+ * @gate2q_ppm: per edge (indexed like qc_topology.edges), 2q gate error
+ */
+struct qpu_calib_snap {
+	struct kref ref;
+	struct rcu_head rcu;
+	u64 epoch;
+	u64 time_ns;
+	u8 hash[QPU_HASH_LEN];
+	u32 size;
+	u32 num_qubits;
+	u32 num_edges;
+	u32 *qval;
+	u32 *gate2q_ppm;
+};
+
+/**
+ * struct qpu_calib - calibration of one device
+ * @lock: serialises writers; protects @hist and @hist_next
+ * @cur: the current snapshot (RCU; replaced under @lock)
+ * @hist: the last %QPU_CALIB_HISTORY snapshots, @cur included (a ring)
+ * @hist_next: the slot the next snapshot goes to
  */
 struct qpu_calib {
 	struct mutex lock;
-	atomic64_t epoch;
-	u32 *readout_ppm;
-	u32 *gate1q_ppm;
-	u32 *t1_us;
-	u32 *t2_us;
-	u32 *gate2q_ppm;
+	struct qpu_calib_snap __rcu *cur;
+	struct qpu_calib_snap *hist[QPU_CALIB_HISTORY];
+	u32 hist_next;
 };
 
 extern const struct attribute_group qpu_calib_group;
 int qpu_calib_init(struct qpu_device *qdev);
 void qpu_calib_fini(struct qpu_device *qdev);
+struct qpu_calib_snap *qpu_calib_get(struct qpu_device *qdev);
+struct qpu_calib_snap *qpu_calib_get_epoch(struct qpu_device *qdev, u64 epoch,
+					   u64 *oldest);
+void qpu_calib_put(struct qpu_calib_snap *s);
+u64 qpu_calib_epoch(struct qpu_device *qdev);
+ssize_t qpu_calib_read(const struct qpu_calib_snap *s,
+		       const struct qc_topology *t, char *buf, loff_t off,
+		       size_t count);
 ssize_t qpu_records_read(char *buf, loff_t off, size_t count, u32 nrec,
 			 u32 reclen,
-			 void (*fmt)(void *priv, u32 idx, char *out),
-			 void *priv);
+			 void (*fmt)(const void *priv, u32 idx, char *out),
+			 const void *priv);
 
 #endif /* QPU_CALIB_H */

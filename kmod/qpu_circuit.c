@@ -19,6 +19,7 @@
 
 #include "qpu_abi.h"
 #include "qpu_bpf.h"
+#include "qpu_audit.h"
 #include "qpu_circuit.h"
 #include "qpu_ctx.h"
 #include "qpu_debugfs.h"
@@ -241,6 +242,9 @@ int qpu_circuit_load(struct qpu_ctx *ctx, struct qpu_circuit_load *arg)
 
 	ret = xa_alloc_cyclic(&ctx->circuits, &handle, circ, xa_limit_31b,
 			      &ctx->circuit_next, GFP_KERNEL_ACCOUNT);
+	/* Under the lock: @a cannot be freed while the record is made. */
+	if (ret >= 0)
+		qpu_audit_load(ctx->qdev, circ, handle, arg->alloc, a);
 	mutex_unlock(&ctx->lock);
 	if (ret < 0)
 		goto err_put;

@@ -19,6 +19,7 @@
 #include <linux/uaccess.h>
 
 #include "qpu_abi.h"
+#include "qpu_audit.h"
 #include "qpu_ctx.h"
 #include "qpu_debugfs.h"
 #include "qpu_device.h"
@@ -73,11 +74,18 @@ static void qpu_note_qubit_tenant(struct qpu_device *qdev,
 		WRITE_ONCE(qdev->qubit_tenant[a->phys[i]], cgroup_id);
 }
 
-static void qpu_allocation_release(struct qpu_ctx *ctx, struct qpu_allocation *a)
+/*
+ * Free @a, handle @handle of @ctx: recorded for the audit with @why (enum
+ * qpu_audit_free_why), or not at all with 0 (it was never handed out).
+ */
+static void qpu_allocation_release(struct qpu_ctx *ctx, struct qpu_allocation *a,
+				   u32 handle, u32 why)
 {
 	struct qpu_device *qdev = ctx->qdev;
 
 	lockdep_assert_held(&ctx->lock);
+	if (why)
+		qpu_audit_free(qdev, a, handle, why);
 	mutex_lock(&qdev->alloc_lock);
 	qpu_note_qubit_tenant(qdev, a, 0);
 	qc_alloc_put(qdev->alloc, a->phys, a->k);
@@ -116,7 +124,7 @@ void qpu_ctx_destroy(struct qpu_ctx *ctx)
 	 * else uses the allocations. Nothing else reaches the context; the lock is for the asserts. */
 	mutex_lock(&ctx->lock);
 	xa_for_each(&ctx->allocs, handle, a)
-		qpu_allocation_release(ctx, a);
+		qpu_allocation_release(ctx, a, handle, QPU_AUDIT_FREE_CLOSE);
 	mutex_unlock(&ctx->lock);
 	xa_destroy(&ctx->allocs);
 	qpu_ctx_put(ctx);
@@ -319,10 +327,12 @@ int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 		if (ret > 0)
 			ret = 0;
 	}
-	if (ret)
-		qpu_allocation_release(ctx, a);
-	else
+	if (ret) {
+		qpu_allocation_release(ctx, a, 0, 0);
+	} else {
 		arg->handle = handle;
+		qpu_audit_alloc(qdev, a, handle);
+	}
 	mutex_unlock(&ctx->lock);
 	return ret;
 }
@@ -361,7 +371,8 @@ int qpu_ctx_free(struct qpu_ctx *ctx, struct qpu_free *arg)
 	else if (a->busy)
 		ret = -EBUSY;	/* a job is running on these qubits */
 	else
-		qpu_allocation_release(ctx, xa_erase(&ctx->allocs, arg->handle));
+		qpu_allocation_release(ctx, xa_erase(&ctx->allocs, arg->handle),
+				       arg->handle, QPU_AUDIT_FREE_IOCTL);
 	mutex_unlock(&ctx->lock);
 	return ret;
 }

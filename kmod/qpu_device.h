@@ -11,7 +11,8 @@
  * Locks, outer to inner: qpu_device.lifecycle (rwsem: read-held by every
  * ioctl and io_uring submission, write-held once by removal to set
  * ->dead) -> qpu_ctx.lock -> qpu_device.alloc_lock, and qpu_ctx.lock ->
- * qpu_sched.lock (spinlock, qpu_sched.h). qpu_calib.lock is independent. What each protects is listed with the fields below.
+ * qpu_sched.lock (spinlock, qpu_sched.h). qpu_calib.lock is
+ * independent; qpu_audit.lock (spinlock, qpu_audit.h) is innermost. What each protects is listed with the fields below.
  *
  * mmap() runs with mmap_lock held and takes qpu_ctx.lock, so no user
  * memory may be touched (copy_to_user() and friends can fault and take
@@ -37,6 +38,7 @@
 
 #include "core/qalloc.h"
 #include "core/topology.h"
+#include "qpu_audit.h"
 #include "qpu_sched.h"
 #include "qpu_tenant.h"
 
@@ -69,6 +71,7 @@ struct qpu_calib;
  * @backend: what executes its jobs and runs (qpu_backend.h)
  * @sched: its job queue and executors (qpu_sched.h)
  * @tenants: per-cgroup limits and usage on this device (qpu_tenant.h)
+ * @audit: its audit records' sequence and loss counters (qpu_audit.h)
  */
 struct qpu_device {
 	struct device dev;
@@ -92,6 +95,7 @@ struct qpu_device {
 
 	struct qpu_sched sched;
 	struct qpu_tenants tenants;
+	struct qpu_audit audit;
 };
 
 struct qpu_device *qpu_device_get(u32 id);

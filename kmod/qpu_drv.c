@@ -24,6 +24,7 @@
 
 #include "qpu_backend.h"
 #include "qpu_bpf.h"
+#include "qpu_audit.h"
 #include "qpu_calib.h"
 #include "qpu_debugfs.h"
 #include "qpu_device.h"
@@ -99,6 +100,7 @@ static int qpu_device_create(u32 id, const char *spec)
 	init_rwsem(&qdev->lifecycle);
 	mutex_init(&qdev->alloc_lock);
 	qpu_tenants_init(&qdev->tenants);
+	qpu_audit_init(&qdev->audit);
 
 	ret = qc_topology_create(spec, QPU_MAX_QUBITS, QPU_MAX_EDGES, &qdev->topo);
 	if (ret)

@@ -91,7 +91,7 @@ static int qpu_ioctl_get_info(struct qpu_ctx *ctx, void *data)
 	mutex_lock(&qdev->alloc_lock);
 	info->free_qubits = qc_alloc_free_count(qdev->alloc);
 	mutex_unlock(&qdev->alloc_lock);
-	info->calibration_epoch = atomic64_read(&qdev->calib->epoch);
+	info->calibration_epoch = qpu_calib_epoch(qdev);
 	strscpy(info->topology_name, qdev->topo->name, sizeof(info->topology_name));
 	info->max_sim_qubits = READ_ONCE(qdev->max_sim_qubits);
 	return 0;

@@ -200,22 +200,13 @@ int qpu_job_submit_ioctl(struct qpu_ctx *ctx, struct qpu_submit *arg)
 	return 0;
 }
 
-static u32 qpu_job_final_state(int status)
-{
-	if (!status)
-		return QPU_JOB_DONE;
-	if (status == -ECANCELED || status == -ENODEV)
-		return QPU_JOB_CANCELLED;
-	return QPU_JOB_FAILED;
-}
-
 /**
  * qpu_job_finish() - complete a job (exactly once)
  * @job: a job that ran, or that the caller claimed off the queue
  * @status: 0 or negative errno
  *
- * Reports the completion (tracepoint, monitoring policy) while the job
- * still holds its circuit, releases what it holds, then tells its
+ * Reports the completion (tracepoint, then qpu_exec_done(): monitoring
+ * policy, audit record, provenance) while the job still holds its circuit, releases what it holds, then tells its
  * submitter through the completion callback it gave at creation.
  */
 void qpu_job_finish(struct qpu_job *job, int status)
@@ -230,7 +221,7 @@ void qpu_job_finish(struct qpu_job *job, int status)
 	 * really ran at the same time.
 	 */
 	job->end_ns = ktime_get_ns();
-	qpu_sched_job_done(&job->sched, qpu_job_final_state(status));
+	qpu_sched_job_done(&job->sched, qpu_exec_state(status));
 	job->status = status;
 	trace_qpu_job_complete(job);
 	done = (struct qpu_bpf_done) {
@@ -240,7 +231,7 @@ void qpu_job_finish(struct qpu_job *job, int status)
 		.start_ns = job->sched.started_ns,
 		.end_ns = job->end_ns,
 	};
-	qpu_bpf_job_done(&job->x, &done);
+	qpu_exec_done(&job->x, &done);
 	qpu_exec_release(ctx, &job->x);
 	job->complete(job);
 }
@@ -290,7 +281,7 @@ static void qpu_job_run(struct qpu_sched_job *sj)
 	struct mem_cgroup *old;
 	int ret;
 
-	job->x.started = true;
+	qpu_exec_begin(&job->x);
 	trace_qpu_job_start(job);
 	/* Charge the backend's memory to the submitter's cgroup. */
 	old = set_active_memcg(job->memcg);

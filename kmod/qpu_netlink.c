@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * qpu_netlink.c - the "qpu" generic netlink family: DEV_GET, TENANT_GET,
- * TENANT_SET and TENANT_DEL (uapi/linux/qpu.h,
+ * TENANT_SET, TENANT_DEL and CALIB_GET (uapi/linux/qpu.h,
  * Documentation/netlink/specs/qpu.yaml), and the multicast groups "audit"
- * and "events" (registered; nothing is sent on them yet).
+ * and "events", which qpu_audit.c sends on.
  *
  * Owns the family, its per-command policies and the translation between
  * attributes and struct qpu_tenant_info / qpu_tenant_config. The tenant
  * state itself is qpu_tenant.c's.
  *
  * Locking: no lock of its own, and no state between messages but a dump's
- * cursor in netlink_callback.ctx. Handlers run in parallel
+ * cursor in netlink_callback.ctx (a CALIB_GET dump also holds the
+ * snapshot it reads and a reference to its device, not its lifecycle). Handlers run in parallel
  * (.parallel_ops). Each reaches a device through qpu_device_get() and
  * holds qpu_device.lifecycle for reading, failing with -ENODEV once the
  * device is dead, only while it reads or changes that device: never
@@ -58,12 +59,13 @@
 #include <net/genetlink.h>
 #include <net/netlink.h>
 
+#include "qpu_audit.h"
+#include "qpu_calib.h"
 #include "qpu_device.h"
 #include "qpu_netlink.h"
 #include "qpu_sched.h"
 #include "qpu_tenant.h"
 
-static struct genl_family qpu_nl_family;
 
 /* ---- Policies ------------------------------------------------------- */
 
@@ -107,6 +109,12 @@ static const struct nla_policy qpu_nl_tenant_set_policy[QPU_A_TENANT_ISOLATION +
 						   QPU_WEIGHT_MAX),
 	[QPU_A_TENANT_LATENCY]	= NLA_POLICY_MAX(NLA_U32, QPU_LATENCY_INTERACTIVE),
 	[QPU_A_TENANT_ISOLATION] = NLA_POLICY_MAX(NLA_U32, QPU_ISOLATION_EXCLUSIVE),
+};
+
+/* CALIB_GET, do and dump: a device, and an epoch (0 or absent: current). */
+static const struct nla_policy qpu_nl_calib_get_policy[QPU_A_CALIB_EPOCH + 1] = {
+	[QPU_A_CALIB_DEV_ID]	= { .type = NLA_U32 },
+	[QPU_A_CALIB_EPOCH]	= { .type = NLA_U64 },
 };
 
 static const struct nla_policy qpu_nl_tenant_del_policy[QPU_A_TENANT_CGROUP_ID + 1] = {
@@ -216,17 +224,37 @@ static int qpu_nl_fill_dev(struct sk_buff *skb, struct qpu_device *qdev,
 			   u32 portid, u32 seq, int flags)
 {
 	u32 free_qubits, queued, running;
+	struct qpu_audit_counters au;
+	struct qpu_calib_snap *cal;
 	void *hdr;
+	int ret;
 
 	mutex_lock(&qdev->alloc_lock);
 	free_qubits = qc_alloc_free_count(qdev->alloc);
 	mutex_unlock(&qdev->alloc_lock);
 	qpu_sched_counts(&qdev->sched, &queued, &running);
+	qpu_audit_counters(&qdev->audit, &au);
 
 	hdr = genlmsg_put(skb, portid, seq, &qpu_nl_family, flags,
 			  QPU_CMD_DEV_GET);
 	if (!hdr)
 		return -EMSGSIZE;
+	cal = qpu_calib_get(qdev);
+	ret = nla_put_u64_64bit(skb, QPU_A_DEV_CALIB_EPOCH, cal->epoch,
+				QPU_A_DEV_PAD) ||
+	      nla_put(skb, QPU_A_DEV_CALIB_HASH, QPU_HASH_LEN, cal->hash);
+	qpu_calib_put(cal);
+	if (ret ||
+	    nla_put_u64_64bit(skb, QPU_A_DEV_AUDIT_SEQ, au.seq, QPU_A_DEV_PAD) ||
+	    nla_put_u64_64bit(skb, QPU_A_DEV_AUDIT_LOST, au.lost,
+			      QPU_A_DEV_PAD) ||
+	    nla_put_u64_64bit(skb, QPU_A_DEV_AUDIT_OVERRUN, au.overrun,
+			      QPU_A_DEV_PAD) ||
+	    nla_put_u64_64bit(skb, QPU_A_DEV_AUDIT_UNHEARD, au.unheard,
+			      QPU_A_DEV_PAD)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
 	if (nla_put_u32(skb, QPU_A_DEV_ID, qdev->id) ||
 	    nla_put_string(skb, QPU_A_DEV_NAME, dev_name(&qdev->dev)) ||
 	    nla_put_string(skb, QPU_A_DEV_TOPOLOGY, qdev->topo->name) ||
@@ -293,16 +321,17 @@ static int qpu_nl_put_events(struct sk_buff *skb,
 	return 0;
 }
 
-static int qpu_nl_fill_tenant(struct sk_buff *skb, u32 dev_id,
-			      const struct qpu_tenant_info *ti,
-			      u32 portid, u32 seq, int flags)
+/**
+ * qpu_nl_put_tenant() - the attributes of a TENANT_GET reply
+ * @skb: the message (or an audit record's "tenant" nest)
+ * @dev_id: the device
+ * @ti: the tenant's limits and usage
+ *
+ * Return: 0 or -EMSGSIZE (the caller cancels what was put).
+ */
+int qpu_nl_put_tenant(struct sk_buff *skb, u32 dev_id,
+		      const struct qpu_tenant_info *ti)
 {
-	void *hdr;
-
-	hdr = genlmsg_put(skb, portid, seq, &qpu_nl_family, flags,
-			  QPU_CMD_TENANT_GET);
-	if (!hdr)
-		return -EMSGSIZE;
 	if (nla_put_u32(skb, QPU_A_TENANT_DEV_ID, dev_id) ||
 	    nla_put_u64_64bit(skb, QPU_A_TENANT_CGROUP_ID, ti->cgroup_id,
 			      QPU_A_TENANT_PAD) ||
@@ -321,7 +350,22 @@ static int qpu_nl_fill_tenant(struct sk_buff *skb, u32 dev_id,
 	    nla_put_u32(skb, QPU_A_TENANT_WEIGHT, ti->weight) ||
 	    nla_put_u32(skb, QPU_A_TENANT_LATENCY, ti->latency) ||
 	    nla_put_u32(skb, QPU_A_TENANT_ISOLATION, ti->isolation) ||
-	    qpu_nl_put_events(skb, ti)) {
+	    qpu_nl_put_events(skb, ti))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int qpu_nl_fill_tenant(struct sk_buff *skb, u32 dev_id,
+			      const struct qpu_tenant_info *ti,
+			      u32 portid, u32 seq, int flags)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &qpu_nl_family, flags,
+			  QPU_CMD_TENANT_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (qpu_nl_put_tenant(skb, dev_id, ti)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -653,6 +697,8 @@ static int qpu_nl_tenant_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(qdev))
 		return PTR_ERR(qdev);
 	ret = qpu_tenant_set(&qdev->tenants, cgrp, &cfg);
+	if (!ret)
+		qpu_audit_limit_tenant(qdev, cgrp);
 	qpu_nl_dev_unlock(qdev);
 	cgroup_put(cgrp);
 	if (ret == -EUSERS)
@@ -676,6 +722,8 @@ static int qpu_nl_tenant_del_doit(struct sk_buff *skb, struct genl_info *info)
 	if (IS_ERR(qdev))
 		return PTR_ERR(qdev);
 	ret = qpu_tenant_del(&qdev->tenants, cgrp);
+	if (!ret)
+		qpu_audit_limit_tenant(qdev, cgrp);
 	qpu_nl_dev_unlock(qdev);
 	cgroup_put(cgrp);
 	if (ret == -ENOENT)
@@ -685,6 +733,156 @@ static int qpu_nl_tenant_del_doit(struct sk_buff *skb, struct genl_info *info)
 	else if (ret)
 		NL_SET_ERR_MSG(info->extack, "cannot delete the tenant's limits");
 	return ret;
+}
+
+/* ---- CALIB_GET ------------------------------------------------------ */
+
+/* Bytes of calibration text per dump message. */
+#define QPU_NL_CALIB_CHUNK	2048
+
+/*
+ * The snapshot a CALIB_GET names, referenced, with its device (referenced
+ * only: the topology lives as long as the device). ERR_PTR() with the
+ * extack set otherwise.
+ */
+static struct qpu_calib_snap *qpu_nl_calib_snap(struct nlattr **attrs,
+						struct netlink_ext_ack *extack,
+						struct qpu_device **qdevp,
+						u64 *oldest)
+{
+	u64 epoch = 0;
+	struct qpu_calib_snap *s;
+	struct qpu_device *qdev;
+
+	if (!attrs[QPU_A_CALIB_DEV_ID]) {
+		NL_SET_ERR_MSG(extack, "a device id is required");
+		return ERR_PTR(-EINVAL);
+	}
+	if (attrs[QPU_A_CALIB_EPOCH])
+		epoch = nla_get_u64(attrs[QPU_A_CALIB_EPOCH]);
+	qdev = qpu_nl_dev_attr_lock(attrs[QPU_A_CALIB_DEV_ID], extack);
+	if (IS_ERR(qdev))
+		return ERR_CAST(qdev);
+	s = qpu_calib_get_epoch(qdev, epoch, oldest);
+	up_read(&qdev->lifecycle);
+	if (!s) {
+		NL_SET_ERR_MSG_FMT(extack,
+				   "calibration epoch %llu is not kept (the oldest kept is %llu)",
+				   epoch, *oldest);
+		qpu_device_put(qdev);
+		return ERR_PTR(-ENOENT);
+	}
+	*qdevp = qdev;
+	return s;
+}
+
+static int qpu_nl_calib_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct qpu_calib_snap *s;
+	struct qpu_device *qdev;
+	struct sk_buff *msg;
+	u64 oldest;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	s = qpu_nl_calib_snap(info->attrs, info->extack, &qdev, &oldest);
+	if (IS_ERR(s)) {
+		nlmsg_free(msg);
+		return PTR_ERR(s);
+	}
+	hdr = genlmsg_put_reply(msg, info, &qpu_nl_family, 0, QPU_CMD_CALIB_GET);
+	if (!hdr ||
+	    nla_put_u32(msg, QPU_A_CALIB_DEV_ID, qdev->id) ||
+	    nla_put_u64_64bit(msg, QPU_A_CALIB_EPOCH, s->epoch, QPU_A_CALIB_PAD) ||
+	    nla_put(msg, QPU_A_CALIB_HASH, QPU_HASH_LEN, s->hash) ||
+	    nla_put_u32(msg, QPU_A_CALIB_SIZE, s->size) ||
+	    nla_put_u64_64bit(msg, QPU_A_CALIB_TIME, s->time_ns,
+			      QPU_A_CALIB_PAD) ||
+	    nla_put_u64_64bit(msg, QPU_A_CALIB_OLDEST_EPOCH, oldest,
+			      QPU_A_CALIB_PAD)) {
+		qpu_calib_put(s);
+		qpu_device_put(qdev);
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	qpu_calib_put(s);
+	qpu_device_put(qdev);
+	return genlmsg_reply(msg, info);
+}
+
+/* Dump state: the snapshot and its device, referenced, and where we are. */
+struct qpu_nl_calib_dump {
+	struct qpu_device *qdev;
+	struct qpu_calib_snap *s;
+	u32 offset;
+};
+
+static int qpu_nl_calib_get_start(struct netlink_callback *cb)
+{
+	struct qpu_nl_calib_dump *ctx = (void *)cb->ctx;
+	struct qpu_calib_snap *s;
+	u64 oldest;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+	s = qpu_nl_calib_snap(genl_info_dump(cb)->attrs, cb->extack, &ctx->qdev,
+			      &oldest);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	ctx->s = s;
+	ctx->offset = 0;
+	return 0;
+}
+
+/* The content in chunks, as many messages as fit in each part. */
+static int qpu_nl_calib_get_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct qpu_nl_calib_dump *ctx = (void *)cb->ctx;
+	const struct qpu_calib_snap *s = ctx->s;
+	struct nlattr *data;
+	u32 len;
+	void *hdr;
+
+	while (ctx->offset < s->size) {
+		len = min_t(u32, s->size - ctx->offset, QPU_NL_CALIB_CHUNK);
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &qpu_nl_family,
+				  NLM_F_MULTI, QPU_CMD_CALIB_GET);
+		if (!hdr)
+			break;
+		if (nla_put_u32(skb, QPU_A_CALIB_DEV_ID, ctx->qdev->id) ||
+		    nla_put_u64_64bit(skb, QPU_A_CALIB_EPOCH, s->epoch,
+				      QPU_A_CALIB_PAD) ||
+		    nla_put(skb, QPU_A_CALIB_HASH, QPU_HASH_LEN, s->hash) ||
+		    nla_put_u32(skb, QPU_A_CALIB_OFFSET, ctx->offset) ||
+		    !(data = nla_reserve(skb, QPU_A_CALIB_DATA, len))) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		if (qpu_calib_read(s, ctx->qdev->topo, nla_data(data),
+				   ctx->offset, len) != len) {
+			genlmsg_cancel(skb, hdr);
+			return -EIO;
+		}
+		genlmsg_end(skb, hdr);
+		ctx->offset += len;
+	}
+	if (ctx->offset < s->size && !skb->len)
+		return -EMSGSIZE;
+	return skb->len;
+}
+
+static int qpu_nl_calib_get_done(struct netlink_callback *cb)
+{
+	struct qpu_nl_calib_dump *ctx = (void *)cb->ctx;
+
+	qpu_calib_put(ctx->s);
+	if (ctx->qdev)
+		qpu_device_put(ctx->qdev);
+	return 0;
 }
 
 /* ---- The family ----------------------------------------------------- */
@@ -733,11 +931,22 @@ static const struct genl_split_ops qpu_nl_ops[] = {
 		.maxattr	= ARRAY_SIZE(qpu_nl_tenant_del_policy) - 1,
 		.flags		= GENL_CMD_CAP_DO,
 	},
-};
-
-enum qpu_nl_mcgrp {
-	QPU_NL_MCGRP_AUDIT,
-	QPU_NL_MCGRP_EVENTS,
+	{
+		.cmd		= QPU_CMD_CALIB_GET,
+		.doit		= qpu_nl_calib_get_doit,
+		.policy		= qpu_nl_calib_get_policy,
+		.maxattr	= ARRAY_SIZE(qpu_nl_calib_get_policy) - 1,
+		.flags		= GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= QPU_CMD_CALIB_GET,
+		.start		= qpu_nl_calib_get_start,
+		.dumpit		= qpu_nl_calib_get_dumpit,
+		.done		= qpu_nl_calib_get_done,
+		.policy		= qpu_nl_calib_get_policy,
+		.maxattr	= ARRAY_SIZE(qpu_nl_calib_get_policy) - 1,
+		.flags		= GENL_CMD_CAP_DUMP,
+	},
 };
 
 /*
@@ -753,7 +962,7 @@ static const struct genl_multicast_group qpu_nl_mcgrps[] = {
 				    .flags = GENL_MCAST_CAP_SYS_ADMIN, },
 };
 
-static struct genl_family qpu_nl_family __ro_after_init = {
+struct genl_family qpu_nl_family __ro_after_init = {
 	.name		= QPU_GENL_NAME,
 	.version	= QPU_GENL_VERSION,
 	.netnsok	= true,

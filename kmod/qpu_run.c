@@ -5,6 +5,12 @@
  * circuit, allocation and buffers, check every byte range it will touch,
  * and let the backend prepare; plus the synchronous run, QPU_IOC_RUN.
  *
+ * A run's end is one function too, qpu_exec_done(), for jobs and
+ * synchronous runs alike: it tells the monitoring policy, sends the audit
+ * record and writes the provenance the submitter asked for. The backend
+ * feeds it the hashes of what it read and wrote (qpu_exec_hash_params(),
+ * qpu_exec_hash_slice()).
+ *
  * Used by synchronous runs (in the caller's context) and by job creation
  * (qpu_job.c, also from io_uring's non-blocking issue path: nothing
  * between qpu_exec_init() and the end of qpu_exec_prepare_locked()
@@ -18,6 +24,7 @@
  * while it executes (qpu_sched_sync_begin()), so device removal aborts it
  * with -ENODEV instead of waiting for it.
  */
+#include <crypto/sha2.h>
 #include <linux/cred.h>
 #include <linux/ktime.h>
 #include <linux/random.h>
@@ -25,9 +32,11 @@
 #include <linux/qpu_bpf.h>
 
 #include "qpu_abi.h"
+#include "qpu_audit.h"
 #include "qpu_backend.h"
 #include "qpu_bpf.h"
 #include "qpu_buffer.h"
+#include "qpu_calib.h"
 #include "qpu_circuit.h"
 #include "qpu_ctx.h"
 #include "qpu_device.h"
@@ -52,9 +61,11 @@ static u64 qpu_range_end(u64 off, u32 n, u32 stride, u64 len)
 
 static int qpu_exec_check_job(const struct qpu_job_desc *job)
 {
-	if (job->flags & ~(QPU_RUN_SEED | QPU_RUN_EXPECT))
+	if (job->flags & ~(QPU_RUN_SEED | QPU_RUN_EXPECT | QPU_RUN_PROVENANCE))
 		return -EINVAL;
 	if (job->pad || !qpu_is_zero(job->reserved, sizeof(job->reserved)))
+		return -EINVAL;
+	if (!(job->flags & QPU_RUN_PROVENANCE) && job->provenance_offset)
 		return -EINVAL;
 	if (!(job->flags & QPU_RUN_SEED) && job->seed)
 		return -EINVAL;
@@ -83,9 +94,11 @@ void qpu_exec_release_locked(struct qpu_ctx *ctx, struct qpu_exec *x)
 	qpu_circuit_put(x->circ);
 	qpu_buffer_put(x->pbuf);
 	qpu_buffer_put(x->rbuf);
+	qpu_calib_put(x->calib);
 	x->circ = NULL;
 	x->pbuf = NULL;
 	x->rbuf = NULL;
+	x->calib = NULL;
 }
 
 /**
@@ -104,6 +117,7 @@ void qpu_exec_release(struct qpu_ctx *ctx, struct qpu_exec *x)
 	qpu_circuit_put(x->circ);
 	qpu_buffer_put(x->pbuf);
 	qpu_buffer_put(x->rbuf);
+	qpu_calib_put(x->calib);
 }
 
 /* Look up and reference the job's objects. Called with ctx->lock held. */
@@ -139,6 +153,37 @@ static int qpu_exec_resolve_locked(struct qpu_ctx *ctx, struct qpu_exec *x)
 	if (!x->rbuf)
 		return -ENOENT;
 	kref_get(&x->rbuf->ref);
+	return 0;
+}
+
+/* Do [a, a + alen) and [b, b + blen) overlap? */
+static bool qpu_ranges_meet(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/*
+ * The provenance record goes into the result buffer, aligned, beside the
+ * slices (ending at @rend) and the parameters (ending at @pend).
+ */
+static int qpu_exec_check_provenance(const struct qpu_exec *x, u64 pend,
+				     u64 rend)
+{
+	const struct qpu_job_desc *job = &x->job;
+	u64 off = job->provenance_offset, len = sizeof(struct qpu_provenance);
+
+	if (!(job->flags & QPU_RUN_PROVENANCE))
+		return 0;
+	if (!IS_ALIGNED(off, 8) || off > x->rbuf->size ||
+	    len > x->rbuf->size - off)
+		return -EINVAL;
+	if (qpu_ranges_meet(off, len, job->result_offset,
+			    rend - job->result_offset))
+		return -EINVAL;
+	if (x->pbuf == x->rbuf && x->circ->core.num_params &&
+	    qpu_ranges_meet(off, len, job->param_offset,
+			    pend - job->param_offset))
+		return -EINVAL;
 	return 0;
 }
 
@@ -183,7 +228,7 @@ static int qpu_exec_check_ranges(struct qpu_exec *x, u32 *needed)
 	if (x->pbuf == x->rbuf && np &&
 	    job->result_offset < pend && job->param_offset < rend)
 		return -EINVAL;
-	return 0;
+	return qpu_exec_check_provenance(x, pend, rend);
 }
 
 /**
@@ -210,7 +255,132 @@ int qpu_exec_init(struct qpu_ctx *ctx, struct qpu_exec *x)
 		return ret;
 	x->nsweeps = x->job.num_sweeps ?: 1;
 	x->seed = x->job.flags & QPU_RUN_SEED ? x->job.seed : get_random_u64();
+	sha256_init(&x->param_sha);
+	sha256_init(&x->result_sha);
 	return 0;
+}
+
+/**
+ * qpu_exec_begin() - a prepared and charged run starts executing
+ * @x: the run
+ *
+ * From here its budgets count as spent, and it runs on the calibration
+ * current now (held until it is released).
+ */
+void qpu_exec_begin(struct qpu_exec *x)
+{
+	x->started = true;
+	x->calib = qpu_calib_get(x->qdev);
+}
+
+/**
+ * qpu_exec_hash_slice() - the backend wrote a result slice
+ * @x: the run
+ * @status: the slice's status
+ * @counts: its histogram, @ncounts entries
+ * @ncounts: entries of @counts
+ * @expect: its expectation values (bit patterns), @nexpect of them
+ * @nexpect: entries of @expect
+ *
+ * Hashes what the backend wrote from its own copy (the mapped buffer may
+ * change under it), in the layout struct qpu_provenance gives.
+ */
+void qpu_exec_hash_slice(struct qpu_exec *x, s32 status,
+			 const struct qpu_count *counts, u32 ncounts,
+			 const u64 *expect, u32 nexpect)
+{
+	__le32 head[3] = { cpu_to_le32(status), cpu_to_le32(ncounts),
+			   cpu_to_le32(nexpect) };
+	__le64 v[2];
+	u32 i;
+
+	sha256_update(&x->result_sha, (const u8 *)head, sizeof(head));
+	for (i = 0; i < ncounts; i++) {
+		v[0] = cpu_to_le64(counts[i].bits);
+		v[1] = cpu_to_le64(counts[i].count);
+		sha256_update(&x->result_sha, (const u8 *)v, sizeof(v));
+	}
+	for (i = 0; i < nexpect; i++) {
+		v[0] = cpu_to_le64(expect[i]);
+		sha256_update(&x->result_sha, (const u8 *)v, sizeof(v[0]));
+	}
+}
+
+/**
+ * qpu_exec_state() - the enum qpu_job_state a run completed in
+ * @status: its status
+ */
+u32 qpu_exec_state(int status)
+{
+	if (!status)
+		return QPU_JOB_DONE;
+	if (status == -ECANCELED || status == -ENODEV)
+		return QPU_JOB_CANCELLED;
+	return QPU_JOB_FAILED;
+}
+
+/* CLOCK_MONOTONIC @ns as CLOCK_REALTIME (0 stays 0: "never"). */
+static u64 qpu_mono_to_real(u64 ns, u64 offset)
+{
+	return ns ? ns + offset : 0;
+}
+
+/* The provenance of completed @x, all but its audit sequence number. */
+static void qpu_exec_provenance(struct qpu_exec *x, const struct qpu_bpf_done *d,
+				struct qpu_provenance *p)
+{
+	u64 offset = ktime_get_real_ns() - ktime_get_ns();
+	u32 i;
+
+	memset(p, 0, sizeof(*p));
+	p->status = d->status;
+	p->dev_id = x->qdev->id;
+	p->job_id = d->job_id;
+	memcpy(p->circuit_hash, x->circ->hash, sizeof(p->circuit_hash));
+	sha256_final(&x->param_sha, p->param_hash);
+	sha256_final(&x->result_sha, p->result_hash);
+	if (x->calib) {
+		memcpy(p->calib_hash, x->calib->hash, sizeof(p->calib_hash));
+		p->calib_epoch = x->calib->epoch;
+	}
+	p->seed = x->seed;
+	p->shots = x->job.shots;
+	p->sweeps = x->nsweeps;
+	p->submit_time = qpu_mono_to_real(d->submit_ns, offset);
+	p->start_time = qpu_mono_to_real(d->start_ns, offset);
+	p->end_time = qpu_mono_to_real(d->end_ns, offset);
+	p->qpu_ns = x->qpu_ns;
+	p->origin = x->origin;
+	p->num_phys = min(x->circ->core.num_qubits, x->alloc->k);
+	for (i = 0; i < p->num_phys; i++)
+		p->phys[i] = x->alloc->phys[i];
+}
+
+/**
+ * qpu_exec_done() - a run completed (exactly once, for jobs and
+ *	synchronous runs alike)
+ * @x: the run, still holding its circuit, allocation and buffers
+ * @d: its id, status and times
+ *
+ * Tells the monitoring policy, sends the audit record, and writes the
+ * provenance into the result buffer if the job asked for it, before the
+ * caller reports the completion. Process context, no lock held.
+ */
+void qpu_exec_done(struct qpu_exec *x, const struct qpu_bpf_done *d)
+{
+	struct qpu_provenance p, *out;
+
+	qpu_bpf_job_done(x, d);
+	qpu_exec_provenance(x, d, &p);
+	p.audit_seq = qpu_audit_job(x, &p);
+	if (!(x->job.flags & QPU_RUN_PROVENANCE))
+		return;
+	out = x->rbuf->vaddr + x->job.provenance_offset;
+	memcpy((void *)out + sizeof(out->magic),
+	       (const void *)&p + sizeof(p.magic), sizeof(p) - sizeof(p.magic));
+	/* A reader that sees the magic sees the whole record. */
+	smp_wmb();
+	WRITE_ONCE(out->magic, QPU_PROVENANCE_MAGIC);
 }
 
 /**
@@ -303,13 +473,13 @@ int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg)
 	if (!ret)
 		ret = qpu_sched_sync_begin(&x);
 	if (!ret) {
-		x.started = true;
+		qpu_exec_begin(&x);
 		done.start_ns = ktime_get_ns();
 		ret = qpu_backend_run(&x);
 		qpu_sched_sync_end(&x);
 		done.end_ns = ktime_get_ns();
 		done.status = ret;
-		qpu_bpf_job_done(&x, &done);
+		qpu_exec_done(&x, &done);
 		arg->status = ret;
 		arg->seed = x.seed;
 		arg->sim_ns = x.sim_ns;

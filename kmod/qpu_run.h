@@ -13,6 +13,8 @@
 #include <linux/types.h>
 #include <linux/qpu.h>
 
+struct qpu_bpf_done;
+struct qpu_count;
 struct qpu_ctx;
 struct qpu_exec;
 
@@ -23,6 +25,12 @@ void qpu_exec_release_locked(struct qpu_ctx *ctx, struct qpu_exec *x);
 void qpu_exec_release(struct qpu_ctx *ctx, struct qpu_exec *x);
 int qpu_exec_charge(struct qpu_ctx *ctx, struct qpu_exec *x, bool nowait,
 		    struct qpu_refusal *r);
+void qpu_exec_begin(struct qpu_exec *x);
+void qpu_exec_hash_slice(struct qpu_exec *x, s32 status,
+			 const struct qpu_count *counts, u32 ncounts,
+			 const u64 *expect, u32 nexpect);
+void qpu_exec_done(struct qpu_exec *x, const struct qpu_bpf_done *d);
+u32 qpu_exec_state(int status);
 int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg);
 
 #endif /* QPU_RUN_H */

@@ -15,6 +15,7 @@
 #include <linux/qpu.h>
 
 #include "qpu_bpf.h"
+#include "qpu_audit.h"
 #include "qpu_calib.h"
 #include "qpu_device.h"
 #include "qpu_sched.h"
@@ -64,9 +65,10 @@ static DEVICE_ATTR_RO(free_qubits);
 /*
  * The range tunables: @buf must be 1..@max (-EINVAL if not a number,
  * -ERANGE outside); stored into *@dst with WRITE_ONCE (readers take it
- * once, without a lock).
+ * once, without a lock), and recorded for the audit under @attr's name.
  */
-static int qpu_store_range(const char *buf, u32 max, u32 *dst)
+static int qpu_store_range(struct device *dev, struct device_attribute *attr,
+			   const char *buf, u32 max, u32 *dst)
 {
 	u32 val;
 	int ret;
@@ -77,6 +79,7 @@ static int qpu_store_range(const char *buf, u32 max, u32 *dst)
 	if (!val || val > max)
 		return -ERANGE;
 	WRITE_ONCE(*dst, val);
+	qpu_audit_limit_tunable(to_qpu_device(dev), attr->attr.name, val);
 	return 0;
 }
 
@@ -92,7 +95,7 @@ static ssize_t max_ctx_qubits_store(struct device *dev,
 {
 	struct qpu_device *qdev = to_qpu_device(dev);
 	/* Applies to later allocations; qubits already held stay held. */
-	int ret = qpu_store_range(buf, qdev->topo->num_qubits,
+	int ret = qpu_store_range(dev, attr, buf, qdev->topo->num_qubits,
 				  &qdev->max_ctx_qubits);
 
 	return ret ? ret : count;
@@ -110,7 +113,7 @@ static ssize_t max_sim_qubits_store(struct device *dev,
 				    const char *buf, size_t count)
 {
 	/* Checked at circuit load; circuits already loaded keep running. */
-	int ret = qpu_store_range(buf, QPU_MAX_SIM_QUBITS,
+	int ret = qpu_store_range(dev, attr, buf, QPU_MAX_SIM_QUBITS,
 				  &to_qpu_device(dev)->max_sim_qubits);
 
 	return ret ? ret : count;
@@ -133,7 +136,10 @@ static ssize_t workers_store(struct device *dev, struct device_attribute *attr,
 	if (ret)
 		return ret;
 	ret = qpu_sched_set_workers(&to_qpu_device(dev)->sched, val);
-	return ret ? ret : count;
+	if (ret)
+		return ret;
+	qpu_audit_limit_tunable(to_qpu_device(dev), attr->attr.name, val);
+	return count;
 }
 static DEVICE_ATTR_RW(workers);
 
@@ -148,7 +154,7 @@ static ssize_t max_tenants_store(struct device *dev,
 				 size_t count)
 {
 	/* Checked at charge time; records beyond it stay until released. */
-	int ret = qpu_store_range(buf, QPU_MAX_TENANTS,
+	int ret = qpu_store_range(dev, attr, buf, QPU_MAX_TENANTS,
 				  &to_qpu_device(dev)->tenants.max);
 
 	return ret ? ret : count;
@@ -171,6 +177,7 @@ static ssize_t paused_store(struct device *dev, struct device_attribute *attr,
 	if (ret || val > 1)
 		return -EINVAL;
 	qpu_sched_set_paused(&to_qpu_device(dev)->sched, val);
+	qpu_audit_limit_tunable(to_qpu_device(dev), attr->attr.name, val);
 	return count;
 }
 static DEVICE_ATTR_RW(paused);
@@ -178,8 +185,7 @@ static DEVICE_ATTR_RW(paused);
 static ssize_t calibration_epoch_show(struct device *dev,
 				      struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n",
-			  (u64)atomic64_read(&to_qpu_device(dev)->calib->epoch));
+	return sysfs_emit(buf, "%llu\n", qpu_calib_epoch(to_qpu_device(dev)));
 }
 static DEVICE_ATTR_RO(calibration_epoch);
 
@@ -194,7 +200,7 @@ static DEVICE_ATTR_RO(policy);
 /* coupling_map: one fixed-width record per edge, "%4u %4u\n". */
 #define QPU_EDGE_RECLEN 10
 
-static void qpu_edge_fmt(void *priv, u32 idx, char *out)
+static void qpu_edge_fmt(const void *priv, u32 idx, char *out)
 {
 	const struct qc_topology *t = priv;
 

@@ -397,8 +397,11 @@ u64 qpu_tenant_charge_id(const struct qpu_tenant_charge *c)
 	return c->cgrp ? cgroup_id(c->cgrp) : 0;
 }
 
-/* The caller's default-hierarchy cgroup, referenced. */
-static struct cgroup *qpu_current_cgroup(void)
+/**
+ * qpu_tenant_current_cgroup() - the caller's default-hierarchy cgroup,
+ *	referenced (drop with qpu_tenant_cgroup_put())
+ */
+struct cgroup *qpu_tenant_current_cgroup(void)
 {
 	struct cgroup *cgrp;
 
@@ -411,7 +414,11 @@ static struct cgroup *qpu_current_cgroup(void)
 	return cgrp;
 }
 
-static void qpu_cgroup_put(struct cgroup *cgrp)
+/**
+ * qpu_tenant_cgroup_put() - drop a reference qpu_tenant_current_cgroup() took
+ * @cgrp: the cgroup
+ */
+void qpu_tenant_cgroup_put(struct cgroup *cgrp)
 {
 	cgroup_put(cgrp);
 	qpu_obj_dec(QPU_OBJ_CGROUP_REFS);
@@ -495,7 +502,7 @@ static int qpu_tenant_charge(struct qpu_tenants *ts,
 			     struct qpu_tenant_charge *c, gfp_t gfp,
 			     struct qpu_refusal *r)
 {
-	struct cgroup *cgrp = qpu_current_cgroup();
+	struct cgroup *cgrp = qpu_tenant_current_cgroup();
 	struct qpu_tenant *leaf = NULL, *t;
 	int ret;
 
@@ -511,7 +518,7 @@ static int qpu_tenant_charge(struct qpu_tenants *ts,
 	}
 	if (ret) {
 		spin_unlock(&ts->lock);
-		qpu_cgroup_put(cgrp);
+		qpu_tenant_cgroup_put(cgrp);
 		return ret;
 	}
 	c->iso = QPU_ISOLATION_SHARED;
@@ -649,7 +656,7 @@ void qpu_tenant_uncharge(struct qpu_tenants *ts, struct qpu_tenant_charge *c,
 	}
 	qpu_tenant_put(ts, c->t);
 	spin_unlock(&ts->lock);
-	qpu_cgroup_put(c->cgrp);
+	qpu_tenant_cgroup_put(c->cgrp);
 	c->t = NULL;
 	c->cgrp = NULL;
 }

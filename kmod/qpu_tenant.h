@@ -77,6 +77,8 @@ int qpu_tenant_charge_job(struct qpu_tenants *ts, u64 shots, u64 qpu_ns,
 			  bool nowait, struct qpu_tenant_charge *c,
 			  struct qpu_refusal *r);
 u64 qpu_tenant_current_id(void);
+struct cgroup *qpu_tenant_current_cgroup(void);
+void qpu_tenant_cgroup_put(struct cgroup *cgrp);
 u64 qpu_tenant_charge_id(const struct qpu_tenant_charge *c);
 void qpu_tenant_refuse_local(struct qpu_refusal *r, u32 limit, u64 usage,
 			     u64 max, u64 request);

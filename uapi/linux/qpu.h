@@ -690,7 +690,8 @@ struct qpu_job_desc {
  * @sim_ns: simulation time spent, nanoseconds
  * @qpu_ns: estimated execution time on the modelled device, nanoseconds
  *	(see Documentation/qpu/timing.rst)
- * @calibration_epoch: the device's calibration epoch when the slice ran
+ * @calibration_epoch: the epoch of the calibration the slice ran on (a job
+ *	or run keeps the calibration current when it started)
  */
 struct qpu_result {
 	__u32 magic;
