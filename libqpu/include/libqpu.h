@@ -15,7 +15,8 @@
  *    caller may set errno = 0, make several calls and test errno once.
  *  - Functions that cannot fail (void ones such as qpu_close() and
  *    qpu_prep_run(), the accessors, the name lookups) never change errno. NULL
- *    from an accessor (qpu_result_at(), qpu_circuit_param_name(),
+ *    from an accessor (qpu_result_at(), qpu_provenance_at(),
+ *    qpu_replay_result(), qpu_circuit_param_name(),
  *    qpu_circuit_gates() of an empty circuit) means "nothing there", not a
  *    failure, and does not set errno either.
  *  - errno is thread-local, so this is thread-safe. After a failure,

@@ -513,20 +513,6 @@ QPU_TEST(alloc_bad_pointers_efault)
 
 /* ---- QPU_ALLOC_EXACT ------------------------------------------------------ */
 
-/* QPU_IOC_ALLOC of exactly @want[0..k); the couplings into @edges. */
-static int alloc_exact_raw(int fd, const uint32_t *want, uint32_t k,
-			   struct qpu_edge *edges, uint32_t cap,
-			   struct qpu_alloc *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->flags = QPU_ALLOC_EXACT;
-	a->num_qubits = k;
-	a->phys_ptr = (uintptr_t)want;
-	a->num_edges = cap;
-	a->edges_ptr = (uintptr_t)edges;
-	return qpu_ioc(fd, QPU_IOC_ALLOC, a);
-}
-
 /*
  * Exact sets, connected or not and in any order: ALLOC_QUERY echoes the
  * order, the couplings are the region's in that order, the input stays

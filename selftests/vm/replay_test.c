@@ -111,6 +111,18 @@ static char *line_at(const char *text, int i)
 	return strndup(p, nl ? (size_t)(nl - p) : strlen(p));
 }
 
+/* Hash @key of the provenance on @out's first line (the record). */
+static void record_hash(const char *out, const char *key, char *hex)
+{
+	char *line = line_at(out, 0), *prov;
+
+	QT_ASSERT(line != NULL);
+	prov = member_text(line, "provenance");
+	prov_hash(prov, key, hex);
+	free(prov);
+	free(line);
+}
+
 /*
  * Run @argv (qpu-run --json ...): it must succeed with @nslices JSON
  * lines, each with a provenance; the first line goes to RECORD. Returns
@@ -156,7 +168,7 @@ static void replay_matches(const struct cmd_out *orig, const char *const args[],
 			   int nslices)
 {
 	const char *argv[16] = { "qpu-run", "--replay", RECORD, "--json" };
-	char hex[65], want[160], *rec, *prov, *a, *b, *last;
+	char hex[65], want[160], *a, *b, *last;
 	struct cmd_out o;
 	int i, n = 4;
 
@@ -175,9 +187,7 @@ static void replay_matches(const struct cmd_out *orig, const char *const args[],
 		free(a);
 		free(b);
 	}
-	rec = line_at(orig->out, 0);
-	prov = member_text(rec, "provenance");
-	prov_hash(prov, "result_hash", hex);
+	record_hash(orig->out, "result_hash", hex);
 	snprintf(want, sizeof(want), "replay: counts match the original bit for "
 		 "bit (result sha256 %s)", hex);
 	last = line_at(o.out, nslices);
@@ -186,8 +196,6 @@ static void replay_matches(const struct cmd_out *orig, const char *const args[],
 		QT_FAIL("last line \"%s\", want \"%s\"", last, want);
 	QT_ASSERT(!line_at(o.out, nslices + 1));
 	free(last);
-	free(prov);
-	free(rec);
 	cmd_free(&o);
 }
 
@@ -208,6 +216,18 @@ static void replay_fails(const char *const args[], int status, const char *want)
 	cmd_free(&o);
 }
 
+/* A job of the sample: run by @run, replayed with @args, @nslices slices. */
+static void replay_sample(const char *const run[], const char *const args[],
+			  int nslices)
+{
+	struct cmd_out o;
+
+	write_circuits();
+	original(run, nslices, &o);
+	replay_matches(&o, args, nslices);
+	cmd_free(&o);
+}
+
 QPU_TEST(replay_bell_seeded)
 {
 	static const char *const run[] = {
@@ -215,12 +235,8 @@ QPU_TEST(replay_bell_seeded)
 		NULL,
 	};
 	static const char *const args[] = { BELL_QASM, NULL };
-	struct cmd_out o;
 
-	write_circuits();
-	original(run, 1, &o);
-	replay_matches(&o, args, 1);
-	cmd_free(&o);
+	replay_sample(run, args, 1);
 }
 
 /* The driver's seed, and a circuit qpu_circuit_layout() places. */
@@ -230,12 +246,8 @@ QPU_TEST(replay_ghz_driver_seed)
 		"qpu-run", "--json", "--shots", "3000", GHZ_QASM, NULL,
 	};
 	static const char *const args[] = { GHZ_QASM, NULL };
-	struct cmd_out o;
 
-	write_circuits();
-	original(run, 1, &o);
-	replay_matches(&o, args, 1);
-	cmd_free(&o);
+	replay_sample(run, args, 1);
 }
 
 QPU_TEST(replay_sweep)
@@ -245,12 +257,8 @@ QPU_TEST(replay_sweep)
 		SWEEP_PARAMS, SWEEP_QASM, NULL,
 	};
 	static const char *const args[] = { SWEEP_PARAMS, SWEEP_QASM, NULL };
-	struct cmd_out o;
 
-	write_circuits();
-	original(run, 3, &o);
-	replay_matches(&o, args, 3);
-	cmd_free(&o);
+	replay_sample(run, args, 3);
 }
 
 QPU_TEST(replay_mid_circuit_measure_and_if)
@@ -259,12 +267,8 @@ QPU_TEST(replay_mid_circuit_measure_and_if)
 		"qpu-run", "--json", "--shots", "4000", MID_QASM, NULL,
 	};
 	static const char *const args[] = { MID_QASM, NULL };
-	struct cmd_out o;
 
-	write_circuits();
-	original(run, 1, &o);
-	replay_matches(&o, args, 1);
-	cmd_free(&o);
+	replay_sample(run, args, 1);
 }
 
 /* -v: the provenance line a user finds the record by. */
@@ -292,7 +296,7 @@ QPU_TEST(replay_names_changed_circuit)
 	};
 	static const char *const args[] = { SWEEP_PARAMS, "/tmp/changed.qasm",
 					    NULL };
-	char hex[65], want[200], *line, *prov, *src, *p;
+	char hex[65], want[200], *src, *p;
 	struct cmd_out o;
 
 	write_circuits();
@@ -303,15 +307,11 @@ QPU_TEST(replay_names_changed_circuit)
 	QT_ASSERT(p != NULL);
 	*p = 'x';
 	write_file_ok("/tmp/changed.qasm", src);
-	line = line_at(o.out, 0);
-	prov = member_text(line, "provenance");
-	prov_hash(prov, "circuit_hash", hex);
+	record_hash(o.out, "circuit_hash", hex);
 	snprintf(want, sizeof(want), "replay: circuit differs: the record's "
 		 "circuit_hash is %s, changed.qasm loads as ", hex);
 	replay_fails(args, 2, want);
 	free(src);
-	free(prov);
-	free(line);
 	cmd_free(&o);
 }
 
@@ -328,21 +328,17 @@ QPU_TEST(replay_names_changed_parameter)
 	static const char *const fewer[] = {
 		"--param", "0.3,1.1", "--param", "1.9,-0.4", SWEEP_QASM, NULL,
 	};
-	char hex[65], want[200], *line, *prov;
+	char hex[65], want[200];
 	struct cmd_out o;
 
 	write_circuits();
 	original(run, 3, &o);
-	line = line_at(o.out, 0);
-	prov = member_text(line, "provenance");
-	prov_hash(prov, "param_hash", hex);
+	record_hash(o.out, "param_hash", hex);
 	snprintf(want, sizeof(want), "replay: parameters differ: the record's "
 		 "param_hash is %s, the parameters given hash to ", hex);
 	replay_fails(changed, 2, want);
 	replay_fails(fewer, 2, "parameters differ: the record ran 3 vectors, 2 "
 		     "given");
-	free(prov);
-	free(line);
 	cmd_free(&o);
 }
 

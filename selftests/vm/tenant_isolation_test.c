@@ -309,16 +309,12 @@ TENANT_TEST(guard_subtree_is_one_domain)
 	del_device_ok(ISO_DEV);
 }
 
-/* QPU_ALLOC_EXACT on line:12 of exactly @want (k qubits) from @fd. */
+/* QPU_ALLOC_EXACT of exactly @want (k qubits) from @fd. */
 static int alloc_exact(int fd, const uint32_t *want, uint32_t k)
 {
 	struct qpu_alloc a;
 
-	memset(&a, 0, sizeof(a));
-	a.flags = QPU_ALLOC_EXACT;
-	a.num_qubits = k;
-	a.phys_ptr = (uintptr_t)want;
-	return qpu_ioc(fd, QPU_IOC_ALLOC, &a);
+	return alloc_exact_raw(fd, want, k, NULL, 0, &a);
 }
 
 /*

@@ -1450,7 +1450,9 @@ static void deep_alloc(struct fz_thread *t, struct fz_session *s, bool query)
 	if (!query && !m.field && chance(t, 5)) {
 		fz_ioctl(t, s, s->fd, QPU_IOC_ALLOC, ro_copy(t, &a, sizeof(a)),
 			 EM(EFAULT) | EM(ENOSPC) | EM(EDQUOT) |
-			 (s->dev ? EM(E2BIG) : 0), "ALLOC (read-only arg)");
+			 (s->dev ? EM(E2BIG) : 0) |
+			 (exact ? EM(EBUSY) | EM(EINVAL) : 0),
+			 "ALLOC (read-only arg)");
 		ro_reset(t);
 		return;
 	}
