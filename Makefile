@@ -36,9 +36,20 @@ LIB_MAP := libqpu/libqpu.map
 LIB_A := $(BUILD)/lib/libqpu.a
 LIB_SO := $(BUILD)/lib/$(LIB_SONAME)
 
+# libcrypto (EVP SHA-256) for libqpu's replay (libqpu/replay.c) and
+# qpu-auditd's snapshots, and json-c for reading audit records back
+# (qpu-run --replay, qpu_auditd_test).
+CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+CRYPTO_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs libcrypto 2>/dev/null || \
+	echo -lcrypto -ldl -pthread)
+JSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags json-c 2>/dev/null)
+JSON_LIBS := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
+JSON_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs json-c 2>/dev/null || \
+	echo -ljson-c)
+
 # Libraries tools and tests link against (static for the VM).
-LDLIBS_USER := -luring -lm -lpthread
-LDLIBS_STATIC := -static -luring -lm -lpthread
+LDLIBS_USER := -luring $(CRYPTO_LIBS) -lm -lpthread
+LDLIBS_STATIC := -static -luring $(CRYPTO_LIBS_STATIC) -lm -lpthread
 # libnl-genl-3 for the client of the qpu family (tools/lib/qpu_nl.c) and
 # for qpu-fuzz and netlink_test's raw requests (selftests/vm/nl_util.h).
 NL_CFLAGS := $(shell $(PKG_CONFIG) --cflags libnl-genl-3.0 2>/dev/null || \
@@ -120,11 +131,6 @@ QPUAUD_HDRS := tools/qpu-auditd/auditd.h tools/qpuctl/qpuctl.h $(QPU_NL_HDR)
 QPUAUD_SHARED := tools/qpuctl/json.c
 QPUAUD_TESTED := $(filter-out %/main.c,$(QPUAUD_SRCS)) $(QPUAUD_SHARED)
 QPUAUD_CFLAGS = $(QPU_NL_CFLAGS) -Itools/qpu-auditd -Itools/qpuctl
-CRYPTO_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
-CRYPTO_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs libcrypto 2>/dev/null || \
-	echo -lcrypto -ldl -pthread)
-# json-c reads the lines back in qpu_auditd_test.
-JSONC_LIBS := $(shell $(PKG_CONFIG) --libs json-c 2>/dev/null || echo -ljson-c)
 TOOLS += $(BUILD)/bin/qpu-auditd
 TOOLS_STATIC += $(BUILD)/vm-bin/qpu-auditd
 
@@ -246,6 +252,21 @@ $(BUILD)/vm-bin/%: tools/%.c $(LIB_A) $(CORE_HOST_OBJS) $(HDRS)
 	$(CC) $(CFLAGS) -Ikmod/core -o $@ $< $(CORE_HOST_OBJS) $(LIB_A) \
 		$(LDLIBS_STATIC)
 
+# qpu-run reads audit records (--replay) with tools/lib/audit_record.c.
+AUDIT_RECORD_SRC := tools/lib/audit_record.c
+AUDIT_RECORD_DEPS := $(AUDIT_RECORD_SRC) tools/lib/audit_record.h \
+		     tools/lib/parse_err.h
+
+$(BUILD)/bin/qpu-run: tools/qpu-run.c $(AUDIT_RECORD_DEPS) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JSON_CFLAGS) -Itools/lib -o $@ $< $(AUDIT_RECORD_SRC) \
+		$(LIB_A) $(JSON_LIBS) $(LDLIBS_USER)
+
+$(BUILD)/vm-bin/qpu-run: tools/qpu-run.c $(AUDIT_RECORD_DEPS) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JSON_CFLAGS) -Itools/lib -o $@ $< $(AUDIT_RECORD_SRC) \
+		$(LIB_A) $(JSON_LIBS_STATIC) $(LDLIBS_STATIC)
+
 $(QPU_NL_OBJ): $(QPU_NL_SRC) $(QPU_NL_HDR) uapi/linux/qpu.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -c -o $@ $<
@@ -258,7 +279,7 @@ $(BUILD)/bin/qpuctl: $(QPUCTL_SRCS) $(QPUCTL_HDRS) $(QPU_NL_OBJ) $(LIB_A) $(HDRS
 $(BUILD)/vm-bin/qpuctl: $(QPUCTL_SRCS) $(QPUCTL_HDRS) $(QPU_NL_OBJ) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -o $@ $(QPUCTL_SRCS) $(QPU_NL_OBJ) \
-		$(LIB_A) -static $(NL_LIBS_STATIC) -luring -lm -lpthread
+		$(LIB_A) $(NL_LIBS_STATIC) $(LDLIBS_STATIC)
 
 # --monitor attaches policies: the empty one and qpu-monitor's.
 QPUBENCH_BPF := $(BUILD)/bpf/empty.embed.o $(BUILD)/bpf/qpu_monitor.embed.o
@@ -276,8 +297,8 @@ $(BUILD)/bin/qpu-bench: $(QPUBENCH_DEPS)
 
 $(BUILD)/vm-bin/qpu-bench: $(QPUBENCH_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(QPUBENCH_CFLAGS) -o $@ $(QPUBENCH_OBJS) -static \
-		$(NL_LIBS_STATIC) $(BPF_LIBS_STATIC) -luring -lm -lpthread
+	$(CC) $(QPUBENCH_CFLAGS) -o $@ $(QPUBENCH_OBJS) \
+		$(NL_LIBS_STATIC) $(BPF_LIBS_STATIC) $(LDLIBS_STATIC)
 
 $(BUILD)/bpf/%.bpf.o: tools/qpu-bench/%.bpf.c $(BPF_HDRS)
 	@mkdir -p $(dir $@)
@@ -338,7 +359,13 @@ $(BUILD)/host-tests/qpu_auditd_test: selftests/host/qpu_auditd_test.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(QPUAUD_CFLAGS) -Iselftests -o $@ $< \
 		$(QPUAUD_TESTED) $(QPU_NL_OBJ) $(NL_LIBS) $(CRYPTO_LIBS) \
-		$(JSONC_LIBS)
+		$(JSON_LIBS)
+
+$(BUILD)/host-tests/replay_test: selftests/host/replay_test.c $(AUDIT_RECORD_DEPS) \
+		$(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(JSON_CFLAGS) -Ilibqpu -Itools/lib -Iselftests -o $@ $< \
+		$(AUDIT_RECORD_SRC) $(LIB_A) $(JSON_LIBS) $(LDLIBS_USER)
 
 $(BUILD)/host-tests/%: selftests/host/%.sh
 	@mkdir -p $(dir $@)

@@ -177,7 +177,8 @@ static int qpu_allocation_snapshot(struct qpu_ctx *ctx,
 	if (arg->edges_ptr && cap < d->nedges)
 		return -EOVERFLOW;
 
-	if (arg->phys_ptr) {
+	/* an exact request's phys_ptr was input: nothing to write back */
+	if (arg->phys_ptr && !(arg->flags & QPU_ALLOC_EXACT)) {
 		d->phys = kvmemdup(a->phys, array_size(a->k, sizeof(u32)),
 				   GFP_KERNEL_ACCOUNT);
 		if (!d->phys)
@@ -216,9 +217,30 @@ static int qpu_alloc_desc_copy_out(struct qpu_alloc_desc *d,
 	return ret;
 }
 
-static bool qpu_alloc_args_valid(const struct qpu_alloc *arg)
+/* ALLOC takes the QPU_ALLOC_* bits in @flags; ALLOC_QUERY none. */
+static bool qpu_alloc_args_valid(const struct qpu_alloc *arg, u32 flags)
 {
-	return !arg->flags && qpu_is_zero(arg->reserved, sizeof(arg->reserved));
+	return !(arg->flags & ~flags) &&
+	       qpu_is_zero(arg->reserved, sizeof(arg->reserved));
+}
+
+/*
+ * Place @a's k qubits inside the isolation domain its tenant's charge is
+ * in: where the driver chooses, or with %QPU_ALLOC_EXACT where a->phys
+ * (read from the caller) says. Called with qdev->alloc_lock held.
+ */
+static int qpu_allocation_place(struct qpu_device *qdev,
+				struct qpu_allocation *a, bool exact)
+{
+	bool guard = a->charge.iso == QPU_ISOLATION_GUARD;
+	u32 group = guard ? a->charge.iso_tag : 0;
+
+	lockdep_assert_held(&qdev->alloc_lock);
+	if (exact)
+		return qc_alloc_get_exact(qdev->alloc, a->phys, a->k, a->owner,
+					  group, guard);
+	return qc_alloc_get_isolated(qdev->alloc, a->k, a->owner, group, guard,
+				     a->phys);
 }
 
 /*
@@ -226,18 +248,23 @@ static bool qpu_alloc_args_valid(const struct qpu_alloc *arg)
  * context's quota under ctx->lock, its maps are copied out unlocked, and
  * only then is it published in the handle table: nothing is allocated
  * when the reply cannot be delivered, and nobody can see (or free) the
- * allocation before it is complete.
+ * allocation before it is complete. An exact request's qubits are read
+ * before any lock is taken (no user memory under ctx->lock); the core
+ * allocator checks them (-EINVAL out of range or repeated, -EBUSY taken
+ * or kept apart by isolation) once the charge is made, like any request.
  */
 int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 {
 	struct qpu_device *qdev = ctx->qdev;
+	bool exact = arg->flags & QPU_ALLOC_EXACT;
 	struct qpu_alloc_desc d;
 	struct qpu_allocation *a;
 	u32 k = arg->num_qubits, handle, max;
 	int ret;
 
 	memset(&arg->refusal, 0, sizeof(arg->refusal));
-	if (!qpu_alloc_args_valid(arg) || !k)
+	if (!qpu_alloc_args_valid(arg, QPU_ALLOC_EXACT) || !k ||
+	    (exact && !arg->phys_ptr))
 		return -EINVAL;
 	if (k > qdev->topo->num_qubits)
 		return -E2BIG;
@@ -246,6 +273,11 @@ int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 	if (!a)
 		return -ENOMEM;
 	a->k = k;
+	if (exact && copy_from_user(a->phys, u64_to_user_ptr(arg->phys_ptr),
+				    array_size(k, sizeof(u32)))) {
+		kvfree(a);
+		return -EFAULT;
+	}
 	qpu_sched_lane_init(&a->lane);
 
 	mutex_lock(&ctx->lock);
@@ -266,16 +298,11 @@ int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 		return ret;
 	}
 
-	/* Placed inside the isolation domain its tenant's charge is in. */
 	mutex_lock(&qdev->alloc_lock);
 	if (++qdev->owner_seq == 0)
 		qdev->owner_seq = 1;
 	a->owner = qdev->owner_seq;
-	ret = qc_alloc_get_isolated(qdev->alloc, k, a->owner,
-				    a->charge.iso == QPU_ISOLATION_GUARD ?
-				    a->charge.iso_tag : 0,
-				    a->charge.iso == QPU_ISOLATION_GUARD,
-				    a->phys);
+	ret = qpu_allocation_place(qdev, a, exact);
 	if (!ret)
 		qpu_note_qubit_tenant(qdev, a, cgroup_id(a->charge.cgrp));
 	mutex_unlock(&qdev->alloc_lock);
@@ -317,7 +344,7 @@ int qpu_ctx_alloc_query(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 	int ret;
 
 	memset(&arg->refusal, 0, sizeof(arg->refusal));
-	if (!qpu_alloc_args_valid(arg))
+	if (!qpu_alloc_args_valid(arg, 0))
 		return -EINVAL;
 
 	mutex_lock(&ctx->lock);

@@ -140,19 +140,30 @@ fail:
 }
 
 static int qpu_explain_alloc(struct qpu_dev *dev, int err, uint32_t k,
-			     const struct qpu_refusal *r)
+			     const uint32_t *exact, const struct qpu_refusal *r)
 {
 	struct qpu_info info;
 	char what[64];
 
 	snprintf(what, sizeof(what), "allocating %u qubits", k);
-	if (qpu_explain_refusal(dev, err, r, what))
+	/* an exact request's -EBUSY is about the qubits, never a limit */
+	if (!(exact && err == -EBUSY) && qpu_explain_refusal(dev, err, r, what))
 		return qpu_err(err);
 	memset(&info, 0, sizeof(info));
 	qpu_ioctl(dev, QPU_IOC_GET_INFO, &info);
 	switch (-err) {
 	case EINVAL:
+		if (exact)
+			return qpu_set_error(dev, err,
+					     "cannot allocate those %u qubits: one is "
+					     "outside %s (%u qubits) or named twice",
+					     k, dev->path, info.num_qubits);
 		return qpu_set_error(dev, err, "cannot allocate %u qubits", k);
+	case EBUSY:
+		return qpu_set_error(dev, err,
+				     "those %u qubits are not all free on %s: one is "
+				     "held, or next to a tenant isolation keeps apart",
+				     k, dev->path);
 	case E2BIG:
 		return qpu_set_error(dev, err,
 				     "%u qubits requested but %s has only %u",
@@ -171,8 +182,12 @@ static int qpu_explain_alloc(struct qpu_dev *dev, int err, uint32_t k,
 	}
 }
 
-QPU_EXPORT int qpu_alloc_qubits(struct qpu_dev *dev, uint32_t k,
-				struct qpu_qubits **out)
+/*
+ * Allocate @k qubits, where the driver chooses (@exact NULL) or exactly
+ * @exact[0..k) (%QPU_ALLOC_EXACT), and describe the set in *@out.
+ */
+static int qpu_alloc_set(struct qpu_dev *dev, uint32_t k, const uint32_t *exact,
+			 struct qpu_qubits **out)
 {
 	struct qpu_qubits *q;
 	struct qpu_alloc a;
@@ -184,10 +199,14 @@ QPU_EXPORT int qpu_alloc_qubits(struct qpu_dev *dev, uint32_t k,
 		return qpu_set_error(dev, -ENOMEM, "out of memory");
 	memset(&a, 0, sizeof(a));
 	a.num_qubits = k;
+	if (exact) {
+		a.flags = QPU_ALLOC_EXACT;
+		a.phys_ptr = (uintptr_t)exact;
+	}
 	ret = qpu_ioctl(dev, QPU_IOC_ALLOC, &a);
 	if (ret) {
 		free(q);
-		return qpu_explain_alloc(dev, ret, k, &a.refusal);
+		return qpu_explain_alloc(dev, ret, k, exact, &a.refusal);
 	}
 	q->handle = a.handle;
 	q->num_qubits = k;
@@ -220,6 +239,20 @@ err_free:
 	free(q->edges);
 	free(q);
 	return qpu_err(ret);
+}
+
+QPU_EXPORT int qpu_alloc_qubits(struct qpu_dev *dev, uint32_t k,
+				struct qpu_qubits **out)
+{
+	return qpu_alloc_set(dev, k, NULL, out);
+}
+
+QPU_EXPORT int qpu_alloc_qubits_exact(struct qpu_dev *dev, const uint32_t *phys,
+				      uint32_t k, struct qpu_qubits **out)
+{
+	if (!phys)
+		return qpu_set_error(dev, -EINVAL, "no qubits named");
+	return qpu_alloc_set(dev, k, phys, out);
 }
 
 QPU_EXPORT int qpu_free_qubits(struct qpu_dev *dev, struct qpu_qubits *q)

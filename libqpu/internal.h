@@ -84,4 +84,15 @@ int qpu_refusal_format_at(const struct qpu_refusal *r,
 int qpu_cgroup_name(const char *proc_cgroup, const char *mount_root,
 		    uint64_t id, uint32_t level, char *buf, size_t len);
 
+/*
+ * SHA-256 with libcrypto's EVP (replay.c), into @out (32 bytes): of @len
+ * bytes at @data; of @num_vectors parameter vectors of @num_params values
+ * as struct qpu_provenance defines param_hash; of the whole file @path.
+ * 0 or -errno; errno is left alone.
+ */
+int qpu_sha256(const void *data, size_t len, uint8_t *out);
+int qpu_param_hash(const double *params, uint32_t num_params,
+		   uint32_t num_vectors, uint8_t *out);
+int qpu_file_hash(const char *path, uint8_t *out);
+
 #endif /* LIBQPU_INTERNAL_H */

@@ -2,37 +2,66 @@
 /*
  * qpu-run - run an OpenQASM 2.0 file on a QPU device and print the counts.
  *
- *   qpu-run [-d /dev/qpuN] [--shots N] [--seed S] [--param V,V,...]
- *           [--json] FILE.qasm
+ *   qpu-run [-d /dev/qpuN] [--shots N] [--seed S] [--param V,V,...]...
+ *           [--json] [-v] FILE.qasm
+ *   qpu-run --replay RECORD.json [-d DEV] [--param V,V,...]...
+ *           [--restore-calibration[=DIR]] [--json] FILE.qasm
  *
  * Allocates as many qubits as the circuit declares, loads it, runs it once
- * (the ioctl path) and prints the histogram sorted by count, with
- * probabilities, or a JSON object. Exit status 0 on success, 1 on any
- * error (with a message saying what went wrong), 2 on bad usage.
+ * (the ioctl path) with one slice per --param vector and prints each
+ * histogram sorted by count, with probabilities, or a JSON object. With
+ * -v or --json it also prints the job's provenance (its audit record's
+ * sequence number and hashes); a driver that writes none (before
+ * QPU_FEAT_AUDIT) refuses QPU_RUN_PROVENANCE, and the job runs without. Exit status 0 on
+ * success, 1 on any error (with a message saying what went wrong), 2 on
+ * bad usage.
+ *
+ * --replay runs the job of an audit record again (libqpu's
+ * qpu_replay_job(): the same qubits, placement, seed, shots, parameters
+ * and calibration) and says whether the counts match bit for bit: exit 0
+ * if they do, 1 if they differ, 2 if it could not be replayed (bad usage,
+ * a bad record, or something that differs before running, named).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <libqpu.h>
+
+#include "audit_record.h"
+
+/* --param at most this often: one parameter vector (a sweep) each. */
+#define MAX_VECTORS	QPU_MAX_SWEEPS
+
+/* Where --restore-calibration finds snapshots without a DIR. */
+#define CALIB_DIR	"/var/log/qpu-audit/calib"
 
 struct opts {
 	const char *device;
 	const char *file;
-	const char *params;
+	const char *params[MAX_VECTORS];
+	uint32_t num_vectors;
 	uint32_t shots;
 	uint64_t seed;
 	int have_seed;
 	int json;
+	int verbose;
+	const char *replay;
+	const char *calib_dir;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: qpu-run [-d DEVICE] [--shots N] [--seed S] "
-		   "[--param V,V,...] [--json] FILE.qasm\n");
+		   "[--param V,V,...]... [--json] [-v] FILE.qasm\n"
+		   "       qpu-run --replay RECORD.json [-d DEVICE] "
+		   "[--param V,V,...]... [--restore-calibration[=DIR]] "
+		   "[--json] FILE.qasm\n");
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -56,14 +85,18 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "param", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "replay", required_argument, NULL, 'r' },
+		{ "restore-calibration", optional_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int have_shots = 0;
 	uint64_t v;
 	int c;
 
 	o->shots = 1024;
-	while ((c = getopt_long(argc, argv, "d:s:S:p:jh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:s:S:p:jvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			o->device = optarg;
@@ -75,6 +108,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			o->shots = v;
+			have_shots = 1;
 			break;
 		case 'S':
 			if (parse_u64(optarg, UINT64_MAX, &v)) {
@@ -85,10 +119,24 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->have_seed = 1;
 			break;
 		case 'p':
-			o->params = optarg;
+			if (o->num_vectors == MAX_VECTORS) {
+				fprintf(stderr, "qpu-run: at most %u --param\n",
+					MAX_VECTORS);
+				return -1;
+			}
+			o->params[o->num_vectors++] = optarg;
 			break;
 		case 'j':
 			o->json = 1;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'r':
+			o->replay = optarg;
+			break;
+		case 'C':
+			o->calib_dir = optarg ? optarg : CALIB_DIR;
 			break;
 		case 'h':
 			usage(stdout);
@@ -99,6 +147,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (optind != argc - 1) {
 		usage(stderr);
+		return -1;
+	}
+	/* a replay takes shots and seed from the record */
+	if (o->replay && (have_shots || o->have_seed)) {
+		fprintf(stderr, "qpu-run: --replay takes the shots and seed from "
+			"the record\n");
+		return -1;
+	}
+	if (o->calib_dir && !o->replay) {
+		fprintf(stderr, "qpu-run: --restore-calibration is for --replay\n");
 		return -1;
 	}
 	o->file = argv[optind];
@@ -132,6 +190,36 @@ static int fill_params(const struct qpu_circuit *c, const char *list,
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * All --param vectors, one after another, into a malloc()ed *@out (NULL
+ * for a circuit without parameters); returns the number of vectors (at
+ * least 1), or -1 after saying what is wrong.
+ */
+static int fill_vectors(const struct qpu_circuit *c, const struct opts *o,
+			double **out)
+{
+	uint32_t n = qpu_circuit_num_params(c), i;
+	uint32_t nv = o->num_vectors ? o->num_vectors : 1;
+	double *v = NULL;
+
+	if (n) {
+		v = calloc((size_t)n * nv, sizeof(*v));
+		if (!v) {
+			fprintf(stderr, "qpu-run: out of memory\n");
+			return -1;
+		}
+	}
+	for (i = 0; i < nv; i++) {
+		if (fill_params(c, o->num_vectors ? o->params[i] : NULL,
+				v ? v + (size_t)i * n : NULL)) {
+			free(v);
+			return -1;
+		}
+	}
+	*out = v;
+	return (int)nv;
 }
 
 /* Qiskit's convention: last register leftmost, high bit first. */
@@ -179,8 +267,66 @@ static void print_json_string(const char *s)
 	putchar('"');
 }
 
+static void print_hash(const char *key, const uint8_t *hash)
+{
+	char hex[65];
+
+	qpu_hash_hex(hash, hex);
+	printf("%s\"%s\": \"%s\"", key[0] == ',' ? ", " : "", key + 1, hex);
+}
+
+/*
+ * The provenance as the audit record's "job" JSON object, with the same
+ * keys (Documentation/qpu/audit.rst): qpu-run --replay reads it back.
+ */
+static void print_provenance_json(const struct qpu_provenance *p)
+{
+	uint32_t i;
+
+	printf(", \"provenance\": {\"type\": \"job\", \"dev_id\": %u, "
+	       "\"seq\": %" PRIu64 ", \"job_id\": %u, \"status\": %d, "
+	       "\"state\": \"%s\"", p->dev_id, (uint64_t)p->audit_seq,
+	       p->job_id, p->status, p->status ? "failed" : "done");
+	print_hash(",circuit_hash", p->circuit_hash);
+	print_hash(",param_hash", p->param_hash);
+	print_hash(",result_hash", p->result_hash);
+	print_hash(",calib_hash", p->calib_hash);
+	printf(", \"calib_epoch\": %" PRIu64 ", \"seed\": %" PRIu64
+	       ", \"shots\": %u, \"sweeps\": %u, \"num_qubits\": %u, "
+	       "\"phys\": [", (uint64_t)p->calib_epoch, (uint64_t)p->seed,
+	       p->shots, p->sweeps, p->num_phys);
+	for (i = 0; i < p->num_phys && i < QPU_MAX_SIM_QUBITS; i++)
+		printf("%s%u", i ? ", " : "", p->phys[i]);
+	printf("]}");
+}
+
+/* -v: one comment line a user can find the job's audit record by. */
+static void print_provenance_text(const struct qpu_provenance *p)
+{
+	char c[65], pa[65], r[65], k[65];
+	uint32_t i;
+
+	qpu_hash_hex(p->circuit_hash, c);
+	qpu_hash_hex(p->param_hash, pa);
+	qpu_hash_hex(p->result_hash, r);
+	qpu_hash_hex(p->calib_hash, k);
+	printf("# provenance: qpu%u audit seq %" PRIu64 ", circuit sha256 %s, "
+	       "param sha256 %s, result sha256 %s, calibration epoch %" PRIu64
+	       " sha256 %s, seed %" PRIu64 ", qubits", p->dev_id,
+	       (uint64_t)p->audit_seq, c, pa, r, (uint64_t)p->calib_epoch, k,
+	       (uint64_t)p->seed);
+	for (i = 0; i < p->num_phys && i < QPU_MAX_SIM_QUBITS; i++)
+		printf("%s%u", i ? "," : " ", p->phys[i]);
+	printf("\n");
+}
+
+/*
+ * Slice @sweep of @nslices: its histogram, as text or as one JSON object
+ * (with "sweep" when there are several, and "provenance" when known).
+ */
 static void print_results(const struct opts *o, const struct qpu_circuit *c,
-			  const struct qpu_loaded *l, const struct qpu_result *r)
+			  const uint8_t *circuit_hash, const struct qpu_result *r,
+			  uint32_t nslices, const struct qpu_provenance *prov)
 {
 	struct qpu_count *sorted;
 	char bits[QPU_MAX_CLBITS * 2 + 1];
@@ -195,12 +341,12 @@ static void print_results(const struct opts *o, const struct qpu_circuit *c,
 	if (o->json) {
 		printf("{\"file\": ");
 		print_json_string(o->file);
-		printf(", \"shots\": %" PRIu64 ", \"seed\": %" PRIu64
-		       ", \"circuit_sha256\": \"", (uint64_t)r->shots,
-		       (uint64_t)r->seed);
-		for (i = 0; i < 32; i++)
-			printf("%02x", l->hash[i]);
-		printf("\", \"calibration_epoch\": %" PRIu64 ", \"sim_ns\": %" PRIu64
+		if (nslices > 1)
+			printf(", \"sweep\": %u", r->sweep_index);
+		printf(", \"shots\": %" PRIu64 ", \"seed\": %" PRIu64,
+		       (uint64_t)r->shots, (uint64_t)r->seed);
+		print_hash(",circuit_sha256", circuit_hash);
+		printf(", \"calibration_epoch\": %" PRIu64 ", \"sim_ns\": %" PRIu64
 		       ", \"qpu_ns\": %" PRIu64 ", \"counts\": {",
 		       (uint64_t)r->calibration_epoch, (uint64_t)r->sim_ns,
 		       (uint64_t)r->qpu_ns);
@@ -209,10 +355,16 @@ static void print_results(const struct opts *o, const struct qpu_circuit *c,
 			printf("%s\"%s\": %" PRIu64, i ? ", " : "", bits,
 			       (uint64_t)sorted[i].count);
 		}
-		printf("}}\n");
+		printf("}");
+		if (prov)
+			print_provenance_json(prov);
+		printf("}\n");
 	} else {
-		printf("# %s: %" PRIu64 " shots, seed %" PRIu64
-		       ", modelled device time %.3f ms\n", o->file,
+		printf("# %s: ", o->file);
+		if (nslices > 1)
+			printf("sweep %u: ", r->sweep_index);
+		printf("%" PRIu64 " shots, seed %" PRIu64
+		       ", modelled device time %.3f ms\n",
 		       (uint64_t)r->shots, (uint64_t)r->seed, r->qpu_ns / 1e6);
 		for (i = 0; i < r->num_counts; i++) {
 			format_bits(c, sorted[i].bits, bits);
@@ -222,6 +374,35 @@ static void print_results(const struct opts *o, const struct qpu_circuit *c,
 		}
 	}
 	free(sorted);
+}
+
+/*
+ * Every slice of a job's results (slice i at i * @stride of @rbuf); 0, or
+ * -1 after saying which slice is missing or failed.
+ */
+static int print_slices(const struct opts *o, const struct qpu_circuit *c,
+			const uint8_t *circuit_hash,
+			const struct qpu_result *(*slice)(const void *, uint32_t),
+			const void *arg, uint32_t nslices,
+			const struct qpu_provenance *prov)
+{
+	const struct qpu_result *r;
+	uint32_t i;
+
+	for (i = 0; i < nslices; i++) {
+		r = slice(arg, i);
+		if (!r || r->status) {
+			fprintf(stderr, "qpu-run: the run produced no result%s (%s)\n",
+				nslices > 1 ? " for a sweep" : "",
+				r ? qpu_strerror(r->status) : "missing");
+			return -1;
+		}
+		print_results(o, c, circuit_hash, r, nslices,
+			      o->json ? prov : NULL);
+	}
+	if (prov && o->verbose && !o->json)
+		print_provenance_text(prov);
+	return 0;
 }
 
 /*
@@ -284,69 +465,95 @@ static int alloc_and_place(struct qpu_dev *dev, struct qpu_circuit *c,
 	return ret;
 }
 
-int main(int argc, char **argv)
+/* A plain run's result slices. */
+struct plain_run {
+	const struct qpu_buffer *rbuf;
+	size_t stride;
+};
+
+static const struct qpu_result *plain_slice(const void *arg, uint32_t i)
+{
+	const struct plain_run *pr = arg;
+
+	return qpu_result_at(pr->rbuf, (size_t)i * pr->stride);
+}
+
+static const struct qpu_result *replay_slice(const void *arg, uint32_t i)
+{
+	return qpu_replay_result(arg, i);
+}
+
+/* Run @o->file as asked, print the counts; the exit status. */
+static int run_plain(const struct opts *o, struct qpu_circuit *c)
 {
 	struct qpu_buffer *pbuf = NULL, *rbuf = NULL;
-	struct qpu_circuit *c = NULL;
+	const struct qpu_provenance *prov = NULL;
 	struct qpu_qubits *q = NULL;
 	struct qpu_dev *dev = NULL;
-	const struct qpu_result *r;
+	struct plain_run pr;
 	struct qpu_loaded l;
 	struct qpu_job_desc job;
-	struct opts o = { 0 };
-	char err[512];
-	int ret = 1, rc;
+	struct qpu_info info;
+	size_t size, prov_offset;
+	double *vectors = NULL;
+	int ret = 1, nv, want_prov, rc;
 
-	if (parse_opts(argc, argv, &o))
-		return 2;
-	rc = qpu_qasm_parse_file(o.file, &c, err, sizeof(err));
-	if (rc) {
-		fprintf(stderr, "qpu-run: %s\n", *err ? err : qpu_strerror(rc));
+	nv = fill_vectors(c, o, &vectors);
+	if (nv < 0)
 		return 1;
-	}
-	rc = qpu_open(o.device, &dev);
-	if (rc) {
-		fprintf(stderr, "qpu-run: %s: %s\n", o.device ? o.device : "/dev/qpu0",
-			qpu_strerror(rc));
+	if (qpu_open(o->device, &dev)) {
+		fprintf(stderr, "qpu-run: %s: %s\n", o->device ? o->device : "/dev/qpu0",
+			qpu_strerror(-errno));
 		goto out;
 	}
+	if (qpu_get_info(dev, &info))
+		goto fail;
+	want_prov = o->verbose || o->json;
 	if (alloc_and_place(dev, c, &q))
 		goto out;
 	if (qpu_circuit_load(dev, c, q, &l))
 		goto fail;
 	if (l.num_params) {
-		if (qpu_buffer_new(dev, l.num_params * sizeof(double), &pbuf))
+		if (qpu_buffer_new(dev, (size_t)nv * l.num_params * sizeof(double),
+				   &pbuf))
 			goto fail;
-		if (fill_params(c, o.params, pbuf->ptr))
-			goto out;
-	} else if (o.params && *o.params) {
-		fill_params(c, o.params, NULL);
-		goto out;
+		memcpy(pbuf->ptr, vectors, (size_t)nv * l.num_params * sizeof(double));
 	}
-	if (qpu_buffer_new(dev, qpu_result_size(qpu_circuit_num_clbits(c), o.shots, 0),
-			   &rbuf))
+	size = qpu_result_layout(qpu_circuit_num_clbits(c), o->shots, 0, nv,
+				 &pr.stride, &prov_offset);
+	if (qpu_buffer_new(dev, size, &rbuf))
 		goto fail;
+	pr.rbuf = rbuf;
 
 	memset(&job, 0, sizeof(job));
 	job.circuit = l.handle;
-	job.shots = o.shots;
-	job.flags = o.have_seed ? QPU_RUN_SEED : 0;
-	job.seed = o.seed;
+	job.shots = o->shots;
+	job.num_sweeps = nv;
+	job.flags = (o->have_seed ? QPU_RUN_SEED : 0) |
+		    (want_prov ? QPU_RUN_PROVENANCE : 0);
+	job.seed = o->seed;
 	job.param_buf = pbuf ? pbuf->handle : 0;
+	job.param_stride = l.num_params * sizeof(double);
 	job.result_buf = rbuf->handle;
-	if (qpu_run_job(dev, &job, NULL))
-		goto fail;
-	r = qpu_result_at(rbuf, 0);
-	if (!r || r->status) {
-		fprintf(stderr, "qpu-run: the run produced no result (%s)\n",
-			r ? qpu_strerror(r->status) : "missing");
-		goto out;
+	job.result_stride = pr.stride;
+	job.provenance_offset = want_prov ? prov_offset : 0;
+	rc = qpu_run_job(dev, &job, NULL);
+	/* a driver before job provenance (no QPU_FEAT_AUDIT): run without */
+	if (rc == -EINVAL && want_prov && !(info.features & QPU_FEAT_AUDIT)) {
+		want_prov = 0;
+		job.flags &= ~QPU_RUN_PROVENANCE;
+		job.provenance_offset = 0;
+		rc = qpu_run_job(dev, &job, NULL);
 	}
-	print_results(&o, c, &l, r);
-	ret = 0;
+	if (rc)
+		goto fail;
+	if (want_prov)
+		prov = qpu_provenance_at(rbuf, prov_offset);
+	if (!print_slices(o, c, l.hash, plain_slice, &pr, nv, prov))
+		ret = 0;
 	goto out;
 fail:
-	fprintf(stderr, "qpu-run: %s: %s\n", o.file, qpu_errmsg(dev));
+	fprintf(stderr, "qpu-run: %s: %s\n", o->file, qpu_errmsg(dev));
 out:
 	if (dev) {
 		qpu_buffer_free(dev, rbuf);
@@ -354,6 +561,182 @@ out:
 		qpu_free_qubits(dev, q);
 		qpu_close(dev);
 	}
+	free(vectors);
+	return ret;
+}
+
+/* The whole of a small text file (a record line), NUL-terminated. */
+static char *read_text(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "re");
+	char *buf;
+	size_t n;
+
+	if (!f)
+		return NULL;
+	buf = malloc(max + 1);
+	if (!buf) {
+		fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, max, f);
+	if (ferror(f) || !feof(f)) {
+		if (!ferror(f))
+			errno = EFBIG;
+		free(buf);
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * Write @text to the sysfs file @path in write(2)s of whole lines of at
+ * most a page each, as the calibration file takes them (every line of a
+ * snapshot names its qubit or edge, so the pieces add up to the whole).
+ */
+static int write_lines(const char *path, const char *text)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	const char *p = text, *end, *nl;
+	ssize_t n;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -1;
+	while (*p && !ret) {
+		end = p;
+		while ((nl = strchr(end, '\n')) && nl + 1 - p <= page)
+			end = nl + 1;
+		if (end == p) {
+			errno = EINVAL;	/* a line longer than a page, or unended */
+			ret = -1;
+			break;
+		}
+		n = write(fd, p, end - p);
+		if (n != end - p)
+			ret = -1;
+		p = end;
+	}
+	if (close(fd))
+		ret = -1;
+	return ret;
+}
+
+/*
+ * --restore-calibration: write the snapshot named by the record's
+ * calib_hash to the device's calibration file (a new epoch with that
+ * content); 0 or -1 after saying why not.
+ */
+static int restore_calibration(const struct opts *o, struct qpu_dev *dev,
+			       const struct qpu_job_record *rec)
+{
+	char hex[65], src[4096], dst[64], *data;
+	struct qpu_info info;
+
+	qpu_hash_hex(rec->calib_hash, hex);
+	snprintf(src, sizeof(src), "%s/%s", o->calib_dir, hex);
+	if (qpu_get_info(dev, &info)) {
+		fprintf(stderr, "qpu-run: %s\n", qpu_errmsg(dev));
+		return -1;
+	}
+	data = read_text(src, 1 << 24);
+	if (!data) {
+		fprintf(stderr, "qpu-run: the record's calibration snapshot %s: %s\n",
+			src, strerror(errno));
+		return -1;
+	}
+	snprintf(dst, sizeof(dst), "/sys/class/qpu/qpu%u/calibration", info.dev_id);
+	if (write_lines(dst, data)) {
+		fprintf(stderr, "qpu-run: restoring calibration %s into %s: %s\n",
+			hex, dst, strerror(errno));
+		free(data);
+		return -1;
+	}
+	free(data);
+	printf("replay: restored calibration %s from %s to %s\n", hex, src, dst);
+	return 0;
+}
+
+/* --replay: run the record's job again; exit 0 match, 1 differ, 2 not run. */
+static int run_replay(const struct opts *o, struct qpu_circuit *c)
+{
+	struct qpu_job_record rec;
+	struct qpu_replay rp = { 0 };
+	struct qpu_dev *dev = NULL;
+	char devpath[32], err[1024], *text;
+	double *vectors = NULL;
+	const char *name;
+	int ret = 2, nv, rc;
+
+	text = read_text(o->replay, 1 << 20);
+	if (!text) {
+		fprintf(stderr, "qpu-run: %s: %s\n", o->replay, strerror(errno));
+		return 2;
+	}
+	rc = audit_record_parse(text, &rec, err, sizeof(err));
+	free(text);
+	if (rc) {
+		fprintf(stderr, "qpu-run: %s: %s\n", o->replay, err);
+		return 2;
+	}
+	nv = fill_vectors(c, o, &vectors);
+	if (nv < 0)
+		return 2;
+	snprintf(devpath, sizeof(devpath), "/dev/qpu%u", rec.dev_id);
+	if (qpu_open(o->device ? o->device : devpath, &dev)) {
+		fprintf(stderr, "qpu-run: %s: %s\n", o->device ? o->device : devpath,
+			qpu_strerror(-errno));
+		goto out;
+	}
+	name = strrchr(o->file, '/') ? strrchr(o->file, '/') + 1 : o->file;
+	rc = qpu_replay_job(dev, &rec, c, vectors, o->num_vectors, &rp);
+	if (rc == -EBADMSG && rp.differs == QPU_REPLAY_CALIB && o->calib_dir) {
+		if (restore_calibration(o, dev, &rec))
+			goto out;
+		rc = qpu_replay_job(dev, &rec, c, vectors, o->num_vectors, &rp);
+	}
+	if (rc == -EBADMSG) {
+		qpu_replay_describe(&rec, &rp, name, err, sizeof(err));
+		fprintf(stderr, "qpu-run: replay: %s\n", err);
+		goto out;
+	}
+	if (rc) {
+		fprintf(stderr, "qpu-run: replay: %s\n", qpu_errmsg(dev));
+		goto out;
+	}
+	if (print_slices(o, c, rp.circuit_hash, replay_slice, &rp, rp.prov.sweeps,
+			 &rp.prov))
+		goto out;
+	qpu_replay_describe(&rec, &rp, name, err, sizeof(err));
+	printf("replay: %s\n", err);
+	ret = rp.differs ? 1 : 0;
+out:
+	if (dev) {
+		qpu_replay_release(dev, &rp);
+		qpu_close(dev);
+	}
+	free(vectors);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct qpu_circuit *c = NULL;
+	struct opts o = { 0 };
+	char err[512];
+	int ret, rc;
+
+	if (parse_opts(argc, argv, &o))
+		return 2;
+	rc = qpu_qasm_parse_file(o.file, &c, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "qpu-run: %s\n", *err ? err : qpu_strerror(rc));
+		return o.replay ? 2 : 1;
+	}
+	ret = o.replay ? run_replay(&o, c) : run_plain(&o, c);
 	qpu_circuit_free(c);
 	return ret;
 }

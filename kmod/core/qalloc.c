@@ -40,6 +40,13 @@
  * qc_alloc_isolation_ok() recomputes the invariant from the per-qubit
  * tags alone, O(V + E), so a test does not trust that count.
  *
+ * qc_alloc_get_exact() takes the qubits it is given, under the same rule
+ * seen from the other side: each wanted qubit's allocated neighbours must
+ * be ones the request may touch (on a complete graph: every allocated
+ * qubit, the O(V) scan above). The set need not be connected; its own
+ * qubits touch each other freely, being one group. O(k + their degrees),
+ * the neighbour scan skipped as above when nothing can be blocked.
+ *
  * qc_alloc_put() is O(k). qc_alloc_region_edges() marks the region's
  * virtual indices in a per-qubit scratch array, walks each member's sorted
  * neighbour list collecting the neighbours of higher virtual index, sorts
@@ -154,19 +161,34 @@ static bool qc_alloc_may_touch(const struct qc_alloc *a, u32 n, u32 group,
 }
 
 /*
+ * Complete graph: every free qubit touches every allocated one, so a
+ * request of (@group, @guard) may use free qubits at all iff it may touch
+ * every allocated qubit. O(V), skipped when nothing can be blocked.
+ */
+static bool qc_alloc_complete_usable(const struct qc_alloc *a, u32 group,
+				     bool guard)
+{
+	u32 q;
+
+	if (!guard && !a->nguarded)
+		return true;
+	for (q = 0; q < a->n; q++)
+		if (a->owner[q] && !qc_alloc_may_touch(a, q, group, guard))
+			return false;
+	return true;
+}
+
+/*
  * Complete graph: the k lowest free qubits, if free qubits may be used at
- * all (each one touches every allocated qubit). Caller checked k <= nfree.
+ * all. Caller checked k <= nfree.
  */
 static int qc_alloc_get_complete(struct qc_alloc *a, u32 k, u32 owner,
 				 u32 group, bool guard, u32 *phys)
 {
 	u32 q, i = 0;
 
-	if (guard || a->nguarded) {
-		for (q = 0; q < a->n; q++)
-			if (a->owner[q] && !qc_alloc_may_touch(a, q, group, guard))
-				return -ENOSPC;
-	}
+	if (!qc_alloc_complete_usable(a, group, guard))
+		return -ENOSPC;
 	for (q = 0; q < a->n && i < k; q++) {
 		if (a->owner[q])
 			continue;
@@ -308,6 +330,59 @@ int qc_alloc_get_isolated(struct qc_alloc *a, u32 k, u32 owner, u32 group,
 			phys[cnt++] = w;
 		}
 	}
+	a->nfree -= k;
+	return 0;
+}
+
+/*
+ * May a request of (@group, @guard) take free qubit @q of an incomplete
+ * graph? Not when an allocated neighbour is one it may not touch: the
+ * test qc_alloc_block() applies from the other side. O(degree).
+ */
+static bool qc_alloc_may_take(const struct qc_alloc *a, u32 q, u32 group,
+			      bool guard)
+{
+	const struct qc_topology *t = a->t;
+	u32 j, w;
+
+	for (j = t->adj_off[q]; j < t->adj_off[q + 1]; j++) {
+		w = t->adj[j];
+		if (a->owner[w] && !qc_alloc_may_touch(a, w, group, guard))
+			return false;
+	}
+	return true;
+}
+
+int qc_alloc_get_exact(struct qc_alloc *a, const u32 *phys, u32 k,
+		       u32 owner, u32 group, bool guard)
+{
+	u32 stamp, i, q;
+
+	if (!k || !owner || (guard && !group))
+		return -EINVAL;
+	if (k > a->n)
+		return -E2BIG;
+	/* range and duplicates first: a malformed request is never -EBUSY */
+	stamp = qc_alloc_new_stamp(a);
+	for (i = 0; i < k; i++) {
+		q = phys[i];
+		if (q >= a->n || a->seen[q] == stamp)
+			return -EINVAL;
+		a->seen[q] = stamp;
+	}
+	for (i = 0; i < k; i++)
+		if (a->owner[phys[i]])
+			return -EBUSY;
+	if (a->complete) {
+		if (!qc_alloc_complete_usable(a, group, guard))
+			return -EBUSY;
+	} else if (guard || a->nguarded) {
+		for (i = 0; i < k; i++)
+			if (!qc_alloc_may_take(a, phys[i], group, guard))
+				return -EBUSY;
+	}
+	for (i = 0; i < k; i++)
+		qc_alloc_take(a, phys[i], owner, group, guard);
 	a->nfree -= k;
 	return 0;
 }

@@ -64,6 +64,30 @@ int qc_alloc_get(struct qc_alloc *a, u32 k, u32 owner, u32 *phys);
 int qc_alloc_get_isolated(struct qc_alloc *a, u32 k, u32 owner, u32 group,
 			  bool guard, u32 *phys);
 
+/**
+ * qc_alloc_get_exact() - allocate exactly the qubits @phys names
+ * @a: allocator
+ * @phys: k physical qubits; phys[v] becomes virtual qubit v. Need not be
+ *	connected.
+ * @k: number of qubits, >= 1
+ * @owner: non-zero tag stored with each qubit
+ * @group: isolation group, as for qc_alloc_get_isolated()
+ * @guard: the owner wants a guard band, as for qc_alloc_get_isolated()
+ *
+ * The isolation rule of qc_alloc_get_isolated() applies unchanged: a
+ * wanted qubit next to an allocated qubit of another group, where either
+ * side asked for a guard, is refused. All or nothing.
+ *
+ * Return: 0; -EINVAL for k == 0, owner == 0, @guard with @group 0, a qubit
+ * outside the device or one named twice; -E2BIG if k exceeds the device;
+ * -EBUSY if a wanted qubit is allocated, or isolation keeps it from this
+ * request (nothing is changed on error).
+ * Cost: O(k + the wanted qubits' degrees); O(V) on a complete graph when
+ * a guard is involved.
+ */
+int qc_alloc_get_exact(struct qc_alloc *a, const u32 *phys, u32 k,
+		       u32 owner, u32 group, bool guard);
+
 /** qc_alloc_put() - release @k qubits listed in @phys; O(k) */
 void qc_alloc_put(struct qc_alloc *a, const u32 *phys, u32 k);
 

@@ -15,7 +15,8 @@
  *    caller may set errno = 0, make several calls and test errno once.
  *  - Functions that cannot fail (void ones such as qpu_close() and
  *    qpu_prep_run(), the accessors, the name lookups) never change errno. NULL
- *    from an accessor (qpu_result_at(), qpu_circuit_param_name(),
+ *    from an accessor (qpu_result_at(), qpu_provenance_at(),
+ *    qpu_replay_result(), qpu_circuit_param_name(),
  *    qpu_circuit_gates() of an empty circuit) means "nothing there", not a
  *    failure, and does not set errno either.
  *  - errno is thread-local, so this is thread-safe. After a failure,
@@ -171,6 +172,27 @@ struct qpu_qubits {
  * connected free region now).
  */
 int qpu_alloc_qubits(struct qpu_dev *dev, uint32_t k, struct qpu_qubits **out);
+
+/**
+ * qpu_alloc_qubits_exact() - allocate exactly the physical qubits @phys
+ * @dev: device
+ * @phys: @k distinct physical qubits; virtual qubit v of the set is
+ *	phys[v]. They need not be connected (a circuit loaded on them must
+ *	still only couple qubits the device couples).
+ * @k: number of qubits
+ * @out: receives the set; release with qpu_free_qubits()
+ *
+ * %QPU_ALLOC_EXACT: for replaying a job where it ran (qpu_replay_job()),
+ * or placing by calibration. Any process may ask; every limit and tenant
+ * isolation rule of qpu_alloc_qubits() applies.
+ *
+ * Return: as qpu_alloc_qubits() but never -ENOSPC; -EINVAL also for
+ * @phys NULL, a qubit outside the device or one named twice; -EBUSY when
+ * a wanted qubit is held, or tenant isolation keeps it from this caller
+ * (a guard band); qpu_errmsg() says which.
+ */
+int qpu_alloc_qubits_exact(struct qpu_dev *dev, const uint32_t *phys,
+			   uint32_t k, struct qpu_qubits **out);
 
 /** qpu_free_qubits() - release a set and free @q (NULL is a no-op) */
 int qpu_free_qubits(struct qpu_dev *dev, struct qpu_qubits *q);
@@ -435,6 +457,174 @@ const struct qpu_count *qpu_result_counts(const struct qpu_result *r);
 
 /** qpu_result_expect() - expectation value @i of the slice */
 double qpu_result_expect(const struct qpu_result *r, uint32_t i);
+
+/**
+ * qpu_result_layout() - lay out a result buffer: @sweeps slices, then the
+ *	job's struct qpu_provenance (%QPU_RUN_PROVENANCE)
+ * @num_clbits: classical bits of the circuit
+ * @shots: shots per slice
+ * @num_expect: expectation values asked for (0 if none)
+ * @sweeps: parameter vectors (0 counts as 1)
+ * @stride: out: qpu_job_desc.result_stride (qpu_result_size())
+ * @prov_offset: out: qpu_job_desc.provenance_offset, 8-byte aligned,
+ *	after the last slice
+ *
+ * Return: the bytes the buffer needs, provenance included.
+ */
+size_t qpu_result_layout(uint32_t num_clbits, uint32_t shots,
+			 uint32_t num_expect, uint32_t sweeps, size_t *stride,
+			 size_t *prov_offset);
+
+/**
+ * qpu_provenance_at() - the provenance the kernel wrote at @offset of @buf
+ *	for a job run with %QPU_RUN_PROVENANCE
+ *
+ * It is the job's audit record minus who ran it: qpu_provenance.audit_seq
+ * finds the record in the audit log (Documentation/qpu/audit.rst).
+ * Return: it, or NULL unless its magic is %QPU_PROVENANCE_MAGIC (the job
+ * has not completed, or did not ask for it).
+ */
+const struct qpu_provenance *qpu_provenance_at(const struct qpu_buffer *buf,
+					       size_t offset);
+
+/**
+ * qpu_hash_hex() - @hash (32 bytes) as 64 lower-case hex digits
+ * @hash: a SHA-256 of struct qpu_provenance or struct qpu_loaded
+ * @out: receives the digits and a NUL (65 bytes)
+ */
+void qpu_hash_hex(const uint8_t *hash, char *out);
+
+/*
+ * Replaying a job (Documentation/qpu/replay.rst): run a circuit again
+ * where and how an audit record says it ran, and compare the results bit
+ * for bit.
+ */
+
+/**
+ * struct qpu_job_record - what replaying needs of a job's audit record
+ *	(its "job" JSON line, or the job's own struct qpu_provenance)
+ * @dev_id: N of /dev/qpuN it ran on
+ * @circuit_hash: SHA-256 of the circuit as it was loaded
+ * @param_hash: SHA-256 of its parameter vectors
+ * @result_hash: SHA-256 of its results
+ * @calib_hash: SHA-256 of the calibration it ran on
+ * @calib_epoch: that calibration's epoch
+ * @seed: base seed
+ * @shots: shots per parameter vector
+ * @sweeps: parameter vectors
+ * @run_flags: other QPU_RUN_* bits the job had (%QPU_RUN_EXPECT: the
+ *	record does not say; qpu-run never sets it)
+ * @num_phys: the loaded circuit's width
+ * @phys: physical qubit of each of its virtual qubits
+ */
+struct qpu_job_record {
+	uint32_t dev_id;
+	uint8_t circuit_hash[32];
+	uint8_t param_hash[32];
+	uint8_t result_hash[32];
+	uint8_t calib_hash[32];
+	uint64_t calib_epoch;
+	uint64_t seed;
+	uint32_t shots;
+	uint32_t sweeps;
+	uint32_t run_flags;
+	uint32_t num_phys;
+	uint32_t phys[QPU_MAX_SIM_QUBITS];
+};
+
+/** QPU_REPLAY_PARAMS - the parameter vectors do not hash to param_hash */
+#define QPU_REPLAY_PARAMS	(1U << 0)
+/** QPU_REPLAY_CIRCUIT - the circuit does not load as circuit_hash */
+#define QPU_REPLAY_CIRCUIT	(1U << 1)
+/** QPU_REPLAY_CALIB - the device's calibration is not calib_hash */
+#define QPU_REPLAY_CALIB	(1U << 2)
+/** QPU_REPLAY_RESULT - the rerun's results do not hash to result_hash */
+#define QPU_REPLAY_RESULT	(1U << 3)
+
+/**
+ * struct qpu_replay - the outcome of qpu_replay_job()
+ * @differs: QPU_REPLAY_* bits: what is not as the record says
+ * @ran: the job was run again (nothing differed before running)
+ * @load_error: 0, or why the circuit could not be loaded on the recorded
+ *	qubits (then @circuit_hash is zero and %QPU_REPLAY_CIRCUIT is set)
+ * @num_vectors: parameter vectors given
+ * @param_hash: SHA-256 of those vectors
+ * @circuit_hash: the circuit's hash as loaded on the recorded qubits
+ * @calib_hash: SHA-256 of the device's calibration now
+ * @calib_epoch: its epoch
+ * @prov: the rerun's provenance (when @ran)
+ * @results: the rerun's result slices; qpu_replay_result() reads them
+ * @stride: bytes between slices
+ */
+struct qpu_replay {
+	uint32_t differs;
+	int ran;
+	int load_error;
+	uint32_t num_vectors;
+	uint8_t param_hash[32];
+	uint8_t circuit_hash[32];
+	uint8_t calib_hash[32];
+	uint64_t calib_epoch;
+	struct qpu_provenance prov;
+	struct qpu_buffer *results;
+	size_t stride;
+};
+
+/**
+ * qpu_replay_job() - run a recorded job again and compare
+ * @dev: the device (normally /dev/qpu<@rec->dev_id>)
+ * @rec: the record
+ * @c: the circuit, as written (it is placed on the recorded qubits with
+ *	qpu_circuit_layout() and remapped, as qpu-run placed it: the layout
+ *	depends only on the circuit and the qubits' couplings, so the same
+ *	qubits give the same placement) or as it was loaded (the identity
+ *	placement is tried first). Modified by the remap.
+ * @params: @num_vectors vectors of qpu_circuit_num_params(@c) values
+ * @num_vectors: parameter vectors given (ignored for a circuit without
+ *	parameters: the record's sweeps are run)
+ * @out: receives the outcome; release it with qpu_replay_release()
+ *
+ * Checks, before running: the vectors' SHA-256 (as struct qpu_provenance
+ * defines param_hash) against the record; the circuit loaded on exactly
+ * the recorded qubits (qpu_alloc_qubits_exact()) against circuit_hash;
+ * the SHA-256 of /sys/class/qpu/qpuN/calibration against calib_hash.
+ * When all agree, runs the job with the record's seed, shots and sweeps
+ * and %QPU_RUN_PROVENANCE, and compares the provenance's hashes with the
+ * record's.
+ *
+ * Return: 0 when it ran (@out->differs then has %QPU_REPLAY_RESULT if the
+ * results differ); -EBADMSG when something differs before running
+ * (@out->differs says what, qpu_errmsg() names it with both hashes);
+ * -errno when the qubits cannot be had (-EBUSY: held by someone else),
+ * the run fails, or the kernel writes no provenance (-EOPNOTSUPP).
+ */
+int qpu_replay_job(struct qpu_dev *dev, const struct qpu_job_record *rec,
+		   struct qpu_circuit *c, const double *params,
+		   uint32_t num_vectors, struct qpu_replay *out);
+
+/** qpu_replay_result() - result slice @i of the rerun, or NULL */
+const struct qpu_result *qpu_replay_result(const struct qpu_replay *r,
+					   uint32_t i);
+
+/** qpu_replay_release() - free what @r holds (its result buffer) */
+void qpu_replay_release(struct qpu_dev *dev, struct qpu_replay *r);
+
+/**
+ * qpu_replay_describe() - the outcome in words
+ * @rec: the record
+ * @r: the outcome
+ * @circuit_name: what to call the circuit ("bell.qasm"); NULL: "the circuit"
+ * @buf: receives the text, NUL-terminated (truncated to @len - 1)
+ * @len: size of @buf
+ *
+ * One clause per difference, joined by "; " ("circuit differs: the
+ * record's circuit_hash is X, bell.qasm loads as Y"), or "counts match
+ * the original bit for bit (result sha256 X)".
+ * Return: as snprintf().
+ */
+int qpu_replay_describe(const struct qpu_job_record *rec,
+			const struct qpu_replay *r, const char *circuit_name,
+			char *buf, size_t len);
 
 /** qpu_circuit_error_name() - text for an enum qpu_circuit_error */
 const char *qpu_circuit_error_name(uint32_t err);

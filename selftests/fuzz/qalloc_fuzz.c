@@ -3,16 +3,18 @@
  * qalloc_fuzz.c - fuzz target of the qubit allocator (kmod/core/qalloc.c)
  * with isolation groups: the first input byte picks a topology, the rest
  * is a sequence of operations, each from a few bytes: allocate k qubits
- * for a group (0 = shared, 1..7) with or without a guard, or release one
- * of the live allocations.
+ * for a group (0 = shared, 1..7) with or without a guard, where the
+ * allocator chooses or exactly the k qubits the input names
+ * (qc_alloc_get_exact()), or release one of the live allocations.
  *
  * Properties checked beyond "no crash, no sanitizer report", after every
  * operation:
  *  - the result is 0, -EINVAL (exactly for a guard without a group),
  *    -E2BIG (exactly for k above the device) or -ENOSPC; a failed call
  *    changes nothing;
- *  - a region is k distinct qubits that were free, connected, tagged with
- *    its owner, group and guard;
+ *    (an exact request: -EINVAL or -EBUSY instead of -ENOSPC);
+ *  - a region is k distinct qubits that were free, connected (unless
+ *    exact), tagged with its owner, group and guard;
  *  - every qubit's owner/group/guard agrees with the target's own record,
  *    and the free count adds up;
  *  - isolation: a brute-force scan of every coupling edge finds no edge
@@ -135,17 +137,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* k: mostly small, sometimes anything up to past the device */
 			u32 k = op & 0x80 ? fz_below(&f, n + 2) : 1u + (fz_u8(&f) & 7u);
 			u32 g = (op >> 2) & 7;
-			bool gd = op & 0x20;
+			bool gd = op & 0x20, exact = op & 0x40;
 			u32 *phys = calloc(k ? k : 1, sizeof(u32));
 			u32 o = next_owner++;
 			int ret;
 
 			FZ_ASSERT(phys, "out of memory");
-			ret = qc_alloc_get_isolated(a, k, o, g, gd, phys);
+			if (exact) {
+				/* the qubits from the input: some held, some bad */
+				for (v = 0; v < k; v++)
+					phys[v] = fz_below(&f, n + 1);
+				ret = qc_alloc_get_exact(a, phys, k, o, g, gd);
+			} else {
+				ret = qc_alloc_get_isolated(a, k, o, g, gd, phys);
+			}
 			if (!k || (gd && !g)) {
 				FZ_ASSERT(ret == -EINVAL, "k %u group %u guard %d: %d", k, g, gd, ret);
 			} else if (k > n) {
 				FZ_ASSERT(ret == -E2BIG, "k %u: %d", k, ret);
+			} else if (exact) {
+				FZ_ASSERT(ret == 0 || ret == -EINVAL || ret == -EBUSY,
+					  "exact: %d", ret);
 			} else {
 				FZ_ASSERT(ret == 0 || ret == -ENOSPC, "%d", ret);
 			}
@@ -159,7 +171,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					group[phys[v]] = g;
 					guard[phys[v]] = gd;
 				}
-				check_connected(t, phys, k, mark, queue);
+				if (!exact)
+					check_connected(t, phys, k, mark, queue);
 				live[nlive++] = (struct live){ o, k, g, gd, phys };
 			}
 		}

@@ -448,6 +448,49 @@ static int model_get_iso(struct model *m, uint32_t k, uint32_t group, int guard,
 	return 0;
 }
 
+/*
+ * Allocate exactly @want[0..k) through qc_alloc_get_exact() and check it
+ * against the model: -EINVAL for a qubit out of range or named twice,
+ * else -EBUSY exactly when a wanted qubit is not usable for (group, guard)
+ * by model_usable()'s rule, else every wanted qubit taken in that order.
+ * A failed call changes nothing. Returns the allocator's return value.
+ */
+static int model_get_exact(struct model *m, const uint32_t *want, uint32_t k,
+			   uint32_t group, int guard)
+{
+	uint32_t owner = m->next_owner++, i, j, *phys;
+	int expect = 0, ret;
+
+	model_usable(m, group, guard);
+	for (i = 0; i < k && expect != -EINVAL; i++) {
+		if (want[i] >= m->n)
+			expect = -EINVAL;
+		for (j = 0; j < i && expect != -EINVAL; j++)
+			if (want[j] == want[i])
+				expect = -EINVAL;
+		if (!expect && !m->usable[want[i]])
+			expect = -EBUSY;
+	}
+	ret = qc_alloc_get_exact(m->a, want, k, owner, group, !!guard);
+	QT_ASSERT_EQ(ret, expect);
+	if (ret) {
+		model_check(m);
+		return ret;
+	}
+	phys = zalloc(k, sizeof(uint32_t));
+	for (i = 0; i < k; i++) {
+		phys[i] = want[i];
+		QT_ASSERT_EQ(qc_alloc_owner(m->a, want[i]), owner);
+		m->owner[want[i]] = owner;
+		m->group[want[i]] = group;
+		m->guard[want[i]] = (char)!!guard;
+	}
+	m->live[m->nlive++] = (struct live){ owner, k, phys };
+	m->n_ok++;
+	model_check(m);
+	return 0;
+}
+
 static int model_get(struct model *m, uint32_t k, int check_edges)
 {
 	return model_get_iso(m, k, 0, 0, check_edges);
@@ -1082,12 +1125,110 @@ QPU_TEST(iso_complete_graph)
 	qc_topology_destroy(t);
 }
 
-/* Random mixes of shared, plain-group and guarded requests, model-checked. */
-static void iso_stress(const char *spec, uint64_t seed, uint32_t steps)
+/* Exact requests: argument errors, order kept, not necessarily connected. */
+QPU_TEST(exact_basics)
+{
+	struct qc_topology *t = mk("line:8");
+	struct model m;
+	static const uint32_t apart[] = { 6, 0, 3 };
+	static const uint32_t dup[] = { 1, 2, 1 };
+	static const uint32_t out[] = { 1, 8 };
+	static const uint32_t taken[] = { 2, 3 };
+	uint32_t phys[8];
+
+	model_init(&m, t);
+	QT_ASSERT_NEGERR(qc_alloc_get_exact(m.a, apart, 0, 1, 0, false), EINVAL);
+	QT_ASSERT_NEGERR(qc_alloc_get_exact(m.a, apart, 3, 0, 0, false), EINVAL);
+	QT_ASSERT_NEGERR(qc_alloc_get_exact(m.a, apart, 3, 1, 0, true), EINVAL);
+	QT_ASSERT_NEGERR(qc_alloc_get_exact(m.a, apart, 9, 1, 0, false), E2BIG);
+	QT_ASSERT_NEGERR(model_get_exact(&m, dup, 3, 0, 0), EINVAL);
+	QT_ASSERT_NEGERR(model_get_exact(&m, out, 2, 0, 0), EINVAL);
+	/* three qubits with no coupling between them, virtual order kept */
+	QT_ASSERT_EQ(model_get_exact(&m, apart, 3, 0, 0), 0);
+	QT_ASSERT_EQ(m.live[0].phys[0], 6);
+	QT_ASSERT_EQ(m.live[0].phys[2], 3);
+	QT_ASSERT_EQ(qc_alloc_free_count(m.a), 5);
+	/* 3 is taken: all or nothing, 2 stays free */
+	QT_ASSERT_NEGERR(model_get_exact(&m, taken, 2, 0, 0), EBUSY);
+	QT_ASSERT_EQ(qc_alloc_owner(m.a, 2), 0);
+	/* a duplicate is EINVAL even when the qubit is also taken */
+	QT_ASSERT_NEGERR(model_get_exact(&m, (const uint32_t[]){ 6, 6 }, 2, 0, 0),
+			 EINVAL);
+	/* what is left is still what ordinary requests get */
+	model_put(&m, 0);
+	QT_ASSERT_EQ(qc_alloc_get(m.a, 8, 2, phys), 0);
+	qc_alloc_put(m.a, phys, 8);
+	model_fini(&m);
+	qc_topology_destroy(t);
+}
+
+/* Exact requests obey guard bands from both sides. */
+QPU_TEST(exact_isolation)
+{
+	struct qc_topology *t = mk("line:10");
+	struct model m;
+
+	model_init(&m, t);
+	/* guard tenant 1 on 4 5 */
+	QT_ASSERT_EQ(model_get_exact(&m, (const uint32_t[]){ 4, 5 }, 2, 1, 1), 0);
+	/* 3 and 6 are its band: nobody else may take them exactly */
+	QT_ASSERT_NEGERR(model_get_exact(&m, (const uint32_t[]){ 6 }, 1, 0, 0),
+			 EBUSY);
+	QT_ASSERT_NEGERR(model_get_exact(&m, (const uint32_t[]){ 0, 3 }, 2, 2, 1),
+			 EBUSY);
+	QT_ASSERT_NEGERR(model_get_exact(&m, (const uint32_t[]){ 3 }, 1, 4, 0),
+			 EBUSY);
+	QT_ASSERT_EQ(qc_alloc_owner(m.a, 0), 0);
+	/* its own group may take its band, guarded or not */
+	QT_ASSERT_EQ(model_get_exact(&m, (const uint32_t[]){ 6 }, 1, 1, 0), 0);
+	/* shared 8 touches only free qubits */
+	QT_ASSERT_EQ(model_get_exact(&m, (const uint32_t[]){ 8 }, 1, 0, 0), 0);
+	/* 7 touches unguarded 6 (group 1) and shared 8: a shared request may */
+	QT_ASSERT_EQ(model_get_exact(&m, (const uint32_t[]){ 7 }, 1, 0, 0), 0);
+	/* a guard tenant may not sit next to a shared qubit: 9 touches 8 */
+	QT_ASSERT_NEGERR(model_get_exact(&m, (const uint32_t[]){ 9 }, 1, 2, 1),
+			 EBUSY);
+	/* but 0 and 1 touch nobody */
+	QT_ASSERT_EQ(model_get_exact(&m, (const uint32_t[]){ 1, 0 }, 2, 2, 1), 0);
+	put_all(&m);
+	model_fini(&m);
+	qc_topology_destroy(t);
+}
+
+/* A complete graph: a guarded group shuts everyone else out, exactly too. */
+QPU_TEST(exact_complete_graph)
+{
+	struct qc_topology *t = mk("full:6");
+	struct model m;
+
+	model_init(&m, t);
+	QT_ASSERT_EQ(model_get_exact(&m, (const uint32_t[]){ 5, 2 }, 2, 1, 1), 0);
+	QT_ASSERT_NEGERR(model_get_exact(&m, (const uint32_t[]){ 0 }, 1, 0, 0),
+			 EBUSY);
+	QT_ASSERT_NEGERR(model_get_exact(&m, (const uint32_t[]){ 0 }, 1, 2, 1),
+			 EBUSY);
+	QT_ASSERT_NEGERR(model_get_exact(&m, (const uint32_t[]){ 2 }, 1, 1, 1),
+			 EBUSY);
+	QT_ASSERT_EQ(model_get_exact(&m, (const uint32_t[]){ 0, 4 }, 2, 1, 0), 0);
+	put_all(&m);
+	QT_ASSERT_EQ(model_get_exact(&m, (const uint32_t[]){ 3 }, 1, 0, 0), 0);
+	QT_ASSERT_NEGERR(model_get_exact(&m, (const uint32_t[]){ 1 }, 1, 2, 1),
+			 EBUSY);
+	put_all(&m);
+	model_fini(&m);
+	qc_topology_destroy(t);
+}
+
+/*
+ * Random mixes of shared, plain-group and guarded requests, model-checked;
+ * with @exact a quarter of them are exact requests of random qubits.
+ */
+static void iso_stress(const char *spec, uint64_t seed, uint32_t steps,
+		       bool exact)
 {
 	struct qc_topology *t = mk(spec);
 	struct model m;
-	uint32_t step, n_guard_ok = 0;
+	uint32_t step, n_guard_ok = 0, n_exact_ok = 0;
 
 	rng_seed(seed);
 	model_init(&m, t);
@@ -1110,17 +1251,29 @@ static void iso_stress(const char *spec, uint64_t seed, uint32_t steps)
 				/* a guarded group's owner may also ask without */
 				guard = rng(8) != 0;
 			}
-			if (!model_get_iso(&m, k, group, guard, k <= 64) && guard)
+			if (exact && rng(4) == 0) {
+				/* exact: k random qubits, repeats possible */
+				uint32_t *want = zalloc(k, sizeof(uint32_t)), i;
+
+				for (i = 0; i < k; i++)
+					want[i] = rng(m.n + (rng(64) == 0));
+				if (!model_get_exact(&m, want, k, group, guard))
+					n_exact_ok++;
+				free(want);
+			} else if (!model_get_iso(&m, k, group, guard, k <= 64) &&
+				   guard) {
 				n_guard_ok++;
+			}
 		} else {
 			model_put(&m, rng(m.nlive));
 		}
 	}
-	printf("# %s: %u allocations (%u guarded), %u ENOSPC, %u live, %u free\n",
-	       spec, m.n_ok, n_guard_ok, m.n_nospc, m.nlive,
+	printf("# %s: %u allocations (%u guarded, %u exact), %u ENOSPC, %u live, %u free\n",
+	       spec, m.n_ok, n_guard_ok, n_exact_ok, m.n_nospc, m.nlive,
 	       qc_alloc_free_count(m.a));
 	QT_ASSERT_GT(m.n_ok, steps / 5);
 	QT_ASSERT_GT(n_guard_ok, 0);
+	QT_ASSERT(!exact || n_exact_ok > 0);
 	QT_ASSERT_GT(m.n_nospc, 0);
 	put_all(&m);
 	QT_ASSERT_EQ(model_get_iso(&m, m.n, 2, 1, 0), 0);
@@ -1130,27 +1283,36 @@ static void iso_stress(const char *spec, uint64_t seed, uint32_t steps)
 
 QPU_TEST(iso_stress_line)
 {
-	iso_stress("line:64", 21, 3000);
-	iso_stress("ring:40", 22, 3000);
+	iso_stress("line:64", 21, 3000, false);
+	iso_stress("ring:40", 22, 3000, false);
 }
 
 QPU_TEST(iso_stress_grid)
 {
-	iso_stress("grid:8x8", 23, 3000);
-	iso_stress("grid:32x32", 24, 2000);
+	iso_stress("grid:8x8", 23, 3000, false);
+	iso_stress("grid:32x32", 24, 2000, false);
 }
 
 QPU_TEST(iso_stress_heavyhex)
 {
-	iso_stress("heavyhex:27", 25, 3000);
-	iso_stress("heavyhex:127", 26, 3000);
-	iso_stress("heavyhex:1121", 27, 1000);
+	iso_stress("heavyhex:27", 25, 3000, false);
+	iso_stress("heavyhex:127", 26, 3000, false);
+	iso_stress("heavyhex:1121", 27, 1000, false);
 }
 
 QPU_TEST(iso_stress_full)
 {
-	iso_stress("full:20", 28, 3000);
-	iso_stress("full:300", 29, 1000);
+	iso_stress("full:20", 28, 3000, false);
+	iso_stress("full:300", 29, 1000, false);
+}
+
+/* Exact requests among the others keep every invariant. */
+QPU_TEST(exact_stress)
+{
+	iso_stress("line:64", 41, 3000, true);
+	iso_stress("grid:8x8", 42, 3000, true);
+	iso_stress("heavyhex:127", 43, 3000, true);
+	iso_stress("full:20", 44, 3000, true);
 }
 
 /* Without guards the isolated entry point is exactly qc_alloc_get(). */

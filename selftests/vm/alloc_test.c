@@ -246,8 +246,12 @@ QPU_TEST(alloc_flags_reserved_einval)
 	struct qpu_alloc a;
 	int fd = open_dev();
 
+	/* QPU_ALLOC_EXACT without qubits */
 	fill_alloc(&a, 1);
-	a.flags = 1;
+	a.flags = QPU_ALLOC_EXACT;
+	assert_alloc_fails(fd, &a, EINVAL);
+	fill_alloc(&a, 1);
+	a.flags = QPU_ALLOC_EXACT << 1;
 	assert_alloc_fails(fd, &a, EINVAL);
 	fill_alloc(&a, 1);
 	a.flags = 0x80000000U;
@@ -505,6 +509,165 @@ QPU_TEST(alloc_bad_pointers_efault)
 	/* The device is intact: the whole of it can still be allocated. */
 	QT_ASSERT_EQ(alloc_raw(fd, QPU0_NUM_QUBITS, NULL, NULL, 0, &a), 0);
 	close_ok(fd);
+}
+
+/* ---- QPU_ALLOC_EXACT ------------------------------------------------------ */
+
+/*
+ * Exact sets, connected or not and in any order: ALLOC_QUERY echoes the
+ * order, the couplings are the region's in that order, the input stays
+ * as it was (read-only memory is fine: nothing is written back).
+ */
+QPU_TEST(alloc_exact_echoed)
+{
+	static const uint32_t sets[][4] = {
+		{ 26, 0, 13, 7 },	/* scattered */
+		{ 1, 0, 2, 3 },		/* a chain, not in index order */
+	};
+	uint32_t qphys[8], *ro;
+	struct qpu_edge edges[16], qedges[16], want[16];
+	struct qpu_alloc a, q;
+	struct qgraph g;
+	size_t i;
+	int fd = open_dev();
+
+	assert_qpu0_idle(fd);
+	qgraph_from_dev(&g, fd);
+	ro = map_page_with(PROT_READ | PROT_WRITE, NULL, 0);
+	for (i = 0; i < ARRAY_LEN(sets); i++) {
+		memcpy(ro, sets[i], sizeof(sets[i]));
+		QT_ASSERT_EQ(mprotect(ro, 4096, PROT_READ), 0);
+		QT_ASSERT_EQ(alloc_exact_raw(fd, ro, 4, edges, ARRAY_LEN(edges),
+					     &a), 0);
+		QT_ASSERT_GT(a.handle, 0);
+		QT_ASSERT_EQ(a.num_qubits, 4);
+		QT_ASSERT(!memcmp(ro, sets[i], sizeof(sets[i])));
+		QT_ASSERT_EQ(a.num_edges,
+			     qgraph_region_edges(&g, sets[i], 4, want));
+		QT_ASSERT(!memcmp(edges, want, a.num_edges * sizeof(*want)));
+		assert_free_qubits(fd, 0, QPU0_NUM_QUBITS - 4);
+		poison(qphys, sizeof(qphys));
+		QT_ASSERT_EQ(query_raw(fd, a.handle, qphys, qedges,
+				       ARRAY_LEN(qedges), &q), 0);
+		QT_ASSERT(!memcmp(qphys, sets[i], sizeof(sets[i])));
+		assert_poisoned_u32(qphys, 4, ARRAY_LEN(qphys));
+		QT_ASSERT_EQ(q.num_edges, a.num_edges);
+		QT_ASSERT(!memcmp(qedges, want, q.num_edges * sizeof(*want)));
+		free_ok(fd, a.handle);
+		assert_qpu0_idle(fd);
+		QT_ASSERT_EQ(mprotect(ro, 4096, PROT_READ | PROT_WRITE), 0);
+	}
+	/* the scattered set has no coupling inside */
+	QT_ASSERT_EQ(qgraph_region_edges(&g, sets[0], 4, want), 0);
+	QT_ASSERT_EQ(munmap(ro, 4096), 0);
+	qgraph_free(&g);
+	close_ok(fd);
+}
+
+QPU_TEST(alloc_exact_einval)
+{
+	static const uint32_t outside[] = { 3, QPU0_NUM_QUBITS };
+	static const uint32_t twice[] = { 3, 4, 3 };
+	static const uint32_t huge[] = { UINT32_MAX };
+	struct qpu_alloc a;
+	int fd = open_dev();
+
+	assert_qpu0_idle(fd);
+	alloc_exact_raw(fd, outside, 2, NULL, 0, &a);
+	assert_alloc_fails(fd, &a, EINVAL);
+	alloc_exact_raw(fd, twice, 3, NULL, 0, &a);
+	assert_alloc_fails(fd, &a, EINVAL);
+	alloc_exact_raw(fd, huge, 1, NULL, 0, &a);
+	assert_alloc_fails(fd, &a, EINVAL);
+	alloc_exact_raw(fd, twice, 0, NULL, 0, &a);
+	assert_alloc_fails(fd, &a, EINVAL);
+	/* QUERY still takes no flags */
+	QT_ASSERT_EQ(alloc_exact_raw(fd, twice, 2, NULL, 0, &a), 0);
+	memset(&a, 0, sizeof(a));
+	a.handle = 1;
+	a.flags = QPU_ALLOC_EXACT;
+	QT_ASSERT_ERRNO(ioctl(fd, QPU_IOC_ALLOC_QUERY, &a), EINVAL);
+	close_ok(fd);
+}
+
+/* A wanted qubit held by anyone: EBUSY, and nothing else is taken. */
+QPU_TEST(alloc_exact_ebusy_all_or_nothing)
+{
+	static const uint32_t first[] = { 10, 11 };
+	static const uint32_t overlap[] = { 12, 11, 9 };
+	static const uint32_t rest[] = { 12, 9 };
+	uint32_t qphys[2], i;
+	struct qpu_alloc a;
+	int fd = open_dev(), other = open_dev();
+
+	assert_qpu0_idle(fd);
+	QT_ASSERT_EQ(alloc_exact_raw(fd, first, 2, NULL, 0, &a), 0);
+	/* the same file and another one alike */
+	alloc_exact_raw(fd, overlap, 3, NULL, 0, &a);
+	assert_alloc_fails(fd, &a, EBUSY);
+	alloc_exact_raw(other, overlap, 3, NULL, 0, &a);
+	assert_alloc_fails(other, &a, EBUSY);
+	assert_free_qubits(fd, 0, QPU0_NUM_QUBITS - 2);
+	/* 12 and 9 were left free */
+	QT_ASSERT_EQ(alloc_exact_raw(other, rest, 2, NULL, 0, &a), 0);
+	QT_ASSERT_EQ(query_raw(other, a.handle, qphys, NULL, 0, &a), 0);
+	QT_ASSERT(!memcmp(qphys, rest, sizeof(rest)));
+	/* ordinary requests get what is left, never those four */
+	for (i = 0; i < QPU0_NUM_QUBITS - 4; i++) {
+		alloc_ok(fd, 1, qphys);
+		QT_ASSERT(qphys[0] < 9 || qphys[0] > 12);
+	}
+	QT_ASSERT_EQ(alloc_raw(fd, 1, NULL, NULL, 0, &a), -ENOSPC);
+	close_ok(other);
+	close_ok(fd);
+}
+
+QPU_TEST(alloc_exact_efault)
+{
+	char *gd = map_guarded();
+	const uint64_t bad[] = {
+		1, (uintptr_t)guard_of(gd),
+		(uintptr_t)(guard_of(gd) - 4),		/* one of two fits */
+		KERNEL_ADDR,
+	};
+	struct qpu_alloc a;
+	size_t i;
+	int fd = open_dev();
+
+	assert_qpu0_idle(fd);
+	for (i = 0; i < ARRAY_LEN(bad); i++) {
+		memset(&a, 0, sizeof(a));
+		a.flags = QPU_ALLOC_EXACT;
+		a.num_qubits = 2;
+		a.phys_ptr = bad[i];
+		assert_alloc_fails(fd, &a, EFAULT);
+	}
+	assert_qpu0_idle(fd);
+	close_ok(fd);
+}
+
+/* libqpu: the set as asked, and the messages of the errors. */
+QPU_TEST(alloc_exact_libqpu)
+{
+	static const uint32_t want[] = { 20, 5 };
+	static const uint32_t twice[] = { 5, 5 };
+	struct qpu_qubits *q, *q2;
+	struct qpu_dev *dev;
+
+	QT_ASSERT_EQ(qpu_open(QPU0_PATH, &dev), 0);
+	QT_ASSERT_EQ(qpu_alloc_qubits_exact(dev, want, 2, &q), 0);
+	QT_ASSERT_EQ(q->num_qubits, 2);
+	QT_ASSERT_EQ(q->phys[0], 20);
+	QT_ASSERT_EQ(q->phys[1], 5);
+	QT_ASSERT_EQ(qpu_alloc_qubits_exact(dev, want + 1, 1, &q2), -EBUSY);
+	QT_ASSERT_EQ(errno, EBUSY);
+	QT_ASSERT(strstr(qpu_errmsg(dev), "not all free"));
+	QT_ASSERT_EQ(qpu_alloc_qubits_exact(dev, twice, 2, &q2), -EINVAL);
+	QT_ASSERT(strstr(qpu_errmsg(dev), "named twice"));
+	QT_ASSERT_EQ(qpu_alloc_qubits_exact(dev, NULL, 2, &q2), -EINVAL);
+	QT_ASSERT_EQ(qpu_free_qubits(dev, q), 0);
+	assert_qpu0_idle(qpu_fd(dev));
+	qpu_close(dev);
 }
 
 /*

@@ -17,7 +17,12 @@
  *    max_ctx_qubits names the limit, qpu_get_refusal() returns the same
  *    detail, qpu_refusal_format() the same sentence (these need the
  *    tenant core, QPU_FEAT_TENANTS; without it qpu_get_refusal() is
- *    -ENOTTY and the message is the old one).
+ *    -ENOTTY and the message is the old one);
+ *  - provenance: a sweep run with QPU_RUN_PROVENANCE at the offset
+ *    qpu_result_layout() gives reads back through qpu_provenance_at()
+ *    with the load's hash, the allocation's qubits, the seed, shots and
+ *    sweeps; qpu_replay_job() of it (qpu_provenance has the record's
+ *    fields) matches, and a changed parameter is -EBADMSG, named.
  */
 #include <stddef.h>
 #include <liburing.h>
@@ -268,6 +273,103 @@ QPU_TEST(successes_keep_errno_ioctl)
 }
 
 /* ---- refused charges -------------------------------------------------- */
+
+QPU_TEST(provenance_and_replay)
+{
+	static const double params[3] = { 0.4, 1.3, 2.9 };
+	struct qpu_buffer *pbuf, *rbuf;
+	const struct qpu_provenance *p;
+	struct qpu_job_record rec;
+	struct qpu_circuit *c;
+	struct qpu_qubits *q;
+	struct qpu_loaded l;
+	struct qpu_replay r;
+	struct qpu_job_desc job;
+	struct qpu_dev *dev;
+	size_t stride, poff, size;
+	double changed[3];
+	uint32_t i;
+
+	QT_ASSERT_EQ(qpu_open(QPU0_PATH, &dev), 0);
+	c = qpu_circuit_new(2, 2);
+	QT_ASSERT(c != NULL);
+	QT_ASSERT_EQ(qpu_circuit_ry(c, 0, qpu_param(0, 1.0, 0.0)), 0);
+	QT_ASSERT_EQ(qpu_circuit_h(c, 1), 0);
+	QT_ASSERT_EQ(qpu_circuit_measure(c, 0, 0), 0);
+	QT_ASSERT_EQ(qpu_circuit_measure(c, 1, 1), 0);
+	QT_ASSERT_EQ(qpu_alloc_qubits(dev, 2, &q), 0);
+	QT_ASSERT_EQ(qpu_circuit_load(dev, c, q, &l), 0);
+	QT_ASSERT_EQ(qpu_buffer_new(dev, sizeof(params), &pbuf), 0);
+	memcpy(pbuf->ptr, params, sizeof(params));
+	size = qpu_result_layout(2, 500, 0, 3, &stride, &poff);
+	QT_ASSERT_EQ(qpu_buffer_new(dev, size, &rbuf), 0);
+	QT_ASSERT(!qpu_provenance_at(rbuf, poff));
+	memset(&job, 0, sizeof(job));
+	job.circuit = l.handle;
+	job.flags = QPU_RUN_SEED | QPU_RUN_PROVENANCE;
+	job.seed = 99;
+	job.shots = 500;
+	job.num_sweeps = 3;
+	job.param_buf = pbuf->handle;
+	job.param_stride = sizeof(double);
+	job.result_buf = rbuf->handle;
+	job.result_stride = stride;
+	job.provenance_offset = poff;
+	QT_ASSERT_EQ(qpu_run_job(dev, &job, NULL), 0);
+	p = qpu_provenance_at(rbuf, poff);
+	QT_ASSERT(p != NULL);
+	QT_ASSERT_EQ(p->status, 0);
+	QT_ASSERT_GT(p->audit_seq, 0);
+	QT_ASSERT(!memcmp(p->circuit_hash, l.hash, 32));
+	QT_ASSERT_EQ(p->seed, 99);
+	QT_ASSERT_EQ(p->shots, 500);
+	QT_ASSERT_EQ(p->sweeps, 3);
+	QT_ASSERT_EQ(p->num_phys, 2);
+	for (i = 0; i < 2; i++)
+		QT_ASSERT_EQ(p->phys[i], q->phys[i]);
+
+	/* the provenance is a record: replay it once the qubits are free */
+	memset(&rec, 0, sizeof(rec));
+	rec.dev_id = p->dev_id;
+	memcpy(rec.circuit_hash, p->circuit_hash, 32);
+	memcpy(rec.param_hash, p->param_hash, 32);
+	memcpy(rec.result_hash, p->result_hash, 32);
+	memcpy(rec.calib_hash, p->calib_hash, 32);
+	rec.calib_epoch = p->calib_epoch;
+	rec.seed = p->seed;
+	rec.shots = p->shots;
+	rec.sweeps = p->sweeps;
+	rec.num_phys = p->num_phys;
+	for (i = 0; i < p->num_phys; i++)
+		rec.phys[i] = p->phys[i];
+	QT_ASSERT_EQ(qpu_replay_job(dev, &rec, c, params, 3, &r), -EBUSY);
+	QT_ASSERT_EQ(qpu_circuit_unload(dev, l.handle), 0);
+	QT_ASSERT_EQ(qpu_free_qubits(dev, q), 0);
+	QT_ASSERT_EQ(qpu_replay_job(dev, &rec, c, params, 3, &r), 0);
+	QT_ASSERT_EQ(r.differs, 0);
+	for (i = 0; i < 3; i++) {
+		const struct qpu_result *a = qpu_result_at(rbuf, i * stride);
+		const struct qpu_result *b = qpu_replay_result(&r, i);
+
+		QT_ASSERT(a && b);
+		QT_ASSERT_EQ(a->num_counts, b->num_counts);
+		QT_ASSERT(!memcmp(qpu_result_counts(a), qpu_result_counts(b),
+				  a->num_counts * sizeof(struct qpu_count)));
+	}
+	QT_ASSERT(!qpu_replay_result(&r, 3));
+	qpu_replay_release(dev, &r);
+	memcpy(changed, params, sizeof(changed));
+	changed[2] = 3.0;
+	QT_ASSERT_EQ(qpu_replay_job(dev, &rec, c, changed, 3, &r), -EBADMSG);
+	QT_ASSERT_EQ(errno, EBADMSG);
+	QT_ASSERT_EQ(r.differs, QPU_REPLAY_PARAMS);
+	QT_ASSERT(strstr(qpu_errmsg(dev), "parameters differ"));
+	assert_qpu0_idle(qpu_fd(dev));
+	qpu_buffer_free(dev, rbuf);
+	qpu_buffer_free(dev, pbuf);
+	qpu_circuit_free(c);
+	qpu_close(dev);
+}
 
 static void ctx_restore(void *arg)
 {

@@ -12,6 +12,8 @@
  *    guard tenant's qubit to another tenant's;
  *  - guard of a subtree: a parent's guard makes its children one domain
  *    (they may touch each other), kept apart from everyone else;
+ *  - guard and QPU_ALLOC_EXACT: an exact request gets no qubit of a guard
+ *    band, either way;
  *  - exclusive: jobs of an exclusive tenant and of shared tenants, all
  *    submitted at once on a device with two executors; the start and end
  *    times QPU_IOC_WAIT reports show that no other tenant's job ran while
@@ -304,6 +306,47 @@ TENANT_TEST(guard_subtree_is_one_domain)
 	cg_enter_ok("");
 	for (i = 0; i < 3; i++)
 		close_ok(fd[i]);
+	del_device_ok(ISO_DEV);
+}
+
+/* QPU_ALLOC_EXACT of exactly @want (k qubits) from @fd. */
+static int alloc_exact(int fd, const uint32_t *want, uint32_t k)
+{
+	struct qpu_alloc a;
+
+	return alloc_exact_raw(fd, want, k, NULL, 0, &a);
+}
+
+/*
+ * Exact requests obey guard bands both ways: nobody else takes a qubit
+ * next to a guard tenant's, and a guard tenant takes none next to
+ * another tenant's; the guard tenant's own band is its to take.
+ */
+TENANT_TEST(guard_applies_to_exact)
+{
+	uint64_t gid = tfx_mkcg(f, "g");
+	char n[128];
+	int fg, fo;
+
+	tfx_mkcg(f, "o");
+	tfx_new_device(f, ISO_DEV, "line:12");
+	tfx_set_dev(f, ISO_DEV, gid, tcfg_isolation(QPU_ISOLATION_GUARD));
+	cg_enter_ok(tfx_cg(f, n, sizeof(n), "g"));
+	fg = open_dev_id_ok(ISO_DEV);
+	QT_ASSERT_EQ(alloc_exact(fg, (const uint32_t[]){ 4, 5 }, 2), 0);
+	cg_enter_ok(tfx_cg(f, n, sizeof(n), "o"));
+	fo = open_dev_id_ok(ISO_DEV);
+	/* 6 and 3 are the band: refused, and so is a set holding one */
+	QT_ASSERT_EQ(alloc_exact(fo, (const uint32_t[]){ 6 }, 1), -EBUSY);
+	QT_ASSERT_EQ(alloc_exact(fo, (const uint32_t[]){ 0, 3 }, 2), -EBUSY);
+	QT_ASSERT_EQ(alloc_exact(fo, (const uint32_t[]){ 8 }, 1), 0);
+	cg_enter_ok(tfx_cg(f, n, sizeof(n), "g"));
+	/* 7 touches the other tenant's 8; 6 touches only the tenant's own */
+	QT_ASSERT_EQ(alloc_exact(fg, (const uint32_t[]){ 7 }, 1), -EBUSY);
+	QT_ASSERT_EQ(alloc_exact(fg, (const uint32_t[]){ 6, 3 }, 2), 0);
+	cg_enter_ok("");
+	close_ok(fo);
+	close_ok(fg);
 	del_device_ok(ISO_DEV);
 }
 

@@ -546,19 +546,36 @@ static inline struct qpu_edge *get_edges_ok(int fd, uint32_t *num_edges)
 }
 
 /*
- * QPU_IOC_ALLOC of @k qubits; @phys (k entries) and @edges (@cap entries)
- * may be NULL. @a receives the struct as the kernel wrote it back.
+ * QPU_IOC_ALLOC of @k qubits with QPU_ALLOC_* @flags; @phys (k entries:
+ * output, or with QPU_ALLOC_EXACT the qubits wanted) and @edges (@cap
+ * entries) may be NULL. @a receives the struct as the kernel wrote it.
  */
-static inline int alloc_raw(int fd, uint32_t k, uint32_t *phys,
-			    struct qpu_edge *edges, uint32_t cap,
-			    struct qpu_alloc *a)
+static inline int alloc_flags_raw(int fd, uint32_t flags, uint32_t k,
+				  const uint32_t *phys, struct qpu_edge *edges,
+				  uint32_t cap, struct qpu_alloc *a)
 {
 	memset(a, 0, sizeof(*a));
+	a->flags = flags;
 	a->num_qubits = k;
 	a->num_edges = cap;
 	a->phys_ptr = (uintptr_t)phys;
 	a->edges_ptr = (uintptr_t)edges;
 	return qpu_ioc(fd, QPU_IOC_ALLOC, a);
+}
+
+static inline int alloc_raw(int fd, uint32_t k, uint32_t *phys,
+			    struct qpu_edge *edges, uint32_t cap,
+			    struct qpu_alloc *a)
+{
+	return alloc_flags_raw(fd, 0, k, phys, edges, cap, a);
+}
+
+/* QPU_ALLOC_EXACT of exactly @want[0..k) (read, never written). */
+static inline int alloc_exact_raw(int fd, const uint32_t *want, uint32_t k,
+				  struct qpu_edge *edges, uint32_t cap,
+				  struct qpu_alloc *a)
+{
+	return alloc_flags_raw(fd, QPU_ALLOC_EXACT, k, want, edges, cap, a);
 }
 
 /* Allocate @k qubits (phys into @phys if not NULL); returns the handle. */

@@ -568,7 +568,7 @@ static const struct field f_topo[] = {
 };
 
 static const struct field f_alloc[] = {
-	FLAGS(struct qpu_alloc, flags, 0),
+	FLAGS(struct qpu_alloc, flags, QPU_ALLOC_EXACT),
 	FLD(struct qpu_alloc, num_qubits, F_IN),
 	FLD(struct qpu_alloc, handle, F_OUT),
 	FLD(struct qpu_alloc, num_edges, F_IN),
@@ -1412,6 +1412,7 @@ static void deep_alloc(struct fz_thread *t, struct fz_session *s, bool query)
 	struct mutation m = { 0 };
 	unsigned int i;
 	emask_t allow;
+	bool exact;
 	int err;
 
 	memset(&a, 0, sizeof(a));
@@ -1421,6 +1422,13 @@ static void deep_alloc(struct fz_thread *t, struct fz_session *s, bool query)
 	a.phys_ptr = (uintptr_t)phys;
 	if (query)
 		a.handle = s->alloc;
+	/* QPU_ALLOC_EXACT of random qubits: some held, out of range, twice */
+	exact = !query && chance(t, 20);
+	if (exact) {
+		a.flags = QPU_ALLOC_EXACT;
+		for (i = 0; i < a.num_qubits; i++)
+			phys[i] = below(t, 32);
+	}
 	if (chance(t, 60))
 		mutate(t, &a, query ? f_query : f_alloc,
 		       query ? ARRAY_LEN(f_query) : ARRAY_LEN(f_alloc), &m);
@@ -1433,13 +1441,18 @@ static void deep_alloc(struct fz_thread *t, struct fz_session *s, bool query)
 			      (s->dev ? EM(E2BIG) : 0), EM_ALLOC);
 	if (!query && m.kind == F_PTR && m.ptr != BP_NULL)
 		allow |= EM(ENOSPC) | EM(EDQUOT);
+	/* the qubits named may be taken, bad, or (k mutated) unreadable */
+	if (exact)
+		allow |= EM(EBUSY) | EM(EINVAL) | EM(EFAULT);
 	if (!query && a.num_edges < 64 && m.field &&
 	    !strcmp(m.field->name, "num_edges"))
 		allow |= EM(EOVERFLOW);
 	if (!query && !m.field && chance(t, 5)) {
 		fz_ioctl(t, s, s->fd, QPU_IOC_ALLOC, ro_copy(t, &a, sizeof(a)),
 			 EM(EFAULT) | EM(ENOSPC) | EM(EDQUOT) |
-			 (s->dev ? EM(E2BIG) : 0), "ALLOC (read-only arg)");
+			 (s->dev ? EM(E2BIG) : 0) |
+			 (exact ? EM(EBUSY) | EM(EINVAL) : 0),
+			 "ALLOC (read-only arg)");
 		ro_reset(t);
 		return;
 	}
