@@ -169,6 +169,45 @@ if [ "$mon_rc" -ne 0 ] ||
 	exit 1
 fi
 
+section "audit: every job leaves a record, qpu-auditd keeps it, qpu-run --replay checks it (Documentation/qpu/audit.rst)"
+aud_dir=/tmp/qpu-audit
+rm -rf "$aud_dir"
+mkdir -p "$aud_dir"
+qpu-auditd --dir "$aud_dir" --pidfile "$aud_dir/pid" 2>"$aud_dir/err" &
+aud=$!
+tries=0
+until [ -s "$aud_dir/pid" ]; do
+	tries=$((tries + 1))
+	if [ "$tries" -gt 100 ] || ! kill -0 "$aud" 2>/dev/null; then
+		cat "$aud_dir/err" >&2
+		echo "demo: qpu-auditd did not subscribe" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+echo "+ a job with its provenance: qpu-run -v --shots 1000 --seed 11 /examples/ghz.qasm"
+qpu-run -v --shots 1000 --seed 11 /examples/ghz.qasm
+kill -TERM "$aud"
+aud_rc=0
+wait "$aud" || aud_rc=$?
+echo "+ its audit record, one line of $aud_dir/audit.jsonl:"
+grep '"type":"job"' "$aud_dir/audit.jsonl" | tail -n 1 >/tmp/job.json
+cat /tmp/job.json
+echo "+ calibration snapshots the daemon keeps (named by their SHA-256):"
+ls "$aud_dir/calib"
+echo "+ qpu-run --replay /tmp/job.json /examples/ghz.qasm"
+qpu-run --replay /tmp/job.json /examples/ghz.qasm | tail -n 1
+echo "+ the same record against a changed circuit:"
+sed 's/h q\[0\];/x q[0];/' /examples/ghz.qasm >/tmp/ghz-changed.qasm
+rep_rc=0
+qpu-run --replay /tmp/job.json /tmp/ghz-changed.qasm || rep_rc=$?
+if [ "$aud_rc" -ne 0 ] || [ ! -s /tmp/job.json ] || [ "$rep_rc" -ne 2 ] ||
+   ! qpu-run --replay /tmp/job.json /examples/ghz.qasm >/dev/null; then
+	echo "demo: audit: want the daemon to exit 0, a job record, a" \
+	     "matching replay and a refused changed circuit" >&2
+	exit 1
+fi
+
 if [ -x /bin/vqc ]; then
 	section "vqc: a variational classifier trained through io_uring batches"
 	vqc --epochs 15

@@ -81,7 +81,7 @@ QPU_TEST(get_info_fields)
 {
 	const uint64_t known = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION |
 			       QPU_FEAT_RUN | QPU_FEAT_ASYNC |
-			       QPU_FEAT_TENANTS |
+			       QPU_FEAT_TENANTS | QPU_FEAT_AUDIT |
 			       (policy_hook_expected() ? QPU_FEAT_POLICY : 0);
 	struct qpu_info info;
 	int fd = open_dev();
@@ -89,7 +89,7 @@ QPU_TEST(get_info_fields)
 	get_info_ok(fd, &info);
 	QT_ASSERT_EQ(info.flags, 0);
 	QT_ASSERT_EQ(info.api_version, QPU_API_VERSION);
-	QT_ASSERT_EQ(info.api_version, 3);
+	QT_ASSERT_EQ(info.api_version, 4);
 	QT_ASSERT_EQ(info.features & ~(known | QPU_FEAT_POLICY), 0);
 	QT_ASSERT_EQ(info.features & known, known);
 	QT_ASSERT_EQ(info.dev_id, 0);
