@@ -1720,7 +1720,8 @@ static const struct field_case run_cases[] = {
 	{ "flag bit 31", JOB_FIELD(flags), QPU_RUN_SEED | 1U << 31, EINVAL },
 	{ "pad", JOB_FIELD(pad), 1, EINVAL },
 	{ "reserved[0]", JOB_FIELD(reserved[0]), 1, EINVAL },
-	{ "reserved[1]", JOB_FIELD(reserved[1]), 1ULL << 63, EINVAL },
+	{ "provenance_offset without QPU_RUN_PROVENANCE",
+	  JOB_FIELD(provenance_offset), 1ULL << 63, EINVAL },
 	{ "unknown allocation", JOB_FIELD(alloc), 9999, ENOENT },
 };
 
