@@ -388,6 +388,15 @@ $(BUILD)/vm-tests/audit_test: selftests/vm/audit_test.c \
 		$(LIB_A) $(BPF_LIBS_STATIC) $(NL_LIBS_STATIC) \
 		$(CRYPTO_LIBS_STATIC) $(LDLIBS_STATIC)
 
+# audit_load_test reads qpu-auditd's log with json-c (static).
+JSONC_LIBS_STATIC := $(shell $(PKG_CONFIG) --static --libs json-c 2>/dev/null || \
+	echo -ljson-c)
+
+$(BUILD)/vm-tests/audit_load_test: selftests/vm/audit_load_test.c $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iselftests -o $@ $< $(LIB_A) $(JSONC_LIBS_STATIC) \
+		$(LDLIBS_STATIC)
+
 # uAPI compatibility (selftests/compat/): compat_test is a program of the
 # v0 ABI, built against the frozen header only (no -Iuapi, no libqpu);
 # abi_compat_test compares abi_layout.c built against both headers.
