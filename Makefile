@@ -441,7 +441,26 @@ $(BUILD)/vm-tests/auditd_test: selftests/vm/auditd_test.c $(QPU_NL_OBJ) \
 		$(QPU_NL_HDR) $(LIB_A) $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -Iselftests -o $@ $< $(QPU_NL_OBJ) \
-		$(LIB_A) $(NL_LIBS_STATIC) -ljson-c $(LDLIBS_STATIC)
+		$(LIB_A) $(NL_LIBS_STATIC) $(JSON_LIBS_STATIC) $(LDLIBS_STATIC)
+
+# audit_test: the audit stream, with the qpu_nl client (tenant limits),
+# the probe policy (denials and verdicts) and libcrypto's EVP for the
+# SHA-256 it recomputes (static, as the VM needs).
+$(BUILD)/vm-tests/audit_test: selftests/vm/audit_test.c \
+		$(BUILD)/bpf/policy_probe.embed.o $(QPU_POLICY_OBJ) \
+		$(QPU_NL_OBJ) $(QPU_NL_HDR) selftests/vm/bpf/policy_probe.h \
+		$(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -Iselftests -Iselftests/vm -o $@ $< \
+		$(BUILD)/bpf/policy_probe.embed.o $(QPU_POLICY_OBJ) $(QPU_NL_OBJ) \
+		$(LIB_A) $(BPF_LIBS_STATIC) $(NL_LIBS_STATIC) \
+		$(CRYPTO_LIBS_STATIC) $(LDLIBS_STATIC)
+
+# audit_load_test reads qpu-auditd's log with json-c (static).
+$(BUILD)/vm-tests/audit_load_test: selftests/vm/audit_load_test.c $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iselftests -o $@ $< $(LIB_A) $(JSON_LIBS_STATIC) \
+		$(LDLIBS_STATIC)
 
 # uAPI compatibility (selftests/compat/): compat_test is a program of the
 # v0 ABI, built against the frozen header only (no -Iuapi, no libqpu);

@@ -5,7 +5,10 @@
  * requests built and sent byte by byte on a raw NETLINK_GENERIC socket, so
  * that tests can send exactly the malformed messages they mean to, and
  * read the error, the extended ack (message, offending attribute offset,
- * missing attribute) and the replies (parsed with libnl's nla_parse()).
+ * missing attribute) and the replies (parsed with libnl's nla_parse()):
+ * DEV_GET (with the audit counters), TENANT_GET and DEL, CALIB_GET (do,
+ * and dump put back together), and subscribers to the "audit" and
+ * "events" groups, whose records are parsed into struct nlq_rec.
  *
  * Everything returns 0 or -errno; nothing here fails a test by itself.
  */
@@ -331,9 +334,23 @@ static inline int nlq_xfer(struct nlq *q, struct nlq_msg *m, nlq_reply_fn fn,
 
 /* ---- replies ----------------------------------------------------------- */
 
+static inline uint64_t nlq_u64(struct nlattr *a)
+{
+	return a && nla_len(a) == 8 ? nla_get_u64(a) : 0;
+}
+
+static inline uint32_t nlq_u32(struct nlattr *a)
+{
+	return a && nla_len(a) == 4 ? nla_get_u32(a) : 0;
+}
+
 struct nlq_dev {
 	uint32_t id, num_qubits, free_qubits, workers, queued, running, tenants;
 	char name[32], topology[64];
+	uint64_t calib_epoch;
+	uint8_t calib_hash[QPU_HASH_LEN];
+	/* the audit stream's counters (QPU_A_DEV_AUDIT_*) */
+	uint64_t audit_seq, audit_lost, audit_overrun, audit_unheard;
 	uint32_t seen;		/* bit per QPU_A_DEV_* present */
 };
 
@@ -358,6 +375,15 @@ static inline void nlq_parse_dev(struct nlattr *attrs, int len,
 	NLQ_U32(QPU_A_DEV_JOBS_RUNNING, running);
 	NLQ_U32(QPU_A_DEV_TENANTS, tenants);
 #undef NLQ_U32
+	d->calib_epoch = nlq_u64(tb[QPU_A_DEV_CALIB_EPOCH]);
+	if (tb[QPU_A_DEV_CALIB_HASH] &&
+	    nla_len(tb[QPU_A_DEV_CALIB_HASH]) == QPU_HASH_LEN)
+		memcpy(d->calib_hash, nla_data(tb[QPU_A_DEV_CALIB_HASH]),
+		       QPU_HASH_LEN);
+	d->audit_seq = nlq_u64(tb[QPU_A_DEV_AUDIT_SEQ]);
+	d->audit_lost = nlq_u64(tb[QPU_A_DEV_AUDIT_LOST]);
+	d->audit_overrun = nlq_u64(tb[QPU_A_DEV_AUDIT_OVERRUN]);
+	d->audit_unheard = nlq_u64(tb[QPU_A_DEV_AUDIT_UNHEARD]);
 	if (tb[QPU_A_DEV_NAME])
 		snprintf(d->name, sizeof(d->name), "%.*s",
 			 nla_len(tb[QPU_A_DEV_NAME]),
@@ -381,16 +407,6 @@ struct nlq_tenant {
 	uint64_t events[4];	/* qubits, jobs, shots, qpu_time */
 	uint32_t seen, events_seen;
 };
-
-static inline uint64_t nlq_u64(struct nlattr *a)
-{
-	return a && nla_len(a) == 8 ? nla_get_u64(a) : 0;
-}
-
-static inline uint32_t nlq_u32(struct nlattr *a)
-{
-	return a && nla_len(a) == 4 ? nla_get_u32(a) : 0;
-}
 
 static inline void nlq_parse_budget(struct nlattr *nest, struct nlq_budget *b)
 {
@@ -531,6 +547,168 @@ static inline int nlq_tenant_del(struct nlq *q, uint32_t dev, uint64_t cgid)
 	ret = nlq_xfer(q, m, NULL, NULL);
 	free(m);
 	return ret;
+}
+
+/* ---- CALIB_GET ----------------------------------------------------------- */
+
+/*
+ * A CALIB_GET reply: the do's attributes, or a dump's content put back
+ * together (chunks must come in OFFSET order, each message naming the
+ * same epoch and hash; @bad counts those that did not).
+ */
+struct nlq_calib {
+	uint32_t dev_id, size;
+	uint64_t epoch, time, oldest;
+	uint8_t hash[QPU_HASH_LEN];
+	uint32_t seen;		/* bit per QPU_A_CALIB_* present (last message) */
+	uint32_t msgs, bad;
+	char *data;		/* dump: malloc()ed, @len bytes */
+	size_t len;
+};
+
+static inline void nlq_calib_collect(void *arg, uint8_t cmd,
+				     struct nlattr *attrs, int len)
+{
+	struct nlattr *tb[QPU_A_CALIB_MAX + 1];
+	struct nlq_calib *c = arg;
+	uint64_t epoch;
+	int i;
+
+	if (cmd != QPU_CMD_CALIB_GET ||
+	    nla_parse(tb, QPU_A_CALIB_MAX, attrs, len, NULL)) {
+		c->bad++;
+		return;
+	}
+	epoch = nlq_u64(tb[QPU_A_CALIB_EPOCH]);
+	if (c->msgs++ && (epoch != c->epoch || !tb[QPU_A_CALIB_HASH] ||
+			  memcmp(nla_data(tb[QPU_A_CALIB_HASH]), c->hash,
+				 QPU_HASH_LEN)))
+		c->bad++;
+	c->seen = 0;
+	for (i = 1; i <= QPU_A_CALIB_MAX; i++)
+		if (tb[i])
+			c->seen |= 1u << i;
+	c->dev_id = nlq_u32(tb[QPU_A_CALIB_DEV_ID]);
+	c->epoch = epoch;
+	c->size = nlq_u32(tb[QPU_A_CALIB_SIZE]);
+	c->time = nlq_u64(tb[QPU_A_CALIB_TIME]);
+	c->oldest = nlq_u64(tb[QPU_A_CALIB_OLDEST_EPOCH]);
+	if (tb[QPU_A_CALIB_HASH] && nla_len(tb[QPU_A_CALIB_HASH]) == QPU_HASH_LEN)
+		memcpy(c->hash, nla_data(tb[QPU_A_CALIB_HASH]), QPU_HASH_LEN);
+	if (tb[QPU_A_CALIB_DATA]) {
+		size_t n = (size_t)nla_len(tb[QPU_A_CALIB_DATA]);
+		char *d = realloc(c->data, c->len + n + 1);
+
+		if (!d || nlq_u32(tb[QPU_A_CALIB_OFFSET]) != c->len ||
+		    !tb[QPU_A_CALIB_OFFSET]) {
+			c->bad++;
+			if (d)
+				c->data = d;
+			return;
+		}
+		memcpy(d + c->len, nla_data(tb[QPU_A_CALIB_DATA]), n);
+		c->data = d;
+		c->len += n;
+		d[c->len] = 0;
+	}
+}
+
+/*
+ * CALIB_GET of device @dev at @epoch (0: the attribute left out), as a do
+ * or (@dump) a dump, into @c (free c->data after). 0 or -errno.
+ */
+static inline int nlq_calib_get(struct nlq *q, uint32_t dev, uint64_t epoch,
+				bool dump, struct nlq_calib *c)
+{
+	struct nlq_msg *m = malloc(sizeof(*m));
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	if (!m)
+		return -ENOMEM;
+	nlq_msg_init(m, q->family, QPU_CMD_CALIB_GET, dump ? NLM_F_DUMP : 0);
+	nlq_put_u32(m, QPU_A_CALIB_DEV_ID, dev);
+	if (epoch)
+		nlq_put_u64(m, QPU_A_CALIB_EPOCH, epoch);
+	ret = nlq_xfer(q, m, nlq_calib_collect, c);
+	free(m);
+	if (!ret && (!c->msgs || c->bad))
+		ret = -EBADMSG;
+	return ret;
+}
+
+/* ---- audit records and events -------------------------------------------- */
+
+/*
+ * A subscriber: a raw socket bound in the caller's network namespace
+ * that joined multicast group @grp (an id from nlq_resolve()), with a
+ * large receive buffer and a receive timeout of @timeout_ms. Return: the
+ * fd, or -errno of the join (-EPERM without CAP_SYS_ADMIN).
+ */
+static inline int nlq_sub_open(int grp, int timeout_ms)
+{
+	struct timeval tv = { .tv_sec = timeout_ms / 1000,
+			      .tv_usec = (timeout_ms % 1000) * 1000 };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int fd, err, rcv = 8 << 20;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
+		       sizeof(grp))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	/* Best effort: root may go past rmem_max, others get what they get. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	return fd;
+}
+
+/* One record or event as received: its command and attributes. */
+struct nlq_rec {
+	uint8_t cmd;
+	struct nlattr *tb[QPU_A_AUDIT_MAX + 1];
+	char buf[16384] __attribute__((aligned(8)));
+};
+
+/*
+ * The next message on subscriber @fd into @r. 0, or -errno: -EAGAIN at
+ * the timeout, -ENOBUFS when the socket overran, -EBADMSG if malformed.
+ */
+static inline int nlq_rec_recv(int fd, struct nlq_rec *r)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)r->buf;
+	struct genlmsghdr *g;
+	ssize_t n;
+
+	n = recv(fd, r->buf, sizeof(r->buf), 0);
+	if (n < 0)
+		return -errno;
+	if (!NLMSG_OK(nlh, (int)n) ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
+		return -EBADMSG;
+	g = NLMSG_DATA(nlh);
+	r->cmd = g->cmd;
+	if (nla_parse(r->tb, QPU_A_AUDIT_MAX,
+		      (struct nlattr *)((char *)g + GENL_HDRLEN),
+		      (int)(nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN)), NULL))
+		return -EBADMSG;
+	return 0;
+}
+
+static inline uint64_t nlq_rec_u64(const struct nlq_rec *r, int type)
+{
+	return nlq_u64(r->tb[type]);
+}
+
+static inline uint32_t nlq_rec_u32(const struct nlq_rec *r, int type)
+{
+	return nlq_u32(r->tb[type]);
 }
 
 #endif /* QPU_NL_UTIL_H */

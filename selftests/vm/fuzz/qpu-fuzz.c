@@ -637,7 +637,8 @@ static const struct field f_bdestroy[] = {
 /* struct qpu_job_desc, at the start of qpu_run and qpu_submit. */
 #define JOB_FIELDS(type)						\
 	FLD(type, job.circuit, F_IN),					\
-	FLAGS(type, job.flags, QPU_RUN_SEED | QPU_RUN_EXPECT),		\
+	FLAGS(type, job.flags, QPU_RUN_SEED | QPU_RUN_EXPECT |		\
+	      QPU_RUN_PROVENANCE),					\
 	FLD(type, job.shots, F_IN),					\
 	FLD(type, job.num_sweeps, F_IN),				\
 	FLD(type, job.seed, F_IN),					\
@@ -649,6 +650,7 @@ static const struct field f_bdestroy[] = {
 	FLD(type, job.result_stride, F_IN),				\
 	FLD(type, job.alloc, F_IN),					\
 	FLD(type, job.pad, F_RES),					\
+	FLD(type, job.provenance_offset, F_IN),				\
 	FLD(type, job.reserved, F_RES)
 
 static const struct field f_run[] = {
@@ -698,7 +700,8 @@ static const struct field f_cancel[] = {
 /* The job descriptor alone, as io_uring carries it. */
 static const struct field f_desc[] = {
 	FLD(struct qpu_job_desc, circuit, F_IN),
-	FLAGS(struct qpu_job_desc, flags, QPU_RUN_SEED | QPU_RUN_EXPECT),
+	FLAGS(struct qpu_job_desc, flags, QPU_RUN_SEED | QPU_RUN_EXPECT |
+	      QPU_RUN_PROVENANCE),
 	FLD(struct qpu_job_desc, shots, F_IN),
 	FLD(struct qpu_job_desc, num_sweeps, F_IN),
 	FLD(struct qpu_job_desc, seed, F_IN),
@@ -710,6 +713,7 @@ static const struct field f_desc[] = {
 	FLD(struct qpu_job_desc, result_stride, F_IN),
 	FLD(struct qpu_job_desc, alloc, F_IN),
 	FLD(struct qpu_job_desc, pad, F_RES),
+	FLD(struct qpu_job_desc, provenance_offset, F_IN),
 	FLD(struct qpu_job_desc, reserved, F_RES),
 };
 
@@ -1071,6 +1075,12 @@ static void job_fill(struct fz_thread *t, const struct fz_session *s,
 	j->result_stride = slice_size(s->nclbits, j->shots, nexp);
 	if (chance(t, 20))
 		j->alloc = s->alloc;
+	/* Provenance in the last bytes of the result buffer, past the slices. */
+	if (chance(t, 25) && s->rsize >= 2 * sizeof(struct qpu_provenance)) {
+		j->flags |= QPU_RUN_PROVENANCE;
+		j->provenance_offset = (s->rsize - sizeof(struct qpu_provenance)) &
+				       ~7ULL;
+	}
 }
 
 /* Values of a job field that make a valid synchronous RUN expensive. */
@@ -2706,7 +2716,9 @@ static void op_hotplug(struct fz_thread *t)
  * (random commands, attribute types, lengths, nesting and framing), valid
  * requests with one field mutated, valid TENANT_SETs on the fuzzer's own
  * cgroups and harmless ones on its own cgroup and the root, dumps
- * abandoned half way, unprivileged children, and all of it racing device
+ * abandoned half way, unprivileged children, CALIB_GET of random devices
+ * and epochs (some truncated), audit and events subscribers joining and
+ * leaving while the other threads work, and all of it racing device
  * creation and removal (this class's own and the hotplug and sysfs
  * classes') and rmmod. Every request gets an answer: a reply that never
  * comes is a failure.
@@ -2922,7 +2934,8 @@ static emask_t nl_dump_racing_rmmod(void)
 
 static const uint8_t nl_cmds[] = {
 	QPU_CMD_UNSPEC, QPU_CMD_DEV_GET, QPU_CMD_TENANT_GET, QPU_CMD_TENANT_SET,
-	QPU_CMD_TENANT_DEL, QPU_CMD_MAX + 1, 0x7f, 0xff,
+	QPU_CMD_TENANT_DEL, QPU_CMD_CALIB_GET, QPU_CMD_AUDIT_JOB,
+	QPU_CMD_EVENT_VERDICT, QPU_CMD_MAX + 1, 0x7f, 0xff,
 };
 
 #define EM_NL_ANY	(EM_OK | EM(EINVAL) | EM(ERANGE) | EM(EOPNOTSUPP) | \
@@ -3377,6 +3390,134 @@ static void nl_unpriv(struct fz_thread *t)
 		fz_fail(t, "unprivileged netlink child: check %d failed", st);
 }
 
+/*
+ * CALIB_GET, do or dump, of a random device and epoch (absent, recent,
+ * anything), or with an attribute cut short (-EINVAL). A valid answer
+ * names the device and epoch asked for, and a dump's chunks come in
+ * order with one epoch and hash (nlq_calib_get(): -EBADMSG otherwise).
+ */
+static void nl_calib_get(struct fz_thread *t)
+{
+	uint32_t dev = nl_dev(t);
+	uint64_t epoch = 0;
+	bool dump = chance(t, 40);
+	struct nlq_calib c;
+	emask_t allow;
+	int err;
+
+	if (chance(t, 20)) {
+		/* Truncated: a u32 or u64 of 0..len-1 bytes. */
+		bool ep = chance(t, 50);
+
+		nlq_msg_init(t->nlm, t->nl->family, QPU_CMD_CALIB_GET,
+			     dump ? NLM_F_DUMP : 0);
+		if (ep)
+			nlq_put_u32(t->nlm, QPU_A_CALIB_DEV_ID, dev);
+		nlq_put(t->nlm, ep ? QPU_A_CALIB_EPOCH : QPU_A_CALIB_DEV_ID,
+			&epoch, below(t, ep ? 8 : 4));
+		allow = EM(EINVAL) | (dump ? nl_dump_racing_rmmod() : 0);
+		nl_do(t, allow, "CALIB_GET (truncated attribute)");
+		return;
+	}
+	if (chance(t, 70))
+		epoch = chance(t, 60) ? 1 + below(t, 40) : boundary(t, 8);
+	err = nlq_calib_get(t->nl, dev, epoch, dump, &c);
+	free(c.data);
+	if (err == -ENOENT && t->nl_gen != atomic_load(&mod_gen)) {
+		fz_count(t, ENOENT);
+		nl_drop(t);
+		return;
+	}
+	if (err == -EAGAIN) {
+		fz_count(t, EAGAIN);
+		fz_fail(t, "CALIB_GET: no answer");
+		nl_drop(t);
+		return;
+	}
+	/* Only qpu0 always exists; only the current epoch is always kept. */
+	allow = EM_OK | (dev ? EM(ENODEV) : 0) | (epoch ? EM(ENOENT) : 0) |
+		(dump ? nl_dump_racing_rmmod() : 0);
+	fz_check(t, NULL, -err, allow, dump ? "CALIB_GET dump" : "CALIB_GET");
+	if (err)
+		return;
+	if (c.dev_id != dev || (epoch && c.epoch != epoch))
+		fz_fail(t, "CALIB_GET of %u epoch %" PRIu64 " answered for %u "
+			"epoch %" PRIu64, dev, epoch, c.dev_id, c.epoch);
+	if (!dump && (c.oldest > c.epoch || !c.size))
+		fz_fail(t, "CALIB_GET: epoch %" PRIu64 ", oldest %" PRIu64
+			", size %u", c.epoch, c.oldest, c.size);
+	if (dump && !c.len)
+		fz_fail(t, "CALIB_GET dump: no content");
+}
+
+/*
+ * Join "audit" or "events" while the other threads work, read what came
+ * (records must parse, and a device's sequence numbers only grow on one
+ * socket), and leave by dropping the membership or closing the socket.
+ */
+static void nl_subscribe(struct fz_thread *t)
+{
+	struct nlq_rec *r = malloc(sizeof(*r));
+	uint64_t last_seq[HP_FIRST + HP_COUNT] = { 0 };
+	int audit, events, grp, fd, err, i, n = below(t, 16);
+	uint16_t family;
+
+	if (!r)
+		return;
+	err = nlq_resolve(&family, &audit, &events);
+	if (err) {
+		/* Only while the module is away. */
+		fz_check(t, NULL, -err, class_on[C_MODULE] ? EM_OK | EM(ENOENT) :
+			 EM_OK, "resolve groups");
+		free(r);
+		return;
+	}
+	grp = chance(t, 70) ? audit : events;
+	fd = nlq_sub_open(grp, 0);
+	fz_check(t, NULL, fd < 0 ? -fd : 0, EM_OK, "join group");
+	if (fd < 0) {
+		free(r);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		uint32_t dev;
+		uint64_t seq;
+
+		if (recv(fd, r->buf, 1, MSG_DONTWAIT | MSG_PEEK) < 0)
+			break;
+		err = nlq_rec_recv(fd, r);
+		if (err == -ENOBUFS)
+			continue;	/* this socket overran: allowed */
+		if (err) {
+			fz_fail(t, "record on group %d: %s", grp, errname(-err));
+			break;
+		}
+		if (r->cmd < QPU_CMD_AUDIT_LOAD || r->cmd > QPU_CMD_EVENT_VERDICT)
+			fz_fail(t, "group %d: message of command %u", grp, r->cmd);
+		if (grp != audit || r->cmd == QPU_CMD_EVENT_VERDICT)
+			continue;
+		dev = nlq_rec_u32(r, QPU_A_AUDIT_DEV_ID);
+		seq = nlq_rec_u64(r, QPU_A_AUDIT_SEQ);
+		if (!seq)
+			fz_fail(t, "audit record %u without a sequence number",
+				r->cmd);
+		if (dev < ARRAY_LEN(last_seq)) {
+			/* A reloaded module starts again from 1. */
+			if (seq <= last_seq[dev] && seq != 1)
+				fz_fail(t, "qpu%u: audit seq %" PRIu64 " after %"
+					PRIu64, dev, seq, last_seq[dev]);
+			last_seq[dev] = seq;
+		}
+	}
+	if (chance(t, 50))
+		fz_check(t, NULL, setsockopt(fd, SOL_NETLINK,
+					     NETLINK_DROP_MEMBERSHIP, &grp,
+					     sizeof(grp)) ? errno : 0,
+			 EM_OK, "leave group");
+	close(fd);
+	free(r);
+}
+
 /* One op; @r < 78 when only requests without dumps or children may run. */
 static void op_netlink_r(struct fz_thread *t, unsigned int r)
 {
@@ -3456,14 +3597,18 @@ static void op_netlink_r(struct fz_thread *t, unsigned int r)
 		nl_get_dump(t, chance(t, 60), chance(t, 50));
 	} else if (r < 97) {
 		nl_dump_abandoned(t);
-	} else {
+	} else if (r < 100) {
 		nl_unpriv(t);
+	} else if (r < 115) {
+		nl_calib_get(t);
+	} else {
+		nl_subscribe(t);
 	}
 }
 
 static void op_netlink(struct fz_thread *t)
 {
-	op_netlink_r(t, below(t, 100));
+	op_netlink_r(t, below(t, 120));
 }
 
 /* ---- module class (main thread, between rounds) ------------------------------------------ */
