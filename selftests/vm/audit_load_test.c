@@ -3,11 +3,12 @@
  * audit_load_test.c - the audit stream under load (issue 12): qpu-auditd
  * (tools/qpu-auditd, Documentation/qpu/qpu-auditd.rst) listens while 64
  * submitter processes, half by SUBMIT/WAIT and half by io_uring, run
- * 100 000 one-shot jobs on qpu0, each with QPU_RUN_SEED and a seed naming
+ * 100 000 one-shot jobs on a device of their own (qpu7, grid:8x8: one
+ * qubit for each of the 64 submitters, which heavy-hex qpu0 lacks), each with QPU_RUN_SEED and a seed naming
  * it and QPU_RUN_PROVENANCE, so that each job learns its record's
  * sequence number. SIGTERM makes the daemon drain up to DEV_GET's
  * AUDIT_SEQ; then every job must appear in exactly one "job" line (by
- * its seed) or have its sequence number inside a "loss" line of qpu0.
+ * its seed) or have its sequence number inside a "loss" line of that device.
  *
  * A TAP diagnostic line gives the figures:
  *	# audit load: jobs N records R losses L
@@ -49,13 +50,17 @@ struct sub {
 	struct mbuf b;
 };
 
+/* The submitters' device: room for one qubit each. */
+#define LOAD_DEV	7
+#define LOAD_SPEC	"grid:8x8"
+
 static void sub_up(struct sub *s)
 {
 	struct qpu_gate g[] = { gate_1q(QPU_OP_H, 0), gate_measure(0, 0) };
 	struct circ_spec c = { .num_qubits = 1, .num_clbits = 1, .gates = g,
 			       .num_gates = 2 };
 
-	s->fd = open_dev();
+	s->fd = open_dev_id_ok(LOAD_DEV);
 	c.alloc = alloc_ok(s->fd, 1, NULL);
 	s->circ = circ_load_ok(s->fd, &c, NULL);
 	mbuf_new_ok(s->fd, INFLIGHT * SLOT, &s->b);
@@ -256,7 +261,7 @@ static void ledger_line(struct ledger *l, const char *line)
 		QT_FAIL("not a log line: %s", line);
 	t = json_object_get_string(type);
 	l->lines++;
-	if (!strcmp(t, "job") && member_u64(o, "dev_id") == QPU0_ID) {
+	if (!strcmp(t, "job") && member_u64(o, "dev_id") == LOAD_DEV) {
 		uint64_t seed = member_u64(o, "seed");
 
 		if (seed >= SEED_BASE && seed - SEED_BASE < JOBS) {
@@ -266,7 +271,7 @@ static void ledger_line(struct ledger *l, const char *line)
 		} else {
 			l->other_jobs++;
 		}
-	} else if (!strcmp(t, "loss") && member_u64(o, "dev_id") == QPU0_ID) {
+	} else if (!strcmp(t, "loss") && member_u64(o, "dev_id") == LOAD_DEV) {
 		if (l->nloss == l->cap) {
 			l->cap = l->cap ? 2 * l->cap : 64;
 			l->loss = realloc(l->loss, l->cap * sizeof(*l->loss));
@@ -329,6 +334,7 @@ static void load_body(void *arg)
 	job_seq = mmap(NULL, JOBS * sizeof(*job_seq), PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	QT_ASSERT(job_seq != MAP_FAILED);
+	new_device_ok(LOAD_DEV, LOAD_SPEC);
 	daemon = daemon_start(d);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < SUBMITTERS; i++) {
@@ -346,6 +352,7 @@ static void load_body(void *arg)
 	daemon_stop_ok(daemon);
 	printf("# daemon drained after %.1f s\n", secs_since(&t0));
 
+	del_device_ok(LOAD_DEV);
 	ledger_read(&l, d->log);
 	for (i = 0; i < JOBS; i++) {
 		if (l.records[i]) {
