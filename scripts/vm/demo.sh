@@ -12,6 +12,23 @@ section() {
 	printf '\n== %s\n' "$*"
 }
 
+# wait_ready PID ERRFILE MESSAGE CMD...: wait up to 10 s for CMD to
+# succeed while background PID lives; otherwise show ERRFILE and fail.
+wait_ready() {
+	pid=$1 errf=$2 msg=$3
+	shift 3
+	tries=0
+	until "$@"; do
+		tries=$((tries + 1))
+		if [ "$tries" -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
+			cat "$errf" >&2
+			echo "demo: $msg" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
+
 section "kernel"
 uname -r
 
@@ -111,16 +128,10 @@ rm -f "$mon_out"
 qpu-monitor --rule repeat-2q=deny --rule cx-alternation=flag \
 	-o "$mon_out" 2>"$mon_err" &
 mon=$!
-tries=0
-until [ "$(cat /sys/class/qpu/qpu0/policy)" = qpu-monitor ]; do
-	tries=$((tries + 1))
-	if [ "$tries" -gt 100 ] || ! kill -0 "$mon" 2>/dev/null; then
-		cat "$mon_err" >&2
-		echo "demo: qpu-monitor did not attach" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
+policy_is_monitor() {
+	[ "$(cat /sys/class/qpu/qpu0/policy)" = qpu-monitor ]
+}
+wait_ready "$mon" "$mon_err" "qpu-monitor did not attach" policy_is_monitor
 cat "$mon_err"
 echo "+ sysfs policy of qpu0: $(cat /sys/class/qpu/qpu0/policy)"
 # Two small circuits: the same CX 64 times in a row, and 64 CX that
@@ -175,16 +186,8 @@ rm -rf "$aud_dir"
 mkdir -p "$aud_dir"
 qpu-auditd --dir "$aud_dir" --pidfile "$aud_dir/pid" 2>"$aud_dir/err" &
 aud=$!
-tries=0
-until [ -s "$aud_dir/pid" ]; do
-	tries=$((tries + 1))
-	if [ "$tries" -gt 100 ] || ! kill -0 "$aud" 2>/dev/null; then
-		cat "$aud_dir/err" >&2
-		echo "demo: qpu-auditd did not subscribe" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
+wait_ready "$aud" "$aud_dir/err" "qpu-auditd did not subscribe" \
+	test -s "$aud_dir/pid"
 echo "+ a job with its provenance: qpu-run -v --shots 1000 --seed 11 /examples/ghz.qasm"
 qpu-run -v --shots 1000 --seed 11 /examples/ghz.qasm
 kill -TERM "$aud"
