@@ -157,18 +157,6 @@ static bool qpu_nl_admin(const struct sk_buff *skb)
 	return netlink_capable(skb, CAP_SYS_ADMIN);
 }
 
-/* The caller's cgroup on the default hierarchy, referenced. */
-static struct cgroup *qpu_nl_own_cgroup(void)
-{
-	struct cgroup *cgrp;
-
-	rcu_read_lock();
-	cgrp = task_dfl_cgroup(current);
-	cgroup_get(cgrp);
-	rcu_read_unlock();
-	return cgrp;
-}
-
 /*
  * Whether @id is @own or one of its ancestors: the tenants an
  * unprivileged caller may read. Decided on ids alone, so that a caller
@@ -442,7 +430,7 @@ static int qpu_nl_tenant_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (qpu_nl_need(info, QPU_A_TENANT_DEV_ID, "a device id is required"))
 		return -EINVAL;
 
-	own = qpu_nl_own_cgroup();
+	own = qpu_tenant_current_cgroup();
 	if (!id_attr) {
 		cgrp = own;
 		cgroup_get(cgrp);
@@ -486,7 +474,7 @@ out_msg:
 out_cgrp:
 	cgroup_put(cgrp);
 out_own:
-	cgroup_put(own);
+	qpu_tenant_cgroup_put(own);
 	return ret;
 }
 
@@ -536,7 +524,7 @@ static int qpu_nl_tenant_get_dumpit(struct sk_buff *skb,
 	struct cgroup *own;
 	int ret = 0;
 
-	own = qpu_nl_own_cgroup();
+	own = qpu_tenant_current_cgroup();
 	for (; ctx->dev_id < QPU_MAX_DEVICES; ctx->dev_id++, ctx->after_id = 0) {
 		qdev = qpu_nl_dev_lock(ctx->dev_id);
 		if (!IS_ERR(qdev)) {
@@ -567,7 +555,7 @@ static int qpu_nl_tenant_get_dumpit(struct sk_buff *skb,
 	ctx->dev_id = QPU_MAX_DEVICES;
 	ctx->one = false;
 out:
-	cgroup_put(own);
+	qpu_tenant_cgroup_put(own);
 	return ret;
 }
 
