@@ -229,8 +229,8 @@ static _Atomic int race_slot[RACE_SLOTS];
 
 /*
  * Module ops racing the other threads (one at a time): mod_busy is set
- * around each rmmod attempt and the insmod after it, mod_gen counts the
- * successful rmmods. A call of another thread that fails because the
+ * around each rmmod attempt and the insmod after it, mod_gen moves at each
+ * successful rmmod and again once the module is back. A call of another thread that fails because the
  * module was away (ENOENT/ENXIO opening a node, ENODEV from a sysfs file
  * whose device went) is allowed only if an rmmod succeeded during its op.
  */
@@ -3840,6 +3840,13 @@ static void op_module_race(struct fz_thread *t)
 		fz_check(t, NULL, err, EM_OK, "insmod (racing)");
 		if (!err && !wait_path(QPU0, true))
 			fz_fail(t, "%s missing after insmod (racing)", QPU0);
+		/*
+		 * Again once it is back: an op that began between the rmmod
+		 * and here (devices gone, mod_gen already bumped) must see a
+		 * generation other than its own, or its ENOENT counts as a
+		 * failure.
+		 */
+		atomic_fetch_add(&mod_gen, 1);
 	}
 	atomic_store(&mod_drain, false);
 	atomic_fetch_sub(&mod_busy, 1);
