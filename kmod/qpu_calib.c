@@ -100,7 +100,7 @@ static void qpu_calib_fmt_qubit(const void *priv, u32 q, char *out)
 {
 	const struct qpu_calib_view *v = priv;
 
-	qc_calib_fmt_qubit(out, q, &v->s->qval[4 * q]);
+	qc_calib_fmt_qubit(out, q, &v->s->qval[QC_CALIB_QVALS * q]);
 }
 
 static void qpu_calib_fmt_edge(const void *priv, u32 e, char *out)
@@ -151,14 +151,14 @@ static struct qpu_calib_snap *qpu_calib_snap_alloc(u32 nq, u32 ne)
 {
 	struct qpu_calib_snap *s;
 
-	s = kvzalloc(sizeof(*s) + (4ULL * nq + ne) * sizeof(u32), GFP_KERNEL);
+	s = kvzalloc(sizeof(*s) + ((u64)QC_CALIB_QVALS * nq + ne) * sizeof(u32), GFP_KERNEL);
 	if (!s)
 		return NULL;
 	kref_init(&s->ref);
 	s->num_qubits = nq;
 	s->num_edges = ne;
 	s->qval = (u32 *)(s + 1);
-	s->gate2q_ppm = s->qval + 4 * nq;
+	s->gate2q_ppm = s->qval + QC_CALIB_QVALS * nq;
 	s->size = nq * QC_CALIB_QREC_LEN + ne * QC_CALIB_EREC_LEN;
 	return s;
 }
@@ -306,11 +306,11 @@ int qpu_calib_init(struct qpu_device *qdev)
 	}
 	mutex_init(&c->lock);
 	for (i = 0; i < nq; i++) {
-		v = &s->qval[4 * i];
-		v[0] = qpu_calib_default(qdev->id, i, 1, 8000, 30000);
-		v[1] = qpu_calib_default(qdev->id, i, 2, 150, 800);
-		v[2] = qpu_calib_default(qdev->id, i, 3, 60, 250);
-		v[3] = qpu_calib_default(qdev->id, i, 4, 30, 2 * v[2]);
+		v = &s->qval[QC_CALIB_QVALS * i];
+		v[QC_CQ_READOUT] = qpu_calib_default(qdev->id, i, 1, 8000, 30000);
+		v[QC_CQ_GATE1Q] = qpu_calib_default(qdev->id, i, 2, 150, 800);
+		v[QC_CQ_T1] = qpu_calib_default(qdev->id, i, 3, 60, 250);
+		v[QC_CQ_T2] = qpu_calib_default(qdev->id, i, 4, 30, 2 * v[QC_CQ_T1]);
 	}
 	for (i = 0; i < ne; i++)
 		s->gate2q_ppm[i] = qpu_calib_default(qdev->id, i, 5, 4000, 20000);
@@ -365,14 +365,14 @@ static struct qpu_calib_snap *qpu_calib_next(struct qpu_device *qdev,
 	if (!s)
 		return NULL;
 	memcpy(s->qval, cur->qval,
-	       (4ULL * cur->num_qubits + cur->num_edges) * sizeof(u32));
+	       ((u64)QC_CALIB_QVALS * cur->num_qubits + cur->num_edges) * sizeof(u32));
 	for (i = 0; i < nups; i++) {
 		const struct qc_calib_update *u = &ups[i];
 
 		if (u->edge)
 			s->gate2q_ppm[u->index] = u->val[0];
 		else
-			memcpy(&s->qval[4 * u->index], u->val, sizeof(u->val));
+			memcpy(&s->qval[QC_CALIB_QVALS * u->index], u->val, sizeof(u->val));
 	}
 	qpu_calib_snap_seal(s, qdev->topo, cur->epoch + 1);
 	return s;

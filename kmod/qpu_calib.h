@@ -36,7 +36,8 @@ struct qpu_device;
  * @size: bytes of that text form
  * @num_qubits: qubits of the device
  * @num_edges: coupling edges of the device
- * @qval: per qubit, 4 values: readout_ppm, gate1q_ppm, t1_us, t2_us
+ * @qval: per qubit, %QC_CALIB_QVALS values (enum qc_calib_qval in
+ *	core/calib.h), qubit q at [QC_CALIB_QVALS * q]
  * @gate2q_ppm: per edge (indexed like qc_topology.edges), 2q gate error
  */
 struct qpu_calib_snap {

@@ -39,6 +39,7 @@
 #include "core/qalloc.h"
 #include "core/topology.h"
 #include "qpu_audit.h"
+#include "qpu_noise.h"
 #include "qpu_sched.h"
 #include "qpu_tenant.h"
 
@@ -68,6 +69,7 @@ struct qpu_calib;
  * @max_ctx_qubits: most qubits one context may hold (sysfs tunable)
  * @max_sim_qubits: widest circuit that may be loaded (sysfs tunable)
  * @calib: calibration data (qpu_calib.c)
+ * @noise: noise mode, crosstalk and placement tunables (qpu_noise.c)
  * @backend: what executes its jobs and runs (qpu_backend.h)
  * @sched: its job queue and executors (qpu_sched.h)
  * @tenants: per-cgroup limits and usage on this device (qpu_tenant.h)
@@ -91,6 +93,7 @@ struct qpu_device {
 	u32 max_ctx_qubits;
 	u32 max_sim_qubits;
 	struct qpu_calib *calib;
+	struct qpu_noise noise;
 	const struct qpu_backend_ops *backend;
 
 	struct qpu_sched sched;

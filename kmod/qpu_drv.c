@@ -31,6 +31,7 @@
 #include "qpu_fops.h"
 #include "qpu_job.h"
 #include "qpu_netlink.h"
+#include "qpu_noise.h"
 #include "qpu_sched.h"
 #include "qpu_sysfs.h"
 
@@ -114,6 +115,7 @@ static int qpu_device_create(u32 id, const char *spec)
 	}
 	qdev->max_ctx_qubits = qdev->topo->num_qubits;
 	qdev->max_sim_qubits = QPU_DEFAULT_SIM_QUBITS;
+	qpu_noise_init(qdev);
 	ret = qpu_calib_init(qdev);
 	if (ret)
 		goto err_alloc;

@@ -18,6 +18,7 @@
 #include "qpu_audit.h"
 #include "qpu_calib.h"
 #include "qpu_device.h"
+#include "qpu_noise.h"
 #include "qpu_sched.h"
 #include "qpu_sysfs.h"
 
@@ -248,5 +249,6 @@ static const struct attribute_group qpu_device_group = {
 const struct attribute_group *qpu_device_groups[] = {
 	&qpu_device_group,
 	&qpu_calib_group,
+	&qpu_noise_group,
 	NULL,
 };

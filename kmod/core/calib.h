@@ -22,18 +22,27 @@
 #define QC_CALIB_QREC_LEN	39	/* "q %4u %7u %7u %7u %7u\n" */
 #define QC_CALIB_EREC_LEN	20	/* "e %4u %4u %7u\n" */
 #define QC_CALIB_PPM_MAX	1000000U
+
+/* The values of one qubit, in struct qc_calib_update.val and snapshots. */
+enum qc_calib_qval {
+	QC_CQ_READOUT,		/* readout error, ppm */
+	QC_CQ_GATE1Q,		/* one-qubit gate error, ppm */
+	QC_CQ_T1,		/* T1, microseconds */
+	QC_CQ_T2,		/* T2, microseconds */
+	QC_CALIB_QVALS,		/* values per qubit */
+};
 #define QC_CALIB_TIME_MAX_US	9999999U
 
 /**
  * struct qc_calib_update - one parsed, validated record
  * @edge: an "e" record (else "q")
  * @index: qubit, or edge index into qc_topology.edges
- * @val: "q": readout_ppm, gate1q_ppm, t1_us, t2_us; "e": val[0] gate2q_ppm
+ * @val: "q": indexed by enum qc_calib_qval; "e": val[0] gate2q_ppm
  */
 struct qc_calib_update {
 	bool edge;
 	u32 index;
-	u32 val[4];
+	u32 val[QC_CALIB_QVALS];
 };
 
 /** qc_calib_max_updates() - room qc_calib_parse() may need: @len's lines */
