@@ -378,6 +378,44 @@ void qpu_audit_verdict(struct qpu_device *qdev, const struct qpu_bpf_admit *adm,
 	qpu_audit_send(qdev, &r, QPU_NL_MCGRP_AUDIT);
 }
 
+/* Room for a calibrated job's crosstalk record. */
+static size_t qpu_audit_xt_room(const struct qpu_run_noise *rn)
+{
+	if (!rn)
+		return 0;
+	return nla_total_size(sizeof(u32)) + rn->nrec *
+	       nla_total_size(2 * nla_total_size(sizeof(u32)) +
+			      nla_total_size_64bit(sizeof(u64)) +
+			      nla_total_size(QPU_XT_MAX_NBRS * sizeof(u32)));
+}
+
+/* The crosstalk a calibrated job received (or was given), in order. */
+static void qpu_audit_put_crosstalk(struct qpu_audit_rec *r,
+				    const struct qpu_run_noise *rn)
+{
+	u32 nbr[QPU_XT_MAX_NBRS], i, j;
+	struct nlattr *nest;
+
+	qpu_audit_put_u32(r, QPU_A_AUDIT_CROSSTALK_PPM, rn->nz.crosstalk_ppm);
+	for (i = 0; i < rn->nrec && !r->err; i++) {
+		nest = nla_nest_start(r->skb, QPU_A_AUDIT_XT);
+		if (!nest) {
+			r->err = -EMSGSIZE;
+			return;
+		}
+		for (j = 0; j < rn->nnbr[i]; j++)
+			nbr[j] = rn->nbr[i][j];
+		QPU_AUDIT_PUT(r, nla_put_u32(r->skb, QPU_A_XT_SWEEP, rn->rec[i].sweep));
+		QPU_AUDIT_PUT(r, nla_put_u32(r->skb, QPU_A_XT_SHOT, rn->rec[i].shot));
+		QPU_AUDIT_PUT(r, nla_put_u64_64bit(r->skb, QPU_A_XT_EXPOSED,
+						   rn->rec[i].exposed, QPU_A_XT_PAD));
+		if (rn->nnbr[i])
+			QPU_AUDIT_PUT(r, nla_put(r->skb, QPU_A_XT_NEIGHBOURS,
+						 rn->nnbr[i] * sizeof(u32), nbr));
+		nla_nest_end(r->skb, nest);
+	}
+}
+
 /**
  * qpu_audit_job() - record a completed job or run
  * @x: the run, still holding its circuit and allocation
@@ -392,7 +430,8 @@ u64 qpu_audit_job(const struct qpu_exec *x, const struct qpu_provenance *p)
 	u64 seq;
 
 	if (!qpu_audit_start(&r, x->qdev, QPU_CMD_AUDIT_JOB,
-			     qpu_audit_room(p->num_phys), GFP_KERNEL, &seq))
+			     qpu_audit_room(p->num_phys) + qpu_audit_xt_room(x->noise),
+			     GFP_KERNEL, &seq))
 		return seq;
 	qpu_audit_put_tenant(&r, x->charge.cgrp);
 	qpu_audit_put_u32(&r, QPU_A_AUDIT_PID, x->pid);
@@ -420,6 +459,9 @@ u64 qpu_audit_job(const struct qpu_exec *x, const struct qpu_provenance *p)
 	qpu_audit_put_u64(&r, QPU_A_AUDIT_QPU_NS, p->qpu_ns);
 	qpu_audit_put_u32(&r, QPU_A_AUDIT_STATUS, p->status);
 	qpu_audit_put_u32(&r, QPU_A_AUDIT_STATE, qpu_exec_state(p->status));
+	qpu_audit_put_u32(&r, QPU_A_AUDIT_NOISE, p->noise);
+	if (x->noise)
+		qpu_audit_put_crosstalk(&r, x->noise);
 	return qpu_audit_send(x->qdev, &r, QPU_NL_MCGRP_AUDIT);
 }
 

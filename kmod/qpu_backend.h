@@ -41,6 +41,7 @@ struct qpu_calib_snap;
 struct qpu_circuit;
 struct qpu_device;
 struct qpu_exec;
+struct qpu_run_noise;
 struct qpu_sched;
 
 /**
@@ -100,6 +101,9 @@ extern const struct qpu_backend_ops qpu_backend_sim;
  * @pid: the submitter's thread group id (initial pid namespace)
  * @uid: the submitter's uid (initial user namespace)
  * @calib: the calibration it runs on, referenced from qpu_exec_begin()
+ * @noise: a calibrated run's noise and crosstalk record (qpu_noise.c),
+ *	from qpu_exec_begin(); NULL for an ideal run
+ * @running: its allocation is marked running (qpu_noise_run_begin())
  * @param_sha: SHA-256 of the parameter vectors read so far
  * @result_sha: SHA-256 of the result slices written so far
  */
@@ -128,6 +132,8 @@ struct qpu_exec {
 	u32 pid;
 	u32 uid;
 	struct qpu_calib_snap *calib;
+	struct qpu_run_noise *noise;
+	bool running;
 	struct sha256_state param_sha;
 	struct sha256_state result_sha;
 };

@@ -17,6 +17,11 @@
  * submitter's memory cgroup (GFP_KERNEL_ACCOUNT: in its context for
  * synchronous runs; executors set the active memcg to the job's).
  *
+ * Noise: a calibrated run (qpu_exec.noise) simulates the noise of its
+ * calibration as trajectories; between FPU sections it follows the
+ * allocations running beside it (qpu_noise_slice_track()), whose
+ * crosstalk applies from the next shot on.
+ *
  * Locking: none. A run's objects are referenced and immutable while it
  * runs (qpu_backend.h); one thread executes it; ->abort() is an atomic.
  */
@@ -31,6 +36,7 @@
 #include "qpu_calib.h"
 #include "qpu_circuit.h"
 #include "qpu_device.h"
+#include "qpu_noise.h"
 #include "qpu_run.h"
 
 /* Amplitude updates per FPU section: well under a millisecond natively. */
@@ -56,11 +62,12 @@ static int qpu_sim_should_stop(const struct qpu_exec *x)
 	return fatal_signal_pending(current) ? -EINTR : 0;
 }
 
-/* Run the simulator in bounded FPU sections. */
-static int qpu_sim_execute(const struct qpu_exec *x, const struct qc_sim_job *sj,
-			   struct qc_sim_out *out)
+/* Run the simulator on parameter vector @sweep in bounded FPU sections. */
+static int qpu_sim_execute(struct qpu_exec *x, u32 sweep,
+			   const struct qc_sim_job *sj, struct qc_sim_out *out)
 {
 	struct qc_sim *sim;
+	u32 next_shot = 0;
 	size_t size;
 	void *arena;
 	int ret;
@@ -82,12 +89,15 @@ static int qpu_sim_execute(const struct qpu_exec *x, const struct qc_sim_job *sj
 	while (ret > 0) {
 		kernel_fpu_begin();
 		ret = qc_sim_step(sim, QPU_FPU_BUDGET);
+		if (ret > 0)
+			next_shot = qc_sim_next_shot(sim);
 		kernel_fpu_end();
 		if (ret > 0) {
 			ret = qpu_sim_should_stop(x);
 			if (ret)
 				break;
 			ret = 1;
+			qpu_noise_slice_track(x, sweep, next_shot);
 			cond_resched();
 		}
 	}
@@ -113,6 +123,7 @@ static int qpu_sim_slice(struct qpu_exec *x, u32 i, u64 *params,
 		.shots = job->shots,
 		.seed = qpu_slice_seed(x->seed, i),
 		.want_expect = x->nexpect > 0,
+		.noise = qpu_noise_slice_begin(x, i),
 	};
 	struct qc_sim_out out = {
 		.counts = counts,
@@ -130,7 +141,7 @@ static int qpu_sim_slice(struct qpu_exec *x, u32 i, u64 *params,
 		       (u64)i * job->param_stride, 8 * c->num_params);
 		qpu_exec_hash_params(x, params, 8 * c->num_params);
 	}
-	ret = qpu_sim_execute(x, &sj, &out);
+	ret = qpu_sim_execute(x, i, &sj, &out);
 
 	hdr->magic = 0;
 	hdr->status = ret;

@@ -24,6 +24,7 @@
 #include "qpu_ctx.h"
 #include "qpu_debugfs.h"
 #include "qpu_device.h"
+#include "qpu_noise.h"
 #include "qpu_tenant.h"
 #include "qpu_trace.h"
 
@@ -182,6 +183,7 @@ int qpu_circuit_load(struct qpu_ctx *ctx, struct qpu_circuit_load *arg)
 	arg->error = QPU_CERR_NONE;
 	arg->error_index = 0;
 	arg->reason = 0;
+	arg->esp = 0;
 	ret = qpu_circuit_check_args(qdev, arg);
 	if (ret)
 		return ret;
@@ -230,6 +232,9 @@ int qpu_circuit_load(struct qpu_ctx *ctx, struct qpu_circuit_load *arg)
 	circ->alloc_handle = arg->alloc;
 	circ->alloc_owner = a->owner;
 	circ->shot_ns = qc_circuit_shot_ns(circ->gates, arg->num_gates);
+	ret = qpu_noise_load_esp(qdev, circ, a, &arg->esp);
+	if (ret)
+		goto err_unlock;
 	qpu_circuit_hash(circ);
 	memcpy(arg->hash, circ->hash, sizeof(arg->hash));
 

@@ -69,6 +69,7 @@ static void qpu_device_release(struct device *dev)
 	struct qpu_device *qdev = to_qpu_device(dev);
 
 	qpu_calib_fini(qdev);
+	qpu_noise_fini(qdev);
 	qpu_tenants_destroy(&qdev->tenants);
 	kfree(qdev->qubit_tenant);
 	qc_alloc_destroy(qdev->alloc);
@@ -115,7 +116,9 @@ static int qpu_device_create(u32 id, const char *spec)
 	}
 	qdev->max_ctx_qubits = qdev->topo->num_qubits;
 	qdev->max_sim_qubits = QPU_DEFAULT_SIM_QUBITS;
-	qpu_noise_init(qdev);
+	ret = qpu_noise_init(qdev);
+	if (ret)
+		goto err_alloc;
 	ret = qpu_calib_init(qdev);
 	if (ret)
 		goto err_alloc;
@@ -168,6 +171,7 @@ err_sched:
 	qpu_sched_shutdown(&qdev->sched);
 	qpu_calib_fini(qdev);
 err_alloc:
+	qpu_noise_fini(qdev);
 	kfree(qdev->qubit_tenant);
 	qc_alloc_destroy(qdev->alloc);
 	qc_topology_destroy(qdev->topo);

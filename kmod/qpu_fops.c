@@ -82,6 +82,7 @@ static int qpu_ioctl_get_info(struct qpu_ctx *ctx, void *data)
 	info->api_version = QPU_API_VERSION;
 	info->features = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION | QPU_FEAT_RUN |
 			 QPU_FEAT_ASYNC | QPU_FEAT_TENANTS | QPU_FEAT_AUDIT |
+			 QPU_FEAT_NOISE |
 			 (qpu_bpf_available() ? QPU_FEAT_POLICY : 0);
 	info->dev_id = qdev->id;
 	info->topology = qdev->topo->kind;

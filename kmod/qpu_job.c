@@ -281,11 +281,12 @@ static void qpu_job_run(struct qpu_sched_job *sj)
 	struct mem_cgroup *old;
 	int ret;
 
-	qpu_exec_begin(&job->x);
 	trace_qpu_job_start(job);
 	/* Charge the backend's memory to the submitter's cgroup. */
 	old = set_active_memcg(job->memcg);
-	ret = qpu_backend_run(&job->x);
+	ret = qpu_exec_begin(&job->x);
+	if (!ret)
+		ret = qpu_backend_run(&job->x);
 	set_active_memcg(old);
 	qpu_job_finish(job, ret);
 }

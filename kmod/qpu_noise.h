@@ -4,24 +4,32 @@
  * ideal or follow the calibration, the crosstalk neighbouring runs add,
  * and how the allocator places qubits.
  *
- * Owns struct qpu_noise (embedded in struct qpu_device). Each field is a
- * plain value written with WRITE_ONCE() by its sysfs attribute and read
- * once with READ_ONCE() where it is used (at allocation, at circuit load,
- * when a run starts); no lock. A run keeps the settings it started with.
+ * Owns struct qpu_noise (embedded in struct qpu_device) and struct
+ * qpu_run_noise (one per calibrated run). The tunables are plain values
+ * written with WRITE_ONCE() by their sysfs attributes and read once with
+ * READ_ONCE() where they are used (at allocation, at circuit load, when a
+ * run starts); a run keeps the settings it started with. qpu_noise.lock
+ * serialises writers of @running and @gen; readers (a run looking for
+ * neighbours) read both locklessly: an exposure is a sample, and what a
+ * run sampled is what it records and applies, so it stays reproducible.
+ * A struct qpu_run_noise belongs to its run (one thread, no lock).
  */
 #ifndef QPU_NOISE_H
 #define QPU_NOISE_H
 
+#include <linux/atomic.h>
+#include <linux/spinlock.h>
 #include <linux/sysfs.h>
 #include <linux/types.h>
+#include <linux/qpu.h>
 
+#include "core/noise.h"
+
+struct qpu_allocation;
+struct qpu_calib_snap;
+struct qpu_circuit;
 struct qpu_device;
-
-/** enum qpu_noise_mode - the "noise" sysfs tunable */
-enum qpu_noise_mode {
-	QPU_NOISE_IDEAL,	/* exact state-vector simulation */
-	QPU_NOISE_CALIBRATED,	/* trajectories from the calibration */
-};
+struct qpu_exec;
 
 /** enum qpu_placement - the "placement" sysfs tunable */
 enum qpu_placement {
@@ -32,21 +40,62 @@ enum qpu_placement {
 /** QPU_DEFAULT_CROSSTALK_PPM - default of the crosstalk_ppm tunable */
 #define QPU_DEFAULT_CROSSTALK_PPM	8000
 
+/* Neighbouring physical qubits one crosstalk change records, at most. */
+#define QPU_XT_MAX_NBRS		16
+
 /**
- * struct qpu_noise - noise settings of one device
- * @mode: enum qpu_noise_mode
+ * struct qpu_noise - noise settings and running allocations of a device
+ * @mode: enum qpu_noise_mode (uapi)
  * @placement: enum qpu_placement
  * @crosstalk_ppm: extra error of a two-qubit gate next to another running
  *	allocation (Documentation/qpu/noise.rst)
+ * @lock: serialises writers of @running and @gen
+ * @running: per physical qubit, the owner tag of the allocation running a
+ *	job or run on it, 0 if none
+ * @gen: bumped whenever @running changes
  */
 struct qpu_noise {
 	u8 mode;
 	u8 placement;
 	u32 crosstalk_ppm;
+	spinlock_t lock;
+	u32 *running;
+	atomic_t gen;
+};
+
+/**
+ * struct qpu_run_noise - the noise of one calibrated run
+ * @nz: what the simulator applies (points into this struct)
+ * @q: per circuit qubit, from the run's calibration
+ * @pair_ppm: per pair of circuit qubits, the coupling's 2q error
+ * @forced: the crosstalk comes from the job (%QPU_RUN_CROSSTALK)
+ * @gen: qpu_noise.gen when the exposure was last sampled
+ * @cur: the current parameter vector's exposure
+ * @nrec: entries of @rec
+ * @rec: the crosstalk the run received (or was given), in order
+ * @nnbr: per entry of @rec, entries of @nbr
+ * @nbr: per entry of @rec, running physical qubits next to the run's
+ * @nseg: entries of @seg
+ * @seg: the current parameter vector's schedule, as the simulator takes it
+ */
+struct qpu_run_noise {
+	struct qc_noise nz;
+	struct qc_noise_qubit q[QPU_MAX_SIM_QUBITS];
+	u32 pair_ppm[QPU_MAX_SIM_QUBITS * QPU_MAX_SIM_QUBITS];
+	bool forced;
+	u32 gen;
+	u64 cur;
+	u32 nrec;
+	struct qpu_xt_seg rec[QPU_MAX_XT_SEGS];
+	u8 nnbr[QPU_MAX_XT_SEGS];
+	u16 nbr[QPU_MAX_XT_SEGS][QPU_XT_MAX_NBRS];
+	u32 nseg;
+	struct qc_xt_seg seg[QPU_MAX_XT_SEGS];
 };
 
 extern const struct attribute_group qpu_noise_group;
-void qpu_noise_init(struct qpu_device *qdev);
+int qpu_noise_init(struct qpu_device *qdev);
+void qpu_noise_fini(struct qpu_device *qdev);
 
 /* qpu_noise_calibrated() - the device's runs follow its calibration */
 bool qpu_noise_calibrated(struct qpu_device *qdev);
@@ -58,5 +107,13 @@ bool qpu_noise_calibrated(struct qpu_device *qdev);
  * choice is kept)
  */
 bool qpu_noise_fidelity_placement(struct qpu_device *qdev);
+
+int qpu_noise_load_esp(struct qpu_device *qdev, const struct qpu_circuit *circ,
+		       const struct qpu_allocation *a, u64 *esp);
+int qpu_noise_check_schedule(const struct qpu_exec *x);
+int qpu_noise_run_begin(struct qpu_exec *x);
+void qpu_noise_run_end(struct qpu_exec *x);
+const struct qc_noise *qpu_noise_slice_begin(struct qpu_exec *x, u32 sweep);
+void qpu_noise_slice_track(struct qpu_exec *x, u32 sweep, u32 next_shot);
 
 #endif /* QPU_NOISE_H */

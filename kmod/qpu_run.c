@@ -40,6 +40,7 @@
 #include "qpu_circuit.h"
 #include "qpu_ctx.h"
 #include "qpu_device.h"
+#include "qpu_noise.h"
 #include "qpu_run.h"
 #include "qpu_sched.h"
 
@@ -61,9 +62,10 @@ static u64 qpu_range_end(u64 off, u32 n, u32 stride, u64 len)
 
 static int qpu_exec_check_job(const struct qpu_job_desc *job)
 {
-	if (job->flags & ~(QPU_RUN_SEED | QPU_RUN_EXPECT | QPU_RUN_PROVENANCE))
+	if (job->flags & ~(QPU_RUN_SEED | QPU_RUN_EXPECT | QPU_RUN_PROVENANCE |
+			   QPU_RUN_CROSSTALK))
 		return -EINVAL;
-	if (job->pad || !qpu_is_zero(job->reserved, sizeof(job->reserved)))
+	if (job->pad)
 		return -EINVAL;
 	if (!(job->flags & QPU_RUN_PROVENANCE) && job->provenance_offset)
 		return -EINVAL;
@@ -95,10 +97,12 @@ void qpu_exec_release_locked(struct qpu_ctx *ctx, struct qpu_exec *x)
 	qpu_buffer_put(x->pbuf);
 	qpu_buffer_put(x->rbuf);
 	qpu_calib_put(x->calib);
+	kfree(x->noise);
 	x->circ = NULL;
 	x->pbuf = NULL;
 	x->rbuf = NULL;
 	x->calib = NULL;
+	x->noise = NULL;
 }
 
 /**
@@ -118,6 +122,7 @@ void qpu_exec_release(struct qpu_ctx *ctx, struct qpu_exec *x)
 	qpu_buffer_put(x->pbuf);
 	qpu_buffer_put(x->rbuf);
 	qpu_calib_put(x->calib);
+	kfree(x->noise);
 }
 
 /* Look up and reference the job's objects. Called with ctx->lock held. */
@@ -193,6 +198,7 @@ static int qpu_exec_check_ranges(struct qpu_exec *x, u32 *needed)
 	const struct qpu_job_desc *job = &x->job;
 	u32 np = x->circ->core.num_params;
 	u64 pend = 0, rend;
+	int ret;
 
 	x->max_outcomes = qc_circuit_max_outcomes(x->circ->core.num_clbits,
 						  job->shots);
@@ -228,6 +234,9 @@ static int qpu_exec_check_ranges(struct qpu_exec *x, u32 *needed)
 	if (x->pbuf == x->rbuf && np &&
 	    job->result_offset < pend && job->param_offset < rend)
 		return -EINVAL;
+	ret = qpu_noise_check_schedule(x);
+	if (ret)
+		return ret;
 	return qpu_exec_check_provenance(x, pend, rend);
 }
 
@@ -264,13 +273,17 @@ int qpu_exec_init(struct qpu_ctx *ctx, struct qpu_exec *x)
  * qpu_exec_begin() - a prepared and charged run starts executing
  * @x: the run
  *
- * From here its budgets count as spent, and it runs on the calibration
- * current now (held until it is released).
+ * From here its budgets count as spent, it runs on the calibration and in
+ * the noise mode current now (held until it is released), and its
+ * allocation counts as running for its neighbours' crosstalk until
+ * qpu_exec_done().
+ * Return: 0, or the errno the run fails with (qpu_noise_run_begin()).
  */
-void qpu_exec_begin(struct qpu_exec *x)
+int qpu_exec_begin(struct qpu_exec *x)
 {
 	x->started = true;
 	x->calib = qpu_calib_get(x->qdev);
+	return qpu_noise_run_begin(x);
 }
 
 /**
@@ -363,6 +376,7 @@ static void qpu_exec_provenance(struct qpu_exec *x, const struct qpu_bpf_done *d
 	p->num_phys = min(x->circ->core.num_qubits, x->alloc->k);
 	for (i = 0; i < p->num_phys; i++)
 		p->phys[i] = x->alloc->phys[i];
+	p->noise = x->noise ? QPU_NOISE_MODE_CALIBRATED : QPU_NOISE_MODE_IDEAL;
 }
 
 /**
@@ -379,6 +393,7 @@ void qpu_exec_done(struct qpu_exec *x, const struct qpu_bpf_done *d)
 {
 	struct qpu_provenance p, *out;
 
+	qpu_noise_run_end(x);
 	qpu_bpf_job_done(x, d);
 	qpu_exec_provenance(x, d, &p);
 	p.audit_seq = qpu_audit_job(x, &p);
@@ -482,9 +497,10 @@ int qpu_ctx_run(struct qpu_ctx *ctx, struct qpu_run *arg)
 	if (!ret)
 		ret = qpu_sched_sync_begin(&x);
 	if (!ret) {
-		qpu_exec_begin(&x);
 		done.start_ns = ktime_get_ns();
-		ret = qpu_backend_run(&x);
+		ret = qpu_exec_begin(&x);
+		if (!ret)
+			ret = qpu_backend_run(&x);
 		qpu_sched_sync_end(&x);
 		done.end_ns = ktime_get_ns();
 		done.status = ret;

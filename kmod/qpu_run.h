@@ -25,7 +25,7 @@ void qpu_exec_release_locked(struct qpu_ctx *ctx, struct qpu_exec *x);
 void qpu_exec_release(struct qpu_ctx *ctx, struct qpu_exec *x);
 int qpu_exec_charge(struct qpu_ctx *ctx, struct qpu_exec *x, bool nowait,
 		    struct qpu_refusal *r);
-void qpu_exec_begin(struct qpu_exec *x);
+int qpu_exec_begin(struct qpu_exec *x);
 void qpu_exec_hash_slice(struct qpu_exec *x, s32 status,
 			 const struct qpu_count *counts, u32 ncounts,
 			 const u64 *expect, u32 nexpect);

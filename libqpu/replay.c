@@ -152,6 +152,50 @@ static int qpu_calib_epoch(uint32_t dev_id, uint64_t *epoch)
 	return 0;
 }
 
+/* A number from sysfs file @name of qpu@dev_id; 0 or -errno. */
+static int qpu_sysfs_u64(uint32_t dev_id, const char *name, uint64_t *v)
+{
+	char path[96], *data;
+	size_t len;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/class/qpu/qpu%u/%s", dev_id, name);
+	ret = qpu_read_all(path, &data, &len);
+	if (ret)
+		return ret;
+	data[len < 32 ? len : 31] = '\0';
+	*v = strtoull(data, NULL, 10);
+	free(data);
+	return 0;
+}
+
+/*
+ * The device's noise mode and crosstalk_ppm now (Documentation/qpu/
+ * noise.rst); a device without the "noise" file is ideal.
+ */
+static int qpu_noise_now(uint32_t dev_id, uint32_t *mode, uint32_t *xt_ppm)
+{
+	char path[64], *data;
+	uint64_t v = 0;
+	size_t len;
+	int ret;
+
+	*mode = QPU_NOISE_MODE_IDEAL;
+	*xt_ppm = 0;
+	snprintf(path, sizeof(path), "/sys/class/qpu/qpu%u/noise", dev_id);
+	ret = qpu_read_all(path, &data, &len);
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	if (len >= 10 && !memcmp(data, "calibrated", 10))
+		*mode = QPU_NOISE_MODE_CALIBRATED;
+	free(data);
+	if (*mode != QPU_NOISE_MODE_CALIBRATED)
+		return 0;
+	ret = qpu_sysfs_u64(dev_id, "crosstalk_ppm", &v);
+	*xt_ppm = (uint32_t)v;
+	return ret;
+}
+
 /*
  * The hash and epoch of the device's calibration now. The file is read
  * between two reads of the epoch, and again if a write came in between.
@@ -263,6 +307,17 @@ QPU_EXPORT int qpu_replay_describe(const struct qpu_job_record *rec,
 			   r->ran ? (uint64_t)r->prov.calib_epoch : r->calib_epoch,
 			   got);
 	}
+	if (r->differs & QPU_REPLAY_NOISE) {
+		static const char *const mode[] = { "ideal", "calibrated" };
+		uint32_t now = r->ran ? r->prov.noise : r->noise;
+
+		qpu_clause(buf, len, &off, "noise differs: the record ran %s "
+			   "(crosstalk_ppm %u), the device is %s (crosstalk_ppm "
+			   "%u): set /sys/class/qpu/qpu%u/noise and "
+			   "crosstalk_ppm", mode[rec->noise & 1],
+			   rec->crosstalk_ppm, mode[now & 1], r->crosstalk_ppm,
+			   rec->dev_id);
+	}
 	if (r->differs & QPU_REPLAY_RESULT) {
 		qpu_hash_hex(rec->result_hash, want);
 		qpu_hash_hex(r->prov.result_hash, got);
@@ -320,6 +375,10 @@ static uint32_t qpu_replay_precheck(const struct qpu_job_record *rec,
 		d |= QPU_REPLAY_CIRCUIT;
 	if (memcmp(out->calib_hash, rec->calib_hash, 32))
 		d |= QPU_REPLAY_CALIB;
+	if (out->noise != rec->noise ||
+	    (rec->noise == QPU_NOISE_MODE_CALIBRATED &&
+	     out->crosstalk_ppm != rec->crosstalk_ppm))
+		d |= QPU_REPLAY_NOISE;
 	return d;
 }
 
@@ -337,6 +396,8 @@ static uint32_t qpu_replay_postcheck(const struct qpu_job_record *rec,
 		d |= QPU_REPLAY_CALIB;
 	if (memcmp(p->result_hash, rec->result_hash, 32))
 		d |= QPU_REPLAY_RESULT;
+	if (p->noise != rec->noise)
+		d |= QPU_REPLAY_NOISE;
 	return d;
 }
 
@@ -349,6 +410,17 @@ static uint64_t qpu_replay_features(struct qpu_dev *dev)
 	if (qpu_ioctl(dev, QPU_IOC_GET_INFO, &info))
 		return 0;
 	return info.features;
+}
+
+/*
+ * Where a calibrated job's crosstalk schedule goes in the parameter
+ * buffer: after @np parameters of @sweeps vectors, never at 0.
+ */
+static size_t qpu_replay_xt_offset(uint32_t np, uint32_t sweeps)
+{
+	size_t off = (size_t)np * sweeps * sizeof(double);
+
+	return off ? off : 8;
 }
 
 /* Run the loaded circuit as @rec says, with provenance, into @out. */
@@ -377,6 +449,12 @@ static int qpu_replay_run(struct qpu_dev *dev, const struct qpu_job_record *rec,
 	job.num_sweeps = rec->sweeps;
 	job.param_buf = pbuf ? pbuf->handle : 0;
 	job.param_stride = l->num_params * sizeof(double);
+	if (rec->noise == QPU_NOISE_MODE_CALIBRATED) {
+		/* the crosstalk it received, after the parameters */
+		job.flags |= QPU_RUN_CROSSTALK;
+		job.crosstalk_offset = qpu_replay_xt_offset(l->num_params,
+							    rec->sweeps);
+	}
 	job.result_buf = out->results->handle;
 	job.result_stride = out->stride;
 	job.provenance_offset = prov_offset;
@@ -431,6 +509,9 @@ QPU_EXPORT int qpu_replay_job(struct qpu_dev *dev,
 	ret = qpu_get_info(dev, &info);
 	if (!ret) {
 		ret = qpu_calib_now(info.dev_id, out->calib_hash, &out->calib_epoch);
+		if (!ret)
+			ret = qpu_noise_now(info.dev_id, &out->noise,
+					    &out->crosstalk_ppm);
 		if (ret)
 			qpu_set_error(dev, ret, "reading the calibration of "
 				      "qpu%u: %s", info.dev_id, qpu_strerror(ret));
@@ -444,12 +525,20 @@ QPU_EXPORT int qpu_replay_job(struct qpu_dev *dev,
 		goto out;
 	}
 	/* (d) run as recorded, (e) compare what the kernel says it ran */
-	if (np) {
-		ret = qpu_buffer_new(dev, (size_t)np * num_vectors * sizeof(double),
-				     &pbuf);
+	if (np || rec->noise == QPU_NOISE_MODE_CALIBRATED) {
+		size_t xt = qpu_replay_xt_offset(np, out->num_vectors);
+		struct qpu_crosstalk *sched;
+
+		ret = qpu_buffer_new(dev, xt + sizeof(*sched) +
+				     sizeof(rec->xt), &pbuf);
 		if (ret)
 			goto out;
-		memcpy(pbuf->ptr, params, (size_t)np * num_vectors * sizeof(double));
+		if (np)
+			memcpy(pbuf->ptr, params,
+			       (size_t)np * num_vectors * sizeof(double));
+		sched = (struct qpu_crosstalk *)((char *)pbuf->ptr + xt);
+		sched->num_segs = rec->num_xt;
+		memcpy(sched->segs, rec->xt, rec->num_xt * sizeof(rec->xt[0]));
 	}
 	ret = qpu_replay_run(dev, rec, c, &l, pbuf, out);
 out:

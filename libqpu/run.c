@@ -103,6 +103,11 @@ QPU_EXPORT int qpu_circuit_load(struct qpu_dev *dev, const struct qpu_circuit *c
 	out->handle = l.handle;
 	out->num_params = l.num_params;
 	memcpy(out->hash, l.hash, sizeof(out->hash));
+	/* 0 from a driver before QPU_FEAT_NOISE: it is ideal */
+	if (l.esp)
+		memcpy(&out->esp, &l.esp, sizeof(out->esp));
+	else
+		out->esp = 1.0;
 	return 0;
 }
 

@@ -297,7 +297,8 @@ static void print_provenance_json(const struct qpu_provenance *p)
 	       p->shots, p->sweeps, p->num_phys);
 	for (i = 0; i < p->num_phys && i < QPU_MAX_SIM_QUBITS; i++)
 		printf("%s%u", i ? ", " : "", p->phys[i]);
-	printf("]}");
+	printf("], \"noise\": \"%s\"}",
+	       p->noise == QPU_NOISE_MODE_CALIBRATED ? "calibrated" : "ideal");
 }
 
 /* -v: one comment line a user can find the job's audit record by. */
@@ -325,8 +326,9 @@ static void print_provenance_text(const struct qpu_provenance *p)
  * (with "sweep" when there are several, and "provenance" when known).
  */
 static void print_results(const struct opts *o, const struct qpu_circuit *c,
-			  const uint8_t *circuit_hash, const struct qpu_result *r,
-			  uint32_t nslices, const struct qpu_provenance *prov)
+			  const uint8_t *circuit_hash, double esp,
+			  const struct qpu_result *r, uint32_t nslices,
+			  const struct qpu_provenance *prov)
 {
 	struct qpu_count *sorted;
 	char bits[QPU_MAX_CLBITS * 2 + 1];
@@ -346,6 +348,8 @@ static void print_results(const struct opts *o, const struct qpu_circuit *c,
 		printf(", \"shots\": %" PRIu64 ", \"seed\": %" PRIu64,
 		       (uint64_t)r->shots, (uint64_t)r->seed);
 		print_hash(",circuit_sha256", circuit_hash);
+		if (esp >= 0)
+			printf(", \"esp\": %.6g", esp);
 		printf(", \"calibration_epoch\": %" PRIu64 ", \"sim_ns\": %" PRIu64
 		       ", \"qpu_ns\": %" PRIu64 ", \"counts\": {",
 		       (uint64_t)r->calibration_epoch, (uint64_t)r->sim_ns,
@@ -364,8 +368,11 @@ static void print_results(const struct opts *o, const struct qpu_circuit *c,
 		if (nslices > 1)
 			printf("sweep %u: ", r->sweep_index);
 		printf("%" PRIu64 " shots, seed %" PRIu64
-		       ", modelled device time %.3f ms\n",
+		       ", modelled device time %.3f ms",
 		       (uint64_t)r->shots, (uint64_t)r->seed, r->qpu_ns / 1e6);
+		if (esp >= 0)
+			printf(", estimated success probability %.4f", esp);
+		printf("\n");
 		for (i = 0; i < r->num_counts; i++) {
 			format_bits(c, sorted[i].bits, bits);
 			printf("%s %8" PRIu64 "  %.4f\n", bits,
@@ -381,7 +388,7 @@ static void print_results(const struct opts *o, const struct qpu_circuit *c,
  * -1 after saying which slice is missing or failed.
  */
 static int print_slices(const struct opts *o, const struct qpu_circuit *c,
-			const uint8_t *circuit_hash,
+			const uint8_t *circuit_hash, double esp,
 			const struct qpu_result *(*slice)(const void *, uint32_t),
 			const void *arg, uint32_t nslices,
 			const struct qpu_provenance *prov)
@@ -397,7 +404,7 @@ static int print_slices(const struct opts *o, const struct qpu_circuit *c,
 				r ? qpu_strerror(r->status) : "missing");
 			return -1;
 		}
-		print_results(o, c, circuit_hash, r, nslices,
+		print_results(o, c, circuit_hash, esp, r, nslices,
 			      o->json ? prov : NULL);
 	}
 	if (prov && o->verbose && !o->json)
@@ -549,7 +556,7 @@ static int run_plain(const struct opts *o, struct qpu_circuit *c)
 		goto fail;
 	if (want_prov)
 		prov = qpu_provenance_at(rbuf, prov_offset);
-	if (!print_slices(o, c, l.hash, plain_slice, &pr, nv, prov))
+	if (!print_slices(o, c, l.hash, l.esp, plain_slice, &pr, nv, prov))
 		ret = 0;
 	goto out;
 fail:
@@ -707,7 +714,7 @@ static int run_replay(const struct opts *o, struct qpu_circuit *c)
 		fprintf(stderr, "qpu-run: replay: %s\n", qpu_errmsg(dev));
 		goto out;
 	}
-	if (print_slices(o, c, rp.circuit_hash, replay_slice, &rp, rp.prov.sweeps,
+	if (print_slices(o, c, rp.circuit_hash, -1, replay_slice, &rp, rp.prov.sweeps,
 			 &rp.prov))
 		goto out;
 	qpu_replay_describe(&rec, &rp, name, err, sizeof(err));

@@ -471,3 +471,26 @@ bool qc_topology_coupled(const struct qc_topology *t, u32 a, u32 b)
 	}
 	return false;
 }
+
+u32 qc_topology_edge(const struct qc_topology *t, u32 a, u32 b)
+{
+	u32 lo = 0, hi = t->num_edges, mid, x, y;
+
+	if (a > b) {
+		x = a;
+		a = b;
+		b = x;
+	}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		x = t->edges[2 * mid];
+		y = t->edges[2 * mid + 1];
+		if (x == a && y == b)
+			return mid;
+		if (x < a || (x == a && y < b))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return QC_NO_EDGE;
+}

@@ -51,6 +51,15 @@ void qc_topology_destroy(struct qc_topology *t);
 /** qc_topology_coupled() - true if @a and @b share an edge (O(log deg)) */
 bool qc_topology_coupled(const struct qc_topology *t, u32 a, u32 b);
 
+/** QC_NO_EDGE - qc_topology_edge() of two qubits that are not coupled */
+#define QC_NO_EDGE	0xffffffffU
+
+/**
+ * qc_topology_edge() - index into @t->edges of the edge @a-@b (either
+ *	order), or %QC_NO_EDGE; O(log E)
+ */
+u32 qc_topology_edge(const struct qc_topology *t, u32 a, u32 b);
+
 /** qc_topology_degree() - number of neighbours of @q */
 static inline u32 qc_topology_degree(const struct qc_topology *t, u32 q)
 {

@@ -385,11 +385,15 @@ const char *qpu_op_name(uint32_t op, uint32_t nctrl);
  * @handle: kernel handle
  * @num_params: parameter slots
  * @hash: SHA-256 computed by the kernel
+ * @esp: the circuit's estimated success probability on its qubits, from
+ *	the device's calibration (qpu_circuit_load.esp): 1.0 on an ideal
+ *	device or a driver without %QPU_FEAT_NOISE
  */
 struct qpu_loaded {
 	uint32_t handle;
 	uint32_t num_params;
 	uint8_t hash[32];
+	double esp;
 };
 
 /**
@@ -516,6 +520,12 @@ void qpu_hash_hex(const uint8_t *hash, char *out);
  *	record does not say; qpu-run never sets it)
  * @num_phys: the loaded circuit's width
  * @phys: physical qubit of each of its virtual qubits
+ * @noise: enum qpu_noise_mode it ran in
+ * @crosstalk_ppm: the device's crosstalk_ppm it ran with (calibrated)
+ * @num_xt: entries of @xt
+ * @xt: the crosstalk it received (calibrated; the audit record has it,
+ *	struct qpu_provenance does not: a calibrated job replayed from its
+ *	provenance alone is replayed without crosstalk)
  */
 struct qpu_job_record {
 	uint32_t dev_id;
@@ -530,6 +540,10 @@ struct qpu_job_record {
 	uint32_t run_flags;
 	uint32_t num_phys;
 	uint32_t phys[QPU_MAX_SIM_QUBITS];
+	uint32_t noise;
+	uint32_t crosstalk_ppm;
+	uint32_t num_xt;
+	struct qpu_xt_seg xt[QPU_MAX_XT_SEGS];
 };
 
 /** QPU_REPLAY_PARAMS - the parameter vectors do not hash to param_hash */
@@ -540,6 +554,11 @@ struct qpu_job_record {
 #define QPU_REPLAY_CALIB	(1U << 2)
 /** QPU_REPLAY_RESULT - the rerun's results do not hash to result_hash */
 #define QPU_REPLAY_RESULT	(1U << 3)
+/**
+ * QPU_REPLAY_NOISE - the device's noise mode or crosstalk_ppm is not the
+ * recorded one
+ */
+#define QPU_REPLAY_NOISE	(1U << 4)
 
 /**
  * struct qpu_replay - the outcome of qpu_replay_job()
@@ -555,6 +574,8 @@ struct qpu_job_record {
  * @prov: the rerun's provenance (when @ran)
  * @results: the rerun's result slices; qpu_replay_result() reads them
  * @stride: bytes between slices
+ * @noise: the device's noise mode now (enum qpu_noise_mode)
+ * @crosstalk_ppm: its crosstalk_ppm now (0 when ideal)
  */
 struct qpu_replay {
 	uint32_t differs;
@@ -568,6 +589,8 @@ struct qpu_replay {
 	struct qpu_provenance prov;
 	struct qpu_buffer *results;
 	size_t stride;
+	uint32_t noise;
+	uint32_t crosstalk_ppm;
 };
 
 /**

@@ -424,7 +424,7 @@ static void assert_prov_matches(const struct qpu_provenance *p,
 	QT_ASSERT_EQ(p->qpu_ns, nlq_rec_u64(r, QPU_A_AUDIT_QPU_NS));
 	QT_ASSERT_EQ(p->origin, nlq_rec_u32(r, QPU_A_AUDIT_ORIGIN));
 	QT_ASSERT_EQ(p->num_phys, nlq_rec_u32(r, QPU_A_AUDIT_NUM_QUBITS));
-	QT_ASSERT_EQ(p->pad, 0);
+	QT_ASSERT_EQ(p->noise, QPU_NOISE_MODE_IDEAL);
 }
 
 /*

@@ -81,7 +81,7 @@ QPU_TEST(get_info_fields)
 {
 	const uint64_t known = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION |
 			       QPU_FEAT_RUN | QPU_FEAT_ASYNC |
-			       QPU_FEAT_TENANTS | QPU_FEAT_AUDIT |
+			       QPU_FEAT_TENANTS | QPU_FEAT_AUDIT | QPU_FEAT_NOISE |
 			       (policy_hook_expected() ? QPU_FEAT_POLICY : 0);
 	struct qpu_info info;
 	int fd = open_dev();
@@ -89,7 +89,7 @@ QPU_TEST(get_info_fields)
 	get_info_ok(fd, &info);
 	QT_ASSERT_EQ(info.flags, 0);
 	QT_ASSERT_EQ(info.api_version, QPU_API_VERSION);
-	QT_ASSERT_EQ(info.api_version, 4);
+	QT_ASSERT_EQ(info.api_version, 5);
 	QT_ASSERT_EQ(info.features & ~(known | QPU_FEAT_POLICY), 0);
 	QT_ASSERT_EQ(info.features & known, known);
 	QT_ASSERT_EQ(info.dev_id, 0);
@@ -451,7 +451,6 @@ static const struct ioc_case ioc_cases[] = {
 		FLAGS(struct qpu_circuit_load, flags),
 		RSVD(struct qpu_circuit_load, reserved[0]),
 		RSVD(struct qpu_circuit_load, reserved[1]),
-		RSVD(struct qpu_circuit_load, reserved[2]),
 		RSVD(struct qpu_circuit_load, pad),
 	} },
 	{ "CIRCUIT_FREE", QPU_IOC_CIRCUIT_FREE, setup_circuit_free, 0, {
@@ -472,7 +471,7 @@ static const struct ioc_case ioc_cases[] = {
 	{ "RUN", QPU_IOC_RUN, setup_run, 0, {
 		FLAGS(struct qpu_run, job.flags),
 		RSVD(struct qpu_run, job.pad),
-		RSVD(struct qpu_run, job.reserved[0]),
+		RSVD(struct qpu_run, job.crosstalk_offset),
 		RSVD(struct qpu_run, job.provenance_offset),
 		RSVD(struct qpu_run, reserved[0]),
 		RSVD(struct qpu_run, reserved[1]),
@@ -480,7 +479,7 @@ static const struct ioc_case ioc_cases[] = {
 	{ "SUBMIT", QPU_IOC_SUBMIT, setup_submit, 0, {
 		FLAGS(struct qpu_submit, job.flags),
 		RSVD(struct qpu_submit, job.pad),
-		RSVD(struct qpu_submit, job.reserved[0]),
+		RSVD(struct qpu_submit, job.crosstalk_offset),
 		RSVD(struct qpu_submit, job.provenance_offset),
 		RSVD(struct qpu_submit, reserved[0]),
 		RSVD(struct qpu_submit, reserved[1]),

@@ -510,8 +510,9 @@ QPU_TEST(uring_desc_reserved_bytes_rejected)
 	} fields[] = {
 		{ offsetof(struct qpu_job_desc, pad),
 		  sizeof(((struct qpu_job_desc *)0)->pad), "pad" },
-		{ offsetof(struct qpu_job_desc, reserved),
-		  sizeof(((struct qpu_job_desc *)0)->reserved), "reserved" },
+		{ offsetof(struct qpu_job_desc, crosstalk_offset),
+		  sizeof(((struct qpu_job_desc *)0)->crosstalk_offset),
+		  "crosstalk_offset" },
 	};
 	unsigned char sqe[128], bad[128];
 	struct qpu_job_desc j;

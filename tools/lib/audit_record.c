@@ -118,6 +118,55 @@ static int get_phys(struct json_object *obj, struct qpu_job_record *rec,
 	return 0;
 }
 
+/*
+ * "noise" (absent: "ideal", records before it existed), and for a
+ * calibrated job "crosstalk_ppm" and "crosstalk" (absent: none received).
+ */
+static int get_noise(struct json_object *obj, struct qpu_job_record *rec,
+		     char *err, size_t errlen)
+{
+	struct json_object *v, *a, *e;
+	const char *s;
+	size_t i, n;
+	int ret;
+
+	if (!json_object_object_get_ex(obj, "noise", &v))
+		return 0;
+	s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+	if (!strcmp(s, "calibrated"))
+		rec->noise = QPU_NOISE_MODE_CALIBRATED;
+	else if (strcmp(s, "ideal"))
+		return perr(err, errlen, "the record's \"noise\" is neither "
+			    "\"ideal\" nor \"calibrated\"");
+	if (rec->noise != QPU_NOISE_MODE_CALIBRATED)
+		return 0;
+	ret = get_u32(obj, "crosstalk_ppm", &rec->crosstalk_ppm, err, errlen);
+	if (ret || !json_object_object_get_ex(obj, "crosstalk", &a))
+		return ret;
+	if (!json_object_is_type(a, json_type_array) ||
+	    (n = json_object_array_length(a)) > QPU_MAX_XT_SEGS)
+		return perr(err, errlen, "the record's \"crosstalk\" is not an "
+			    "array of at most %d changes", QPU_MAX_XT_SEGS);
+	for (i = 0; i < n && !ret; i++) {
+		struct qpu_xt_seg *x = &rec->xt[i];
+		uint64_t exposed;
+
+		e = json_object_array_get_idx(a, i);
+		if (!json_object_is_type(e, json_type_object))
+			return perr(err, errlen, "\"crosstalk\"[%zu] is not an "
+				    "object", i);
+		ret = get_u32(e, "sweep", &x->sweep, err, errlen);
+		if (!ret)
+			ret = get_u32(e, "shot", &x->shot, err, errlen);
+		if (!ret)
+			ret = get_uint(e, "exposed", UINT64_MAX, &exposed, err,
+				       errlen);
+		x->exposed = exposed;
+	}
+	rec->num_xt = n;
+	return ret;
+}
+
 static int parse_job(struct json_object *obj, struct qpu_job_record *rec,
 		     char *err, size_t errlen)
 {
@@ -171,6 +220,8 @@ static int parse_job(struct json_object *obj, struct qpu_job_record *rec,
 			   "range");
 	if (!ret)
 		ret = get_phys(obj, rec, err, errlen);
+	if (!ret)
+		ret = get_noise(obj, rec, err, errlen);
 	return ret;
 }
 

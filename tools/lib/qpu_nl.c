@@ -163,6 +163,17 @@ static struct nla_policy audit_policy[QPU_A_AUDIT_MAX + 1] = {
 	[QPU_A_AUDIT_LIMIT_NAME]	= STR(64),
 	[QPU_A_AUDIT_LIMIT_VALUE]	= U64,
 	[QPU_A_AUDIT_TENANT]		= { .type = NLA_NESTED },
+	[QPU_A_AUDIT_NOISE]		= U32,
+	[QPU_A_AUDIT_CROSSTALK_PPM]	= U32,
+	[QPU_A_AUDIT_XT]		= { .type = NLA_NESTED },
+};
+
+static struct nla_policy xt_policy[QPU_A_XT_MAX + 1] = {
+	[QPU_A_XT_SWEEP]		= U32,
+	[QPU_A_XT_SHOT]			= U32,
+	[QPU_A_XT_EXPOSED]		= U64,
+	[QPU_A_XT_NEIGHBOURS]		= { .type = NLA_UNSPEC,
+					    .maxlen = 4 * QPU_NL_XT_NBRS },
 };
 
 /* ---- replies parsed into records ------------------------------------ */
@@ -897,6 +908,38 @@ static int audit_hash_index(int a)
 	}
 }
 
+/* Every XT nest of a record, in order (genlmsg_parse() keeps the last). */
+static int parse_xt(const struct nlmsghdr *nlh, struct qpu_nl_audit *out)
+{
+	struct nlattr *tb[QPU_A_XT_MAX + 1], *a;
+	int rem;
+
+	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		struct qpu_nl_xt *x = &out->xt[out->num_xt];
+
+		if (nla_type(a) != QPU_A_AUDIT_XT)
+			continue;
+		if (out->num_xt == QPU_MAX_XT_SEGS ||
+		    nla_parse_nested(tb, QPU_A_XT_MAX, a, xt_policy) ||
+		    !tb[QPU_A_XT_SWEEP] || !tb[QPU_A_XT_SHOT] ||
+		    !tb[QPU_A_XT_EXPOSED])
+			return -EPROTO;
+		x->sweep = nla_get_u32(tb[QPU_A_XT_SWEEP]);
+		x->shot = nla_get_u32(tb[QPU_A_XT_SHOT]);
+		x->exposed = nla_get_u64(tb[QPU_A_XT_EXPOSED]);
+		if (tb[QPU_A_XT_NEIGHBOURS]) {
+			if (nla_len(tb[QPU_A_XT_NEIGHBOURS]) % 4)
+				return -EPROTO;
+			x->num_nbrs = nla_len(tb[QPU_A_XT_NEIGHBOURS]) / 4;
+			memcpy(x->nbrs, nla_data(tb[QPU_A_XT_NEIGHBOURS]),
+			       4 * x->num_nbrs);
+		}
+		out->num_xt++;
+	}
+	return 0;
+}
+
 /* Attributes every record of @cmd must have. */
 static uint64_t audit_required(uint8_t cmd)
 {
@@ -960,7 +1003,7 @@ int qpu_nl_audit_parse(const struct nlmsghdr *nlh, struct qpu_nl_audit *out)
 		    parse_tenant_nest(tt, &out->tenant))
 			return -EPROTO;
 	}
-	return 0;
+	return parse_xt(nlh, out);
 }
 
 /* The groups of QPU_NL_GRP_* bits, by bit. */

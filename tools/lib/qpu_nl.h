@@ -157,6 +157,22 @@ enum {
 	QPU_NL_GRP_EVENTS	= 1u << 1,	/* QPU_MCGRP_EVENTS */
 };
 
+/* Most neighbouring qubits one crosstalk change names (kmod: QPU_XT_MAX_NBRS). */
+#define QPU_NL_XT_NBRS		16
+
+/**
+ * struct qpu_nl_xt - one crosstalk change of a job (attribute set "xt")
+ * @sweep, @shot, @exposed: as struct qpu_xt_seg
+ * @nbrs, @num_nbrs: NEIGHBOURS, the running physical qubits next to it
+ */
+struct qpu_nl_xt {
+	uint32_t sweep;
+	uint32_t shot;
+	uint64_t exposed;
+	uint32_t nbrs[QPU_NL_XT_NBRS];
+	uint32_t num_nbrs;
+};
+
 /* Longest string attribute of a record kept (a cgroup path: PATH_MAX). */
 #define QPU_NL_AUDIT_STR	4096
 
@@ -174,6 +190,7 @@ enum {
  * @phys, @num_phys: PHYS
  * @cgroup_path, @policy, @limit_name: "" if absent
  * @tenant: TENANT, parsed as a TENANT_GET reply (@tenant.have 0 if absent)
+ * @xt, @num_xt: every XT nest (a calibrated job's crosstalk), in order
  */
 struct qpu_nl_audit {
 	uint8_t cmd;
@@ -186,6 +203,8 @@ struct qpu_nl_audit {
 	char policy[256];
 	char limit_name[64];
 	struct qpu_nl_tenant tenant;
+	struct qpu_nl_xt xt[QPU_MAX_XT_SEGS];
+	uint32_t num_xt;
 };
 
 /* Index of a hash attribute in qpu_nl_audit.hash. */

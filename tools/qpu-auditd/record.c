@@ -27,6 +27,8 @@ enum fmt {
 	F_KIND,
 	F_ACTION,
 	F_REASON,	/* FREE: why; otherwise the policy's number */
+	F_NOISE,
+	F_XT,		/* every XT nest, as one array */
 };
 
 static const struct {
@@ -72,6 +74,9 @@ static const struct {
 	[QPU_A_AUDIT_LIMIT_NAME]	= { "limit_name", F_STR },
 	[QPU_A_AUDIT_LIMIT_VALUE]	= { "limit_value", F_NUM },
 	[QPU_A_AUDIT_TENANT]		= { "tenant", F_TENANT },
+	[QPU_A_AUDIT_NOISE]		= { "noise", F_NOISE },
+	[QPU_A_AUDIT_CROSSTALK_PPM]	= { "crosstalk_ppm", F_NUM },
+	[QPU_A_AUDIT_XT]		= { "crosstalk", F_XT },
 };
 
 static const char *const types[QPU_CMD_MAX + 1] = {
@@ -101,6 +106,9 @@ static const char *const kind_names[] = {
 static const char *const action_names[] = {
 	[QPU_BPF_ALLOW] = "allow", [QPU_BPF_FLAG] = "flag",
 	[QPU_BPF_DENY] = "deny",
+};
+static const char *const noise_names[] = {
+	[QPU_NOISE_MODE_IDEAL] = "ideal", [QPU_NOISE_MODE_CALIBRATED] = "calibrated",
 };
 static const char *const free_names[] = {
 	[QPU_AUDIT_FREE_IOCTL] = "ioctl", [QPU_AUDIT_FREE_CLOSE] = "close",
@@ -223,6 +231,32 @@ static void json_tenant(struct qpuctl_json *j, const struct qpu_nl_tenant *t)
 	qj_obj_close(j);
 }
 
+/* "crosstalk": [{"sweep", "shot", "exposed", "neighbours": [...]}...] */
+static void json_xt(struct qpuctl_json *j, const struct qpu_nl_audit *r)
+{
+	uint32_t i, k;
+
+	qj_arr_open(j);
+	for (i = 0; i < r->num_xt; i++) {
+		const struct qpu_nl_xt *x = &r->xt[i];
+
+		qj_obj_open(j);
+		qj_key(j, "sweep");
+		qj_u64(j, x->sweep);
+		qj_key(j, "shot");
+		qj_u64(j, x->shot);
+		qj_key(j, "exposed");
+		qj_u64(j, x->exposed);
+		qj_key(j, "neighbours");
+		qj_arr_open(j);
+		for (k = 0; k < x->num_nbrs; k++)
+			qj_u64(j, x->nbrs[k]);
+		qj_arr_close(j);
+		qj_obj_close(j);
+	}
+	qj_arr_close(j);
+}
+
 static void json_attr(struct qpuctl_json *j, const struct qpu_nl_audit *r,
 		      int a)
 {
@@ -270,6 +304,12 @@ static void json_attr(struct qpuctl_json *j, const struct qpu_nl_audit *r,
 			ENUM(j, free_names, v);
 		else
 			qj_u64(j, v);
+		break;
+	case F_NOISE:
+		ENUM(j, noise_names, v);
+		break;
+	case F_XT:
+		json_xt(j, r);
 		break;
 	}
 }

@@ -43,7 +43,7 @@
  * Bumped when the ABI gains something; it never loses anything, so a driver
  * reporting version N serves every program built against a version <= N.
  */
-#define QPU_API_VERSION		4
+#define QPU_API_VERSION		5
 
 /** QPU_MAX_QUBITS - largest device the driver creates (hard ceiling) */
 #define QPU_MAX_QUBITS		2048
@@ -92,6 +92,23 @@ enum qpu_topology_kind {
  * %QPU_ALLOC_EXACT (Documentation/qpu/audit.rst)
  */
 #define QPU_FEAT_AUDIT		(1ULL << 6)
+/**
+ * QPU_FEAT_NOISE - the "noise" sysfs tunable, qpu_circuit_load.esp,
+ * %QPU_RUN_CROSSTALK and qpu_provenance.noise
+ * (Documentation/qpu/noise.rst)
+ */
+#define QPU_FEAT_NOISE		(1ULL << 7)
+
+/**
+ * enum qpu_noise_mode - how a device simulates (its "noise" tunable)
+ * @QPU_NOISE_MODE_IDEAL: exact state-vector simulation
+ * @QPU_NOISE_MODE_CALIBRATED: quantum trajectories with the errors, coherence
+ *	times and crosstalk of the device's calibration
+ */
+enum qpu_noise_mode {
+	QPU_NOISE_MODE_IDEAL,
+	QPU_NOISE_MODE_CALIBRATED,
+};
 
 /*
  * Tenants and refused charges.
@@ -526,6 +543,12 @@ enum qpu_circuit_error {
  * @reason: out: with -EPERM, the monitoring policy's reason code (also
  *	recorded as the file's latest refusal, %QPU_LIMIT_POLICY)
  * @pad: must be 0
+ * @esp: out: the circuit's estimated success probability on @alloc, a
+ *	binary64 bit pattern in [0, 1]: the product over gates of (1 -
+ *	error), over measurements of (1 - readout error), times the decay
+ *	of idle qubits, from the calibration current at load (crosstalk not
+ *	included: it depends on what runs beside it). 1.0 on a device whose
+ *	noise mode is ideal (Documentation/qpu/noise.rst)
  * @reserved: must be 0
  *
  * Errors: -EINVAL (bad flags or reserved bits, @num_qubits or @num_gates
@@ -554,7 +577,8 @@ struct qpu_circuit_load {
 	__u8  hash[32];
 	__u32 reason;
 	__u32 pad;
-	__u64 reserved[3];
+	__u64 esp;
+	__u64 reserved[2];
 };
 
 /**
@@ -620,6 +644,44 @@ struct qpu_buffer_destroy {
  * result buffer at qpu_job_desc.provenance_offset when it completes
  */
 #define QPU_RUN_PROVENANCE	(1U << 2)
+/**
+ * QPU_RUN_CROSSTALK - apply the crosstalk schedule (struct qpu_crosstalk)
+ * at qpu_job_desc.crosstalk_offset in the parameter buffer instead of
+ * the crosstalk of what runs beside the job: to replay a job of a
+ * calibrated device as it ran (Documentation/qpu/replay.rst)
+ */
+#define QPU_RUN_CROSSTALK	(1U << 3)
+
+/** QPU_MAX_XT_SEGS - most crosstalk changes one job records or replays */
+#define QPU_MAX_XT_SEGS		32
+
+/**
+ * struct qpu_xt_seg - from one point of a job on, which of its circuit's
+ *	qubits were exposed to crosstalk
+ * @sweep: parameter vector
+ * @shot: first shot of that vector it applies to
+ * @exposed: bit v set: circuit qubit v was coupled to a qubit of another
+ *	allocation that was running
+ */
+struct qpu_xt_seg {
+	__u32 sweep;
+	__u32 shot;
+	__u64 exposed;
+};
+
+/**
+ * struct qpu_crosstalk - a crosstalk schedule (%QPU_RUN_CROSSTALK)
+ * @num_segs: entries of @segs, 0..%QPU_MAX_XT_SEGS
+ * @reserved: must be 0
+ * @segs: changes ordered by (sweep, shot); each holds until the next, and
+ *	every parameter vector starts unexposed. An exposed bit beyond the
+ *	circuit's width, or a sweep or shot beyond the job's, is -EINVAL
+ */
+struct qpu_crosstalk {
+	__u32 num_segs;
+	__u32 reserved;
+	struct qpu_xt_seg segs[];
+};
 
 /**
  * struct qpu_job_desc - what to run (80 bytes: fits the command area of a
@@ -648,7 +710,9 @@ struct qpu_buffer_destroy {
  *	when the job completes, before the completion is reported; it must
  *	not overlap the result slices or the parameters (-EINVAL).
  *	Otherwise must be 0
- * @reserved: must be 0
+ * @crosstalk_offset: with %QPU_RUN_CROSSTALK, byte offset in @param_buf
+ *	(8-byte aligned, never 0 then) of a struct qpu_crosstalk, read
+ *	when the job is submitted; otherwise must be 0
  */
 struct qpu_job_desc {
 	__u32 circuit;
@@ -665,7 +729,7 @@ struct qpu_job_desc {
 	__u32 alloc;
 	__u32 pad;
 	__u64 provenance_offset;
-	__u64 reserved[1];
+	__u64 crosstalk_offset;
 };
 
 /** QPU_MAX_SHOTS - most shots of one job */
@@ -753,7 +817,7 @@ struct qpu_count {
  *	or a synchronous run
  * @num_phys: the circuit's width: entries of @phys used
  * @phys: physical qubit behind each of the circuit's virtual qubits
- * @pad: 0
+ * @noise: enum qpu_noise_mode the job ran in (0, ideal, before v5)
  */
 struct qpu_provenance {
 	__u32 magic;
@@ -776,7 +840,7 @@ struct qpu_provenance {
 	__u32 origin;
 	__u32 num_phys;
 	__u16 phys[QPU_MAX_SIM_QUBITS];
-	__u32 pad;
+	__u32 noise;
 };
 
 /**
@@ -1188,6 +1252,24 @@ enum qpu_a_calib {
 	QPU_A_CALIB_MAX = __QPU_A_CALIB_MAX - 1,
 };
 
+/*
+ * Attribute set "xt": one change of a calibrated job's crosstalk
+ * (struct qpu_xt_seg), nested in its %QPU_CMD_AUDIT_JOB record as
+ * %QPU_A_AUDIT_XT, in order. A job records at most %QPU_MAX_XT_SEGS.
+ */
+enum qpu_a_xt {
+	QPU_A_XT_UNSPEC,
+	QPU_A_XT_SWEEP,			/* u32: parameter vector */
+	QPU_A_XT_SHOT,			/* u32: first shot it applies to */
+	QPU_A_XT_EXPOSED,		/* u64: exposed circuit qubits */
+	QPU_A_XT_NEIGHBOURS,		/* binary: u32 running physical qubits
+					 * next to the job's (at most 16) */
+	QPU_A_XT_PAD,
+
+	__QPU_A_XT_MAX,
+	QPU_A_XT_MAX = __QPU_A_XT_MAX - 1,
+};
+
 /**
  * enum qpu_audit_free - why an allocation went (%QPU_A_AUDIT_REASON of
  *	%QPU_CMD_AUDIT_FREE)
@@ -1246,6 +1328,9 @@ enum qpu_a_audit {
 	QPU_A_AUDIT_LIMIT_VALUE,	/* u64: the tunable's new value */
 	QPU_A_AUDIT_TENANT,		/* nest, set "tenant": limits after the change */
 	QPU_A_AUDIT_PAD,
+	QPU_A_AUDIT_NOISE,		/* u32: enum qpu_noise_mode of a job (v5) */
+	QPU_A_AUDIT_CROSSTALK_PPM,	/* u32: crosstalk_ppm a calibrated job ran with */
+	QPU_A_AUDIT_XT,			/* nest, set "xt", repeated: crosstalk changes */
 
 	__QPU_A_AUDIT_MAX,
 	QPU_A_AUDIT_MAX = __QPU_A_AUDIT_MAX - 1,

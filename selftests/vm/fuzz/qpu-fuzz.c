@@ -638,7 +638,7 @@ static const struct field f_bdestroy[] = {
 #define JOB_FIELDS(type)						\
 	FLD(type, job.circuit, F_IN),					\
 	FLAGS(type, job.flags, QPU_RUN_SEED | QPU_RUN_EXPECT |		\
-	      QPU_RUN_PROVENANCE),					\
+	      QPU_RUN_PROVENANCE | QPU_RUN_CROSSTALK),			\
 	FLD(type, job.shots, F_IN),					\
 	FLD(type, job.num_sweeps, F_IN),				\
 	FLD(type, job.seed, F_IN),					\
@@ -651,7 +651,7 @@ static const struct field f_bdestroy[] = {
 	FLD(type, job.alloc, F_IN),					\
 	FLD(type, job.pad, F_RES),					\
 	FLD(type, job.provenance_offset, F_IN),				\
-	FLD(type, job.reserved, F_RES)
+	FLD(type, job.crosstalk_offset, F_IN)
 
 static const struct field f_run[] = {
 	JOB_FIELDS(struct qpu_run),
@@ -701,7 +701,7 @@ static const struct field f_cancel[] = {
 static const struct field f_desc[] = {
 	FLD(struct qpu_job_desc, circuit, F_IN),
 	FLAGS(struct qpu_job_desc, flags, QPU_RUN_SEED | QPU_RUN_EXPECT |
-	      QPU_RUN_PROVENANCE),
+	      QPU_RUN_PROVENANCE | QPU_RUN_CROSSTALK),
 	FLD(struct qpu_job_desc, shots, F_IN),
 	FLD(struct qpu_job_desc, num_sweeps, F_IN),
 	FLD(struct qpu_job_desc, seed, F_IN),
@@ -714,7 +714,7 @@ static const struct field f_desc[] = {
 	FLD(struct qpu_job_desc, alloc, F_IN),
 	FLD(struct qpu_job_desc, pad, F_RES),
 	FLD(struct qpu_job_desc, provenance_offset, F_IN),
-	FLD(struct qpu_job_desc, reserved, F_RES),
+	FLD(struct qpu_job_desc, crosstalk_offset, F_IN),
 };
 
 static const struct field f_gate[] = {
