@@ -1583,3 +1583,5 @@ int qc_sim_step(struct qc_sim *sim, u64 budget)
 		return sim->err;
 	return sim->phase == QC_PH_DONE ? 0 : 1;
 }
+
+u32 qc_sim_next_shot(const struct qc_sim *sim) { return sim->shot; } /* STUB */

@@ -58,6 +58,7 @@ struct qc_sim_job {
 	u32 shots;
 	u64 seed;
 	bool want_expect;
+	const struct qc_noise *noise; /* STUB */
 };
 
 /**
@@ -81,6 +82,7 @@ struct qc_sim_out {
 };
 
 struct qc_sim;
+struct qc_noise;
 
 /**
  * qc_sim_mem_size() - arena bytes a simulation of @job needs
@@ -106,6 +108,7 @@ struct qc_sim *qc_sim_init(void *mem, size_t size, const struct qc_sim_job *job,
  * after every call.
  */
 int qc_sim_step(struct qc_sim *sim, u64 budget);
+u32 qc_sim_next_shot(const struct qc_sim *sim); /* STUB */
 
 /*
  * For tests.
