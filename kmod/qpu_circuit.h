@@ -31,6 +31,8 @@ struct qpu_device;
  * @alloc_handle: allocation it was validated against
  * @alloc_owner: that allocation's owner tag, to detect handle reuse
  * @shot_ns: modelled duration of one shot
+ * @xt_loss_ppm: share of its ESP crosstalk on every qubit would cost, on
+ *	the allocation and calibration of its load (0 when ideal)
  * @hash: SHA-256 of the circuit
  */
 struct qpu_circuit {
@@ -43,6 +45,7 @@ struct qpu_circuit {
 	u32 alloc_handle;
 	u32 alloc_owner;
 	u64 shot_ns;
+	u32 xt_loss_ppm;
 	u8 hash[32];
 };
 

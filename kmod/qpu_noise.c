@@ -54,6 +54,7 @@ int qpu_noise_init(struct qpu_device *qdev)
 	n->mode = QPU_NOISE_MODE_IDEAL;
 	n->placement = QPU_PLACE_FIDELITY;
 	n->crosstalk_ppm = QPU_DEFAULT_CROSSTALK_PPM;
+	n->defer_ppm = QPU_DEFAULT_DEFER_PPM;
 	spin_lock_init(&n->lock);
 	atomic_set(&n->gen, 0);
 	n->running = kcalloc(qdev->topo->num_qubits, sizeof(*n->running),
@@ -137,16 +138,21 @@ static struct qpu_run_noise *qpu_noise_build(struct qpu_device *qdev,
  * @esp: out: binary64 bits, 1.0 on an ideal device
  *
  * On a calibrated device, from the calibration current now, without
- * crosstalk. Process context. Return: 0 or -ENOMEM.
+ * crosstalk; also sets @circ->xt_loss_ppm, the share of that ESP it would
+ * lose with every qubit exposed to crosstalk (what the scheduler weighs,
+ * qpu_noise_may_start()). Process context. Return: 0 or -ENOMEM.
  */
-int qpu_noise_load_esp(struct qpu_device *qdev, const struct qpu_circuit *circ,
+int qpu_noise_load_esp(struct qpu_device *qdev, struct qpu_circuit *circ,
 		       const struct qpu_allocation *a, u64 *esp)
 {
+	u32 n = circ->core.num_qubits;
 	struct qpu_calib_snap *s;
 	struct qpu_run_noise *rn;
+	u64 esp_x;
 	int ret;
 
 	*esp = QPU_ESP_ONE;
+	circ->xt_loss_ppm = 0;
 	if (!qpu_noise_calibrated(qdev))
 		return 0;
 	s = qpu_calib_get(qdev);
@@ -156,6 +162,11 @@ int qpu_noise_load_esp(struct qpu_device *qdev, const struct qpu_circuit *circ,
 		return -ENOMEM;
 	kernel_fpu_begin();
 	ret = qc_noise_esp(circ->gates, circ->core.num_gates, &rn->nz, 0, esp);
+	if (!ret)
+		ret = qc_noise_esp(circ->gates, circ->core.num_gates, &rn->nz,
+				   n < 64 ? BIT_ULL(n) - 1 : ~0ULL, &esp_x);
+	if (!ret)
+		circ->xt_loss_ppm = qc_noise_loss_ppm(*esp, esp_x);
 	kernel_fpu_end();
 	kfree(rn);
 	return ret;
@@ -289,7 +300,8 @@ void qpu_noise_run_end(struct qpu_exec *x)
  * Which of the run's circuit qubits touch a qubit another allocation is
  * running on; with @nbr, also up to QPU_XT_MAX_NBRS of those qubits.
  */
-static u64 qpu_noise_exposure(const struct qpu_exec *x, u16 *nbr, u8 *nnbr)
+static u64 qpu_noise_exposure(const struct qpu_exec *x, u16 *nbr, u8 *nnbr,
+			      bool any)
 {
 	const struct qc_topology *t = x->qdev->topo;
 	const u32 *running = x->qdev->noise.running;
@@ -304,6 +316,8 @@ static u64 qpu_noise_exposure(const struct qpu_exec *x, u16 *nbr, u8 *nnbr)
 			if (!o || o == a->owner)
 				continue;
 			m |= BIT_ULL(v);
+			if (any)
+				return m;
 			for (i = 0; i < *nnbr && nbr[i] != u; i++)
 				;
 			if (i == *nnbr && *nnbr < QPU_XT_MAX_NBRS)
@@ -311,6 +325,29 @@ static u64 qpu_noise_exposure(const struct qpu_exec *x, u16 *nbr, u8 *nnbr)
 		}
 	}
 	return m;
+}
+
+/**
+ * qpu_noise_may_start() - may the scheduler start @x beside what runs now?
+ * @x: a queued job
+ *
+ * The crosstalk rule (Documentation/qpu/noise.rst): on a calibrated device
+ * a job is held back while one of its qubits touches a running allocation
+ * and crosstalk would cost it more than crosstalk_defer_ppm of its ESP
+ * (qpu_circuit.xt_loss_ppm, from load); the wait is bounded by the
+ * neighbour's run, and the held job keeps its place (qpu_sched_pick()), so
+ * it is never starved. Called under qpu_sched.lock: reads @running without
+ * a lock. Return: true to start it now.
+ */
+bool qpu_noise_may_start(const struct qpu_exec *x)
+{
+	struct qpu_device *qdev = x->qdev;
+	u32 defer = READ_ONCE(qdev->noise.defer_ppm);
+
+	if (!qpu_noise_calibrated(qdev) || !defer ||
+	    x->circ->xt_loss_ppm <= defer)
+		return true;
+	return !qpu_noise_exposure(x, NULL, NULL, true);
 }
 
 /* Record that from @shot of @sweep on, the run is exposed as @m. */
@@ -321,7 +358,7 @@ static void qpu_noise_record(struct qpu_run_noise *rn, const struct qpu_exec *x,
 	u8 nnbr = 0;
 	u64 m;
 
-	m = qpu_noise_exposure(x, nbr, &nnbr);
+	m = qpu_noise_exposure(x, nbr, &nnbr, false);
 	if (m == rn->cur || rn->nrec == QPU_MAX_XT_SEGS)
 		return;
 	rn->rec[rn->nrec] = (struct qpu_xt_seg) {
@@ -438,6 +475,24 @@ static ssize_t placement_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(placement);
 
+/* A ppm tunable: 0..1000000, -ERANGE beyond, recorded for the audit. */
+static ssize_t qpu_noise_store_ppm(struct device *dev,
+				   struct device_attribute *attr,
+				   const char *buf, size_t count, u32 *dst)
+{
+	u32 val;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &val);
+	if (ret)
+		return ret;
+	if (val > 1000000)
+		return -ERANGE;
+	WRITE_ONCE(*dst, val);
+	qpu_audit_limit_tunable(to_qpu_device(dev), attr->attr.name, val);
+	return count;
+}
+
 static ssize_t crosstalk_ppm_show(struct device *dev,
 				  struct device_attribute *attr, char *buf)
 {
@@ -449,24 +504,33 @@ static ssize_t crosstalk_ppm_store(struct device *dev,
 				   struct device_attribute *attr,
 				   const char *buf, size_t count)
 {
-	u32 val;
-	int ret;
-
-	ret = kstrtou32(buf, 0, &val);
-	if (ret)
-		return ret;
-	if (val > 1000000)
-		return -ERANGE;
-	WRITE_ONCE(to_qpu_device(dev)->noise.crosstalk_ppm, val);
-	qpu_audit_limit_tunable(to_qpu_device(dev), attr->attr.name, val);
-	return count;
+	/* Runs that already started keep the value they started with. */
+	return qpu_noise_store_ppm(dev, attr, buf, count,
+				   &to_qpu_device(dev)->noise.crosstalk_ppm);
 }
 static DEVICE_ATTR_RW(crosstalk_ppm);
+
+static ssize_t crosstalk_defer_ppm_show(struct device *dev,
+					struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(to_qpu_device(dev)->noise.defer_ppm));
+}
+
+static ssize_t crosstalk_defer_ppm_store(struct device *dev,
+					 struct device_attribute *attr,
+					 const char *buf, size_t count)
+{
+	return qpu_noise_store_ppm(dev, attr, buf, count,
+				   &to_qpu_device(dev)->noise.defer_ppm);
+}
+static DEVICE_ATTR_RW(crosstalk_defer_ppm);
 
 static struct attribute *qpu_noise_attrs[] = {
 	&dev_attr_noise.attr,
 	&dev_attr_placement.attr,
 	&dev_attr_crosstalk_ppm.attr,
+	&dev_attr_crosstalk_defer_ppm.attr,
 	NULL,
 };
 

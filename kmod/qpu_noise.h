@@ -39,6 +39,8 @@ enum qpu_placement {
 
 /** QPU_DEFAULT_CROSSTALK_PPM - default of the crosstalk_ppm tunable */
 #define QPU_DEFAULT_CROSSTALK_PPM	8000
+/** QPU_DEFAULT_DEFER_PPM - default of the crosstalk_defer_ppm tunable */
+#define QPU_DEFAULT_DEFER_PPM		10000
 
 /* Neighbouring physical qubits one crosstalk change records, at most. */
 #define QPU_XT_MAX_NBRS		16
@@ -49,6 +51,9 @@ enum qpu_placement {
  * @placement: enum qpu_placement
  * @crosstalk_ppm: extra error of a two-qubit gate next to another running
  *	allocation (Documentation/qpu/noise.rst)
+ * @defer_ppm: the scheduler holds a job back rather than run it beside a
+ *	neighbour when crosstalk would cost it more than this share of its
+ *	ESP ("crosstalk_defer_ppm"; 0: never)
  * @lock: serialises writers of @running and @gen
  * @running: per physical qubit, the owner tag of the allocation running a
  *	job or run on it, 0 if none
@@ -58,6 +63,7 @@ struct qpu_noise {
 	u8 mode;
 	u8 placement;
 	u32 crosstalk_ppm;
+	u32 defer_ppm;
 	spinlock_t lock;
 	u32 *running;
 	atomic_t gen;
@@ -108,9 +114,10 @@ bool qpu_noise_calibrated(struct qpu_device *qdev);
  */
 bool qpu_noise_fidelity_placement(struct qpu_device *qdev);
 
-int qpu_noise_load_esp(struct qpu_device *qdev, const struct qpu_circuit *circ,
+int qpu_noise_load_esp(struct qpu_device *qdev, struct qpu_circuit *circ,
 		       const struct qpu_allocation *a, u64 *esp);
 int qpu_noise_check_schedule(const struct qpu_exec *x);
+bool qpu_noise_may_start(const struct qpu_exec *x);
 int qpu_noise_run_begin(struct qpu_exec *x);
 void qpu_noise_run_end(struct qpu_exec *x);
 const struct qc_noise *qpu_noise_slice_begin(struct qpu_exec *x, u32 sweep);

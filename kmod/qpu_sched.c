@@ -25,6 +25,11 @@
  * position where it would be picked holds back everything queued after it
  * until the device drains, so it is not starved by later work.
  *
+ * Crosstalk (qpu_noise_may_start()): on a calibrated device a job that
+ * would lose more than crosstalk_defer_ppm of its estimated success
+ * probability to a running neighbour is held the same way, at its place,
+ * until the neighbour is done.
+ *
  * Synchronous runs (QPU_IOC_RUN) do not use the queue, but register on
  * qpu_sched.sync_runs while they execute so that removal can abort them
  * like running jobs.
@@ -56,6 +61,7 @@
 
 #include "qpu_backend.h"
 #include "qpu_debugfs.h"
+#include "qpu_device.h"
 #include "qpu_sched.h"
 #include "qpu_tenant.h"
 
@@ -151,7 +157,10 @@ static struct qpu_sched_job *qpu_sched_pick(struct qpu_sched *s)
 	 * may. The pick stays put, so an exclusive job waiting for the device
 	 * to drain holds back everything else and is not starved.
 	 */
-	return qpu_sched_may_start(s, sj->x->excl_tag) ? sj : NULL;
+	if (!qpu_sched_may_start(s, sj->x->excl_tag))
+		return NULL;
+	/* Likewise a job that would lose too much to a running neighbour. */
+	return qpu_noise_may_start(sj->x) ? sj : NULL;
 }
 
 /* The next job for slot @w, or NULL (none, or @w is retired). s->lock. */

@@ -16,4 +16,5 @@ struct qc_noise {
 };
 int qc_noise_esp(const struct qpu_gate *gates, u32 num_gates,
 		 const struct qc_noise *nz, u64 exposed, u64 *esp);
+u32 qc_noise_loss_ppm(u64 esp, u64 esp_exposed);
 #endif
