@@ -918,10 +918,10 @@ QPU_TEST(overrun_counted_and_seen_as_gap)
 /* The first record of @text ("q    0 ..."), with its readout set to @v. */
 static void calib_line(const char *text, uint32_t v, char *out, size_t len)
 {
-	unsigned int q, r, g, t1, t2;
+	unsigned int q, r, g, t1, t2, r10;
 
-	QT_ASSERT_EQ(sscanf(text, "q %u %u %u %u %u", &q, &r, &g, &t1, &t2), 5);
-	snprintf(out, len, "q %u %u %u %u %u\n", q, v, g, t1, t2);
+	QT_ASSERT_EQ(sscanf(text, "q %u %u %u %u %u %u", &q, &r, &g, &t1, &t2, &r10), 6);
+	snprintf(out, len, "q %u %u %u %u %u %u\n", q, v, g, t1, t2, r10);
 }
 
 struct calib_saved {
