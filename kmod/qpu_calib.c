@@ -5,9 +5,10 @@
  *
  * Reading gives one fixed-width text record per qubit, then one per edge:
  *
- *	q QQQQ RRRRRRR GGGGGGG TTTTTTT UUUUUUU	(qubit readout_ppm gate1q_ppm
- *						 t1_us t2_us)
- *	e AAAA BBBB GGGGGGG			(edge a b gate2q_ppm)
+ *	q QQQQ RRRRRRR GGGGGGG TTTTTTT UUUUUUU VVVVVVV	(qubit readout_ppm
+ *			gate1q_ppm t1_us t2_us readout10_ppm; readout_ppm is
+ *			P(read 1 | state 0), readout10_ppm P(read 0 | state 1))
+ *	e AAAA BBBB GGGGGGG				(edge a b gate2q_ppm)
  *
  * Fixed widths make any read offset map to a record in O(1), so a 1024-qubit
  * device's table (far larger than a sysfs page) reads in linear time.
@@ -25,6 +26,15 @@
  * lock. A reading of the sysfs file reads one snapshot, so a read that
  * starts at offset 0 and races with a write sees the old or the new
  * table, though a reader that reads in pieces may see both.
+ *
+ * A device starts with qc_calib_defaults() (epoch 1, kept as the base
+ * drift returns to). The "drift" attribute makes a delayed work publish a
+ * drifted copy of the current snapshot every so many seconds, the way a
+ * write does (qpu_calib_commit()). qpu_calib.lock also protects
+ * qpu_calib.drift_s and serialises arming and cancelling the work with
+ * its requeueing itself, so once a store of 0 returns no step follows.
+ * qpu_calib_stop(), called at removal once the sysfs attributes are gone,
+ * cancels it for good.
  */
 #include <crypto/sha2.h>
 #include <linux/cred.h>
@@ -33,6 +43,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
+#include <linux/workqueue.h>
 
 #include "qpu_audit.h"
 #include "qpu_calib.h"
@@ -75,19 +86,6 @@ ssize_t qpu_records_read(char *buf, loff_t off, size_t count, u32 nrec,
 		done += n;
 	}
 	return done;
-}
-
-/* Deterministic, plausible defaults: a hash of (device, index) in range. */
-static u32 qpu_calib_default(u32 dev, u32 idx, u32 salt, u32 lo, u32 hi)
-{
-	u32 x = dev * 0x9e3779b9U ^ idx * 0x85ebca6bU ^ salt * 0xc2b2ae35U;
-
-	x ^= x >> 16;
-	x *= 0x7feb352dU;
-	x ^= x >> 15;
-	x *= 0x846ca68bU;
-	x ^= x >> 16;
-	return lo + x % (hi - lo + 1);
 }
 
 /* The text form's records: each snapshot with the device's topology. */
@@ -204,6 +202,12 @@ void qpu_calib_put(struct qpu_calib_snap *s)
 		kref_put(&s->ref, qpu_calib_snap_release);
 }
 
+/* The current snapshot, for a holder of @c->lock. */
+static struct qpu_calib_snap *qpu_calib_cur(struct qpu_calib *c)
+{
+	return rcu_dereference_protected(c->cur, lockdep_is_held(&c->lock));
+}
+
 /*
  * Make @s current and the newest of the history, whose oldest snapshot
  * it replaces. Takes over the caller's reference as the current one.
@@ -289,12 +293,13 @@ u64 qpu_calib_epoch(struct qpu_device *qdev)
 	return epoch;
 }
 
+static void qpu_calib_drift_work(struct work_struct *work);
+
 int qpu_calib_init(struct qpu_device *qdev)
 {
-	u32 nq = qdev->topo->num_qubits, ne = qdev->topo->num_edges, i;
+	u32 nq = qdev->topo->num_qubits, ne = qdev->topo->num_edges;
 	struct qpu_calib_snap *s;
 	struct qpu_calib *c;
-	u32 *v;
 
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
@@ -305,21 +310,35 @@ int qpu_calib_init(struct qpu_device *qdev)
 		return -ENOMEM;
 	}
 	mutex_init(&c->lock);
-	for (i = 0; i < nq; i++) {
-		v = &s->qval[QC_CALIB_QVALS * i];
-		v[QC_CQ_READOUT] = qpu_calib_default(qdev->id, i, 1, 8000, 30000);
-		v[QC_CQ_GATE1Q] = qpu_calib_default(qdev->id, i, 2, 150, 800);
-		v[QC_CQ_T1] = qpu_calib_default(qdev->id, i, 3, 60, 250);
-		v[QC_CQ_T2] = qpu_calib_default(qdev->id, i, 4, 30, 2 * v[QC_CQ_T1]);
-	}
-	for (i = 0; i < ne; i++)
-		s->gate2q_ppm[i] = qpu_calib_default(qdev->id, i, 5, 4000, 20000);
+	c->qdev = qdev;
+	INIT_DELAYED_WORK(&c->drift_work, qpu_calib_drift_work);
+	qc_calib_defaults(qdev->topo, qdev->id, s->qval, s->gate2q_ppm);
 	qpu_calib_snap_seal(s, qdev->topo, 1);
+	kref_get(&s->ref);
+	c->base = s;
 	mutex_lock(&c->lock);
 	qpu_calib_publish(c, s);
 	mutex_unlock(&c->lock);
 	qdev->calib = c;
 	return 0;
+}
+
+/**
+ * qpu_calib_stop() - stop drift for good (device removal)
+ * @qdev: the device, whose sysfs attributes are already removed (so no
+ *	"drift" store can arm the work again)
+ *
+ * Return: only once no drift step runs or is queued.
+ */
+void qpu_calib_stop(struct qpu_device *qdev)
+{
+	struct qpu_calib *c = qdev->calib;
+
+	mutex_lock(&c->lock);
+	c->drift_s = 0;
+	mutex_unlock(&c->lock);
+	/* Waits for a running step; one that requeues itself is cancelled too. */
+	cancel_delayed_work_sync(&c->drift_work);
 }
 
 void qpu_calib_fini(struct qpu_device *qdev)
@@ -329,9 +348,12 @@ void qpu_calib_fini(struct qpu_device *qdev)
 
 	if (!c)
 		return;
+	/* qpu_calib_stop() ran, or drift was never armed (a failed create). */
+	WARN_ON_ONCE(delayed_work_pending(&c->drift_work));
 	for (i = 0; i < QPU_CALIB_HISTORY; i++)
 		qpu_calib_put(c->hist[i]);
 	qpu_calib_put(rcu_dereference_protected(c->cur, true));
+	qpu_calib_put(c->base);
 	mutex_destroy(&c->lock);
 	kfree(c);
 	qdev->calib = NULL;
@@ -350,14 +372,10 @@ static ssize_t calibration_read(struct file *file, struct kobject *kobj,
 	return n;
 }
 
-/* A copy of the current snapshot with @ups applied, sealed as the next epoch. */
-static struct qpu_calib_snap *qpu_calib_next(struct qpu_device *qdev,
-					     const struct qc_calib_update *ups,
-					     u32 nups)
+/* A copy of the current snapshot, to change and commit; NULL: no memory. */
+static struct qpu_calib_snap *qpu_calib_copy(struct qpu_calib *c)
 {
-	struct qpu_calib *c = qdev->calib;
 	struct qpu_calib_snap *cur, *s;
-	u32 i;
 
 	lockdep_assert_held(&c->lock);
 	cur = rcu_dereference_protected(c->cur, lockdep_is_held(&c->lock));
@@ -366,16 +384,23 @@ static struct qpu_calib_snap *qpu_calib_next(struct qpu_device *qdev,
 		return NULL;
 	memcpy(s->qval, cur->qval,
 	       ((u64)QC_CALIB_QVALS * cur->num_qubits + cur->num_edges) * sizeof(u32));
-	for (i = 0; i < nups; i++) {
-		const struct qc_calib_update *u = &ups[i];
-
-		if (u->edge)
-			s->gate2q_ppm[u->index] = u->val[0];
-		else
-			memcpy(&s->qval[QC_CALIB_QVALS * u->index], u->val, sizeof(u->val));
-	}
-	qpu_calib_snap_seal(s, qdev->topo, cur->epoch + 1);
 	return s;
+}
+
+/*
+ * Seal @s (from qpu_calib_copy(), changed) as the next epoch, make it
+ * current and record it for the audit: what every new calibration goes
+ * through, a write's or a drift step's.
+ */
+static void qpu_calib_commit(struct qpu_device *qdev, struct qpu_calib_snap *s)
+{
+	struct qpu_calib *c = qdev->calib;
+
+	lockdep_assert_held(&c->lock);
+	qpu_calib_snap_seal(s, qdev->topo, qpu_calib_cur(c)->epoch + 1);
+	qpu_calib_publish(c, s);
+	/* In epoch order: the next write waits for the lock. */
+	qpu_audit_calib(qdev, s);
 }
 
 static ssize_t calibration_write(struct file *file, struct kobject *kobj,
@@ -386,7 +411,7 @@ static ssize_t calibration_write(struct file *file, struct kobject *kobj,
 	struct qpu_calib *c = qdev->calib;
 	struct qc_calib_update *ups;
 	struct qpu_calib_snap *s;
-	u32 nups;
+	u32 nups, i;
 	int ret;
 
 	if (!count)
@@ -401,11 +426,18 @@ static ssize_t calibration_write(struct file *file, struct kobject *kobj,
 		goto out;
 
 	mutex_lock(&c->lock);
-	s = qpu_calib_next(qdev, ups, nups);
+	s = qpu_calib_copy(c);
 	if (s) {
-		qpu_calib_publish(c, s);
-		/* In epoch order: the next write waits for the lock. */
-		qpu_audit_calib(qdev, s);
+		for (i = 0; i < nups; i++) {
+			const struct qc_calib_update *u = &ups[i];
+
+			if (u->edge)
+				s->gate2q_ppm[u->index] = u->val[0];
+			else
+				memcpy(&s->qval[QC_CALIB_QVALS * u->index], u->val,
+				       sizeof(u->val));
+		}
+		qpu_calib_commit(qdev, s);
 	} else {
 		ret = -ENOMEM;
 	}
@@ -416,11 +448,85 @@ out:
 }
 static BIN_ATTR_RW(calibration, 0);
 
+/* Drift steps one second to a day apart; 0 is off. */
+#define QPU_CALIB_DRIFT_MAX_S	86400U
+
+/* Arm (or re-arm, or cancel) the next step, @c->drift_s from now. */
+static void qpu_calib_drift_arm(struct qpu_calib *c)
+{
+	lockdep_assert_held(&c->lock);
+	if (c->drift_s)
+		mod_delayed_work(system_wq, &c->drift_work,
+				 (unsigned long)c->drift_s * HZ);
+	else
+		cancel_delayed_work(&c->drift_work);
+}
+
+/* One drift step: the next epoch, drifted from the current one. */
+static void qpu_calib_drift_work(struct work_struct *work)
+{
+	struct qpu_calib *c = container_of(to_delayed_work(work),
+					   struct qpu_calib, drift_work);
+	struct qpu_device *qdev = c->qdev;
+	struct qpu_calib_snap *s;
+	u64 step;
+
+	mutex_lock(&c->lock);
+	/* Turned off after this step was queued: nothing more. */
+	if (!c->drift_s)
+		goto out;
+	s = qpu_calib_copy(c);
+	if (s) {
+		step = qpu_calib_cur(c)->epoch + 1;
+		qc_calib_drift(qdev->topo, qdev->id, step, c->base->qval,
+			       c->base->gate2q_ppm, s->qval, s->gate2q_ppm);
+		qpu_calib_commit(qdev, s);
+	}
+	/* Without memory this step is skipped; the next one tries again. */
+	qpu_calib_drift_arm(c);
+out:
+	mutex_unlock(&c->lock);
+}
+
+static ssize_t drift_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_qpu_device(dev)->calib->drift_s));
+}
+
+static ssize_t drift_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct qpu_device *qdev = to_qpu_device(dev);
+	struct qpu_calib *c = qdev->calib;
+	u32 val;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &val);
+	if (ret)
+		return ret;
+	if (val > QPU_CALIB_DRIFT_MAX_S)
+		return -ERANGE;
+	mutex_lock(&c->lock);
+	WRITE_ONCE(c->drift_s, val);
+	qpu_calib_drift_arm(c);
+	mutex_unlock(&c->lock);
+	qpu_audit_limit_tunable(qdev, attr->attr.name, val);
+	return count;
+}
+static DEVICE_ATTR_RW(drift);
+
+static struct attribute *qpu_calib_attrs[] = {
+	&dev_attr_drift.attr,
+	NULL,
+};
+
 static struct bin_attribute *qpu_calib_bin_attrs[] = {
 	&bin_attr_calibration,
 	NULL,
 };
 
 const struct attribute_group qpu_calib_group = {
+	.attrs = qpu_calib_attrs,
 	.bin_attrs = qpu_calib_bin_attrs,
 };

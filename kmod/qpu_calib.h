@@ -10,7 +10,8 @@
  * changes once published; readers take it under RCU (qpu_calib_get(),
  * which references it, or qpu_calib_epoch() for the epoch alone), and a
  * run holds its starting snapshot until it completes. qpu_calib.lock
- * serialises writers and protects the history ring.
+ * serialises writers and protects the history ring; it also protects
+ * the drift period and arming its work (qpu_calib.c).
  */
 #ifndef QPU_CALIB_H
 #define QPU_CALIB_H
@@ -20,6 +21,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sysfs.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/qpu.h>
 
 struct qc_topology;
@@ -55,20 +57,32 @@ struct qpu_calib_snap {
 
 /**
  * struct qpu_calib - calibration of one device
- * @lock: serialises writers; protects @hist and @hist_next
+ * @lock: serialises writers (sysfs and drift); protects @hist, @hist_next,
+ *	@drift_s and the arming of @drift_work
  * @cur: the current snapshot (RCU; replaced under @lock)
  * @hist: the last %QPU_CALIB_HISTORY snapshots, @cur included (a ring)
  * @hist_next: the slot the next snapshot goes to
+ * @base: epoch 1, the device's defaults, which drift is pulled back to
+ *	(referenced; immutable)
+ * @qdev: the device (which outlives this)
+ * @drift_s: seconds between drift steps, 0 = off (the "drift" attribute;
+ *	written under @lock, read there or once without it)
+ * @drift_work: the next drift step; armed and cancelled under @lock
  */
 struct qpu_calib {
 	struct mutex lock;
 	struct qpu_calib_snap __rcu *cur;
 	struct qpu_calib_snap *hist[QPU_CALIB_HISTORY];
 	u32 hist_next;
+	struct qpu_calib_snap *base;
+	struct qpu_device *qdev;
+	u32 drift_s;
+	struct delayed_work drift_work;
 };
 
 extern const struct attribute_group qpu_calib_group;
 int qpu_calib_init(struct qpu_device *qdev);
+void qpu_calib_stop(struct qpu_device *qdev);
 void qpu_calib_fini(struct qpu_device *qdev);
 struct qpu_calib_snap *qpu_calib_get(struct qpu_device *qdev);
 struct qpu_calib_snap *qpu_calib_get_epoch(struct qpu_device *qdev, u64 epoch,

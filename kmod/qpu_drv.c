@@ -238,6 +238,9 @@ static void qpu_device_remove_locked(struct qpu_device *qdev)
 	 */
 	cdev_device_del(&qdev->cdev, &qdev->dev);
 
+	/* No "drift" store can arm it again: stop calibration drift. */
+	qpu_calib_stop(qdev);
+
 	/*
 	 * Wait for file operations in progress, then fail all later ones.
 	 * Open files keep the qpu_device alive (get_device() at open) and

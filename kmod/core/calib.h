@@ -7,9 +7,20 @@
  *
  * Records, one per line:
  *
- *	q Q R G T1 T2	qubit Q: readout_ppm, gate1q_ppm, t1_us, t2_us
- *			(ppm 0..1000000; T1, T2 1..9999999, T2 <= 2 * T1)
- *	e A B G		edge A-B (either order): gate2q_ppm
+ *	q Q R G T1 T2 R10	qubit Q: readout_ppm (P(read 1 | state 0)),
+ *				gate1q_ppm, t1_us, t2_us, readout10_ppm
+ *				(P(read 0 | state 1)); ppm 0..1000000;
+ *				T1, T2 1..9999999, T2 <= 2 * T1
+ *	e A B G			edge A-B (either order): gate2q_ppm
+ *
+ * The format grows by appending: a "q" record's values only ever gain
+ * new ones at the end, and a write may omit the trailing ones a version
+ * added, which then take their documented fallback. Today that is R10,
+ * whose fallback is R (the symmetric readout of the 5-value form).
+ * Reads always give every value.
+ *
+ * Also the default values a device starts with (qc_calib_defaults()) and
+ * their drift over time (qc_calib_drift()), integer only.
  *
  * Stateless functions over caller-owned memory; no locking.
  */
@@ -19,17 +30,18 @@
 #include "port.h"
 #include "topology.h"
 
-#define QC_CALIB_QREC_LEN	39	/* "q %4u %7u %7u %7u %7u\n" */
+#define QC_CALIB_QREC_LEN	47	/* "q %4u %7u %7u %7u %7u %7u\n" */
 #define QC_CALIB_EREC_LEN	20	/* "e %4u %4u %7u\n" */
 #define QC_CALIB_PPM_MAX	1000000U
 #define QC_CQ_READOUT10 QC_CQ_READOUT /* STUB */
 
 /* The values of one qubit, in struct qc_calib_update.val and snapshots. */
 enum qc_calib_qval {
-	QC_CQ_READOUT,		/* readout error, ppm */
+	QC_CQ_READOUT,		/* readout error P(read 1 | state 0), ppm */
 	QC_CQ_GATE1Q,		/* one-qubit gate error, ppm */
 	QC_CQ_T1,		/* T1, microseconds */
 	QC_CQ_T2,		/* T2, microseconds */
+	QC_CQ_READOUT10,	/* readout error P(read 0 | state 1), ppm */
 	QC_CALIB_QVALS,		/* values per qubit */
 };
 #define QC_CALIB_TIME_MAX_US	9999999U
@@ -72,7 +84,7 @@ int qc_calib_parse(const struct qc_topology *t, const char *buf, size_t len,
 /**
  * qc_calib_fmt_qubit() - the "q" record of qubit @q
  * @out: QC_CALIB_QREC_LEN characters and a NUL
- * @val: readout_ppm, gate1q_ppm, t1_us, t2_us (in range)
+ * @val: %QC_CALIB_QVALS values indexed by enum qc_calib_qval (in range)
  */
 void qc_calib_fmt_qubit(char *out, u32 q, const u32 *val);
 
@@ -81,5 +93,42 @@ void qc_calib_fmt_qubit(char *out, u32 q, const u32 *val);
  * @out: QC_CALIB_EREC_LEN characters and a NUL
  */
 void qc_calib_fmt_edge(char *out, u32 a, u32 b, u32 gate2q_ppm);
+
+/**
+ * qc_calib_defaults() - a device's calibration out of the box
+ * @t: its topology
+ * @seed: what makes devices differ (the device id)
+ * @qval: out: %QC_CALIB_QVALS values per qubit, qubit q at
+ *	[%QC_CALIB_QVALS * q], indexed by enum qc_calib_qval
+ * @gate2q: out: gate2q_ppm per edge, indexed like @t->edges
+ *
+ * Values drawn around the published medians of IBM heavy-hex devices,
+ * with their long tails and a few bad couplers (the distributions are
+ * tabled in Documentation/qpu/noise.rst, "Default calibration"); every
+ * value is in range for qc_calib_parse(). A pure function of @t's size
+ * and @seed.
+ */
+void qc_calib_defaults(const struct qc_topology *t, u32 seed, u32 *qval,
+		       u32 *gate2q);
+
+/**
+ * qc_calib_drift() - one step of calibration drift, in place
+ * @t: the device's topology
+ * @seed: the device's seed (as for qc_calib_defaults())
+ * @step: which step (the epoch it makes): steps differ, and the same
+ *	step from the same values gives the same result
+ * @base_qval: the values drift is pulled back to (the defaults), laid
+ *	out as @qval
+ * @base_gate2q: likewise for @gate2q
+ * @qval: the qubit values, laid out as for qc_calib_defaults()
+ * @gate2q: the edge values
+ *
+ * Each value is multiplied by a seeded factor in [0.95, 1.05], then moved
+ * 1/8 of the way back to its base value, and clamped to its valid range
+ * (T2 to at most 2 * T1), so the table wanders without running away.
+ */
+void qc_calib_drift(const struct qc_topology *t, u32 seed, u64 step,
+		    const u32 *base_qval, const u32 *base_gate2q, u32 *qval,
+		    u32 *gate2q);
 
 #endif /* QPU_CORE_CALIB_H */

@@ -7,7 +7,8 @@
  *
  * Properties checked beyond "no crash, no sanitizer report":
  *  - the result is 0, -EINVAL, -ERANGE or -ENOENT; at most one update per
- *    line, and every accepted update is in range (index, ppm, T1, T2);
+ *    line, and every accepted update is in range (index, ppm, T1, T2,
+ *    P(0|1)), and the P(0|1) of an old 5-number "q" record is its P(1|0);
  *  - a write is judged by its lines: it fails with the errno of its first
  *    failing line (each line parsed alone), else yields exactly the
  *    updates of its lines, in order;
@@ -26,7 +27,7 @@ static const char *const specs[] = {
 };
 
 struct table {
-	u32 *q;		/* 4 values per qubit */
+	u32 *q;		/* QC_CALIB_QVALS values per qubit */
 	u32 *e;		/* gate2q_ppm per edge */
 };
 
@@ -50,13 +51,16 @@ static void check_update(const struct qc_topology *t,
 		return;
 	}
 	FZ_ASSERT(u->index < t->num_qubits, "qubit %u", u->index);
-	FZ_ASSERT(u->val[0] <= QC_CALIB_PPM_MAX && u->val[1] <= QC_CALIB_PPM_MAX,
-		  "%u %u", u->val[0], u->val[1]);
-	FZ_ASSERT(u->val[2] >= 1 && u->val[2] <= QC_CALIB_TIME_MAX_US,
-		  "t1 %u", u->val[2]);
-	FZ_ASSERT(u->val[3] >= 1 && u->val[3] <= QC_CALIB_TIME_MAX_US &&
-		  u->val[3] <= 2ULL * u->val[2], "t2 %u t1 %u", u->val[3],
-		  u->val[2]);
+	FZ_ASSERT(u->val[QC_CQ_READOUT] <= QC_CALIB_PPM_MAX &&
+		  u->val[QC_CQ_GATE1Q] <= QC_CALIB_PPM_MAX &&
+		  u->val[QC_CQ_READOUT10] <= QC_CALIB_PPM_MAX,
+		  "%u %u %u", u->val[QC_CQ_READOUT], u->val[QC_CQ_GATE1Q],
+		  u->val[QC_CQ_READOUT10]);
+	FZ_ASSERT(u->val[QC_CQ_T1] >= 1 && u->val[QC_CQ_T1] <= QC_CALIB_TIME_MAX_US,
+		  "t1 %u", u->val[QC_CQ_T1]);
+	FZ_ASSERT(u->val[QC_CQ_T2] >= 1 && u->val[QC_CQ_T2] <= QC_CALIB_TIME_MAX_US &&
+		  u->val[QC_CQ_T2] <= 2ULL * u->val[QC_CQ_T1], "t2 %u t1 %u",
+		  u->val[QC_CQ_T2], u->val[QC_CQ_T1]);
 }
 
 static void apply(struct table *tb, const struct qc_calib_update *ups, u32 n)
@@ -67,8 +71,8 @@ static void apply(struct table *tb, const struct qc_calib_update *ups, u32 n)
 		if (ups[i].edge)
 			tb->e[ups[i].index] = ups[i].val[0];
 		else
-			memcpy(&tb->q[4 * ups[i].index], ups[i].val,
-			       4 * sizeof(u32));
+			memcpy(&tb->q[QC_CALIB_QVALS * ups[i].index], ups[i].val,
+			       sizeof(ups[i].val));
 	}
 }
 
@@ -83,7 +87,7 @@ static char *format_table(const struct qc_topology *t, const struct table *tb,
 
 	FZ_ASSERT(text, "out of memory");
 	for (i = 0; i < t->num_qubits; i++) {
-		qc_calib_fmt_qubit(p, i, &tb->q[4 * i]);
+		qc_calib_fmt_qubit(p, i, &tb->q[QC_CALIB_QVALS * i]);
 		FZ_ASSERT(strlen(p) == QC_CALIB_QREC_LEN &&
 			  p[QC_CALIB_QREC_LEN - 1] == '\n', "q record '%s'", p);
 		p += QC_CALIB_QREC_LEN;
@@ -104,7 +108,7 @@ static void round_trip(const struct qc_topology *t,
 {
 	struct table tb, back;
 	struct qc_calib_update *all;
-	size_t len, qsz = 4 * sizeof(u32) * t->num_qubits,
+	size_t len, qsz = QC_CALIB_QVALS * sizeof(u32) * t->num_qubits,
 	       esz = sizeof(u32) * (t->num_edges + 1);
 	u32 n, i;
 	char *text;
@@ -116,10 +120,13 @@ static void round_trip(const struct qc_topology *t,
 	FZ_ASSERT(tb.q && tb.e && back.q && back.e, "out of memory");
 	/* A valid starting table, as the driver's defaults are. */
 	for (i = 0; i < t->num_qubits; i++) {
-		tb.q[4 * i] = i * 7919 % (QC_CALIB_PPM_MAX + 1);
-		tb.q[4 * i + 1] = i * 104729 % (QC_CALIB_PPM_MAX + 1);
-		tb.q[4 * i + 2] = 1 + i;
-		tb.q[4 * i + 3] = 1 + i;
+		u32 *v = &tb.q[QC_CALIB_QVALS * i];
+
+		v[QC_CQ_READOUT] = i * 7919 % (QC_CALIB_PPM_MAX + 1);
+		v[QC_CQ_GATE1Q] = i * 104729 % (QC_CALIB_PPM_MAX + 1);
+		v[QC_CQ_T1] = 1 + i;
+		v[QC_CQ_T2] = 1 + i;
+		v[QC_CQ_READOUT10] = i * 15485863 % (QC_CALIB_PPM_MAX + 1);
 	}
 	for (i = 0; i < t->num_edges; i++)
 		tb.e[i] = i * 31337 % (QC_CALIB_PPM_MAX + 1);
@@ -177,6 +184,18 @@ static int parse_line(const struct qc_topology *t, const char *line,
 	return 0;
 }
 
+/* Words of @line (blank- or tab-separated), as the parser splits it. */
+static u32 words(const char *line, size_t len)
+{
+	u32 n = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		n += line[i] != ' ' && line[i] != '\t' &&
+		     (!i || line[i - 1] == ' ' || line[i - 1] == '\t');
+	return n;
+}
+
 /* The write's result must follow from its lines', one by one. */
 static void check_lines(const struct qc_topology *t, const char *buf,
 			size_t len, int ret, const struct qc_calib_update *ups,
@@ -200,6 +219,10 @@ static void check_lines(const struct qc_topology *t, const char *buf,
 		}
 		if (!got)
 			continue;
+		/* "q" + 5 numbers (the old form): P(0|1) falls back to P(1|0). */
+		if (!u.edge && words(buf + pos - l, l - 1) == 6)
+			FZ_ASSERT(u.val[QC_CQ_READOUT10] == u.val[QC_CQ_READOUT],
+				  "P(0|1) %u of a 5-number record", u.val[QC_CQ_READOUT10]);
 		/* The write may still fail on a later line. */
 		FZ_ASSERT(ret || (k < nups && same_update(&u, &ups[k])),
 			  "update %u differs from its line's", k);

@@ -401,8 +401,11 @@ static void calib_seeds(void)
 	calib_seed("boundaries", 4,
 		   "q 0 1000000 1000000 9999999 9999999\nq 26 0 0 1 2\n"
 		   "e 25 26 1000000\n");
+	calib_seed("asymmetric", 4, "q 5 12000 250 240 145 18000\nq 6 1 2 3 4\n");
 	calib_seed("einval", 4, "q 1 2 3 4\n");
+	calib_seed("einval-long", 4, "q 1 2 3 4 5 6 7\n");
 	calib_seed("erange", 4, "q 0 1 1 9999999 10000000\n");
+	calib_seed("erange-readout10", 4, "q 0 1 1 100 100 1000001\n");
 	calib_seed("enoent", 4, "e 0 2 5\n");
 	calib_seed("overflow", 4, "q 0 1 1 100 99999999999999999999\n");
 	calib_seed("no-newline", 0, "q 0 1 1 1 1");

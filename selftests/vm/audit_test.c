@@ -16,6 +16,8 @@
  * ALLOC_QUERY's map, the seed it gave, DEV_GET's and CALIB_GET's
  * calibration, the SHA-256 (libcrypto EVP) of its parameter bytes.
  * A job's provenance in its result buffer must equal its record.
+ * Calibration drift (the "drift" tunable) is recorded as writes are: a
+ * LIMIT record per change of the tunable and a CALIB record per step.
  *
  * Permissions: joining "audit" or "events" needs CAP_SYS_ADMIN (the
  * genetlink group flag GENL_MCAST_CAP_SYS_ADMIN; CAP_AUDIT_READ is not
@@ -24,8 +26,8 @@
  * cgroup is); uid 65534 still reads CALIB_GET; a subscriber in another
  * network namespace hears nothing.
  *
- * Devices used: qpu0 (its calibration, its tunable max_ctx_qubits and
- * its workers are restored after) and hotplug device 44. Cgroups:
+ * Devices used: qpu0 (its calibration, its tunables max_ctx_qubits and
+ * drift, and its workers are restored after) and hotplug device 44. Cgroups:
  * qt-PID scratch groups under /sys/fs/cgroup (cgroup_util.h).
  */
 #include <math.h>
@@ -918,10 +920,10 @@ QPU_TEST(overrun_counted_and_seen_as_gap)
 /* The first record of @text ("q    0 ..."), with its readout set to @v. */
 static void calib_line(const char *text, uint32_t v, char *out, size_t len)
 {
-	unsigned int q, r, g, t1, t2;
+	unsigned int q, r, g, t1, t2, r10;
 
-	QT_ASSERT_EQ(sscanf(text, "q %u %u %u %u %u", &q, &r, &g, &t1, &t2), 5);
-	snprintf(out, len, "q %u %u %u %u %u\n", q, v, g, t1, t2);
+	QT_ASSERT_EQ(sscanf(text, "q %u %u %u %u %u %u", &q, &r, &g, &t1, &t2, &r10), 6);
+	snprintf(out, len, "q %u %u %u %u %u %u\n", q, v, g, t1, t2, r10);
 }
 
 struct calib_saved {
@@ -1066,6 +1068,74 @@ QPU_TEST(calib_record_and_history)
 		 (int)(strchr(text, '\n') - text + 1), text);
 	free(text);
 	run_with_cleanup(calib_body, calib_restore, &s);
+}
+
+/* The whole of qpu0's calibration as it was, drift off. */
+static void drift_restore(void *arg)
+{
+	char path[128];
+
+	write_dev_attr(QPU0_ID, "drift", "0\n");
+	write_sysfs(attr_path(path, sizeof(path), QPU0_ID, "calibration"), arg);
+}
+
+/*
+ * Drift steps are recorded as writes are: a LIMIT record "drift" for each
+ * change of the tunable, one CALIB record per step, in epoch order, the
+ * last hashing what sysfs reads now; drift=0 ends them.
+ */
+static void drift_body(void *arg)
+{
+	const struct timespec step = { 0, 50 * 1000 * 1000 };
+	uint8_t h[QPU_HASH_LEN];
+	const struct nlq_rec *r;
+	uint64_t e0, e1, i;
+	struct aud a;
+	size_t len;
+	char *cur;
+	int waited;
+
+	(void)arg;
+	aud_open(&a);
+	e0 = dev_attr_u64(QPU0_ID, "calibration_epoch");
+	QT_ASSERT_EQ(write_dev_attr(QPU0_ID, "drift", "1\n"), 0);
+	for (waited = 0; waited < 20000; waited += 50) {
+		if (dev_attr_u64(QPU0_ID, "calibration_epoch") > e0)
+			break;
+		nanosleep(&step, NULL);
+	}
+	QT_ASSERT_EQ(write_dev_attr(QPU0_ID, "drift", "0\n"), 0);
+	e1 = dev_attr_u64(QPU0_ID, "calibration_epoch");
+	QT_ASSERT_GT(e1, e0);
+	QT_ASSERT_EQ(aud_collect(&a), 2 + (e1 - e0));
+	QT_ASSERT_EQ(aud_count(&a, QPU_CMD_AUDIT_LIMIT), 2);
+	r = aud_nth(&a, QPU_CMD_AUDIT_LIMIT, 0);
+	assert_actor(r);
+	assert_str(r, QPU_A_AUDIT_LIMIT_NAME, "drift");
+	QT_ASSERT_EQ(nlq_rec_u64(r, QPU_A_AUDIT_LIMIT_VALUE), 1);
+	r = aud_nth(&a, QPU_CMD_AUDIT_LIMIT, 1);
+	QT_ASSERT_EQ(nlq_rec_u64(r, QPU_A_AUDIT_LIMIT_VALUE), 0);
+	QT_ASSERT_EQ(a.recs[0].cmd, QPU_CMD_AUDIT_LIMIT);
+	QT_ASSERT_EQ(a.recs[a.n - 1].cmd, QPU_CMD_AUDIT_LIMIT);
+	for (i = 0; i < e1 - e0; i++) {
+		r = aud_nth(&a, QPU_CMD_AUDIT_CALIB, i);
+		QT_ASSERT_EQ(nlq_rec_u64(r, QPU_A_AUDIT_CALIB_EPOCH), e0 + 1 + i);
+	}
+	cur = calib_read(QPU0_ID, &len);
+	sha256_ok(cur, len, h);
+	assert_hash_eq(rec_hash(r, QPU_A_AUDIT_CALIB_HASH), h, "CALIB hash");
+	assert_calib_dump(a.q, QPU0_ID, e1, cur, len, NULL);
+	free(cur);
+	aud_close(&a);
+}
+
+QPU_TEST(calib_drift_records)
+{
+	size_t len;
+	char *text = calib_read(QPU0_ID, &len);
+
+	run_with_cleanup(drift_body, drift_restore, text);
+	free(text);
 }
 
 static void remove_hp(void *arg)

@@ -271,7 +271,7 @@ static void check_family(unsigned int id, const struct family *f)
 				     f->kind == QPU_TOPO_RING ? 2 : f->nq - 1);
 	assert_coupling_map(id, got, m);
 	free(read_all_ok(attr_path(path, sizeof(path), id, "calibration"), &len));
-	QT_ASSERT_EQ(len, (size_t)f->nq * 39 + (size_t)f->ne * 20);
+	QT_ASSERT_EQ(len, (size_t)f->nq * 47 + (size_t)f->ne * 20);
 
 	/* The whole device is one connected region; then it is full. */
 	QT_ASSERT_EQ(alloc_raw(fd, f->nq, phys, NULL, 0, &a), 0);
@@ -388,7 +388,7 @@ static void assert_last_calib_edge(unsigned int id, uint32_t nq, uint32_t ne,
 				   uint32_t a, uint32_t b)
 {
 	char path[128], rec[24], want[16];
-	off_t off = (off_t)nq * 39 + (off_t)(ne - 1) * 20;
+	off_t off = (off_t)nq * 47 + (off_t)(ne - 1) * 20;
 	int fd = open(attr_path(path, sizeof(path), id, "calibration"),
 		      O_RDONLY | O_CLOEXEC);
 

@@ -384,7 +384,7 @@ QPU_TEST(replay_names_changed_calibration)
 		"--restore-calibration=" CALIB_DIR, MID_QASM, NULL,
 	};
 	char hex[65], want[300], path[128], line0[64], *line, *prov, *calib, *ep;
-	unsigned int q, r, g, t1, t2;
+	unsigned int q, r, g, t1, t2, r10;
 	const char *attr = "/sys/class/qpu/qpu0/calibration";
 	struct cmd_out o, again;
 	size_t len;
@@ -401,9 +401,10 @@ QPU_TEST(replay_names_changed_calibration)
 	snprintf(path, sizeof(path), CALIB_DIR "/%s", hex);
 	write_file_ok(path, calib);
 	/* one qubit's readout error changes */
-	QT_ASSERT_EQ(sscanf(calib, "q %u %u %u %u %u", &q, &r, &g, &t1, &t2), 5);
-	snprintf(line0, sizeof(line0), "q %u %u %u %u %u\n", q,
-		 r == 12345 ? 12346 : 12345, g, t1, t2);
+	QT_ASSERT_EQ(sscanf(calib, "q %u %u %u %u %u %u", &q, &r, &g, &t1, &t2,
+			    &r10), 6);
+	snprintf(line0, sizeof(line0), "q %u %u %u %u %u %u\n", q,
+		 r == 12345 ? 12346 : 12345, g, t1, t2, r10);
 	QT_ASSERT_EQ(write_sysfs(attr, line0), 0);
 	snprintf(want, sizeof(want), "replay: calibration differs: the record "
 		 "ran on epoch %s (calib_hash %s), the device is at epoch ", ep, hex);

@@ -5,9 +5,10 @@
  *
  *  - every attribute reads back in its documented format: one decimal or
  *    the topology spec and a newline; coupling_map as 10-byte "%4u %4u\n"
- *    records; calibration as 27 39-byte "q" records then 28 20-byte "e"
+ *    records; calibration as 27 47-byte "q" records then 28 20-byte "e"
  *    records, at any read offset;
- *  - calibration writes: "q" and "e" lines change what reads back and bump
+ *  - calibration writes: "q" lines of 5 numbers (P(0|1) = P(1|0)) or 6,
+ *    and "e" lines, change what reads back and bump
  *    calibration_epoch by exactly one per accepted write; malformed input
  *    fails with EINVAL, out-of-range values with ERANGE, uncoupled pairs
  *    with ENOENT, a NUL byte anywhere with EINVAL, and a rejected write
@@ -23,7 +24,7 @@
 
 #include "vm_util.h"
 
-#define QREC_LEN	39	/* "q %4u %7u %7u %7u %7u\n" */
+#define QREC_LEN	47	/* "q %4u %7u %7u %7u %7u %7u\n" */
 #define EREC_LEN	20	/* "e %4u %4u %7u\n" */
 #define EDGE_RECLEN	10	/* "%4u %4u\n" */
 #define CALIB_LEN	(QPU0_NUM_QUBITS * QREC_LEN + QPU0_NUM_EDGES * EREC_LEN)
@@ -140,11 +141,11 @@ QPU_TEST(coupling_map_records)
 
 /**
  * struct calib - the calibration table of qpu0, parsed
- * @q: per qubit: readout_ppm, gate1q_ppm, t1_us, t2_us
+ * @q: per qubit: readout_ppm, gate1q_ppm, t1_us, t2_us, readout10_ppm
  * @e: per edge: a, b, gate2q_ppm
  */
 struct calib {
-	uint32_t q[QPU0_NUM_QUBITS][4];
+	uint32_t q[QPU0_NUM_QUBITS][5];
 	uint32_t e[QPU0_NUM_EDGES][3];
 };
 
@@ -168,11 +169,11 @@ static void calib_parse(const char *text, struct calib *c)
 	for (i = 0; i < QPU0_NUM_QUBITS; i++) {
 		r = text + i * QREC_LEN;
 		v = c->q[i];
-		QT_ASSERT_EQ(sscanf(r, "q %u %u %u %u %u", &idx, &v[0], &v[1],
-				    &v[2], &v[3]), 5);
+		QT_ASSERT_EQ(sscanf(r, "q %u %u %u %u %u %u", &idx, &v[0], &v[1],
+				    &v[2], &v[3], &v[4]), 6);
 		QT_ASSERT_EQ(idx, i);
-		snprintf(canon, sizeof(canon), "q %4u %7u %7u %7u %7u\n", idx,
-			 v[0], v[1], v[2], v[3]);
+		snprintf(canon, sizeof(canon), "q %4u %7u %7u %7u %7u %7u\n", idx,
+			 v[0], v[1], v[2], v[3], v[4]);
 		QT_ASSERT_EQ(strlen(canon), QREC_LEN);
 		assert_record("calibration q", i, r, canon, QREC_LEN);
 		QT_ASSERT_LE(v[0], PPM_MAX);
@@ -180,6 +181,7 @@ static void calib_parse(const char *text, struct calib *c)
 		QT_ASSERT(v[2] >= 1 && v[2] <= TIME_MAX_US);
 		QT_ASSERT(v[3] >= 1 && v[3] <= TIME_MAX_US);
 		QT_ASSERT(v[3] <= 2ULL * v[2]);
+		QT_ASSERT_LE(v[4], PPM_MAX);
 	}
 	for (i = 0; i < QPU0_NUM_EDGES; i++) {
 		r = text + QPU0_NUM_QUBITS * QREC_LEN + i * EREC_LEN;
@@ -352,6 +354,13 @@ static void write_qubit_body(void *arg)
 	QT_ASSERT_EQ(after.q[5][1], 999);
 	QT_ASSERT_EQ(after.q[5][2], 4321);
 	QT_ASSERT_EQ(after.q[5][3], 8000);
+	/* The old 5-number form: P(0|1) is P(1|0). */
+	QT_ASSERT_EQ(after.q[5][4], 777777);
+	/* The 6-number form sets it apart. */
+	calib_write_ok("q 5 777777 999 4321 8000 123456\n");
+	calib_read(&after);
+	QT_ASSERT_EQ(after.q[5][0], 777777);
+	QT_ASSERT_EQ(after.q[5][4], 123456);
 	/* Nothing else moved. */
 	memcpy(after.q[5], before.q[5], sizeof(before.q[5]));
 	QT_ASSERT(!memcmp(&after, &before, sizeof(before)));
@@ -449,7 +458,7 @@ static void malformed_body(void *arg)
 {
 	static const char *const bad[] = {
 		"q 1 2 3 4\n",			/* too few values */
-		"q 1 2 3 4 5 6\n",		/* too many */
+		"q 1 2 3 4 5 6 7\n",		/* too many */
 		"e 0 1\n",
 		"e 0 1 2 3\n",
 		"x 0 1 2\n",			/* unknown record */
@@ -480,6 +489,7 @@ static void out_of_range_body(void *arg)
 		"q 2047 1 1 100 100\n",
 		"q 0 1000001 1 100 100\n",	/* readout ppm */
 		"q 0 1 1000001 100 100\n",	/* gate ppm */
+		"q 0 1 1 100 100 1000001\n",	/* P(0|1) ppm */
 		"q 0 1 1 100 201\n",		/* t2 > 2 * t1 */
 		"q 0 1 1 0 1\n",		/* t1 = 0 */
 		"q 0 1 1 100 0\n",		/* t2 = 0 */
@@ -553,7 +563,7 @@ static void atomic_body(void *arg)
 			  "q 1 111 111 111 111\n"
 			  "garbage\n", EINVAL);
 	calib_write_fails("q 1 111 111 111 111\n"
-			  "q 1 111 111 111 111 1\n"
+			  "q 1 111 111 111 111 1 1\n"
 			  "q 2 111 111 111 111\n", EINVAL);
 }
 
@@ -740,11 +750,12 @@ static void drop_to_nobody(void)
 
 QPU_TEST(unprivileged_writes_denied)
 {
-	char paths[3][128], *calib, *now;
+	char paths[4][128], *calib, *now;
 	const char *writable[] = {
 		attr_path(paths[0], sizeof(paths[0]), 0, "calibration"),
 		attr_path(paths[1], sizeof(paths[1]), 0, "max_ctx_qubits"),
 		attr_path(paths[2], sizeof(paths[2]), 0, "max_sim_qubits"),
+		attr_path(paths[3], sizeof(paths[3]), 0, "drift"),
 		QPU_NEW_DEVICE,
 		QPU_DEL_DEVICE,
 	};

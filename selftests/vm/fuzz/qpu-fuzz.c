@@ -2405,10 +2405,14 @@ static size_t calib_lines(struct fz_thread *t, char *buf, size_t cap)
 	for (i = 0; i < lines && n + 64 < cap; i++) {
 		if (chance(t, 60) || !qpu0_nedges) {
 			t1 = 1 + below(t, 9999999);
-			n += snprintf(buf + n, cap - n, "q %u %u %u %u %u\n",
+			n += snprintf(buf + n, cap - n, "q %u %u %u %u %u",
 				      below(t, qpu0_nqubits), below(t, 1000001),
 				      below(t, 1000001), t1,
 				      1 + below(t, t1 < 4999999 ? 2 * t1 : 9999999));
+			/* P(0|1) given, or left to fall back to P(1|0) */
+			if (chance(t, 50))
+				n += snprintf(buf + n, cap - n, " %u", below(t, 1000001));
+			n += snprintf(buf + n, cap - n, "\n");
 		} else {
 			const struct qpu_edge *e = &qpu0_edges[below(t, qpu0_nedges)];
 			bool swap = chance(t, 50);
