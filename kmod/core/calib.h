@@ -33,7 +33,6 @@
 #define QC_CALIB_QREC_LEN	47	/* "q %4u %7u %7u %7u %7u %7u\n" */
 #define QC_CALIB_EREC_LEN	20	/* "e %4u %4u %7u\n" */
 #define QC_CALIB_PPM_MAX	1000000U
-#define QC_CQ_READOUT10 QC_CQ_READOUT /* STUB */
 
 /* The values of one qubit, in struct qc_calib_update.val and snapshots. */
 enum qc_calib_qval {
