@@ -127,6 +127,72 @@ QPU_TEST(record_in_qpu_run_json)
 	QT_ASSERT_EQ(rec.phys[2], 9);
 }
 
+/* @good with "noise": calibrated and the members @extra (JSON, ","-led). */
+static char *calibrated(const char *extra)
+{
+	size_t n = strlen(good) + strlen(extra) + 64;
+	char *s = malloc(n);
+
+	QT_ASSERT(s);
+	snprintf(s, n, "%.*s,\"noise\":\"calibrated\"%s}",
+		 (int)strlen(good) - 1, good, extra);
+	return s;
+}
+
+QPU_TEST(record_noise)
+{
+	struct qpu_job_record rec;
+	char err[256] = "", *text;
+
+	/* a record from before noise existed ran ideal */
+	QT_ASSERT_OK(audit_record_parse(good, &rec, err, sizeof(err)));
+	QT_ASSERT_EQ(rec.noise, QPU_NOISE_MODE_IDEAL);
+	QT_ASSERT_EQ(rec.num_xt, 0);
+	text = calibrated(",\"crosstalk_ppm\":8000,\"crosstalk\":["
+			  "{\"sweep\":0,\"shot\":0,\"exposed\":5,\"neighbours\":[7]},"
+			  "{\"sweep\":2,\"shot\":99,\"exposed\":0,\"neighbours\":[]}]");
+	QT_ASSERT_OK(audit_record_parse(text, &rec, err, sizeof(err)));
+	free(text);
+	QT_ASSERT_EQ(rec.noise, QPU_NOISE_MODE_CALIBRATED);
+	QT_ASSERT_EQ(rec.crosstalk_ppm, 8000);
+	QT_ASSERT_EQ(rec.num_xt, 2);
+	QT_ASSERT_EQ(rec.xt[0].exposed, 5);
+	QT_ASSERT_EQ(rec.xt[1].sweep, 2);
+	QT_ASSERT_EQ(rec.xt[1].shot, 99);
+	/* no "crosstalk": none received */
+	text = calibrated(",\"crosstalk_ppm\":0");
+	QT_ASSERT_OK(audit_record_parse(text, &rec, err, sizeof(err)));
+	free(text);
+	QT_ASSERT_EQ(rec.num_xt, 0);
+}
+
+QPU_TEST(record_noise_bad)
+{
+	char *text, *big;
+	size_t i, off;
+
+	text = edited("noise", "\"loud\"");
+	expect_bad(text, "noise");
+	free(text);
+	text = calibrated("");
+	expect_bad(text, "crosstalk_ppm");
+	free(text);
+	text = calibrated(",\"crosstalk_ppm\":1,\"crosstalk\":[{\"sweep\":0}]");
+	expect_bad(text, "shot");
+	free(text);
+	big = malloc(64 * (QPU_MAX_XT_SEGS + 2));
+	QT_ASSERT(big);
+	off = (size_t)sprintf(big, ",\"crosstalk_ppm\":1,\"crosstalk\":[");
+	for (i = 0; i <= QPU_MAX_XT_SEGS; i++)
+		off += (size_t)sprintf(big + off, "%s{\"sweep\":0,\"shot\":%zu,"
+				       "\"exposed\":1}", i ? "," : "", i);
+	sprintf(big + off, "]");
+	text = calibrated(big);
+	expect_bad(text, "crosstalk");
+	free(text);
+	free(big);
+}
+
 QPU_TEST(record_missing_field)
 {
 	char want[64], *s;
