@@ -259,6 +259,72 @@ QPU_TEST(json_job_every_field)
 	json_object_put(o);
 }
 
+/* A calibrated job's noise and crosstalk changes, in order, as JSON. */
+QPU_TEST(json_job_crosstalk)
+{
+	struct nl_msg *m = rec_new(QPU_CMD_AUDIT_JOB, 0, 5, 0, 1);
+	const uint32_t nbrs[] = { 7, 12 };
+	struct json_object *o, *a, *e;
+	struct nlattr *n;
+	uint32_t i;
+
+	QT_ASSERT_OK(nla_put_u32(m, QPU_A_AUDIT_NOISE, QPU_NOISE_MODE_CALIBRATED));
+	QT_ASSERT_OK(nla_put_u32(m, QPU_A_AUDIT_CROSSTALK_PPM, 8000));
+	for (i = 0; i < 3; i++) {
+		n = nla_nest_start(m, QPU_A_AUDIT_XT);
+		QT_ASSERT(n);
+		QT_ASSERT_OK(nla_put_u32(m, QPU_A_XT_SWEEP, i / 2));
+		QT_ASSERT_OK(nla_put_u32(m, QPU_A_XT_SHOT, 10 * i));
+		QT_ASSERT_OK(nla_put_u64(m, QPU_A_XT_EXPOSED, i));
+		if (i == 1)
+			QT_ASSERT_OK(nla_put(m, QPU_A_XT_NEIGHBOURS, sizeof(nbrs),
+					     nbrs));
+		nla_nest_end(m, n);
+	}
+	o = json_of(m);
+	want_str(o, "noise", "calibrated");
+	want_u64(o, "crosstalk_ppm", 8000);
+	a = get(o, "crosstalk");
+	QT_ASSERT_EQ(json_object_array_length(a), 3);
+	for (i = 0; i < 3; i++) {
+		e = json_object_array_get_idx(a, i);
+		want_u64(e, "sweep", i / 2);
+		want_u64(e, "shot", 10 * i);
+		want_u64(e, "exposed", i);
+		QT_ASSERT_EQ(json_object_array_length(get(e, "neighbours")),
+			     i == 1 ? 2 : 0);
+	}
+	e = json_object_array_get_idx(a, 1);
+	QT_ASSERT_EQ(json_object_get_int(json_object_array_get_idx(
+			get(e, "neighbours"), 1)), 12);
+	json_object_put(o);
+}
+
+/* An XT nest without its shot, or with a ragged NEIGHBOURS, is refused. */
+QPU_TEST(parse_crosstalk_malformed)
+{
+	struct qpu_nl_audit *r = malloc(sizeof(*r));
+	struct nl_msg *m;
+	struct nlattr *n;
+
+	QT_ASSERT(r);
+	m = rec_new(QPU_CMD_AUDIT_JOB, 0, 5, 0, 1);
+	n = nla_nest_start(m, QPU_A_AUDIT_XT);
+	QT_ASSERT_OK(nla_put_u32(m, QPU_A_XT_SWEEP, 0));
+	QT_ASSERT_OK(nla_put_u64(m, QPU_A_XT_EXPOSED, 1));
+	nla_nest_end(m, n);
+	QT_ASSERT_EQ(parse(m, r), -EPROTO);
+	m = rec_new(QPU_CMD_AUDIT_JOB, 0, 5, 0, 1);
+	n = nla_nest_start(m, QPU_A_AUDIT_XT);
+	QT_ASSERT_OK(nla_put_u32(m, QPU_A_XT_SWEEP, 0));
+	QT_ASSERT_OK(nla_put_u32(m, QPU_A_XT_SHOT, 0));
+	QT_ASSERT_OK(nla_put_u64(m, QPU_A_XT_EXPOSED, 1));
+	QT_ASSERT_OK(nla_put(m, QPU_A_XT_NEIGHBOURS, 6, "abcdef"));
+	nla_nest_end(m, n);
+	QT_ASSERT_EQ(parse(m, r), -EPROTO);
+	free(r);
+}
+
 QPU_TEST(json_load_deny_verdict)
 {
 	struct nl_msg *m = rec_new(QPU_CMD_AUDIT_LOAD, 0, 1, 0, 5);
