@@ -40,6 +40,15 @@
  * a final run of two or more measurements is sampled jointly like terminal
  * sampling (one uniform, one basis index, one collapse onto the measured
  * pattern) instead of two passes per measured qubit.
+ *
+ * Calibrated noise (job->noise, Documentation/qpu/noise.rst): always per
+ * shot, no snapshot. qc_sim_init() lays out a QC_K_NOISE op after every
+ * gate (before a measurement or reset), QC_K_SYNC ops for barriers and the
+ * terminal run, and a struct qc_relax cache per noise-op operand; the
+ * schedule (struct qc_noise_clock, reset per shot) and the error
+ * probabilities come from noise.c, which qc_noise_esp() shares. A noise op
+ * is sliced like a measurement (qc_unit_noise()), and readout errors flip
+ * the recorded bit after the collapse (qc_readout()).
  */
 #include "port.h"
 #include "circuit.h"
