@@ -1327,10 +1327,11 @@ static u64 qc_unit_measure(struct qc_sim *sim, struct qc_op *op, u64 left)
 			sim->kpos = 0;
 		}
 	} else {
+		enum qc_collapse_mode mode = !sim->mout ? QC_C_KEEP0 :
+					     op->kind == QC_K_RESET ? QC_C_MOVE : QC_C_KEEP1;
+
 		hi = qc_min64(sim->kpos + qc_chunk(left, 2), nk);
-		qc_collapse(op, sim->cur, sim->kpos, hi,
-			    !sim->mout ? QC_C_KEEP0 : op->kind == QC_K_RESET ? QC_C_MOVE : QC_C_KEEP1,
-			    sim->mscale, sim->mscale);
+		qc_collapse(op, sim->cur, sim->kpos, hi, mode, sim->mscale, sim->mscale);
 		done = hi - sim->kpos;
 		sim->kpos = hi;
 		if (hi == nk) {
