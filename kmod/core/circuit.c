@@ -189,7 +189,7 @@ static u32 qc_cx_equivalents(u32 op, u32 nctrl)
 	return multi[nctrl];
 }
 
-static u64 qc_gate_ns(const struct qpu_gate *g)
+u64 qc_gate_ns(const struct qpu_gate *g)
 {
 	switch (g->op) {
 	case QPU_OP_BARRIER:

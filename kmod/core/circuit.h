@@ -111,6 +111,18 @@ static inline u32 qc_circuit_max_outcomes(u32 num_clbits, u32 shots)
 }
 
 /**
+ * qc_gate_ns() - modelled duration of one gate, nanoseconds
+ * @g: a validated gate
+ *
+ * The table of Documentation/qpu/timing.rst: 0 for virtual Z rotations and
+ * barriers, 35 ns per single-qubit pulse (ID included), 300 ns per
+ * CX-equivalent plus pulses, 1500 ns for MEASURE and RESET. The noise
+ * model (noise.h) schedules circuits with it.
+ * Return: the duration.
+ */
+u64 qc_gate_ns(const struct qpu_gate *g);
+
+/**
  * qc_circuit_shot_ns() - modelled duration of one shot, nanoseconds
  * (Documentation/qpu/timing.rst): gates executed one after another, plus
  * the repetition delay between shots.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fmath.c - portable sin/cos and sqrt for the simulator (no libm).
+ * fmath.c - portable sin/cos, exp and sqrt for the simulator (no libm).
  *
  * sin and cos: x = k * pi/2 + r with |r| <= pi/4 carried as a double-double
  * (r, rt), then Taylor polynomials of sin and cos on [-pi/4, pi/4] (the
@@ -329,4 +329,51 @@ double qc_sqrt(double x)
 		y = 0.5 * (y + x / y);
 	return y * scale;
 #endif
+}
+
+/* ln 2 = QC_LN2_HI + QC_LN2_LO; QC_LN2_HI has 32 significant bits */
+#define QC_LN2_HI	0x1.62e42fee00000p-1
+#define QC_LN2_LO	0x1.a39ef35793c76p-33
+#define QC_INV_LN2	0x1.71547652b82fep+0
+/* above this exp overflows; below QC_EXP_MIN it is below half the least subnormal */
+#define QC_EXP_MAX	0x1.62e42fefa39efp+9
+#define QC_EXP_MIN	-746.0
+
+/*
+ * exp: x = k ln 2 + r with |r| <= ln 2 / 2 (Cody-Waite, k ln2_hi exact for
+ * |k| < 2^21), exp(r) = 1 + p(r) with p the degree 13 Taylor polynomial of
+ * expm1 (the first omitted term is below 5e-18), then the exponent k is
+ * added in one or two exact power-of-two scalings.
+ */
+double qc_exp(double x)
+{
+	static const double inv_fact[] = {
+		0x1.0000000000000p-1, 0x1.5555555555555p-3, 0x1.5555555555555p-5,
+		0x1.1111111111111p-7, 0x1.6c16c16c16c17p-10, 0x1.a01a01a01a01ap-13,
+		0x1.a01a01a01a01ap-16, 0x1.71de3a556c734p-19, 0x1.27e4fb7789f5cp-22,
+		0x1.ae64567f544e4p-26, 0x1.1eed8eff8d898p-29, 0x1.6124613a86d09p-33,
+	};
+	double r, p, y;
+	int k, i;
+
+	if (x != x)
+		return x;
+	if (x == 0.0)
+		return 1.0;
+	if (x > QC_EXP_MAX)
+		return qc_bitsd(0x7ff0000000000000ULL);
+	if (x < QC_EXP_MIN)
+		return 0.0;
+	k = (int)(x * QC_INV_LN2 + (x < 0.0 ? -0.5 : 0.5));
+	r = (x - k * QC_LN2_HI) - k * QC_LN2_LO;
+	/* p = r + r^2 (1/2! + r (1/3! + ... + r / 13!)) */
+	p = inv_fact[ARRAY_SIZE(inv_fact) - 1];
+	for (i = (int)ARRAY_SIZE(inv_fact) - 2; i >= 0; i--)
+		p = inv_fact[i] + r * p;
+	y = 1.0 + (r + r * r * p);
+	if (k > 1023)
+		return y * 2.0 * qc_pow2(k - 1);
+	if (k < -1021)
+		return y * qc_pow2(k + 64) * 0x1p-64;
+	return y * qc_pow2(k);
 }

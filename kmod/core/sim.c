@@ -40,10 +40,20 @@
  * a final run of two or more measurements is sampled jointly like terminal
  * sampling (one uniform, one basis index, one collapse onto the measured
  * pattern) instead of two passes per measured qubit.
+ *
+ * Calibrated noise (job->noise, Documentation/qpu/noise.rst): always per
+ * shot, no snapshot. qc_sim_init() lays out a QC_K_NOISE op after every
+ * gate (before a measurement or reset), QC_K_SYNC ops for barriers and the
+ * terminal run, and a struct qc_relax cache per noise-op operand; the
+ * schedule (struct qc_noise_clock, reset per shot) and the error
+ * probabilities come from noise.c, which qc_noise_esp() shares. A noise op
+ * is sliced like a measurement (qc_unit_noise()), and readout errors flip
+ * the recorded bit after the collapse (qc_readout()).
  */
 #include "port.h"
 #include "circuit.h"
 #include "fmath.h"
+#include "noise.h"
 #include "sim.h"
 
 #define QC_ALIGN		64
@@ -73,6 +83,8 @@ enum qc_kind {
 	QC_K_RZZ,	/* even parity *= m[0..1], odd *= m[2..3] */
 	QC_K_MEASURE,
 	QC_K_RESET,
+	QC_K_NOISE,	/* calibrated mode: relaxation and errors of gate @gate */
+	QC_K_SYNC,	/* calibrated mode: clocks of b0's qubits to their max */
 };
 
 enum qc_phase {
@@ -124,10 +136,19 @@ struct qc_op {
 	double m[8];
 };
 
+/* relaxation of one operand of a QC_K_NOISE op, for the last window seen */
+struct qc_relax {
+	u64 t;
+	double gamma, pz;
+};
+
 /* What a job needs, from one scan of its gates (integer only). */
 struct qc_info {
 	u32 nops;		/* effective gates */
 	u32 nobs;		/* observables to compute */
+	u32 nrelax;		/* struct qc_relax entries (calibrated mode) */
+	u32 tail;		/* calibrated mode: first gate of the terminal run */
+	u64 tail_mask;		/* calibrated mode: the qubits it measures */
 	bool per_shot;
 	bool snap;		/* keep a prefix snapshot */
 	bool dense;		/* dense histogram */
@@ -135,7 +156,7 @@ struct qc_info {
 
 /* Byte offsets of the arena's parts from its 64-byte aligned start. */
 struct qc_layout {
-	u64 ops, params, acc, tot, pbuf, hist, rec, rtmp, rcnt, state, snap;
+	u64 ops, params, acc, tot, pbuf, hist, rec, rtmp, rcnt, state, snap, relax;
 	u64 total;
 };
 
@@ -182,6 +203,16 @@ struct qc_sim {
 	u32 rpass;
 	u32 ncounts;
 	u64 work;
+	u32 next_shot;
+
+	/* calibrated mode (nz != NULL) */
+	const struct qc_noise *nz;
+	struct qc_relax *relax;
+	u32 seg_i;		/* segments applied so far */
+	u64 exposed;		/* the current shot's exposed qubits */
+	u32 nz_j;		/* operand being relaxed */
+	u64 nz_x, nz_z;		/* Pauli string to apply: X and Z parts */
+	struct qc_noise_clock clk;
 };
 
 /* ---- small helpers ---- */
@@ -308,11 +339,28 @@ static void qc_scan(const struct qc_sim_job *job, struct qc_info *in)
 	bool prefix = false, stop = false;
 	u32 i, nclb = c->num_clbits;
 
-	in->per_shot = c->per_shot || qc_needs_per_shot(c);
+	in->per_shot = c->per_shot || job->noise || qc_needs_per_shot(c);
 	in->nops = 0;
+	in->nrelax = 0;
+	in->tail = c->num_gates;
+	in->tail_mask = 0;
+	if (job->noise) {
+		in->tail = qc_noise_tail(c->gates, c->num_gates, &in->tail_mask);
+		in->nops = in->tail < c->num_gates;	/* its QC_K_SYNC */
+	}
 	for (i = 0; i < c->num_gates; i++) {
 		const struct qpu_gate *g = &c->gates[i];
 
+		if (job->noise) {
+			/* a gate and its QC_K_NOISE op, a SYNC for a barrier */
+			if (g->op == QPU_OP_BARRIER) {
+				in->nops += i < in->tail;
+				continue;
+			}
+			in->nops += g->op == QPU_OP_ID ? 1 : 2;
+			in->nrelax += qc_gate_operands(g);
+			continue;
+		}
 		if (qc_gate_is_nop(g))
 			continue;
 		if (g->op == QPU_OP_MEASURE && !in->per_shot)
@@ -325,7 +373,7 @@ static void qc_scan(const struct qc_sim_job *job, struct qc_info *in)
 			prefix = true;
 	}
 	in->nobs = job->want_expect ? c->num_observables : 0;
-	in->snap = in->per_shot && prefix && job->shots > 1 &&
+	in->snap = in->per_shot && prefix && job->shots > 1 && !job->noise &&
 		   c->num_qubits <= QC_SNAP_MAX_QUBITS;
 	in->dense = nclb <= QC_DENSE_MAX_CLBITS &&
 		    (nclb <= 12 || (1ULL << nclb) <= 4ULL * job->shots);
@@ -366,6 +414,7 @@ static bool qc_layout(const struct qc_sim_job *job, const struct qc_info *in,
 	}
 	ok &= qc_lay(&t, &l->state, 16 * amps);
 	ok &= qc_lay(&t, &l->snap, in->snap ? 16 * amps : 0);
+	ok &= qc_lay(&t, &l->relax, (u64)in->nrelax * sizeof(struct qc_relax));
 	/* room to align the arena's start */
 	l->total = t + QC_ALIGN;
 	return ok;
@@ -379,7 +428,8 @@ size_t qc_sim_mem_size(const struct qc_sim_job *job)
 	if (!job || !job->circuit || !job->shots ||
 	    job->circuit->num_qubits > QPU_MAX_SIM_QUBITS ||
 	    job->circuit->num_clbits > QPU_MAX_CLBITS ||
-	    (job->circuit->num_params && !job->params))
+	    (job->circuit->num_params && !job->params) ||
+	    (job->noise && !qc_noise_valid(job->noise, job->circuit->num_qubits)))
 		return 0;
 	qc_scan(job, &in);
 	if (!qc_layout(job, &in, &l) || l.total > (u64)(size_t)-1)
@@ -469,6 +519,65 @@ static void qc_op_init(struct qc_op *op, const struct qpu_gate *g, u32 index)
 	}
 }
 
+/* a QC_K_NOISE op of gate @index whose relaxation cache starts at @relax */
+static void qc_noise_op(struct qc_op *op, const struct qpu_gate *g, u32 index, u32 relax)
+{
+	qc_op_init(op, g, index);
+	op->kind = QC_K_NOISE;
+	op->cbit = relax;
+}
+
+static void qc_sync_op(struct qc_op *op, const struct qpu_gate *g, u32 index, u64 mask)
+{
+	qc_op_init(op, g, index);
+	op->kind = QC_K_SYNC;
+	op->b0 = mask;
+}
+
+/*
+ * Calibrated mode: every gate is followed by its QC_K_NOISE op (preceded,
+ * for MEASURE and RESET: relaxation over the idle time comes first), an ID
+ * is only a QC_K_NOISE op, a barrier a QC_K_SYNC of all qubits. The
+ * terminal run is one QC_K_SYNC of its qubits, the QC_K_NOISE ops of its
+ * measurements, then the measurements (sampled jointly). Returns the ops.
+ */
+static u32 qc_noise_ops(struct qc_sim *sim, const struct qc_info *in)
+{
+	const struct qc_circuit *c = sim->c;
+	u32 i, t, k = 0, r = 0;
+
+	for (i = 0; i < c->num_gates; i++) {
+		const struct qpu_gate *g = &c->gates[i];
+		bool pre = g->op == QPU_OP_MEASURE || g->op == QPU_OP_RESET;
+
+		if (i == in->tail) {
+			qc_sync_op(&sim->ops[k++], g, i, in->tail_mask);
+			for (t = i; t < c->num_gates; t++) {
+				if (c->gates[t].op != QPU_OP_MEASURE)
+					continue;
+				qc_noise_op(&sim->ops[k++], &c->gates[t], t, r);
+				r++;
+			}
+		}
+		if (g->op == QPU_OP_BARRIER) {
+			if (i < in->tail)
+				qc_sync_op(&sim->ops[k++], g, i, ~0ULL);
+			continue;
+		}
+		if (pre && i < in->tail) {
+			qc_noise_op(&sim->ops[k++], g, i, r);
+			r++;
+		}
+		if (g->op != QPU_OP_ID)
+			qc_op_init(&sim->ops[k++], g, i);
+		if (!pre) {
+			qc_noise_op(&sim->ops[k++], g, i, r);
+			r += qc_gate_operands(g);
+		}
+	}
+	return k;
+}
+
 struct qc_sim *qc_sim_init(void *mem, size_t size, const struct qc_sim_job *job,
 			   struct qc_sim_out *out)
 {
@@ -521,7 +630,19 @@ struct qc_sim *qc_sim_init(void *mem, size_t size, const struct qc_sim_job *job,
 	/* effective ops; terminal measurements become the sampling map */
 	memset(src, 0xff, sizeof(src));
 	sim->prefix_end = ~0U;
-	for (i = 0, k = 0; i < c->num_gates; i++) {
+	if (job->noise) {
+		sim->nz = job->noise;
+		sim->relax = (struct qc_relax *)(base + l.relax);
+		for (i = 0; i < in.nrelax; i++)
+			sim->relax[i].t = ~0ULL;
+		k = qc_noise_ops(sim, &in);
+		sim->prefix_end = 0;
+		i = c->num_gates;
+	} else {
+		i = 0;
+		k = 0;
+	}
+	for (; i < c->num_gates; i++) {
 		const struct qpu_gate *g = &c->gates[i];
 
 		if (qc_gate_is_nop(g))
@@ -579,6 +700,11 @@ const double *qc_sim_state(const struct qc_sim *sim)
 	return sim->state;
 }
 
+u32 qc_sim_next_shot(const struct qc_sim *sim)
+{
+	return sim->phase == QC_PH_DONE ? sim->shots : sim->next_shot;
+}
+
 /* ---- gate matrices (first part of qc_sim_step) ---- */
 
 static double qc_angle(const struct qc_sim *sim, const struct qpu_gate *g, u32 i)
@@ -624,6 +750,19 @@ static int qc_op_compile(const struct qc_sim *sim, struct qc_op *op)
 	double *m = op->m, s, c;
 	u32 i, na = qc_op_angles(g->op);
 
+	if (op->kind == QC_K_NOISE) {
+		if (g->op != QPU_OP_MEASURE && g->op != QPU_OP_RESET && g->op != QPU_OP_ID)
+			qc_noise_gate_err(sim->nz, g, &m[0], &m[1]);
+		return 0;
+	}
+	if (op->kind == QC_K_MEASURE && sim->nz) {
+		/* readout error by true outcome: m[0] P(1 | 0), m[1] P(0 | 1) */
+		const struct qc_noise_qubit *nq = &sim->nz->q[g->qubits[0]];
+
+		m[0] = (double)nq->ro01_ppm * 1e-6;
+		m[1] = (double)nq->ro10_ppm * 1e-6;
+		return 0;
+	}
 	for (i = 0; i < na; i++) {
 		a[i] = qc_angle(sim, g, i);
 		if (!qc_isfinite(a[i]))
@@ -943,9 +1082,16 @@ static void qc_msum(const struct qc_op *op, const double *amp, u64 lo, u64 hi,
 	}
 }
 
-/* measurement or reset: collapse onto @one and scale by @f */
+enum qc_collapse_mode {
+	QC_C_KEEP0,	/* a0 *= f0, a1 = 0 */
+	QC_C_KEEP1,	/* a0 = 0, a1 *= f1 */
+	QC_C_MOVE,	/* a0 = a1 * f0, a1 = 0 (reset onto 1, damping jump) */
+	QC_C_SCALE,	/* a0 *= f0, a1 *= f1 (damping, no jump) */
+};
+
+/* measurement, reset or amplitude damping of op->pos[0] over [lo, hi) */
 static void qc_collapse(const struct qc_op *op, double *amp, u64 lo, u64 hi,
-			bool one, bool reset, double f)
+			enum qc_collapse_mode mode, double f0, double f1)
 {
 	const u64 rl = 1ULL << op->pos[0];
 	const u64 o0 = 2 * op->b0;
@@ -959,15 +1105,18 @@ static void qc_collapse(const struct qc_op *op, double *amp, u64 lo, u64 hi,
 		a = amp + 2 * qc_insert(op, lo);
 		b = a + o0;
 		for (j = 0; j < 2 * len; j++) {
-			if (!one) {
-				a[j] *= f;
+			if (mode == QC_C_KEEP0) {
+				a[j] *= f0;
 				b[j] = 0.0;
-			} else if (reset) {
-				a[j] = b[j] * f;
+			} else if (mode == QC_C_MOVE) {
+				a[j] = b[j] * f0;
 				b[j] = 0.0;
-			} else {
+			} else if (mode == QC_C_KEEP1) {
 				a[j] = 0.0;
-				b[j] *= f;
+				b[j] *= f1;
+			} else {
+				a[j] *= f0;
+				b[j] *= f1;
 			}
 		}
 		lo += len;
@@ -996,6 +1145,15 @@ static void qc_start_zero(struct qc_sim *sim, double *target, u32 gi, u32 gend)
 static void qc_start_shot(struct qc_sim *sim)
 {
 	sim->creg = 0;
+	sim->next_shot = sim->shot + 1;
+	if (sim->nz) {
+		const struct qc_noise *nz = sim->nz;
+
+		/* segments are shot-sorted and only appended for later shots */
+		while (sim->seg_i < nz->nsegs && nz->segs[sim->seg_i].shot <= sim->shot)
+			sim->exposed = nz->segs[sim->seg_i++].exposed;
+		qc_noise_clock_reset(&sim->clk, sim->n);
+	}
 	if (sim->use_snap) {
 		sim->cur = sim->state;
 		sim->gi = sim->prefix_end;
@@ -1129,6 +1287,17 @@ static u64 qc_unit_copy(struct qc_sim *sim, u64 left)
 	return n;
 }
 
+/* calibrated mode: the recorded bit of a measurement whose outcome is @bit */
+static u64 qc_readout(struct qc_sim *sim, const struct qc_op *op, u64 bit)
+{
+	double p;
+
+	if (!sim->nz)
+		return bit;
+	p = op->m[bit];
+	return p > 0.0 && qc_uniform(sim) < p ? bit ^ 1 : bit;
+}
+
 static bool qc_cond_ok(const struct qc_sim *sim, const struct qc_op *op)
 {
 	if (!op->cond)
@@ -1158,15 +1327,17 @@ static u64 qc_unit_measure(struct qc_sim *sim, struct qc_op *op, u64 left)
 			sim->kpos = 0;
 		}
 	} else {
+		enum qc_collapse_mode mode = !sim->mout ? QC_C_KEEP0 :
+					     op->kind == QC_K_RESET ? QC_C_MOVE : QC_C_KEEP1;
+
 		hi = qc_min64(sim->kpos + qc_chunk(left, 2), nk);
-		qc_collapse(op, sim->cur, sim->kpos, hi, sim->mout,
-			    op->kind == QC_K_RESET, sim->mscale);
+		qc_collapse(op, sim->cur, sim->kpos, hi, mode, sim->mscale, sim->mscale);
 		done = hi - sim->kpos;
 		sim->kpos = hi;
 		if (hi == nk) {
 			if (op->kind == QC_K_MEASURE)
 				sim->creg = (sim->creg & ~(1ULL << op->cbit)) |
-					    ((u64)sim->mout << op->cbit);
+					    (qc_readout(sim, op, sim->mout) << op->cbit);
 			sim->msub = 0;
 			sim->kpos = 0;
 			sim->gi++;
@@ -1299,13 +1470,184 @@ static u64 qc_unit_tail(struct qc_sim *sim, u64 left)
 		if (end == sim->N) {
 			for (i = sim->tail_start; i < sim->nops; i++) {
 				const struct qc_op *op = &sim->ops[i];
-				u64 bit = (sim->mx & op->b0) ? 1 : 0;
+				u64 bit = qc_readout(sim, op, (sim->mx & op->b0) ? 1 : 0);
 
 				sim->creg = (sim->creg & ~(1ULL << op->cbit)) | (bit << op->cbit);
 			}
 			sim->kpos = 0;
 			sim->msub = 0;
 			sim->gi = sim->nops;
+		}
+		break;
+	}
+	sim->work += done;
+	return done ? done : 1;
+}
+
+/*
+ * The Pauli string X^xm Z^zm, up to a global phase, on iteration indices
+ * [lo, hi): basis states x (N of them) when @xm is 0, else the pairs
+ * (x, x ^ xm) with x's top bit of @xm clear (N / 2).
+ */
+static void qc_pauli(double *a, u64 xm, u64 zm, u64 lo, u64 hi)
+{
+	u64 k, low;
+	u32 h;
+
+	if (!xm) {
+		for (k = lo; k < hi; k++) {
+			if (qc_parity(k & zm)) {
+				a[2 * k] = -a[2 * k];
+				a[2 * k + 1] = -a[2 * k + 1];
+			}
+		}
+		return;
+	}
+	for (h = 63; !(xm >> h & 1); h--)
+		;
+	low = (1ULL << h) - 1;
+	for (k = lo; k < hi; k++) {
+		u64 x = ((k & ~low) << 1) | (k & low), y = x ^ xm;
+		double sx = qc_parity(x & zm) ? -1.0 : 1.0;
+		double sy = qc_parity(y & zm) ? -1.0 : 1.0;
+		double xr = a[2 * x], xi = a[2 * x + 1];
+
+		/* P|x> = s(x) |y>, P|y> = s(y) |x> */
+		a[2 * x] = sy * a[2 * y];
+		a[2 * x + 1] = sy * a[2 * y + 1];
+		a[2 * y] = sx * xr;
+		a[2 * y + 1] = sx * xi;
+	}
+}
+
+/*
+ * A QC_K_NOISE op (calibrated mode, Documentation/qpu/noise.rst). Sub-phases
+ * (msub): 0 schedule the gate, relaxation windows of its operands; for each
+ * operand nz_j: 1 P(1) and the damping draw, 2 damping (jump or no jump),
+ * 3 the dephasing draw; then 4 the depolarising and crosstalk draws and
+ * 5 one pass applying the Pauli string they (and dephasing) drew. Draws
+ * happen in this fixed order, so shots are pure functions of the stream.
+ */
+static u64 qc_unit_noise(struct qc_sim *sim, struct qc_op *op, u64 left)
+{
+	const struct qpu_gate *g = &sim->c->gates[op->gate];
+	struct qc_relax *rx = sim->relax + op->cbit;
+	u32 nq = qc_gate_operands(g), j = sim->nz_j;
+	u64 done = 0, nk, hi, qb = j < nq ? 1ULL << g->qubits[j] : 0;
+	struct qc_op q1;
+
+	switch (sim->msub) {
+	case 0: {
+		u64 win[ARRAY_SIZE(g->qubits)];
+
+		nq = qc_noise_sched(&sim->clk, g, win);
+		for (j = 0; j < nq; j++) {
+			if (rx[j].t != win[j]) {
+				rx[j].t = win[j];
+				qc_noise_relax(sim->nz, g->qubits[j], win[j], &rx[j].gamma,
+					       &rx[j].pz);
+			}
+		}
+		sim->nz_j = 0;
+		sim->nz_x = 0;
+		sim->nz_z = 0;
+		sim->kpos = 0;
+		sim->msub = 1;
+		return 1 + nq;
+	}
+	case 1:
+	case 2:
+		if (!(rx[j].gamma > 0.0)) {
+			sim->msub = 3;
+			return 1;
+		}
+		memset(&q1, 0, sizeof(q1));
+		q1.npos = 1;
+		q1.pos[0] = (u8)g->qubits[j];
+		q1.b0 = qb;
+		nk = sim->N >> 1;
+		if (sim->msub == 1) {
+			hi = qc_min64(sim->kpos + qc_align_up(qc_chunk(left, 2), QC_BLOCK), nk);
+			if (!sim->kpos)
+				sim->ms0 = sim->ms1 = 0.0;
+			qc_msum(&q1, sim->cur, sim->kpos, hi, &sim->ms0, &sim->ms1);
+		} else {
+			hi = qc_min64(sim->kpos + qc_chunk(left, 2), nk);
+			qc_collapse(&q1, sim->cur, sim->kpos, hi,
+				    sim->mout ? QC_C_MOVE : QC_C_SCALE, sim->mscale, sim->ms1);
+		}
+		done = 2 * (hi - sim->kpos);
+		sim->kpos = hi;
+		if (hi < nk)
+			break;
+		sim->kpos = 0;
+		if (sim->msub == 2) {
+			sim->msub = 3;
+			break;
+		}
+		{
+			double gam = rx[j].gamma, tot = sim->ms0 + sim->ms1;
+
+			/* jump with probability gamma P(1), then renormalise */
+			sim->mout = qc_uniform(sim) * tot < gam * sim->ms1;
+			if (sim->mout) {
+				sim->mscale = 1.0 / qc_sqrt(sim->ms1);
+			} else {
+				sim->mscale = 1.0 / qc_sqrt(sim->ms0 + (1.0 - gam) * sim->ms1);
+				sim->ms1 = qc_sqrt(1.0 - gam) * sim->mscale;
+			}
+			sim->msub = 2;
+		}
+		break;
+	case 3:
+		if (rx[j].pz > 0.0 && qc_uniform(sim) < rx[j].pz)
+			sim->nz_z ^= qb;
+		sim->nz_j++;
+		sim->msub = sim->nz_j < nq ? 1 : 4;
+		return 1;
+	case 4: {
+		bool ex = false;
+		double p = op->m[0];
+		u64 r = 0;
+
+		sim->msub = 5;
+		if (g->op == QPU_OP_MEASURE || g->op == QPU_OP_RESET || g->op == QPU_OP_ID)
+			return 1;
+		for (j = 0; j < nq; j++)
+			ex |= sim->exposed >> g->qubits[j] & 1;
+		if (ex && nq >= 2)
+			p = op->m[1];
+		/* a uniformly random non-identity Pauli string: 2 bits an operand */
+		if (p > 0.0 && qc_uniform(sim) < p)
+			r = 1 + qc_rng_next(sim->rng) % ((1ULL << (2 * nq)) - 1);
+		for (j = 0; j < nq; j++, r >>= 2) {
+			u64 b = 1ULL << g->qubits[j];
+
+			if ((r & 3) == 1 || (r & 3) == 2)
+				sim->nz_x ^= b;
+			if ((r & 3) >= 2)
+				sim->nz_z ^= b;
+		}
+		/* a spectator: single-qubit gate on an exposed qubit */
+		if (ex && nq == 1 && op->m[1] > 0.0 && qc_uniform(sim) < op->m[1])
+			sim->nz_z ^= 1ULL << g->qubits[0];
+		return 1;
+	}
+	default:
+		nk = sim->nz_x ? sim->N >> 1 : sim->N;
+		if (sim->nz_x | sim->nz_z) {
+			hi = qc_min64(sim->kpos + qc_chunk(left, sim->nz_x ? 2 : 1), nk);
+			qc_pauli(sim->cur, sim->nz_x, sim->nz_z, sim->kpos, hi);
+			done = (hi - sim->kpos) * (sim->nz_x ? 2 : 1);
+			sim->kpos = hi;
+		} else {
+			sim->kpos = nk;
+		}
+		if (sim->kpos == nk) {
+			sim->kpos = 0;
+			sim->msub = 0;
+			sim->nz_j = 0;
+			sim->gi++;
 		}
 		break;
 	}
@@ -1334,6 +1676,13 @@ static u64 qc_unit_gates(struct qc_sim *sim, u64 left)
 	}
 	if (op->kind == QC_K_MEASURE || op->kind == QC_K_RESET)
 		return qc_unit_measure(sim, op, left);
+	if (op->kind == QC_K_NOISE)
+		return qc_unit_noise(sim, op, left);
+	if (op->kind == QC_K_SYNC) {
+		qc_noise_sync(&sim->clk, op->b0);
+		sim->gi++;
+		return 1;
+	}
 	nk = sim->N >> op->npos;
 	hi = qc_min64(sim->kpos + qc_chunk(left, op->amps), nk);
 	qc_apply(op, sim->cur, sim->kpos, hi);
@@ -1447,6 +1796,7 @@ static u64 qc_unit_sample(struct qc_sim *sim, u64 left)
 	}
 	per *= end - sim->pos;
 	sim->pos = end;
+	sim->next_shot = (u32)end;
 	if (end == sim->shots)
 		qc_to_histogram_out(sim);
 	return per;
@@ -1583,5 +1933,3 @@ int qc_sim_step(struct qc_sim *sim, u64 budget)
 		return sim->err;
 	return sim->phase == QC_PH_DONE ? 0 : 1;
 }
-
-u32 qc_sim_next_shot(const struct qc_sim *sim) { return sim->shot; } /* STUB */

@@ -3,8 +3,8 @@
  * sim.h - state-vector simulator of the portable core.
  *
  * The only floating-point code of the project lives behind this header
- * (sim.c, fmath.c). In the kernel every call that may touch floating point
- * (qc_sim_step) runs between kernel_fpu_begin() and kernel_fpu_end(); the
+ * and noise.h (sim.c, noise.c, fmath.c). In the kernel every call that may
+ * touch floating point (qc_sim_step) runs between kernel_fpu_begin() and kernel_fpu_end(); the
  * caller bounds each such section with the @budget argument and calls
  * cond_resched() between sections, so a 20-qubit circuit never holds the
  * FPU (and preemption off) for long. qc_sim_mem_size() and qc_sim_init()
@@ -18,6 +18,8 @@
 
 #include "port.h"
 #include <linux/qpu.h>
+
+struct qc_noise;
 
 /**
  * struct qc_circuit - a validated circuit (see circuit.h), read-only
@@ -51,6 +53,9 @@ struct qc_circuit {
  * @shots: 1..QPU_MAX_SHOTS
  * @seed: sampling seed; the same seed gives the same counts
  * @want_expect: compute the circuit's observables
+ * @noise: NULL for the ideal device; else the calibrated noise (noise.h),
+ *	which must stay valid until the simulation ends. It makes every
+ *	shot its own quantum trajectory (Documentation/qpu/noise.rst).
  */
 struct qc_sim_job {
 	const struct qc_circuit *circuit;
@@ -58,7 +63,7 @@ struct qc_sim_job {
 	u32 shots;
 	u64 seed;
 	bool want_expect;
-	const struct qc_noise *noise; /* STUB */
+	const struct qc_noise *noise;
 };
 
 /**
@@ -82,7 +87,6 @@ struct qc_sim_out {
 };
 
 struct qc_sim;
-struct qc_noise;
 
 /**
  * qc_sim_mem_size() - arena bytes a simulation of @job needs
@@ -108,7 +112,17 @@ struct qc_sim *qc_sim_init(void *mem, size_t size, const struct qc_sim_job *job,
  * after every call.
  */
 int qc_sim_step(struct qc_sim *sim, u64 budget);
-u32 qc_sim_next_shot(const struct qc_sim *sim); /* STUB */
+
+/**
+ * qc_sim_next_shot() - index of the first shot that has not started
+ * @sim: a simulation
+ *
+ * 0 before the shots begin, the number of shots once all have started. A
+ * crosstalk segment (struct qc_xt_seg) added between qc_sim_step() calls
+ * must start at this shot or later.
+ * Return: the index.
+ */
+u32 qc_sim_next_shot(const struct qc_sim *sim);
 
 /*
  * For tests.

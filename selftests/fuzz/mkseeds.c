@@ -42,6 +42,12 @@ static void put16(struct seed *s, uint32_t v)
 	put8(s, v >> 8);
 }
 
+static void put32(struct seed *s, uint32_t v)
+{
+	put16(s, v);
+	put16(s, v >> 16);
+}
+
 static void put64(struct seed *s, uint64_t v)
 {
 	int i;
@@ -338,9 +344,45 @@ static void sim_gate(struct seed *s, const struct g *g, uint32_t nq,
 	}
 }
 
+/* a ppm as sim_fuzz.c's ppm() reads it */
+static void sim_ppm(struct seed *s, uint32_t ppm)
+{
+	put8(s, 200);
+	put32(s, ppm);
+}
+
+/*
+ * After the gates: calibrated noise (T1 50 us, T2 60 us, errors of the
+ * order of real devices) and two crosstalk segments, q1 exposed first.
+ */
+static void sim_noise(struct seed *s, uint32_t nq)
+{
+	uint32_t i, j;
+
+	put8(s, 1);
+	for (i = 0; i < nq; i++) {
+		sim_ppm(s, 2000);
+		sim_ppm(s, 20000);
+		sim_ppm(s, 40000);
+		put32(s, 49);
+		put32(s, 59);
+		for (j = 0; j < i; j++)
+			sim_ppm(s, 10000);
+	}
+	put8(s, 1);		/* pair_ppm given */
+	sim_ppm(s, 8000);	/* default_pair_ppm */
+	sim_ppm(s, 50000);	/* crosstalk_ppm */
+	put8(s, 2);		/* segments */
+	put8(s, 0);
+	put8(s, 2);
+	put8(s, 10);
+	put8(s, 0);
+	put8(s, 2);		/* the ESP's exposed mask */
+}
+
 static void sim_seed(const char *name, uint32_t nq, uint32_t ncl, uint32_t np,
 		     const double *params, uint32_t nobs, const uint16_t *obs,
-		     uint32_t shots, const struct g *gates, uint32_t ng)
+		     uint32_t shots, const struct g *gates, uint32_t ng, bool noise)
 {
 	struct seed s = { .n = 0 };
 	uint32_t i;
@@ -348,6 +390,8 @@ static void sim_seed(const char *name, uint32_t nq, uint32_t ncl, uint32_t np,
 	sim_head(&s, nq, ncl, np, nobs, ng, shots, 7, 1000, params, obs);
 	for (i = 0; i < ng; i++)
 		sim_gate(&s, &gates[i], nq, ncl, np);
+	if (noise)
+		sim_noise(&s, nq);
 	write_seed("sim", name, s.b, s.n);
 }
 
@@ -374,9 +418,11 @@ static void sim_seeds(void)
 	static const double params[] = { 0.75, -3.0 };
 	static const uint16_t obs[] = { 0x1, 0x3, 0x5 };
 
-	sim_seed("bell", 2, 2, 0, NULL, 0, NULL, 64, bell, 4);
-	sim_seed("rotations-expect", 3, 1, 2, params, 3, obs, 16, rot, 4);
-	sim_seed("feed-forward", 2, 2, 0, NULL, 1, obs, 32, feed, 5);
+	sim_seed("bell", 2, 2, 0, NULL, 0, NULL, 64, bell, 4, false);
+	sim_seed("rotations-expect", 3, 1, 2, params, 3, obs, 16, rot, 4, false);
+	sim_seed("feed-forward", 2, 2, 0, NULL, 1, obs, 32, feed, 5, false);
+	sim_seed("noisy-bell", 2, 2, 0, NULL, 0, NULL, 64, bell, 4, true);
+	sim_seed("noisy-feed-forward", 2, 2, 0, NULL, 1, obs, 32, feed, 5, true);
 }
 
 /* ---- calib_fuzz.c: a topology index (0 line:1 ... 4 heavyhex:27), text ---- */

@@ -17,12 +17,19 @@
  *    shot's of a per-shot circuit) has norm 1 within 1e-9;
  *  - expectation values are finite and within [-1, 1] (plus 1e-9);
  *  - results are bit-identical for any step budget.
+ *
+ * Input bytes left after the gates, when their first is odd, add a random
+ * calibrated noise model (noise.h: error rates up to 1, T1/T2 from 1 us,
+ * a crosstalk schedule of up to 4 segments): the same properties must
+ * hold (every shot being a trajectory, the norm check always applies),
+ * and qc_noise_esp() must succeed with a value in [0, 1].
  */
 #include <math.h>
 
 #include <linux/qpu.h>
 
 #include "circuit.h"
+#include "noise.h"
 #include "sim.h"
 #include "fuzz.h"
 
@@ -107,12 +114,59 @@ static void build_gate(struct fz *f, struct qpu_gate *g, u32 nq, u32 ncl,
 	}
 }
 
+struct noise {
+	struct qc_noise nz;
+	struct qc_noise_qubit q[MAX_Q];
+	u32 pair[MAX_Q * MAX_Q];
+	struct qc_xt_seg segs[4];
+};
+
+/* a ppm value: often 0 or 10^6, else any */
+static u32 ppm(struct fz *f)
+{
+	u8 s = fz_u8(f);
+
+	if (s < 64)
+		return 0;
+	if (s < 80)
+		return QC_NOISE_PPM;
+	return fz_u32(f) % (QC_NOISE_PPM + 1);
+}
+
+static const struct qc_noise *build_noise(struct fz *f, struct noise *n, u32 nq, u32 shots)
+{
+	u32 i, j, shot = 0;
+
+	memset(n, 0, sizeof(*n));
+	for (i = 0; i < nq; i++) {
+		struct qc_noise_qubit *q = &n->q[i];
+
+		q->gate1q_ppm = ppm(f);
+		q->ro01_ppm = ppm(f);
+		q->ro10_ppm = ppm(f);
+		q->t1_us = 1 + fz_u32(f) % 1000000;
+		q->t2_us = 1 + fz_u32(f) % (2 * q->t1_us);
+		for (j = 0; j < i; j++)
+			n->pair[i * nq + j] = n->pair[j * nq + i] = ppm(f);
+	}
+	n->nz = (struct qc_noise) {
+		.num_qubits = nq, .q = n->q, .pair_ppm = fz_below(f, 4) ? n->pair : NULL,
+		.default_pair_ppm = ppm(f), .crosstalk_ppm = ppm(f), .segs = n->segs,
+		.nsegs = fz_below(f, ARRAY_SIZE(n->segs) + 1),
+	};
+	for (i = 0; i < n->nz.nsegs; i++) {
+		shot += fz_below(f, shots + 1);
+		n->segs[i] = (struct qc_xt_seg) { .shot = shot, .exposed = fz_u8(f) };
+	}
+	return &n->nz;
+}
+
 static void simulate(const struct qc_circuit *c, const u64 *params, u32 shots,
-		     u64 seed, u64 budget, struct run *r)
+		     u64 seed, u64 budget, const struct qc_noise *nz, struct run *r)
 {
 	struct qc_sim_job job = {
 		.circuit = c, .params = params, .shots = shots, .seed = seed,
-		.want_expect = c->num_observables > 0,
+		.want_expect = c->num_observables > 0, .noise = nz,
 	};
 	struct qc_sim_out out = {
 		.counts = r->counts,
@@ -169,6 +223,8 @@ static bool may_overflow(const struct qc_circuit *c, const u64 *params)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct run r1, r2;
+	static struct noise n;
+	const struct qc_noise *nz = NULL;
 	const struct qc_coupling cpl = { .full = true, .coupled = all_coupled };
 	struct qpu_gate gates[MAX_G];
 	u64 params[4], obs[MAX_OBS];
@@ -202,8 +258,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.per_shot = res.per_shot;
 	for (i = 0; i < c.num_gates; i++)
 		measures |= gates[i].op == QPU_OP_MEASURE;
+	if (fz_u8(&f) & 1) {
+		u64 esp;
 
-	simulate(&c, params, shots, seed, budget, &r1);
+		nz = build_noise(&f, &n, c.num_qubits, shots);
+		FZ_ASSERT(!qc_noise_esp(gates, c.num_gates, nz, fz_u8(&f), &esp) &&
+			  dbl(esp) >= 0 && dbl(esp) <= 1, "esp %g", dbl(esp));
+	}
+
+	simulate(&c, params, shots, seed, budget, nz, &r1);
 	edom = may_overflow(&c, params);
 	FZ_ASSERT(r1.ret == 0 || (r1.ret == -EDOM && edom), "returned %d", r1.ret);
 	if (r1.ret)
@@ -223,7 +286,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FZ_ASSERT(total == shots, "%llu counts for %u shots",
 		  (unsigned long long)total, shots);
-	if (!measures || c.per_shot)
+	if (!measures || c.per_shot || nz)
 		FZ_ASSERT(fabs(r1.norm - 1) < TOL, "norm %.17g", r1.norm);
 	for (i = 0; i < c.num_observables; i++) {
 		double e = dbl(r1.expect[i]);
@@ -233,7 +296,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* The same job in one go must give the same bits. */
-	simulate(&c, params, shots, seed, ~0ULL >> 1, &r2);
+	simulate(&c, params, shots, seed, ~0ULL >> 1, nz, &r2);
 	FZ_ASSERT(r2.ret == 0 && r2.num_counts == r1.num_counts &&
 		  !memcmp(r1.counts, r2.counts, r1.num_counts * sizeof(r1.counts[0])) &&
 		  !memcmp(r1.expect, r2.expect, c.num_observables * sizeof(u64)),
