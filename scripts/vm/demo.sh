@@ -56,7 +56,7 @@ fi
 section "qpuctl alloc 5 (a connected region of the coupling map)"
 qpuctl alloc 5
 
-section "calibration of qubit 0 and edge 0 (q: readout/1q error ppm, T1/T2 us)"
+section "calibration of qubit 0 and edge 0 (q: P(1|0) ppm, 1q error ppm, T1/T2 us, P(0|1) ppm)"
 head -n 1 /sys/class/qpu/qpu0/calibration
 grep -m 1 '^e' /sys/class/qpu/qpu0/calibration
 
@@ -210,6 +210,12 @@ if [ "$aud_rc" -ne 0 ] || [ ! -s /tmp/job.json ] || [ "$rep_rc" -ne 2 ] ||
 	     "matching replay and a refused changed circuit" >&2
 	exit 1
 fi
+
+section "a noisy device: noise=calibrated (Documentation/qpu/noise.rst)"
+echo calibrated >/sys/class/qpu/qpu0/noise
+echo "+ qpu-run --shots 2000 --seed 3 /examples/ghz.qasm, with T1/T2, gate, readout errors:"
+qpu-run --shots 2000 --seed 3 /examples/ghz.qasm | head -n 6
+echo ideal >/sys/class/qpu/qpu0/noise
 
 if [ -x /bin/vqc ]; then
 	section "vqc: a variational classifier trained through io_uring batches"
