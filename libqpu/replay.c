@@ -134,24 +134,6 @@ int qpu_file_hash(const char *path, uint8_t *out)
 	return ret;
 }
 
-/* The device's calibration epoch from sysfs; 0 or -errno. */
-static int qpu_calib_epoch(uint32_t dev_id, uint64_t *epoch)
-{
-	char path[64], *data;
-	size_t len;
-	int ret;
-
-	snprintf(path, sizeof(path), "/sys/class/qpu/qpu%u/calibration_epoch",
-		 dev_id);
-	ret = qpu_read_all(path, &data, &len);
-	if (ret)
-		return ret;
-	data[len < 32 ? len : 31] = '\0';
-	*epoch = strtoull(data, NULL, 10);
-	free(data);
-	return 0;
-}
-
 /* A number from sysfs file @name of qpu@dev_id; 0 or -errno. */
 static int qpu_sysfs_u64(uint32_t dev_id, const char *name, uint64_t *v)
 {
@@ -167,6 +149,12 @@ static int qpu_sysfs_u64(uint32_t dev_id, const char *name, uint64_t *v)
 	*v = strtoull(data, NULL, 10);
 	free(data);
 	return 0;
+}
+
+/* The device's calibration epoch from sysfs; 0 or -errno. */
+static int qpu_calib_epoch(uint32_t dev_id, uint64_t *epoch)
+{
+	return qpu_sysfs_u64(dev_id, "calibration_epoch", epoch);
 }
 
 /*
