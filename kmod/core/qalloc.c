@@ -495,7 +495,7 @@ struct qc_alloc_hint {
 	u64 *busy;	/* k: total pair weight of each virtual qubit */
 	u64 *attach;	/* k: pair weight to placed virtual qubits */
 	u64 *pkey;	/* 2 k: sort keys */
-	u64 *lb;	/* QC_ALLOC_BEST_SEEDS: (lower bound, seed slot) keys */
+	u64 *lb;	/* QC_ALLOC_BEST_EMBED (lower bound, seed slot) keys */
 	u32 *vdeg;	/* k: distinct partners per virtual qubit, descending */
 	u32 *wv;	/* k: weights of one virtual qubit's partners */
 	void *mem;
@@ -575,7 +575,7 @@ static int qc_alloc_hint_build(struct qc_alloc_hint *h, u32 k,
 	if (!nhint)
 		return 0;
 	/* u64: keys[nhint], wsum[nhint + 1], busy, attach[k], pkey[2k]; u32 */
-	bytes = ((size_t)2 * nhint + 1 + 4 * (size_t)k + QC_ALLOC_BEST_SEEDS) *
+	bytes = ((size_t)2 * nhint + 1 + 4 * (size_t)k + QC_ALLOC_BEST_EMBED) *
 		sizeof(u64) +
 		((size_t)5 * nhint + 4 * (size_t)k + 1) * sizeof(u32);
 	m = qc_zalloc(bytes);
@@ -588,7 +588,7 @@ static int qc_alloc_hint_build(struct qc_alloc_hint *h, u32 k,
 	h->attach = h->busy + k;
 	h->pkey = h->attach + k;
 	h->lb = h->pkey + 2 * (size_t)k;
-	h->wdesc = (u32 *)(h->lb + QC_ALLOC_BEST_SEEDS);
+	h->wdesc = (u32 *)(h->lb + QC_ALLOC_BEST_EMBED);
 	h->vadj = h->wdesc + nhint;
 	h->vw = h->vadj + 2 * (size_t)nhint;
 	h->voff = h->vw + 2 * (size_t)nhint;
@@ -1033,22 +1033,37 @@ static bool qc_alloc_best_region(struct qc_alloc *a, u32 k, u32 stamp,
 				 const struct qc_alloc_quality *q,
 				 const struct qc_alloc_hint *h)
 {
-	u32 ns = qc_alloc_seeds(a, k, stamp, q), i, seed, gs, bseed = 0, nlb = 0;
+	u32 ns = qc_alloc_seeds(a, k, stamp, q), i, j, seed, gs, bseed = 0;
+	u32 nlb = 0;
 	u64 best = (u64)-1, limit, qsum, sc, maxc, lb;
 	bool found = false, deep = !h->np || h->vdeg[0] <= 2;
 
 	if (h->np) {
+		/*
+		 * h->lb keeps the QC_ALLOC_BEST_EMBED least (bound, slot) keys,
+		 * ascending (insertion); once full, a region whose qubit costs
+		 * exceed the last bound is not finished.
+		 */
 		for (i = 0; i < ns; i++) {
+			limit = nlb < QC_ALLOC_BEST_EMBED ? (u64)-1 :
+				h->lb[nlb - 1] >> 8;
 			if (!qc_alloc_grow(a, a->queue[i], k, stamp, q, deep,
-					   (u64)-1, &gs, &qsum))
+					   limit, &gs, &qsum))
 				continue;
 			lb = qc_alloc_score(a, a->cur, k, gs, qsum, q, h, &maxc);
 			if (lb > (1ULL << 55))
 				lb = 1ULL << 55;
-			h->lb[nlb++] = lb << 8 | i;	/* i < 128 */
+			lb = lb << 8 | i;	/* i < 128 */
+			if (nlb == QC_ALLOC_BEST_EMBED) {
+				if (lb > h->lb[nlb - 1])
+					continue;
+				nlb--;
+			}
+			for (j = nlb++; j > 0 && h->lb[j - 1] > lb; j--)
+				h->lb[j] = h->lb[j - 1];
+			h->lb[j] = lb;
 		}
-		qc_sort_u64(h->lb, nlb);
-		ns = nlb < QC_ALLOC_BEST_EMBED ? nlb : QC_ALLOC_BEST_EMBED;
+		ns = nlb;
 	}
 	for (i = 0; i < ns; i++) {
 		seed = a->queue[h->np ? (u32)(h->lb[i] & 0xff) : i];
