@@ -257,10 +257,10 @@ QPU_TEST(alloc_flags_reserved_einval)
 	a.flags = 0x80000000U;
 	assert_alloc_fails(fd, &a, EINVAL);
 	fill_alloc(&a, 1);
-	a.reserved[0] = 1;
+	a.reserved = 1;
 	assert_alloc_fails(fd, &a, EINVAL);
 	fill_alloc(&a, 1);
-	a.reserved[1] = 1ULL << 63;
+	a.reserved = 1U << 31;
 	assert_alloc_fails(fd, &a, EINVAL);
 	close_ok(fd);
 }
