@@ -143,6 +143,25 @@ static void add_interactions(struct layout *l)
 	}
 }
 
+QPU_EXPORT uint32_t qpu_circuit_interactions(const struct qpu_circuit *c,
+					     struct qpu_edge *pairs,
+					     uint32_t cap)
+{
+	const struct qpu_gate *g = qpu_circuit_gates(c);
+	uint32_t ng = qpu_circuit_num_gates(c), i, j, n, count = 0;
+
+	for (i = 0; i < ng; i++) {
+		n = qc_gate_operands(&g[i]);
+		for (j = 0; j + 1 < n; j++, count++) {
+			if (count >= cap || !pairs)
+				continue;
+			pairs[count].a = g[i].qubits[j];
+			pairs[count].b = g[i].qubits[j + 1];
+		}
+	}
+	return count;
+}
+
 QPU_EXPORT int qpu_circuit_layout(const struct qpu_circuit *c,
 				  const struct qpu_qubits *q, uint32_t *map)
 {
