@@ -240,12 +240,6 @@ static bool qpu_alloc_args_valid(const struct qpu_alloc *arg, u32 flags,
  */
 #define QPU_ALLOC_CQ_READOUT10	QC_CQ_READOUT
 
-/*
- * The idle term of a qubit's cost: the relaxation and dephasing error of
- * a reference 1 us of idling, 1e6 * (1 us / 2 T1 + 1 us / 2 T2) ppm.
- */
-#define QPU_ALLOC_IDLE_PPM_US	500000U
-
 /**
  * struct qpu_alloc_plan - what an ALLOC brings to the placement, read and
  *	built before any lock is taken
@@ -303,7 +297,7 @@ static int qpu_alloc_plan_hint(const struct qpu_alloc *arg,
 /*
  * The costs of a fidelity placement from the current calibration: per
  * qubit the mean readout error, the one-qubit gate error and the idle
- * term (QPU_ALLOC_IDLE_PPM_US); per edge the two-qubit gate error.
+ * term (qc_alloc_qubit_cost()); per edge the two-qubit gate error.
  */
 static int qpu_alloc_plan_costs(struct qpu_device *qdev,
 				struct qpu_alloc_plan *p)
@@ -319,10 +313,10 @@ static int qpu_alloc_plan_costs(struct qpu_device *qdev,
 	s = qpu_calib_get(qdev);
 	for (i = 0; i < nq; i++) {
 		v = &s->qval[QC_CALIB_QVALS * i];
-		p->cost[i] = (v[QC_CQ_READOUT] + v[QPU_ALLOC_CQ_READOUT10]) / 2 +
-			     v[QC_CQ_GATE1Q] +
-			     QPU_ALLOC_IDLE_PPM_US / max(v[QC_CQ_T1], 1U) +
-			     QPU_ALLOC_IDLE_PPM_US / max(v[QC_CQ_T2], 1U);
+		p->cost[i] = qc_alloc_qubit_cost(v[QC_CQ_READOUT],
+						 v[QPU_ALLOC_CQ_READOUT10],
+						 v[QC_CQ_GATE1Q], v[QC_CQ_T1],
+						 v[QC_CQ_T2]);
 	}
 	for (i = 0; i < ne; i++)
 		p->cost[nq + i] = s->gate2q_ppm[i];

@@ -451,7 +451,7 @@ static int alloc_and_place(struct qpu_dev *dev, struct qpu_circuit *c,
 			ret = -EXDEV;
 			break;
 		}
-		ret = qpu_circuit_layout(c, q, map);
+		ret = qpu_circuit_layout_dev(dev, c, q, map);
 		if (!ret) {
 			ret = qpu_circuit_remap(c, map, k);
 			if (!ret) {

@@ -79,6 +79,32 @@ struct qc_alloc_quality {
 };
 
 #define QC_ALLOC_COST_MAX	(1U << 24)
+
+/*
+ * The idle term of a qubit's cost: the relaxation and dephasing error of
+ * a reference 1 us of idling, 1e6 * (1 us / 2 T1 + 1 us / 2 T2) ppm.
+ */
+#define QC_ALLOC_IDLE_PPM_US	500000U
+
+/**
+ * qc_alloc_qubit_cost() - the cost (ppm) of using a qubit, from its
+ *	calibration: mean readout error, one-qubit gate error, idle term.
+ *	Shared by the driver (placement) and libqpu (layout).
+ * @ro01: P(read 1 | 0), ppm
+ * @ro10: P(read 0 | 1), ppm
+ * @gate1q: one-qubit gate error, ppm
+ * @t1_us: T1 (0 counts as 1)
+ * @t2_us: T2 (0 counts as 1)
+ */
+static inline u32 qc_alloc_qubit_cost(u32 ro01, u32 ro10, u32 gate1q,
+				      u32 t1_us, u32 t2_us)
+{
+	u64 c = ((u64)ro01 + ro10) / 2 + gate1q +
+		QC_ALLOC_IDLE_PPM_US / (t1_us ? t1_us : 1) +
+		QC_ALLOC_IDLE_PPM_US / (t2_us ? t2_us : 1);
+
+	return c < QC_ALLOC_COST_MAX ? (u32)c : QC_ALLOC_COST_MAX;
+}
 /* qc_alloc_get_best() takes at most this many hint pairs (-E2BIG beyond) */
 #define QC_ALLOC_HINT_MAX	(1U << 20)
 

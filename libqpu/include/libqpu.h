@@ -404,6 +404,27 @@ int qpu_circuit_layout(const struct qpu_circuit *c, const struct qpu_qubits *q,
 		       uint32_t *map);
 
 /**
+ * qpu_circuit_layout_dev() - qpu_circuit_layout() that prefers good qubits
+ * @dev: the device @q is on (NULL: qpu_circuit_layout())
+ * @c: circuit
+ * @q: allocation on @dev, at least as wide as @c
+ * @map: out: as for qpu_circuit_layout()
+ *
+ * When @dev's noise mode is "calibrated" and its calibration
+ * (/sys/class/qpu/qpuN/calibration) is readable, the search keeps, among
+ * the valid layouts it reaches within its step budget, the one of least
+ * cost: each two-qubit gate pays its coupler's error, each circuit qubit
+ * its number of gates times its qubit's error (readout, one-qubit gate,
+ * idling), so the most used pairs go on the best couplers and the
+ * busiest qubits on the best qubits. Otherwise it is qpu_circuit_layout().
+ * qpu-run places circuits with it.
+ *
+ * Return: as qpu_circuit_layout().
+ */
+int qpu_circuit_layout_dev(struct qpu_dev *dev, const struct qpu_circuit *c,
+			   const struct qpu_qubits *q, uint32_t *map);
+
+/**
  * qpu_circuit_remap() - rename qubit i to map[i] in every gate and
  *	observable; the circuit's width becomes @width
  * Return: 0 or -EINVAL (a target outside @width, or an observable past 64).
