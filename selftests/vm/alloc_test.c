@@ -1240,3 +1240,29 @@ QPU_TEST(alloc_hint_validated)
 	free_ok(fd, a.handle);
 	close_ok(fd);
 }
+
+/* libqpu: qpu_alloc_qubits_hint() passes the hint and explains refusals. */
+QPU_TEST(alloc_hint_libqpu)
+{
+	static const struct qpu_edge chain[] = { { 0, 1 }, { 1, 2 } },
+				     bad[] = { { 0, 3 } };
+	struct qpu_qubits *q, *q2;
+	struct qpu_dev *dev;
+
+	QT_ASSERT_EQ(qpu_open(QPU0_PATH, &dev), 0);
+	QT_ASSERT_EQ(qpu_alloc_qubits_hint(dev, 3, chain, 2, &q), 0);
+	QT_ASSERT_EQ(q->num_qubits, 3);
+	QT_ASSERT_EQ(qpu_alloc_qubits_hint(dev, 3, bad, 1, &q2), -EINVAL);
+	QT_ASSERT_EQ(errno, EINVAL);
+	QT_ASSERT(strstr(qpu_errmsg(dev), "hint pair"));
+	QT_ASSERT_EQ(qpu_alloc_qubits_hint(dev, 3, NULL, 1, &q2), -EINVAL);
+	QT_ASSERT_EQ(qpu_alloc_qubits_hint(dev, 3, chain, QPU_ALLOC_MAX_HINT + 1,
+					   &q2), -E2BIG);
+	QT_ASSERT(strstr(qpu_errmsg(dev), "at most"));
+	QT_ASSERT_EQ(qpu_free_qubits(dev, q), 0);
+	/* no pairs: qpu_alloc_qubits() */
+	QT_ASSERT_EQ(qpu_alloc_qubits_hint(dev, 2, NULL, 0, &q), 0);
+	QT_ASSERT_EQ(qpu_free_qubits(dev, q), 0);
+	assert_qpu0_idle(qpu_fd(dev));
+	qpu_close(dev);
+}
