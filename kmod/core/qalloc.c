@@ -54,8 +54,12 @@
  * deg). On a complete graph every pair is coupled and the pairs are emitted
  * directly, O(min(cap, k^2)).
  *
- * All scratch space is allocated by qc_alloc_create(); nothing else
- * allocates. No floating point, no recursion, small stack frames.
+ * qc_alloc_get_best() (fidelity-aware placement) is described above its
+ * code, further down.
+ *
+ * All scratch space is allocated by qc_alloc_create(), except the
+ * per-call block of a qc_alloc_get_best() hint (O(nhint + k)); nothing
+ * else allocates. No floating point, no recursion, small stack frames.
  */
 #include "port.h"
 #include "sort.h"
@@ -464,17 +468,21 @@ int qc_alloc_get_exact(struct qc_alloc *a, const u32 *phys, u32 k,
  *     (k * min(V, k * (maxdeg + 1))) clamped to 1..QC_ALLOC_BEST_SEEDS.
  *  4. From each seed, Prim-like best-first growth to k qubits over usable
  *     qubits (frontier keys: qubit cost + cheapest edge into the region,
- *     ties to fewer hops from the seed, so equal costs grow a ball),
+ *     ties to fewer hops from the seed, a ball, or with a chain-like hint
+ *     or none to more hops, a path),
  *     O(k (F + deg)); abandoned as soon as its qubit costs alone cannot
- *     beat the best region. Its score (qalloc.h) sorts its edges' costs:
+ *     beat what is kept. Its bound (qalloc.h) sorts its edges' costs:
  *     O(E_r log E_r), E_r <= k deg (k^2 / 2 on a complete graph).
- *  5. The winner is ordered (greedy embedding, O(k^2 deg), or BFS) and
- *     taken.
+ *  5. With a hint, the QC_ALLOC_BEST_EMBED least bounds are kept (pass 1)
+ *     and those regions regrown and embedded greedily, O(k^2 deg) each,
+ *     in bound order until a bound exceeds the best embedding (pass 2);
+ *     the best embedding is the answer. Without a hint the least bound
+ *     wins and is numbered breadth-first from its cheapest qubit.
  *
  * Scratch: key, mark, front, cur, best, ecost of struct qc_alloc, plus
  * one per-call block for a hint. Scores are u64: costs are clamped to
- * QC_ALLOC_COST_MAX (2^24) and weights sum to at most 2^21 per pair list
- * entry, so no sum can overflow.
+ * QC_ALLOC_COST_MAX (2^24) and the weights of at most QC_ALLOC_HINT_MAX
+ * (2^20) pairs sum to at most 2^20, so no sum can overflow.
  */
 #define QC_ALLOC_BEST_SEEDS	128
 #define QC_ALLOC_BEST_EMBED	8

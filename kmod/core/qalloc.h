@@ -124,30 +124,37 @@ static inline u32 qc_alloc_qubit_cost(u32 ro01, u32 ro10, u32 gate1q,
  * @phys: out: as for qc_alloc_get(), phys[v] is virtual qubit v
  *
  * Regions are built from usable free qubits under the isolation rule of
- * qc_alloc_get_isolated(). Candidates: from each of up to
- * %QC_ALLOC_BEST_SEEDS seeds (the usable qubits of least qubit cost plus
- * cheapest usable edge), a region grown best-first (the frontier qubit of
- * least qubit cost plus connecting edge cost joins next). A region's score
- * is a first-order -log(ESP): its k qubit costs, plus the hint's distinct
- * pairs, heaviest first, weighted onto its edges, cheapest first, plus
- * three times its costliest edge for each pair it has no edge left for
- * (the SWAPs routing would add). The least score wins; ties go to the
- * lower seed index. With a hint, @phys is a greedy embedding: the busiest
- * virtual qubit on the region qubit with most region neighbours, then
- * repeatedly the virtual qubit most bound to those placed on the free
- * region qubit that turns the most pair weight into coupled pairs (ties:
- * cheaper hosted edges and qubit, more free neighbours, lower index).
- * Without a hint @phys is breadth-first from the region's cheapest qubit.
- * Deterministic: the same state and arguments give the same answer.
+ * qc_alloc_get_isolated(). Candidates: from each of up to 128 seeds (the
+ * usable qubits of least qubit cost plus cheapest usable edge; fewer for
+ * large k), a region grown best-first (the frontier qubit of least qubit
+ * cost plus connecting edge cost joins next; equal keys grow a ball for
+ * hints with a virtual qubit of three or more partners, a path for
+ * chain-like hints and none). A region's bound is a first-order
+ * -log(ESP): its k qubit costs, plus the hint's distinct pairs, heaviest
+ * first, weighted onto its edges, cheapest first, plus three times its
+ * costliest edge for each pair it cannot host (more pairs than edges, or
+ * more partners than region neighbours for the busiest virtual qubits).
+ * Without a hint the least bound wins. With a hint the 8 regions of least
+ * bound are embedded greedily (the busiest virtual qubit on the region
+ * qubit with most region neighbours, then repeatedly the virtual qubit
+ * most bound to those placed on the free region qubit that turns the
+ * most pair weight into coupled pairs; ties: cheaper hosted edges and
+ * qubit, more free neighbours, lower index) and scored exactly (hosted
+ * pairs pay their edge, others the routing penalty); the least wins and
+ * @phys is its embedding. Without a hint @phys is breadth-first from the
+ * region's cheapest qubit. Ties go to the lower seed index: the same
+ * state and arguments give the same answer.
  *
  * Return: 0; -EINVAL for k == 0, owner == 0, @guard with @group 0, no @q,
  * or a hint pair with an index >= k or a == b; -E2BIG if k exceeds the
  * device or @nhint exceeds %QC_ALLOC_HINT_MAX; -ENOSPC if no connected
  * set of k usable free qubits exists now; -ENOMEM (a hint needs
  * O(@nhint + k) scratch, allocated per call). Nothing changes on error.
- * Cost: O(V log V + S k (F + deg) + nhint log nhint + k^2 deg), S seeds
- * and F the frontier (<= k deg); S shrinks as k grows so that S k F stays
- * near 2^20.
+ * Cost: O(V log V + S k (F + deg) + S E_r log E_r + nhint log nhint +
+ * 8 k^2 deg), S seeds, F the frontier (<= k deg), E_r a region's edges
+ * (k^2 / 2 on a complete graph); S shrinks as k grows so that S k F stays
+ * near 2^20. About 60 us for k = 20 and 20 pairs on heavyhex:127
+ * (qalloc_bench); ~100 ms for k = 1024 on full:1024.
  */
 int qc_alloc_get_best(struct qc_alloc *a, u32 k, u32 owner, u32 group,
 		      bool guard, const struct qc_alloc_quality *q,
