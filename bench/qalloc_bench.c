@@ -12,6 +12,11 @@
  *  put:   qc_alloc_put(), over all frees;
  *  edges: qc_alloc_region_edges() of each new allocation (fill phase).
  *
+ * Then the fidelity-aware qc_alloc_get_best() on heavyhex:127 with seeded
+ * random costs (qubits 0..5%, edges 0..10%), k = 20 and a 20-pair random
+ * interaction hint, on an empty device and one a third full:
+ * "qalloc: fidelity k=20 heavyhex:127 X us".
+ *
  * Times come from clock_gettime(CLOCK_MONOTONIC) around each call. A
  * benchmark: it prints figures and always succeeds.
  */
@@ -155,6 +160,70 @@ static void run(struct bench *b, uint32_t kspec)
 	qc_alloc_destroy(b->a);
 }
 
+/* Mean microseconds of qc_alloc_get_best() for k = 20 on heavyhex:127. */
+static void bench_fidelity(void)
+{
+	enum { K = 20, NHINT = 20, CALLS = 2000 };
+	struct qc_topology *t;
+	struct qc_alloc *a;
+	struct qc_alloc_quality q;
+	uint32_t *qc, *ec, phys[K], hint[2 * NHINT], other[40], i;
+	struct acc acc = { 0, 0 }, frag = { 0, 0 };
+	uint64_t t0;
+
+	if (qc_topology_create("heavyhex:127", QPU_MAX_QUBITS, QPU_MAX_EDGES, &t) ||
+	    !(a = qc_alloc_create(t))) {
+		fprintf(stderr, "heavyhex:127 allocator failed\n");
+		exit(1);
+	}
+	qc = calloc(t->num_qubits, sizeof(*qc));
+	ec = calloc(t->num_edges, sizeof(*ec));
+	if (!qc || !ec) {
+		perror("calloc");
+		exit(1);
+	}
+	for (i = 0; i < t->num_qubits; i++)
+		qc[i] = rng(50000);
+	for (i = 0; i < t->num_edges; i++)
+		ec[i] = rng(100000);
+	for (i = 0; i < NHINT; i++) {
+		hint[2 * i] = i % K;
+		hint[2 * i + 1] = (i % K + 1 + rng(K - 1)) % K;
+	}
+	q.qubit_cost = qc;
+	q.edge_cost = ec;
+	for (i = 0; i < CALLS; i++) {
+		t0 = now_ns();
+		if (qc_alloc_get_best(a, K, 1, 0, false, &q, hint, NHINT, phys)) {
+			fprintf(stderr, "qc_alloc_get_best failed\n");
+			exit(1);
+		}
+		acc_add(&acc, now_ns() - t0);
+		qc_alloc_put(a, phys, K);
+	}
+	/* a third of the device taken by two other allocations */
+	if (qc_alloc_get(a, 20, 2, other) || qc_alloc_get(a, 20, 3, other + 20)) {
+		fprintf(stderr, "qc_alloc_get failed\n");
+		exit(1);
+	}
+	for (i = 0; i < CALLS; i++) {
+		t0 = now_ns();
+		if (qc_alloc_get_best(a, K, 1, 0, false, &q, hint, NHINT, phys)) {
+			fprintf(stderr, "qc_alloc_get_best failed\n");
+			exit(1);
+		}
+		acc_add(&frag, now_ns() - t0);
+		qc_alloc_put(a, phys, K);
+	}
+	printf("\nqalloc: fidelity k=20 heavyhex:127 %.1f us\n", acc_us(&acc));
+	printf("qalloc: fidelity k=20 heavyhex:127 (40 qubits taken) %.1f us\n",
+	       acc_us(&frag));
+	free(qc);
+	free(ec);
+	qc_alloc_destroy(a);
+	qc_topology_destroy(t);
+}
+
 int main(void)
 {
 	static const char *const specs[] = { "grid:32x32", "heavyhex:1121", "full:1024" };
@@ -207,5 +276,6 @@ int main(void)
 		}
 		qc_topology_destroy(t);
 	}
+	bench_fidelity();
 	return 0;
 }

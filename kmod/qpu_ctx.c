@@ -12,7 +12,9 @@
  * count; the device's alloc_lock (taken inside it) protects the allocator.
  * No user memory is touched under qpu_ctx.lock (mmap() takes it with
  * mmap_lock held): ALLOC and ALLOC_QUERY snapshot what they return and
- * copy it out after dropping the lock.
+ * copy it out after dropping the lock; ALLOC reads an exact request's
+ * qubits and a placement hint, and builds the calibrated costs of a
+ * fidelity placement, before taking any lock.
  */
 #include <linux/cgroup.h>
 #include <linux/slab.h>
@@ -20,9 +22,12 @@
 
 #include "qpu_abi.h"
 #include "qpu_audit.h"
+#include "qpu_calib.h"
 #include "qpu_ctx.h"
 #include "qpu_debugfs.h"
 #include "qpu_device.h"
+#include "qpu_noise.h"
+#include "core/calib.h"
 
 struct qpu_ctx *qpu_ctx_create(struct qpu_device *qdev)
 {
@@ -217,20 +222,119 @@ static int qpu_alloc_desc_copy_out(struct qpu_alloc_desc *d,
 	return ret;
 }
 
-/* ALLOC takes the QPU_ALLOC_* bits in @flags; ALLOC_QUERY none. */
-static bool qpu_alloc_args_valid(const struct qpu_alloc *arg, u32 flags)
+/*
+ * ALLOC takes the QPU_ALLOC_* bits in @flags and a hint; ALLOC_QUERY no
+ * flags and no hint.
+ */
+static bool qpu_alloc_args_valid(const struct qpu_alloc *arg, u32 flags,
+				 bool hint)
 {
-	return !(arg->flags & ~flags) &&
-	       qpu_is_zero(arg->reserved, sizeof(arg->reserved));
+	return !(arg->flags & ~flags) && !arg->reserved &&
+	       (hint || (!arg->hint_ptr && !arg->num_hint));
+}
+
+/*
+ * Until core/calib.h has QC_CQ_READOUT10 (P(read 0 | 1)), the readout
+ * error is symmetric: QC_CQ_READOUT (P(read 1 | 0)) stands for both.
+ * Replace with QC_CQ_READOUT10 once the enum has it.
+ */
+#define QPU_ALLOC_CQ_READOUT10	QC_CQ_READOUT
+
+/**
+ * struct qpu_alloc_plan - what an ALLOC brings to the placement, read and
+ *	built before any lock is taken
+ * @hint: 0 or 2 * @nhint virtual indices (struct qpu_edge pairs)
+ * @nhint: pairs in @hint
+ * @cost: NULL, or the calibrated costs: num_qubits qubit costs then
+ *	num_edges edge costs (a fidelity placement)
+ * @q: views of @cost for qc_alloc_get_best()
+ */
+struct qpu_alloc_plan {
+	u32 *hint;
+	u32 nhint;
+	u32 *cost;
+	struct qc_alloc_quality q;
+};
+
+static void qpu_alloc_plan_free(struct qpu_alloc_plan *p)
+{
+	kvfree(p->hint);
+	kvfree(p->cost);
+}
+
+/*
+ * The hint of @arg (k = @arg->num_qubits) into @p: -E2BIG beyond
+ * QPU_ALLOC_MAX_HINT pairs, -EINVAL for a pointer without pairs or pairs
+ * without a pointer, with QPU_ALLOC_EXACT, or for a bad pair; -EFAULT.
+ */
+static int qpu_alloc_plan_hint(const struct qpu_alloc *arg,
+			       struct qpu_alloc_plan *p)
+{
+	u32 i, k = arg->num_qubits;
+
+	static_assert(sizeof(struct qpu_edge) == 2 * sizeof(u32));
+	if (!arg->num_hint && !arg->hint_ptr)
+		return 0;
+	if (arg->num_hint > QPU_ALLOC_MAX_HINT)
+		return -E2BIG;
+	if (!arg->num_hint || !arg->hint_ptr || (arg->flags & QPU_ALLOC_EXACT))
+		return -EINVAL;
+	p->hint = kvmalloc_array(arg->num_hint, sizeof(struct qpu_edge),
+				 GFP_KERNEL_ACCOUNT);
+	if (!p->hint)
+		return -ENOMEM;
+	if (copy_from_user(p->hint, u64_to_user_ptr(arg->hint_ptr),
+			   array_size(arg->num_hint, sizeof(struct qpu_edge))))
+		return -EFAULT;
+	p->nhint = arg->num_hint;
+	for (i = 0; i < 2 * p->nhint; i += 2)
+		if (p->hint[i] >= k || p->hint[i + 1] >= k ||
+		    p->hint[i] == p->hint[i + 1])
+			return -EINVAL;
+	return 0;
+}
+
+/*
+ * The costs of a fidelity placement from the current calibration: per
+ * qubit the mean readout error, the one-qubit gate error and the idle
+ * term (qc_alloc_qubit_cost()); per edge the two-qubit gate error.
+ */
+static int qpu_alloc_plan_costs(struct qpu_device *qdev,
+				struct qpu_alloc_plan *p)
+{
+	u32 nq = qdev->topo->num_qubits, ne = qdev->topo->num_edges, i;
+	struct qpu_calib_snap *s;
+	const u32 *v;
+
+	p->cost = kvmalloc_array((size_t)nq + ne, sizeof(u32),
+				 GFP_KERNEL_ACCOUNT);
+	if (!p->cost)
+		return -ENOMEM;
+	s = qpu_calib_get(qdev);
+	for (i = 0; i < nq; i++) {
+		v = &s->qval[QC_CALIB_QVALS * i];
+		p->cost[i] = qc_alloc_qubit_cost(v[QC_CQ_READOUT],
+						 v[QPU_ALLOC_CQ_READOUT10],
+						 v[QC_CQ_GATE1Q], v[QC_CQ_T1],
+						 v[QC_CQ_T2]);
+	}
+	for (i = 0; i < ne; i++)
+		p->cost[nq + i] = s->gate2q_ppm[i];
+	qpu_calib_put(s);
+	p->q.qubit_cost = p->cost;
+	p->q.edge_cost = p->cost + nq;
+	return 0;
 }
 
 /*
  * Place @a's k qubits inside the isolation domain its tenant's charge is
- * in: where the driver chooses, or with %QPU_ALLOC_EXACT where a->phys
- * (read from the caller) says. Called with qdev->alloc_lock held.
+ * in: with %QPU_ALLOC_EXACT where a->phys (read from the caller) says;
+ * by calibrated fidelity and the hint when @p has costs; else the first
+ * fitting region. Called with qdev->alloc_lock held.
  */
 static int qpu_allocation_place(struct qpu_device *qdev,
-				struct qpu_allocation *a, bool exact)
+				struct qpu_allocation *a, bool exact,
+				const struct qpu_alloc_plan *p)
 {
 	bool guard = a->charge.iso == QPU_ISOLATION_GUARD;
 	u32 group = guard ? a->charge.iso_tag : 0;
@@ -239,6 +343,10 @@ static int qpu_allocation_place(struct qpu_device *qdev,
 	if (exact)
 		return qc_alloc_get_exact(qdev->alloc, a->phys, a->k, a->owner,
 					  group, guard);
+	if (p->cost)
+		return qc_alloc_get_best(qdev->alloc, a->k, a->owner, group,
+					 guard, &p->q, p->hint, p->nhint,
+					 a->phys);
 	return qc_alloc_get_isolated(qdev->alloc, a->k, a->owner, group, guard,
 				     a->phys);
 }
@@ -248,33 +356,45 @@ static int qpu_allocation_place(struct qpu_device *qdev,
  * context's quota under ctx->lock, its maps are copied out unlocked, and
  * only then is it published in the handle table: nothing is allocated
  * when the reply cannot be delivered, and nobody can see (or free) the
- * allocation before it is complete. An exact request's qubits are read
- * before any lock is taken (no user memory under ctx->lock); the core
- * allocator checks them (-EINVAL out of range or repeated, -EBUSY taken
- * or kept apart by isolation) once the charge is made, like any request.
+ * allocation before it is complete. An exact request's qubits and a hint
+ * are read before any lock is taken (no user memory under ctx->lock), and
+ * so are the calibrated costs built; the core allocator checks exact
+ * qubits (-EINVAL out of range or repeated, -EBUSY taken or kept apart by
+ * isolation) once the charge is made, like any request.
  */
 int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 {
 	struct qpu_device *qdev = ctx->qdev;
 	bool exact = arg->flags & QPU_ALLOC_EXACT;
+	struct qpu_alloc_plan plan = {};
 	struct qpu_alloc_desc d;
 	struct qpu_allocation *a;
 	u32 k = arg->num_qubits, handle, max;
 	int ret;
 
 	memset(&arg->refusal, 0, sizeof(arg->refusal));
-	if (!qpu_alloc_args_valid(arg, QPU_ALLOC_EXACT) || !k ||
+	if (!qpu_alloc_args_valid(arg, QPU_ALLOC_EXACT, true) || !k ||
 	    (exact && !arg->phys_ptr))
 		return -EINVAL;
 	if (k > qdev->topo->num_qubits)
 		return -E2BIG;
+	ret = qpu_alloc_plan_hint(arg, &plan);
+	if (!ret && !exact && qpu_noise_fidelity_placement(qdev))
+		ret = qpu_alloc_plan_costs(qdev, &plan);
+	if (ret) {
+		qpu_alloc_plan_free(&plan);
+		return ret;
+	}
 
 	a = kvzalloc(struct_size(a, phys, k), GFP_KERNEL_ACCOUNT);
-	if (!a)
+	if (!a) {
+		qpu_alloc_plan_free(&plan);
 		return -ENOMEM;
+	}
 	a->k = k;
 	if (exact && copy_from_user(a->phys, u64_to_user_ptr(arg->phys_ptr),
 				    array_size(k, sizeof(u32)))) {
+		qpu_alloc_plan_free(&plan);
 		kvfree(a);
 		return -EFAULT;
 	}
@@ -294,6 +414,7 @@ int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 		if (arg->refusal.limit)
 			qpu_ctx_refused(ctx, &arg->refusal, ret);
 		mutex_unlock(&ctx->lock);
+		qpu_alloc_plan_free(&plan);
 		kvfree(a);
 		return ret;
 	}
@@ -302,10 +423,11 @@ int qpu_ctx_alloc(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 	if (++qdev->owner_seq == 0)
 		qdev->owner_seq = 1;
 	a->owner = qdev->owner_seq;
-	ret = qpu_allocation_place(qdev, a, exact);
+	ret = qpu_allocation_place(qdev, a, exact, &plan);
 	if (!ret)
 		qpu_note_qubit_tenant(qdev, a, cgroup_id(a->charge.cgrp));
 	mutex_unlock(&qdev->alloc_lock);
+	qpu_alloc_plan_free(&plan);
 	if (ret) {
 		qpu_tenant_uncharge(&qdev->tenants, &a->charge, false);
 		mutex_unlock(&ctx->lock);
@@ -344,7 +466,7 @@ int qpu_ctx_alloc_query(struct qpu_ctx *ctx, struct qpu_alloc *arg)
 	int ret;
 
 	memset(&arg->refusal, 0, sizeof(arg->refusal));
-	if (!qpu_alloc_args_valid(arg, 0))
+	if (!qpu_alloc_args_valid(arg, 0, false))
 		return -EINVAL;
 
 	mutex_lock(&ctx->lock);

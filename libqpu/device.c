@@ -183,10 +183,12 @@ static int qpu_explain_alloc(struct qpu_dev *dev, int err, uint32_t k,
 }
 
 /*
- * Allocate @k qubits, where the driver chooses (@exact NULL) or exactly
- * @exact[0..k) (%QPU_ALLOC_EXACT), and describe the set in *@out.
+ * Allocate @k qubits, where the driver chooses (@exact NULL; with the
+ * placement hint @hint[0..nhint) if any) or exactly @exact[0..k)
+ * (%QPU_ALLOC_EXACT), and describe the set in *@out.
  */
 static int qpu_alloc_set(struct qpu_dev *dev, uint32_t k, const uint32_t *exact,
+			 const struct qpu_edge *hint, uint32_t nhint,
 			 struct qpu_qubits **out)
 {
 	struct qpu_qubits *q;
@@ -203,9 +205,17 @@ static int qpu_alloc_set(struct qpu_dev *dev, uint32_t k, const uint32_t *exact,
 		a.flags = QPU_ALLOC_EXACT;
 		a.phys_ptr = (uintptr_t)exact;
 	}
+	a.hint_ptr = (uintptr_t)hint;
+	a.num_hint = nhint;
 	ret = qpu_ioctl(dev, QPU_IOC_ALLOC, &a);
 	if (ret) {
 		free(q);
+		if (nhint && ret == -E2BIG && nhint > QPU_ALLOC_MAX_HINT)
+			return qpu_set_error(dev, ret, "a hint of %u pairs: at most %u",
+					     nhint, QPU_ALLOC_MAX_HINT);
+		if (nhint && ret == -EINVAL && k)
+			return qpu_set_error(dev, ret, "a hint pair names one qubit "
+					     "twice or one outside 0..%u", k - 1);
 		return qpu_explain_alloc(dev, ret, k, exact, &a.refusal);
 	}
 	q->handle = a.handle;
@@ -244,7 +254,16 @@ err_free:
 QPU_EXPORT int qpu_alloc_qubits(struct qpu_dev *dev, uint32_t k,
 				struct qpu_qubits **out)
 {
-	return qpu_alloc_set(dev, k, NULL, out);
+	return qpu_alloc_set(dev, k, NULL, NULL, 0, out);
+}
+
+QPU_EXPORT int qpu_alloc_qubits_hint(struct qpu_dev *dev, uint32_t k,
+				     const struct qpu_edge *pairs,
+				     uint32_t npairs, struct qpu_qubits **out)
+{
+	if (npairs && !pairs)
+		return qpu_set_error(dev, -EINVAL, "no interaction pairs given");
+	return qpu_alloc_set(dev, k, NULL, npairs ? pairs : NULL, npairs, out);
 }
 
 QPU_EXPORT int qpu_alloc_qubits_exact(struct qpu_dev *dev, const uint32_t *phys,
@@ -252,7 +271,7 @@ QPU_EXPORT int qpu_alloc_qubits_exact(struct qpu_dev *dev, const uint32_t *phys,
 {
 	if (!phys)
 		return qpu_set_error(dev, -EINVAL, "no qubits named");
-	return qpu_alloc_set(dev, k, phys, out);
+	return qpu_alloc_set(dev, k, phys, NULL, 0, out);
 }
 
 QPU_EXPORT int qpu_free_qubits(struct qpu_dev *dev, struct qpu_qubits *q)

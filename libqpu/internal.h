@@ -95,4 +95,24 @@ int qpu_param_hash(const double *params, uint32_t num_params,
 		   uint32_t num_vectors, uint8_t *out);
 int qpu_file_hash(const char *path, uint8_t *out);
 
+/*
+ * Calibrated costs of an allocation, in its virtual indices (layout.c):
+ * @qcost[v] per qubit (qc_alloc_qubit_cost()), @ecost[a * k + b] per
+ * coupled pair (symmetric; 0 where no record was given).
+ */
+struct qpu_layout_cost {
+	uint32_t k;
+	uint32_t *qcost;
+	uint32_t *ecost;
+};
+
+/* Costs from a calibration file (sysfs text records): 0, -ENOENT, -ENOMEM. */
+int qpu_layout_cost_read(const char *path, const struct qpu_qubits *q,
+			 struct qpu_layout_cost *cost);
+void qpu_layout_cost_free(struct qpu_layout_cost *cost);
+/* qpu_circuit_layout(), preferring the cheapest valid layout when @cost. */
+int qpu_circuit_layout_cost(const struct qpu_circuit *c,
+			    const struct qpu_qubits *q,
+			    const struct qpu_layout_cost *cost, uint32_t *map);
+
 #endif /* LIBQPU_INTERNAL_H */

@@ -335,7 +335,7 @@ static int qpu_replay_load(struct qpu_dev *dev, struct qpu_circuit *c,
 	map = calloc(q->num_qubits, sizeof(*map));
 	if (!map)
 		return qpu_set_error(dev, -ENOMEM, "out of memory");
-	ret = qpu_circuit_layout(c, q, map);
+	ret = qpu_circuit_layout_dev(dev, c, q, map);
 	if (!ret)
 		ret = qpu_circuit_remap(c, map, q->num_qubits);
 	free(map);

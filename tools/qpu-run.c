@@ -414,27 +414,40 @@ static int print_slices(const struct opts *o, const struct qpu_circuit *c,
 
 /*
  * Allocate qubits and place the circuit on them so that its gates find
- * couplings. A region exactly as wide as the circuit may lack the shape
- * it needs (a chain of CX on a branchy heavy-hex region), so wider
- * regions are tried, up to twice the circuit's width.
+ * couplings. The circuit's interaction graph goes with the request as a
+ * placement hint (its first QPU_ALLOC_MAX_HINT pairs), so a device that
+ * places by fidelity picks good couplers for busy pairs and numbers the
+ * region so that the identity layout tends to fit. A region exactly as
+ * wide as the circuit may lack the shape it needs (a chain of CX on a
+ * branchy heavy-hex region), so wider regions are tried, up to twice the
+ * circuit's width.
  */
 static int alloc_and_place(struct qpu_dev *dev, struct qpu_circuit *c,
 			   struct qpu_qubits **out)
 {
-	uint32_t n = qpu_circuit_num_qubits(c), k, *map;
+	uint32_t n = qpu_circuit_num_qubits(c), k, *map, npairs;
+	struct qpu_edge *pairs;
 	struct qpu_info info;
 	bool refused = false;
 	int ret = -EXDEV;
 
 	if (qpu_get_info(dev, &info))
 		return -1;
+	npairs = qpu_circuit_interactions(c, NULL, 0);
+	if (npairs > QPU_ALLOC_MAX_HINT)
+		npairs = QPU_ALLOC_MAX_HINT;
 	map = calloc(n, sizeof(*map));
-	if (!map)
+	pairs = calloc(npairs ? npairs : 1, sizeof(*pairs));
+	if (!map || !pairs) {
+		free(map);
+		free(pairs);
 		return -ENOMEM;
+	}
+	qpu_circuit_interactions(c, pairs, npairs);
 	for (k = n; k <= 2 * n && k <= info.num_qubits; k++) {
 		struct qpu_qubits *q;
 
-		ret = qpu_alloc_qubits(dev, k, &q);
+		ret = qpu_alloc_qubits_hint(dev, k, pairs, npairs, &q);
 		if (ret) {
 			if (k == n) {
 				fprintf(stderr, "qpu-run: %s\n", qpu_errmsg(dev));
@@ -445,7 +458,7 @@ static int alloc_and_place(struct qpu_dev *dev, struct qpu_circuit *c,
 			ret = -EXDEV;
 			break;
 		}
-		ret = qpu_circuit_layout(c, q, map);
+		ret = qpu_circuit_layout_dev(dev, c, q, map);
 		if (!ret) {
 			ret = qpu_circuit_remap(c, map, k);
 			if (!ret) {
@@ -469,6 +482,7 @@ static int alloc_and_place(struct qpu_dev *dev, struct qpu_circuit *c,
 		fprintf(stderr, "qpu-run: placing the circuit: %s\n",
 			qpu_strerror(ret));
 	free(map);
+	free(pairs);
 	return ret;
 }
 

@@ -12,4 +12,7 @@
 /** qc_sort_u32() - sort @n values ascending (heapsort, O(n log n)) */
 void qc_sort_u32(u32 *v, u32 n);
 
+/** qc_sort_u64() - sort @n values ascending (heapsort, O(n log n)) */
+void qc_sort_u64(u64 *v, u32 n);
+
 #endif /* QPU_CORE_SORT_H */

@@ -194,6 +194,31 @@ int qpu_alloc_qubits(struct qpu_dev *dev, uint32_t k, struct qpu_qubits **out);
 int qpu_alloc_qubits_exact(struct qpu_dev *dev, const uint32_t *phys,
 			   uint32_t k, struct qpu_qubits **out);
 
+/**
+ * qpu_alloc_qubits_hint() - allocate @k connected qubits placed for a
+ *	circuit's interactions
+ * @dev: device
+ * @k: number of qubits
+ * @pairs: @npairs (a, b) pairs of virtual qubits < @k, a != b, in either
+ *	order: the two-qubit interactions of the circuit(s) to run (a pair
+ *	listed twice weighs twice); NULL when @npairs is 0
+ * @npairs: pairs at @pairs, at most %QPU_ALLOC_MAX_HINT
+ * @out: receives the set; release with qpu_free_qubits()
+ *
+ * qpu_alloc_qubits() with a placement hint: on a device whose noise mode
+ * is "calibrated" and placement "fidelity" the driver picks the region of
+ * least estimated error for these interactions and numbers its qubits so
+ * that the pairs land on coupled qubits where it can; elsewhere the hint
+ * is checked and ignored. @npairs 0 is qpu_alloc_qubits().
+ *
+ * Return: as qpu_alloc_qubits(); -EINVAL also for a pair with a == b or
+ * an index >= @k, or @pairs NULL with @npairs set; -E2BIG also for more
+ * than %QPU_ALLOC_MAX_HINT pairs.
+ */
+int qpu_alloc_qubits_hint(struct qpu_dev *dev, uint32_t k,
+			  const struct qpu_edge *pairs, uint32_t npairs,
+			  struct qpu_qubits **out);
+
 /** qpu_free_qubits() - release a set and free @q (NULL is a no-op) */
 int qpu_free_qubits(struct qpu_dev *dev, struct qpu_qubits *q);
 
@@ -348,6 +373,21 @@ int qpu_qasm_parse_file(const char *path, struct qpu_circuit **out, char *err,
 			size_t errlen);
 
 /**
+ * qpu_circuit_interactions() - the circuit's interaction graph, as a
+ *	placement hint for qpu_alloc_qubits_hint()
+ * @c: circuit
+ * @pairs: out: up to @cap pairs of circuit qubits, one per two-qubit gate
+ *	and, for a gate on m >= 3 qubits, m - 1 along its operands, in gate
+ *	order (repeats kept: they weigh); may be NULL to count only
+ * @cap: room at @pairs
+ *
+ * Return: the number of pairs of the whole circuit (may exceed @cap; only
+ * min(@cap, count) are written).
+ */
+uint32_t qpu_circuit_interactions(const struct qpu_circuit *c,
+				  struct qpu_edge *pairs, uint32_t cap);
+
+/**
  * qpu_circuit_layout() - place a circuit's qubits on an allocation
  * @c: circuit
  * @q: allocation, at least as wide as @c
@@ -362,6 +402,27 @@ int qpu_qasm_parse_file(const char *path, struct qpu_circuit **out, char *err,
  */
 int qpu_circuit_layout(const struct qpu_circuit *c, const struct qpu_qubits *q,
 		       uint32_t *map);
+
+/**
+ * qpu_circuit_layout_dev() - qpu_circuit_layout() that prefers good qubits
+ * @dev: the device @q is on (NULL: qpu_circuit_layout())
+ * @c: circuit
+ * @q: allocation on @dev, at least as wide as @c
+ * @map: out: as for qpu_circuit_layout()
+ *
+ * When @dev's noise mode is "calibrated" and its calibration
+ * (/sys/class/qpu/qpuN/calibration) is readable, the search keeps, among
+ * the valid layouts it reaches within its step budget, the one of least
+ * cost: each two-qubit gate pays its coupler's error, each circuit qubit
+ * its number of gates times its qubit's error (readout, one-qubit gate,
+ * idling), so the most used pairs go on the best couplers and the
+ * busiest qubits on the best qubits. Otherwise it is qpu_circuit_layout().
+ * qpu-run places circuits with it.
+ *
+ * Return: as qpu_circuit_layout().
+ */
+int qpu_circuit_layout_dev(struct qpu_dev *dev, const struct qpu_circuit *c,
+			   const struct qpu_qubits *q, uint32_t *map);
 
 /**
  * qpu_circuit_remap() - rename qubit i to map[i] in every gate and

@@ -5,11 +5,15 @@
  * is a sequence of operations, each from a few bytes: allocate k qubits
  * for a group (0 = shared, 1..7) with or without a guard, where the
  * allocator chooses or exactly the k qubits the input names
- * (qc_alloc_get_exact()), or release one of the live allocations.
+ * (qc_alloc_get_exact()), or by calibrated fidelity (qc_alloc_get_best(),
+ * with costs hashed from a seed the input gives, some above
+ * QC_ALLOC_COST_MAX, and a hint of up to 8 pairs the input names, some
+ * with a == b or an index >= k), or release one of the live allocations.
  *
  * Properties checked beyond "no crash, no sanitizer report", after every
  * operation:
- *  - the result is 0, -EINVAL (exactly for a guard without a group),
+ *  - the result is 0, -EINVAL (exactly for a guard without a group, or
+ *    a bad hint pair),
  *    -E2BIG (exactly for k above the device) or -ENOSPC; a failed call
  *    changes nothing;
  *    (an exact request: -EINVAL or -EBUSY instead of -ENOSPC);
@@ -114,9 +118,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	u32 *owner = calloc(n, sizeof(u32)), *group = calloc(n, sizeof(u32));
 	u32 *mark = calloc(n, sizeof(u32)), *queue = calloc(n, sizeof(u32));
 	u8 *guard = calloc(n, 1);
+	u32 *qcost = calloc(n, sizeof(u32));
+	u32 *ecost = calloc(t->num_edges + 1, sizeof(u32));
+	struct qc_alloc_quality q = { qcost, ecost };
+	u32 hint[16], seed;
 	int steps = 0;
 
-	FZ_ASSERT(a && owner && group && mark && queue && guard, "out of memory");
+	FZ_ASSERT(a && owner && group && mark && queue && guard && qcost && ecost,
+		  "out of memory");
+	/* costs: a hash of the input's seed; one in 16 above the clamp */
+	seed = fz_u32(&f);
+	for (i = 0; i < n + t->num_edges; i++) {
+		u32 h = (seed ^ i) * 0x9e3779b1U;
+
+		h ^= h >> 15;
+		h = (h & 15) ? h % 200000 : h | QC_ALLOC_COST_MAX;
+		if (i < n)
+			qcost[i] = h;
+		else
+			ecost[i - n] = h;
+	}
 	while (f.n && steps++ < 512) {
 		u8 op = fz_u8(&f);
 
@@ -138,8 +159,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			u32 k = op & 0x80 ? fz_below(&f, n + 2) : 1u + (fz_u8(&f) & 7u);
 			u32 g = (op >> 2) & 7;
 			bool gd = op & 0x20, exact = op & 0x40;
+			bool best = !exact && (op & 3) == 2, bad_hint = false;
 			u32 *phys = calloc(k ? k : 1, sizeof(u32));
-			u32 o = next_owner++;
+			u32 o = next_owner++, nh = 0;
 			int ret;
 
 			FZ_ASSERT(phys, "out of memory");
@@ -148,6 +170,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				for (v = 0; v < k; v++)
 					phys[v] = fz_below(&f, n + 1);
 				ret = qc_alloc_get_exact(a, phys, k, o, g, gd);
+			} else if (best) {
+				nh = fz_below(&f, 9);
+				for (v = 0; v < 2 * nh; v++)
+					hint[v] = fz_below(&f, k + 1);
+				for (v = 0; v < nh; v++)
+					bad_hint |= hint[2 * v] >= k || hint[2 * v + 1] >= k ||
+						    hint[2 * v] == hint[2 * v + 1];
+				ret = qc_alloc_get_best(a, k, o, g, gd, &q, hint, nh, phys);
 			} else {
 				ret = qc_alloc_get_isolated(a, k, o, g, gd, phys);
 			}
@@ -155,6 +185,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FZ_ASSERT(ret == -EINVAL, "k %u group %u guard %d: %d", k, g, gd, ret);
 			} else if (k > n) {
 				FZ_ASSERT(ret == -E2BIG, "k %u: %d", k, ret);
+			} else if (bad_hint) {
+				FZ_ASSERT(ret == -EINVAL, "bad hint: %d", ret);
 			} else if (exact) {
 				FZ_ASSERT(ret == 0 || ret == -EINVAL || ret == -EBUSY,
 					  "exact: %d", ret);
@@ -186,5 +218,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(mark);
 	free(queue);
 	free(guard);
+	free(qcost);
+	free(ecost);
 	return 0;
 }

@@ -19,6 +19,7 @@
  * guarded group to anyone else.
  */
 #include <stdint.h>
+#include <string.h>
 
 #include <linux/qpu.h>
 
@@ -1325,6 +1326,437 @@ QPU_TEST(iso_unguarded_groups_change_nothing)
 		struct qc_topology *t = mk(specs[i]);
 
 		QT_ASSERT(run_sequence(t, 31, false) == run_sequence(t, 31, true));
+		qc_topology_destroy(t);
+	}
+}
+
+/*
+ * qc_alloc_get_best(): fidelity-aware placement.
+ */
+
+/* Costs of one test device: every qubit and edge at @bad. */
+struct quality {
+	uint32_t *qc;
+	uint32_t *ec;
+	struct qc_alloc_quality q;
+};
+
+static void quality_init(struct quality *ql, const struct qc_topology *t,
+			 uint32_t bad)
+{
+	uint32_t i;
+
+	ql->qc = zalloc(t->num_qubits, sizeof(uint32_t));
+	ql->ec = zalloc(t->num_edges, sizeof(uint32_t));
+	for (i = 0; i < t->num_qubits; i++)
+		ql->qc[i] = bad;
+	for (i = 0; i < t->num_edges; i++)
+		ql->ec[i] = bad;
+	ql->q.qubit_cost = ql->qc;
+	ql->q.edge_cost = ql->ec;
+}
+
+static void quality_fini(struct quality *ql)
+{
+	free(ql->qc);
+	free(ql->ec);
+}
+
+/* Make the BFS ball of @size qubits around @centre good (@good). */
+static void quality_good_ball(struct quality *ql, const struct qc_topology *t,
+			      uint32_t centre, uint32_t size, uint32_t good,
+			      char *in)
+{
+	uint32_t *queue = zalloc(t->num_qubits, sizeof(uint32_t));
+	uint32_t head = 0, tail = 0, u, j, e;
+
+	memset(in, 0, t->num_qubits);
+	queue[tail++] = centre;
+	in[centre] = 1;
+	while (head < tail && tail < size) {
+		u = queue[head++];
+		for (j = t->adj_off[u]; j < t->adj_off[u + 1] && tail < size; j++) {
+			if (in[t->adj[j]])
+				continue;
+			in[t->adj[j]] = 1;
+			queue[tail++] = t->adj[j];
+		}
+	}
+	for (u = 0; u < tail; u++)
+		ql->qc[queue[u]] = good;
+	for (e = 0; e < t->num_edges; e++)
+		if (in[t->edges[2 * e]] && in[t->edges[2 * e + 1]])
+			ql->ec[e] = good;
+	free(queue);
+}
+
+/* k distinct qubits owned by @owner forming a connected region (any order). */
+static void check_connected(const struct qc_topology *t, const struct qc_alloc *a,
+			    const uint32_t *phys, uint32_t k, uint32_t owner)
+{
+	uint32_t n = t->num_qubits, v, j, head = 0, tail = 0;
+	int32_t *vidx = zalloc(n, sizeof(*vidx));
+	uint32_t *queue = zalloc(k, sizeof(*queue));
+	char *seen = zalloc(k, 1);
+
+	for (v = 0; v < n; v++)
+		vidx[v] = -1;
+	for (v = 0; v < k; v++) {
+		QT_ASSERT_LT(phys[v], n);
+		if (vidx[phys[v]] >= 0)
+			QT_FAIL("qubit %u twice in a region", phys[v]);
+		vidx[phys[v]] = (int32_t)v;
+		QT_ASSERT_EQ(qc_alloc_owner(a, phys[v]), owner);
+	}
+	queue[tail++] = 0;
+	seen[0] = 1;
+	while (head < tail) {
+		uint32_t p = phys[queue[head++]];
+
+		for (j = t->adj_off[p]; j < t->adj_off[p + 1]; j++) {
+			int32_t w = vidx[t->adj[j]];
+
+			if (w >= 0 && !seen[w]) {
+				seen[w] = 1;
+				queue[tail++] = (uint32_t)w;
+			}
+		}
+	}
+	if (tail != k)
+		QT_FAIL("region of %u qubits is not connected (%u reached)", k, tail);
+	free(vidx);
+	free(queue);
+	free(seen);
+}
+
+/* How many of the hint's pairs land on coupled physical pairs. */
+static uint32_t hosted_pairs(const struct qc_topology *t, const uint32_t *phys,
+			     const uint32_t *hint, uint32_t nhint)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < nhint; i++)
+		n += qc_topology_coupled(t, phys[hint[2 * i]], phys[hint[2 * i + 1]]);
+	return n;
+}
+
+/* A region clearly better than the rest is found, with and without a hint. */
+QPU_TEST(best_picks_the_good_region)
+{
+	static const struct { const char *spec; uint32_t centre, ball, k; } c[] = {
+		{ "heavyhex:127", 70, 14, 10 },
+		{ "grid:10x10", 55, 12, 9 },
+		{ "line:40", 30, 8, 6 },
+		{ "ring:30", 12, 6, 6 },
+		{ "full:30", 17, 5, 5 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct qc_topology *t = mk(c[i].spec);
+		struct qc_alloc *a = mka(t);
+		struct quality ql;
+		char *in = zalloc(t->num_qubits, 1);
+		uint32_t *phys = zalloc(c[i].k, sizeof(uint32_t));
+		uint32_t *hint = zalloc(2 * c[i].k, sizeof(uint32_t));
+		uint32_t v, pass;
+
+		quality_init(&ql, t, 40000);
+		quality_good_ball(&ql, t, c[i].centre, c[i].ball, 200, in);
+		for (v = 0; v + 1 < c[i].k; v++) {
+			hint[2 * v] = v;
+			hint[2 * v + 1] = v + 1;
+		}
+		for (pass = 0; pass < 2; pass++) {
+			QT_ASSERT_OK(qc_alloc_get_best(a, c[i].k, 1, 0, false, &ql.q,
+						       pass ? hint : NULL,
+						       pass ? c[i].k - 1 : 0, phys));
+			check_connected(t, a, phys, c[i].k, 1);
+			if (!pass)
+				check_region(t, a, phys, c[i].k, 1);	/* BFS order */
+			for (v = 0; v < c[i].k; v++)
+				if (!in[phys[v]])
+					QT_FAIL("%s: qubit %u outside the good region",
+						c[i].spec, phys[v]);
+			/* the compact choice does not look at costs: not all good */
+			qc_alloc_put(a, phys, c[i].k);
+		}
+		QT_ASSERT_OK(qc_alloc_get(a, c[i].k, 2, phys));
+		for (v = 0; v < c[i].k && in[phys[v]]; v++)
+			;
+		QT_ASSERT_LT(v, c[i].k);
+		qc_alloc_put(a, phys, c[i].k);
+		QT_ASSERT_EQ(qc_alloc_free_count(a), t->num_qubits);
+		quality_fini(&ql);
+		free(in);
+		free(phys);
+		free(hint);
+		qc_alloc_destroy(a);
+		qc_topology_destroy(t);
+	}
+}
+
+/* Edge costs count: of two equal-qubit regions the one with cheaper couplers. */
+QPU_TEST(best_weighs_edges_and_hint)
+{
+	struct qc_topology *t = mk("line:8");
+	struct qc_alloc *a = mka(t);
+	struct quality ql;
+	/* virtual 0-1 five times, 1-2 once */
+	static const uint32_t hint[] = { 0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 2, 1 };
+	uint32_t phys[3];
+
+	quality_init(&ql, t, 1000);
+	/* edges 0-1 .. 6-7 are edges 0..6; make 5-6 cheap and 6-7 middling */
+	ql.ec[5] = 10;
+	ql.ec[6] = 500;
+	ql.ec[1] = 300;
+	ql.ec[2] = 300;		/* 1-2-3: 600 in all, worse than 5-6-7 with the hint */
+	QT_ASSERT_OK(qc_alloc_get_best(a, 2, 1, 0, false, &ql.q, NULL, 0, phys));
+	QT_ASSERT((phys[0] == 5 && phys[1] == 6) || (phys[0] == 6 && phys[1] == 5));
+	qc_alloc_put(a, phys, 2);
+	/* no hint, k = 3: chain of 2 interactions, 1-2-3 (600) vs 5-6-7 (510) */
+	QT_ASSERT_OK(qc_alloc_get_best(a, 3, 1, 0, false, &ql.q, NULL, 0, phys));
+	QT_ASSERT_EQ(phys[0], 5);	/* BFS from the cheapest; ties: lowest index */
+	qc_alloc_put(a, phys, 3);
+	/* with the hint the heavy pair 0-1 goes on the cheap edge 5-6 */
+	QT_ASSERT_OK(qc_alloc_get_best(a, 3, 1, 0, false, &ql.q, hint, 6, phys));
+	QT_ASSERT(qc_topology_coupled(t, phys[0], phys[1]));
+	QT_ASSERT(qc_topology_coupled(t, phys[1], phys[2]));
+	QT_ASSERT((phys[0] == 5 && phys[1] == 6) || (phys[0] == 6 && phys[1] == 5));
+	QT_ASSERT_EQ(phys[2], 7);
+	qc_alloc_put(a, phys, 3);
+	quality_fini(&ql);
+	qc_alloc_destroy(a);
+	qc_topology_destroy(t);
+}
+
+/* Hint pairs land on coupled qubits where the hint graph embeds. */
+QPU_TEST(best_embeds_hint)
+{
+	static const char *const specs[] = { "heavyhex:127", "grid:8x8", "line:30" };
+	size_t i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct qc_topology *t = mk(specs[i]);
+		struct qc_alloc *a = mka(t);
+		struct quality ql;
+		uint32_t hint[64], phys[16], n = 0, v, k = 12;
+
+		quality_init(&ql, t, 1000);
+		/* a chain in scrambled virtual order: 3-7-0-11-5-1-9-2-10-4-8-6 */
+		{
+			static const uint32_t order[] = { 3, 7, 0, 11, 5, 1, 9, 2, 10, 4, 8, 6 };
+
+			for (v = 0; v + 1 < k; v++) {
+				hint[2 * n] = order[v + 1];
+				hint[2 * n + 1] = order[v];
+				n++;
+			}
+		}
+		QT_ASSERT_OK(qc_alloc_get_best(a, k, 1, 0, false, &ql.q, hint, n, phys));
+		check_connected(t, a, phys, k, 1);
+		/*
+		 * the greedy embedding extends a chain both ways from its
+		 * middle; on a grid region it may corner itself once
+		 */
+		QT_ASSERT_GE(hosted_pairs(t, phys, hint, n),
+			     strcmp(specs[i], "grid:8x8") ? n : n - 1);
+		qc_alloc_put(a, phys, k);
+		if (strcmp(specs[i], "line:30")) {
+			/*
+			 * a star of 3 around virtual 2 with one branch of two:
+			 * a degree-3 tree every heavy-hex and grid region grown
+			 * around a degree-3 qubit hosts
+			 */
+			static const uint32_t star[] = { 2, 0, 2, 1, 2, 3, 3, 4 };
+
+			QT_ASSERT_OK(qc_alloc_get_best(a, 5, 1, 0, false, &ql.q, star, 4,
+						       phys));
+			check_connected(t, a, phys, 5, 1);
+			QT_ASSERT_EQ(hosted_pairs(t, phys, star, 4), 4);
+			qc_alloc_put(a, phys, 5);
+		}
+		quality_fini(&ql);
+		qc_alloc_destroy(a);
+		qc_topology_destroy(t);
+	}
+}
+
+/* Guard isolation holds: a guarded good region is not reached into. */
+QPU_TEST(best_respects_guard)
+{
+	struct qc_topology *t = mk("heavyhex:127");
+	struct qc_alloc *a = mka(t);
+	struct quality ql;
+	char *in = zalloc(t->num_qubits, 1);
+	uint32_t p1[8], p2[8], v, j;
+
+	quality_init(&ql, t, 40000);
+	quality_good_ball(&ql, t, 70, 20, 100, in);
+	/* tenant 1 (guarded) takes the best 8 */
+	QT_ASSERT_OK(qc_alloc_get_best(a, 8, 1, 1, true, &ql.q, NULL, 0, p1));
+	for (v = 0; v < 8; v++)
+		QT_ASSERT(in[p1[v]]);
+	/* tenant 2, guarded or not, never touches tenant 1 */
+	QT_ASSERT_OK(qc_alloc_get_best(a, 8, 2, 2, true, &ql.q, NULL, 0, p2));
+	check_connected(t, a, p2, 8, 2);
+	QT_ASSERT(qc_alloc_isolation_ok(a));
+	for (v = 0; v < 8; v++)
+		for (j = t->adj_off[p2[v]]; j < t->adj_off[p2[v] + 1]; j++)
+			QT_ASSERT_NE(qc_alloc_owner(a, t->adj[j]), 1);
+	qc_alloc_put(a, p2, 8);
+	QT_ASSERT_OK(qc_alloc_get_best(a, 8, 3, 0, false, &ql.q, NULL, 0, p2));
+	QT_ASSERT(qc_alloc_isolation_ok(a));
+	for (v = 0; v < 8; v++)
+		for (j = t->adj_off[p2[v]]; j < t->adj_off[p2[v] + 1]; j++)
+			QT_ASSERT_NE(qc_alloc_owner(a, t->adj[j]), 1);
+	qc_alloc_put(a, p2, 8);
+	qc_alloc_put(a, p1, 8);
+	quality_fini(&ql);
+	free(in);
+	qc_alloc_destroy(a);
+	qc_topology_destroy(t);
+}
+
+/* Argument errors, and nothing changes on any error. */
+QPU_TEST(best_errors)
+{
+	struct qc_topology *t = mk("grid:4x4");
+	struct qc_alloc *a = mka(t);
+	struct quality ql;
+	static const uint32_t self[] = { 1, 1 }, far[] = { 0, 4 }, ok[] = { 0, 3 };
+	struct qc_alloc_quality noq = { NULL, NULL };
+	uint32_t phys[17];
+
+	quality_init(&ql, t, 100);
+	QT_ASSERT_EQ(qc_alloc_get_best(a, 0, 1, 0, false, &ql.q, NULL, 0, phys), -EINVAL);
+	QT_ASSERT_EQ(qc_alloc_get_best(a, 4, 0, 0, false, &ql.q, NULL, 0, phys), -EINVAL);
+	QT_ASSERT_EQ(qc_alloc_get_best(a, 4, 1, 0, true, &ql.q, NULL, 0, phys), -EINVAL);
+	QT_ASSERT_EQ(qc_alloc_get_best(a, 4, 1, 0, false, NULL, NULL, 0, phys), -EINVAL);
+	QT_ASSERT_EQ(qc_alloc_get_best(a, 4, 1, 0, false, &noq, NULL, 0, phys), -EINVAL);
+	QT_ASSERT_EQ(qc_alloc_get_best(a, 4, 1, 0, false, &ql.q, NULL, 1, phys), -EINVAL);
+	QT_ASSERT_EQ(qc_alloc_get_best(a, 4, 1, 0, false, &ql.q, self, 1, phys), -EINVAL);
+	QT_ASSERT_EQ(qc_alloc_get_best(a, 4, 1, 0, false, &ql.q, far, 1, phys), -EINVAL);
+	QT_ASSERT_EQ(qc_alloc_get_best(a, 17, 1, 0, false, &ql.q, NULL, 0, phys), -E2BIG);
+	QT_ASSERT_EQ(qc_alloc_get_best(a, 4, 1, 0, false, &ql.q, ok,
+				       QC_ALLOC_HINT_MAX + 1, phys), -E2BIG);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 16);
+	QT_ASSERT_OK(qc_alloc_get_best(a, 10, 1, 0, false, &ql.q, ok, 1, phys));
+	QT_ASSERT_EQ(qc_alloc_get_best(a, 7, 2, 0, false, &ql.q, NULL, 0, phys), -ENOSPC);
+	QT_ASSERT_EQ(qc_alloc_free_count(a), 6);
+	quality_fini(&ql);
+	qc_alloc_destroy(a);
+	qc_topology_destroy(t);
+}
+
+/* Ties go to the lowest index; equal inputs give equal answers. */
+QPU_TEST(best_deterministic)
+{
+	struct qc_topology *t = mk("line:10");
+	struct qc_alloc *a = mka(t);
+	struct quality ql;
+	uint32_t phys[3];
+
+	quality_init(&ql, t, 7);
+	QT_ASSERT_OK(qc_alloc_get_best(a, 3, 1, 0, false, &ql.q, NULL, 0, phys));
+	QT_ASSERT_EQ(phys[0], 0);
+	QT_ASSERT_EQ(phys[1], 1);
+	QT_ASSERT_EQ(phys[2], 2);
+	QT_ASSERT_OK(qc_alloc_get_best(a, 3, 2, 0, false, &ql.q, NULL, 0, phys));
+	QT_ASSERT_EQ(phys[0], 3);
+	quality_fini(&ql);
+	qc_alloc_destroy(a);
+	qc_topology_destroy(t);
+}
+
+/*
+ * Random costs, hints, sizes and frees on several graphs, run twice on two
+ * allocators: every region is k distinct connected qubits of its owner,
+ * isolation holds, -ENOSPC comes exactly when qc_alloc_get_isolated()
+ * would give it too (same usable free subgraph), and both runs agree.
+ */
+static uint64_t best_run(const struct qc_topology *t, uint64_t seed, uint32_t steps)
+{
+	struct qc_alloc *a = mka(t), *ref = mka(t);
+	uint32_t n = t->num_qubits, i, s, k, nlive = 0, owner = 0, v, nh;
+	uint32_t **live = zalloc(n, sizeof(*live)), *live_k = zalloc(n, sizeof(uint32_t));
+	uint32_t *hint = zalloc(2 * 64, sizeof(uint32_t)), *tmp = zalloc(n, sizeof(uint32_t));
+	uint64_t h = 1469598103934665603ULL;
+	struct quality ql;
+	int ret, rret;
+
+	rng_seed(seed);
+	quality_init(&ql, t, 0);
+	for (i = 0; i < n; i++)
+		ql.qc[i] = rng(60000);
+	for (i = 0; i < t->num_edges; i++)
+		ql.ec[i] = rng(100000);
+	for (s = 0; s < steps; s++) {
+		uint32_t group = rng(3), guard = group && rng(2);
+
+		if (nlive && (rng(3) == 0 || nlive == n)) {
+			i = rng(nlive);
+			qc_alloc_put(a, live[i], live_k[i]);
+			qc_alloc_put(ref, live[i], live_k[i]);
+			free(live[i]);
+			live[i] = live[--nlive];
+			live_k[i] = live_k[nlive];
+			continue;
+		}
+		k = 1 + rng(n < 24 ? n : 24);
+		nh = k > 1 ? rng(64) : 0;
+		for (i = 0; i < nh; i++) {
+			hint[2 * i] = rng(k);
+			hint[2 * i + 1] = (hint[2 * i] + 1 + rng(k - 1)) % k;
+		}
+		live[nlive] = zalloc(k, sizeof(uint32_t));
+		++owner;
+		ret = qc_alloc_get_best(a, k, owner, group, guard, &ql.q, hint, nh,
+					live[nlive]);
+		/* the oracle: same usable subgraph, any connected region */
+		rret = qc_alloc_get_isolated(ref, k, owner, group, guard, tmp);
+		if (!rret)
+			qc_alloc_put(ref, tmp, k);
+		QT_ASSERT_EQ(ret, rret);
+		if (ret) {
+			free(live[nlive]);
+			h = (h ^ (uint64_t)(-ret)) * 1099511628211ULL;
+			continue;
+		}
+		check_connected(t, a, live[nlive], k, owner);
+		QT_ASSERT(qc_alloc_isolation_ok(a));
+		QT_ASSERT_OK(qc_alloc_get_exact(ref, live[nlive], k, owner, group, guard));
+		for (v = 0; v < k; v++)
+			h = (h ^ live[nlive][v]) * 1099511628211ULL;
+		live_k[nlive++] = k;
+	}
+	while (nlive--) {
+		qc_alloc_put(a, live[nlive], live_k[nlive]);
+		free(live[nlive]);
+	}
+	QT_ASSERT_EQ(qc_alloc_free_count(a), n);
+	quality_fini(&ql);
+	free(live);
+	free(live_k);
+	free(hint);
+	free(tmp);
+	qc_alloc_destroy(a);
+	qc_alloc_destroy(ref);
+	return h;
+}
+
+QPU_TEST(best_stress)
+{
+	static const char *const specs[] = {
+		"heavyhex:127", "grid:9x9", "line:50", "ring:40", "full:24", "line:2",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct qc_topology *t = mk(specs[i]);
+
+		QT_ASSERT_EQ(best_run(t, 100 + i, 1500), best_run(t, 100 + i, 1500));
 		qc_topology_destroy(t);
 	}
 }

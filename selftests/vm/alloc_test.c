@@ -13,6 +13,13 @@
  * never overlap; qubits come back on close, exit and SIGKILL; a context
  * belongs to the open file description, so forked children and dup()s
  * share it and another open() does not.
+ *
+ * Placement: with noise=calibrated and placement=fidelity, and a
+ * calibration (written as root) that makes one region clearly better, an
+ * allocation lands in it, with or without a hint, and a chain hint's
+ * pairs land on couplers; placement=compact takes the first fitting
+ * region instead. A hint is validated whatever the mode (EINVAL, E2BIG,
+ * EFAULT) and nothing is allocated then.
  */
 #include <libqpu.h>
 
@@ -257,10 +264,10 @@ QPU_TEST(alloc_flags_reserved_einval)
 	a.flags = 0x80000000U;
 	assert_alloc_fails(fd, &a, EINVAL);
 	fill_alloc(&a, 1);
-	a.reserved[0] = 1;
+	a.reserved = 1;
 	assert_alloc_fails(fd, &a, EINVAL);
 	fill_alloc(&a, 1);
-	a.reserved[1] = 1ULL << 63;
+	a.reserved = 1U << 31;
 	assert_alloc_fails(fd, &a, EINVAL);
 	close_ok(fd);
 }
@@ -1003,4 +1010,259 @@ QPU_TEST(handle_is_per_open_file)
 int main(int argc, char **argv)
 {
 	return qt_main(argc, argv);
+}
+
+/* ---- placement by calibrated fidelity, and the hint ------------------------ */
+
+#define PLACE_GOOD	6	/* qubits of the good region */
+#define PLACE_K		4	/* qubits asked for */
+
+struct place_state {
+	char noise[32];
+	char placement[32];
+	char *calib;
+	size_t calib_len;
+	char good[QPU0_NUM_QUBITS];
+};
+
+static void place_restore(void *arg)
+{
+	struct place_state *st = arg;
+	char path[128];
+
+	write_sysfs_buf(attr_path(path, sizeof(path), QPU0_ID, "calibration"),
+			st->calib, st->calib_len);
+	write_dev_attr(QPU0_ID, "placement", st->placement);
+	write_dev_attr(QPU0_ID, "noise", st->noise);
+}
+
+/* good[]: the BFS ball of PLACE_GOOD qubits around the last qubit. */
+static void place_good_ball(const struct qgraph *g, char *good)
+{
+	uint32_t queue[QPU0_NUM_QUBITS], head = 0, tail = 0, u, j;
+
+	memset(good, 0, g->n);
+	queue[tail++] = g->n - 1;
+	good[g->n - 1] = 1;
+	while (head < tail && tail < PLACE_GOOD) {
+		u = queue[head++];
+		for (j = g->off[u]; j < g->off[u + 1] && tail < PLACE_GOOD; j++) {
+			if (good[g->adj[j]])
+				continue;
+			good[g->adj[j]] = 1;
+			queue[tail++] = g->adj[j];
+		}
+	}
+}
+
+/* Bad values everywhere but in the good region (5-value "q" records). */
+static void place_write_calib(const struct qgraph *g, const char *good)
+{
+	size_t cap = 8192, off = 0;
+	char *buf = malloc(cap), path[128];
+	uint32_t u, j;
+	int ret;
+
+	QT_ASSERT(buf != NULL);
+	for (u = 0; u < g->n; u++)
+		off += snprintf(buf + off, cap - off, "q %u %u %u %u %u\n", u,
+				good[u] ? 10000 : 300000, good[u] ? 200 : 100000,
+				good[u] ? 300 : 40, good[u] ? 200 : 40);
+	for (u = 0; u < g->n; u++)
+		for (j = g->off[u]; j < g->off[u + 1]; j++)
+			if (g->adj[j] > u)
+				off += snprintf(buf + off, cap - off, "e %u %u %u\n", u,
+						g->adj[j],
+						good[u] && good[g->adj[j]] ? 3000 : 300000);
+	QT_ASSERT_LT(off, cap);
+	ret = write_sysfs_buf(attr_path(path, sizeof(path), QPU0_ID, "calibration"),
+			      buf, off);
+	if (ret)
+		QT_FAIL("writing the calibration: %s", strerror(-ret));
+	free(buf);
+}
+
+static void set_attr_ok(const char *attr, const char *v)
+{
+	int ret = write_dev_attr(QPU0_ID, attr, v);
+
+	if (ret)
+		QT_FAIL("writing %s=%s: %s", attr, v, strerror(-ret));
+}
+
+/* ALLOC of PLACE_K qubits with @hint (@nhint pairs); returns the handle. */
+static uint32_t place_alloc(int fd, const struct qpu_edge *hint, uint32_t nhint,
+			    uint32_t *phys)
+{
+	struct qpu_alloc a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.num_qubits = PLACE_K;
+	a.phys_ptr = (uintptr_t)phys;
+	a.hint_ptr = (uintptr_t)hint;
+	a.num_hint = nhint;
+	ret = qpu_ioc(fd, QPU_IOC_ALLOC, &a);
+	if (ret)
+		QT_FAIL("ALLOC of %u qubits with a hint of %u: %s", PLACE_K, nhint,
+			strerror(-ret));
+	return a.handle;
+}
+
+static uint32_t count_good(const char *good, const uint32_t *phys, uint32_t k)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < k; i++)
+		n += good[phys[i]];
+	return n;
+}
+
+static void place_body(void *arg)
+{
+	static const struct qpu_edge chain[] = { { 0, 1 }, { 1, 2 }, { 3, 2 } };
+	struct place_state *st = arg;
+	uint32_t phys[PLACE_K], h, i;
+	struct qgraph g;
+	int fd = open_dev();
+
+	assert_qpu0_idle(fd);
+	qgraph_from_dev(&g, fd);
+	place_good_ball(&g, st->good);
+	place_write_calib(&g, st->good);
+	set_attr_ok("noise", "calibrated");
+	set_attr_ok("placement", "fidelity");
+
+	/* fidelity: the good region, with and without a hint */
+	h = place_alloc(fd, NULL, 0, phys);
+	assert_distinct_qubits(phys, PLACE_K, g.n);
+	QT_ASSERT(qgraph_set_connected(&g, phys, PLACE_K));
+	QT_ASSERT_EQ(count_good(st->good, phys, PLACE_K), PLACE_K);
+	free_ok(fd, h);
+	h = place_alloc(fd, chain, ARRAY_LEN(chain), phys);
+	QT_ASSERT(qgraph_set_connected(&g, phys, PLACE_K));
+	QT_ASSERT_EQ(count_good(st->good, phys, PLACE_K), PLACE_K);
+	for (i = 0; i < ARRAY_LEN(chain); i++)
+		if (!qgraph_coupled(&g, phys[chain[i].a], phys[chain[i].b]))
+			QT_FAIL("hint pair %u-%u on uncoupled qubits %u-%u",
+				chain[i].a, chain[i].b, phys[chain[i].a],
+				phys[chain[i].b]);
+	free_ok(fd, h);
+
+	/*
+	 * compact ignores the calibration: on an idle heavyhex:27 its first
+	 * fitting region starts at a corner (least degree, lowest index),
+	 * away from the good ball around the last qubit
+	 */
+	set_attr_ok("placement", "compact");
+	h = place_alloc(fd, chain, ARRAY_LEN(chain), phys);
+	QT_ASSERT(qgraph_set_connected(&g, phys, PLACE_K));
+	QT_ASSERT_LT(count_good(st->good, phys, PLACE_K), PLACE_K);
+	free_ok(fd, h);
+	assert_free_qubits(fd, 0, QPU0_NUM_QUBITS);
+	qgraph_free(&g);
+	close_ok(fd);
+}
+
+QPU_TEST(alloc_placement_follows_calibration)
+{
+	struct place_state st;
+
+	memset(&st, 0, sizeof(st));
+	dev_attr_str(QPU0_ID, "noise", st.noise, sizeof(st.noise));
+	dev_attr_str(QPU0_ID, "placement", st.placement, sizeof(st.placement));
+	{
+		char path[128];
+
+		st.calib = read_all_ok(attr_path(path, sizeof(path), QPU0_ID,
+						 "calibration"), &st.calib_len);
+	}
+	run_with_cleanup(place_body, place_restore, &st);
+	free(st.calib);
+}
+
+/* A bad hint fails alone, and nothing is allocated. */
+QPU_TEST(alloc_hint_validated)
+{
+	static const struct qpu_edge same[] = { { 1, 1 } }, far[] = { { 0, 4 } },
+				     ok[] = { { 0, 3 }, { 3, 0 }, { 1, 2 } };
+	static const uint32_t want[] = { 0, 1, 2, 3 };
+	struct qpu_alloc a;
+	uint32_t phys[4];
+	int fd = open_dev();
+
+	assert_qpu0_idle(fd);
+#define HINT_TRY(ptr, n, err) do {						\
+		memset(&a, 0, sizeof(a));					\
+		a.num_qubits = 4;						\
+		a.hint_ptr = (uintptr_t)(ptr);					\
+		a.num_hint = (n);						\
+		QT_ASSERT_EQ(qpu_ioc(fd, QPU_IOC_ALLOC, &a), (err));		\
+		assert_free_qubits(fd, 0, QPU0_NUM_QUBITS);			\
+	} while (0)
+	HINT_TRY(same, 1, -EINVAL);
+	HINT_TRY(far, 1, -EINVAL);
+	HINT_TRY(NULL, 1, -EINVAL);
+	HINT_TRY(ok, 0, -EINVAL);
+	HINT_TRY(ok, QPU_ALLOC_MAX_HINT + 1, -E2BIG);
+	HINT_TRY(8, 1, -EFAULT);
+	HINT_TRY(ok, 0x10000000U, -E2BIG);
+#undef HINT_TRY
+	/* with QPU_ALLOC_EXACT the caller placed the qubits already */
+	memset(&a, 0, sizeof(a));
+	a.flags = QPU_ALLOC_EXACT;
+	a.num_qubits = 4;
+	a.phys_ptr = (uintptr_t)want;
+	a.hint_ptr = (uintptr_t)ok;
+	a.num_hint = 3;
+	QT_ASSERT_EQ(qpu_ioc(fd, QPU_IOC_ALLOC, &a), -EINVAL);
+	assert_free_qubits(fd, 0, QPU0_NUM_QUBITS);
+	/* a good hint is taken in any mode; ALLOC_QUERY takes none */
+	memset(&a, 0, sizeof(a));
+	a.num_qubits = 4;
+	a.phys_ptr = (uintptr_t)phys;
+	a.hint_ptr = (uintptr_t)ok;
+	a.num_hint = 3;
+	QT_ASSERT_EQ(qpu_ioc(fd, QPU_IOC_ALLOC, &a), 0);
+	assert_free_qubits(fd, 0, QPU0_NUM_QUBITS - 4);
+	{
+		struct qpu_alloc q;
+
+		memset(&q, 0, sizeof(q));
+		q.handle = a.handle;
+		q.hint_ptr = (uintptr_t)ok;
+		QT_ASSERT_EQ(qpu_ioc(fd, QPU_IOC_ALLOC_QUERY, &q), -EINVAL);
+		memset(&q, 0, sizeof(q));
+		q.handle = a.handle;
+		q.num_hint = 1;
+		QT_ASSERT_EQ(qpu_ioc(fd, QPU_IOC_ALLOC_QUERY, &q), -EINVAL);
+	}
+	free_ok(fd, a.handle);
+	close_ok(fd);
+}
+
+/* libqpu: qpu_alloc_qubits_hint() passes the hint and explains refusals. */
+QPU_TEST(alloc_hint_libqpu)
+{
+	static const struct qpu_edge chain[] = { { 0, 1 }, { 1, 2 } },
+				     bad[] = { { 0, 3 } };
+	struct qpu_qubits *q, *q2;
+	struct qpu_dev *dev;
+
+	QT_ASSERT_EQ(qpu_open(QPU0_PATH, &dev), 0);
+	QT_ASSERT_EQ(qpu_alloc_qubits_hint(dev, 3, chain, 2, &q), 0);
+	QT_ASSERT_EQ(q->num_qubits, 3);
+	QT_ASSERT_EQ(qpu_alloc_qubits_hint(dev, 3, bad, 1, &q2), -EINVAL);
+	QT_ASSERT_EQ(errno, EINVAL);
+	QT_ASSERT(strstr(qpu_errmsg(dev), "hint pair"));
+	QT_ASSERT_EQ(qpu_alloc_qubits_hint(dev, 3, NULL, 1, &q2), -EINVAL);
+	QT_ASSERT_EQ(qpu_alloc_qubits_hint(dev, 3, chain, QPU_ALLOC_MAX_HINT + 1,
+					   &q2), -E2BIG);
+	QT_ASSERT(strstr(qpu_errmsg(dev), "at most"));
+	QT_ASSERT_EQ(qpu_free_qubits(dev, q), 0);
+	/* no pairs: qpu_alloc_qubits() */
+	QT_ASSERT_EQ(qpu_alloc_qubits_hint(dev, 2, NULL, 0, &q), 0);
+	QT_ASSERT_EQ(qpu_free_qubits(dev, q), 0);
+	assert_qpu0_idle(qpu_fd(dev));
+	qpu_close(dev);
 }

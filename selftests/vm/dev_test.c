@@ -434,8 +434,7 @@ static const struct ioc_case ioc_cases[] = {
 	} },
 	{ "ALLOC", QPU_IOC_ALLOC, setup_alloc, 0, {
 		FLAGS(struct qpu_alloc, flags),
-		RSVD(struct qpu_alloc, reserved[0]),
-		RSVD(struct qpu_alloc, reserved[1]),
+		RSVD(struct qpu_alloc, reserved),
 	} },
 	{ "FREE", QPU_IOC_FREE, setup_free, 0, {
 		FLAGS(struct qpu_free, flags),
@@ -444,8 +443,9 @@ static const struct ioc_case ioc_cases[] = {
 	} },
 	{ "ALLOC_QUERY", QPU_IOC_ALLOC_QUERY, setup_alloc_query, 0, {
 		FLAGS(struct qpu_alloc, flags),
-		RSVD(struct qpu_alloc, reserved[0]),
-		RSVD(struct qpu_alloc, reserved[1]),
+		RSVD(struct qpu_alloc, hint_ptr),
+		RSVD(struct qpu_alloc, num_hint),
+		RSVD(struct qpu_alloc, reserved),
 	} },
 	{ "CIRCUIT_LOAD", QPU_IOC_CIRCUIT_LOAD, setup_circuit_load, 0, {
 		FLAGS(struct qpu_circuit_load, flags),

@@ -305,6 +305,14 @@ struct qpu_topology {
  *	the i-th
  * @edges_ptr: in: 0, or user pointer to struct qpu_edge array that receives
  *	the allocation's coupling map in virtual indices
+ * @hint_ptr: in (ALLOC): 0, or user pointer to @num_hint struct qpu_edge,
+ *	the two-qubit interactions of the circuit(s) meant for the
+ *	allocation, in virtual indices < @num_qubits (either order, a != b;
+ *	a pair listed twice weighs twice). A placement hint: the driver
+ *	puts busy pairs on good couplers where it can. Must be 0 for QUERY
+ *	(was reserved[0] in v0: old binaries pass 0, no hint)
+ * @num_hint: in (ALLOC): pairs at @hint_ptr, at most %QPU_ALLOC_MAX_HINT;
+ *	0 for QUERY
  * @reserved: must be 0
  * @refusal: out: with -EDQUOT or -EUSERS, which limit refused the qubits
  *	(not in the v0 struct)
@@ -322,6 +330,24 @@ struct qpu_topology {
  * -EINVAL also for @phys_ptr 0, a qubit outside the device or one named
  * twice, and -EBUSY when a wanted qubit is held by another allocation or
  * the tenants' isolation keeps it from the caller (a guard band).
+ * A hint: -E2BIG for @num_hint above %QPU_ALLOC_MAX_HINT, -EINVAL for a
+ * pair with a == b or an index >= @num_qubits, for @hint_ptr 0 with
+ * @num_hint set, for @num_hint 0 with @hint_ptr set, and for a hint with
+ * %QPU_ALLOC_EXACT (the caller placed the qubits already); -EFAULT when
+ * @hint_ptr cannot be read.
+ *
+ * Placement. When the device's noise mode is "calibrated" and its
+ * placement tunable is "fidelity", the driver picks, among connected
+ * regions of k usable free qubits, one of least estimated error under
+ * the current calibration (readout, one-qubit and idle errors of its
+ * qubits, two-qubit errors of the couplers the circuit would use) and
+ * orders the virtual qubits so the hint's pairs land on coupled qubits
+ * where it can. Without a hint a chain of k - 1 interactions (virtual 0-1,
+ * 1-2, ...) is assumed for the estimate, and virtual qubits are numbered
+ * breadth-first from the region's best qubit. Otherwise (ideal mode, or
+ * placement "compact") the first fitting region is taken, breadth-first
+ * from its least connected qubit, and a valid hint is accepted and
+ * ignored. Documentation/qpu/design.rst, "Allocation", has the details.
  * %QPU_IOC_ALLOC_QUERY leaves @refusal zero.
  */
 /**
@@ -333,6 +359,9 @@ struct qpu_topology {
  */
 #define QPU_ALLOC_EXACT		(1U << 0)
 
+/** QPU_ALLOC_MAX_HINT - most pairs a placement hint (qpu_alloc.hint_ptr) has */
+#define QPU_ALLOC_MAX_HINT	4096
+
 struct qpu_alloc {
 	__u32 flags;
 	__u32 num_qubits;
@@ -340,7 +369,9 @@ struct qpu_alloc {
 	__u32 num_edges;
 	__u64 phys_ptr;
 	__u64 edges_ptr;
-	__u64 reserved[2];
+	__u64 hint_ptr;
+	__u32 num_hint;
+	__u32 reserved;
 	struct qpu_refusal refusal;
 };
 

@@ -574,6 +574,8 @@ static const struct field f_alloc[] = {
 	FLD(struct qpu_alloc, num_edges, F_IN),
 	FLD(struct qpu_alloc, phys_ptr, F_PTR),
 	FLD(struct qpu_alloc, edges_ptr, F_PTR),
+	FLD(struct qpu_alloc, hint_ptr, F_PTR),
+	FLD(struct qpu_alloc, num_hint, F_IN),
 	FLD(struct qpu_alloc, reserved, F_RES),
 	FLD(struct qpu_alloc, refusal, F_OUT),
 };
@@ -585,6 +587,8 @@ static const struct field f_query[] = {
 	FLD(struct qpu_alloc, num_edges, F_IN),
 	FLD(struct qpu_alloc, phys_ptr, F_PTR),
 	FLD(struct qpu_alloc, edges_ptr, F_PTR),
+	FLD(struct qpu_alloc, hint_ptr, F_RES),
+	FLD(struct qpu_alloc, num_hint, F_RES),
 	FLD(struct qpu_alloc, reserved, F_RES),
 	FLD(struct qpu_alloc, refusal, F_OUT),
 };
@@ -1418,11 +1422,12 @@ static void deep_alloc(struct fz_thread *t, struct fz_session *s, bool query)
 {
 	struct qpu_alloc a;
 	struct qpu_edge *edges = (struct qpu_edge *)t->scratch;
+	struct qpu_edge *hint = (struct qpu_edge *)(t->scratch + PAGE / 2);
 	uint32_t *phys = (uint32_t *)(t->scratch + PAGE);
 	struct mutation m = { 0 };
+	bool exact, bad_hint = false;
 	unsigned int i;
 	emask_t allow;
-	bool exact;
 	int err;
 
 	memset(&a, 0, sizeof(a));
@@ -1439,6 +1444,18 @@ static void deep_alloc(struct fz_thread *t, struct fz_session *s, bool query)
 		for (i = 0; i < a.num_qubits; i++)
 			phys[i] = below(t, 32);
 	}
+	/* a placement hint: pairs of virtual qubits, some a == b or >= k */
+	if (!query && !exact && chance(t, 30)) {
+		a.num_hint = 1 + below(t, 8);
+		a.hint_ptr = (uintptr_t)hint;
+		for (i = 0; i < a.num_hint; i++) {
+			hint[i].a = below(t, a.num_qubits + 1);
+			hint[i].b = below(t, a.num_qubits + 1);
+			bad_hint |= hint[i].a == hint[i].b ||
+				    hint[i].a >= a.num_qubits ||
+				    hint[i].b >= a.num_qubits;
+		}
+	}
 	if (chance(t, 60))
 		mutate(t, &a, query ? f_query : f_alloc,
 		       query ? ARRAY_LEN(f_query) : ARRAY_LEN(f_alloc), &m);
@@ -1454,6 +1471,8 @@ static void deep_alloc(struct fz_thread *t, struct fz_session *s, bool query)
 	/* the qubits named may be taken, bad, or (k mutated) unreadable */
 	if (exact)
 		allow |= EM(EBUSY) | EM(EINVAL) | EM(EFAULT);
+	if (bad_hint)
+		allow |= EM(EINVAL);
 	if (!query && a.num_edges < 64 && m.field &&
 	    !strcmp(m.field->name, "num_edges"))
 		allow |= EM(EOVERFLOW);
@@ -1461,7 +1480,8 @@ static void deep_alloc(struct fz_thread *t, struct fz_session *s, bool query)
 		fz_ioctl(t, s, s->fd, QPU_IOC_ALLOC, ro_copy(t, &a, sizeof(a)),
 			 EM(EFAULT) | EM(ENOSPC) | EM(EDQUOT) |
 			 (s->dev ? EM(E2BIG) : 0) |
-			 (exact ? EM(EBUSY) | EM(EINVAL) : 0),
+			 (exact ? EM(EBUSY) | EM(EINVAL) : 0) |
+			 (bad_hint ? EM(EINVAL) : 0),
 			 "ALLOC (read-only arg)");
 		ro_reset(t);
 		return;
