@@ -233,13 +233,6 @@ static bool qpu_alloc_args_valid(const struct qpu_alloc *arg, u32 flags,
 	       (hint || (!arg->hint_ptr && !arg->num_hint));
 }
 
-/*
- * Until core/calib.h has QC_CQ_READOUT10 (P(read 0 | 1)), the readout
- * error is symmetric: QC_CQ_READOUT (P(read 1 | 0)) stands for both.
- * Replace with QC_CQ_READOUT10 once the enum has it.
- */
-#define QPU_ALLOC_CQ_READOUT10	QC_CQ_READOUT
-
 /**
  * struct qpu_alloc_plan - what an ALLOC brings to the placement, read and
  *	built before any lock is taken
@@ -314,7 +307,7 @@ static int qpu_alloc_plan_costs(struct qpu_device *qdev,
 	for (i = 0; i < nq; i++) {
 		v = &s->qval[QC_CALIB_QVALS * i];
 		p->cost[i] = qc_alloc_qubit_cost(v[QC_CQ_READOUT],
-						 v[QPU_ALLOC_CQ_READOUT10],
+						 v[QC_CQ_READOUT10],
 						 v[QC_CQ_GATE1Q], v[QC_CQ_T1],
 						 v[QC_CQ_T2]);
 	}
