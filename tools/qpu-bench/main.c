@@ -104,19 +104,37 @@ static void fill_job(struct bench *b, struct qpu_job_desc *job, uint32_t slot)
 	job->result_offset = (uint64_t)slot * b->slice;
 }
 
-static double bench_inproc(struct bench *b)
+/**
+ * bench_core_circuit() - @c as the simulator core takes it, validated
+ *	against a fully coupled device
+ * @c: circuit built with libqpu (it must outlive @qc: the gates are shared)
+ * @qc: receives the core's view
+ * Return: 0, or -1 if the validator rejects the circuit.
+ */
+int bench_core_circuit(const struct qpu_circuit *c, struct qc_circuit *qc)
 {
-	const struct qpu_circuit *c = b->c;
-	struct qc_circuit qc = {
+	struct qc_coupling full = { .full = true };
+	struct qc_validation res;
+
+	*qc = (struct qc_circuit) {
 		.gates = qpu_circuit_gates(c),
 		.num_gates = qpu_circuit_num_gates(c),
 		.num_qubits = qpu_circuit_num_qubits(c),
 		.num_clbits = qpu_circuit_num_clbits(c),
 		.num_params = qpu_circuit_num_params(c),
 	};
-	struct qc_coupling full = { .full = true };
-	struct qc_validation res;
+	if (qc_circuit_validate(qc->gates, qc->num_gates, qc->num_qubits,
+				qc->num_clbits, qc->num_params, NULL, 0, &full,
+				NULL, &res))
+		return -1;
+	qc->per_shot = res.per_shot;
+	return 0;
+}
+
+static double bench_inproc(struct bench *b)
+{
 	struct qpu_count *counts;
+	struct qc_circuit qc;
 	struct qc_sim_out out;
 	struct qc_sim_job sj;
 	double t0, t;
@@ -124,10 +142,8 @@ static double bench_inproc(struct bench *b)
 	void *arena;
 	uint32_t i;
 
-	if (qc_circuit_validate(qc.gates, qc.num_gates, qc.num_qubits, qc.num_clbits,
-				qc.num_params, NULL, 0, &full, NULL, &res))
+	if (bench_core_circuit(b->c, &qc))
 		return -1;
-	qc.per_shot = res.per_shot;
 	sj = (struct qc_sim_job) {
 		.circuit = &qc, .params = (const u64 *)b->params->ptr,
 		.shots = b->shots,
