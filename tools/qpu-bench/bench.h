@@ -52,6 +52,7 @@ int bench_multiprogram(const struct bench_mp_opts *o);
 int bench_cgroup_make(const char *name, char *path, size_t len);
 int bench_cgroup_join(const char *path);
 int bench_write_text(const char *path, const char *text);
+double bench_percentile(uint64_t *v, uint32_t n, double p);
 int bench_tenant_set(uint32_t dev_id, const char *path,
 		     const struct qpu_nl_limits *cfg);
 

@@ -13,14 +13,19 @@
  * the ratio to inproc. It is a benchmark: it prints figures and never
  * fails on them. With --tenants it measures instead how the device is
  * shared between tenants (tenants.c), with --monitor what the monitoring
- * hook costs (monitor.c).
+ * hook costs (monitor.c), with --multiprogram what running tenants' jobs
+ * side by side buys in waits and costs in fidelity (multiprogram.c).
  *
  *   qpu-bench [-d DEV] [--qubits 4,8] [--gates 50] [--shots 100]
  *             [--circuits 512] [--csv FILE]
  *   qpu-bench [-d DEV] --tenants [--weights 1,1,2,2,4,4,8,8] [--jobs 16000]
  *   qpu-bench [-d DEV] --monitor [--qubits 4] [--gates 50] [--shots 100]
  *             [--jobs 256]
+ *   qpu-bench --multiprogram [--devices heavyhex:27,heavyhex:127]
+ *             [--jobs 200] [--tenants 8] [--workers 8] [--shots 500]
+ *             [--seed 1]
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -287,15 +292,23 @@ int main(int argc, char **argv)
 		{ "shots", required_argument, NULL, 's' },
 		{ "circuits", required_argument, NULL, 'n' },
 		{ "csv", required_argument, NULL, 'c' },
-		{ "tenants", no_argument, NULL, 't' },
+		{ "tenants", optional_argument, NULL, 't' },
 		{ "weights", required_argument, NULL, 'w' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "monitor", no_argument, NULL, 'm' },
+		{ "multiprogram", no_argument, NULL, 'M' },
+		{ "devices", required_argument, NULL, 'D' },
+		{ "workers", required_argument, NULL, 'W' },
+		{ "seed", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *weights = "1,1,2,2,4,4,8,8";
 	uint32_t w[16], nw = 0, jobs = 0;
-	bool tenants = false, monitor = false;
+	struct bench_mp_opts mp = {
+		.devices = "heavyhex:27,heavyhex:127", .tenants = 8, .workers = 8,
+		.seed = 1,
+	};
+	bool tenants = false, monitor = false, multi = false, shots_set = false;
 	struct bench b = { .gates = 50, .shots = 100, .ncirc = 512 };
 	const char *path = NULL, *qubits = NULL, *csv = NULL;
 	char *list, *tok, *save;
@@ -306,10 +319,24 @@ int main(int argc, char **argv)
 		case 'd': path = optarg; break;
 		case 'q': qubits = optarg; break;
 		case 'g': b.gates = strtoul(optarg, NULL, 0); break;
-		case 's': b.shots = strtoul(optarg, NULL, 0); break;
+		case 's':
+			b.shots = strtoul(optarg, NULL, 0);
+			shots_set = true;
+			break;
 		case 'n': b.ncirc = strtoul(optarg, NULL, 0); break;
 		case 'c': csv = optarg; break;
-		case 't': tenants = true; break;
+		case 't':
+			/* --tenants T (a count, for --multiprogram) or --tenants=T */
+			tenants = true;
+			if (!optarg && optind < argc && isdigit((unsigned char)argv[optind][0]))
+				optarg = argv[optind++];
+			if (optarg)
+				mp.tenants = strtoul(optarg, NULL, 0);
+			break;
+		case 'M': multi = true; break;
+		case 'D': mp.devices = optarg; break;
+		case 'W': mp.workers = strtoul(optarg, NULL, 0); break;
+		case 'S': mp.seed = strtoull(optarg, NULL, 0); break;
 		case 'm': monitor = true; break;
 		case 'w': weights = optarg; break;
 		case 'j': jobs = strtoul(optarg, NULL, 0); break;
@@ -319,9 +346,17 @@ int main(int argc, char **argv)
 				"       qpu-bench [-d DEV] --tenants [--weights "
 				"1,1,2,2,4,4,8,8] [--jobs N]\n"
 				"       qpu-bench [-d DEV] --monitor [--qubits Q] "
-				"[--gates G] [--shots S] [--jobs N]\n");
+				"[--gates G] [--shots S] [--jobs N]\n"
+				"       qpu-bench --multiprogram [--devices SPEC,...] "
+				"[--jobs N] [--tenants T] [--workers W] [--shots S] "
+				"[--seed S]\n");
 			return 2;
 		}
+	}
+	if (multi) {
+		mp.jobs = jobs ?: 200;
+		mp.shots = shots_set ? b.shots : 500;
+		return bench_multiprogram(&mp) ? 1 : 0;
 	}
 	if (monitor) {
 		qubits = qubits ?: "4";

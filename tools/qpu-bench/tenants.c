@@ -281,7 +281,11 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double percentile(uint64_t *v, uint32_t n, double p)
+/**
+ * bench_percentile() - the @p quantile (0..1) of @v[0..@n), sorting @v
+ * Return: it, or 0 for no values.
+ */
+double bench_percentile(uint64_t *v, uint32_t n, double p)
 {
 	if (!n)
 		return 0;
@@ -376,9 +380,9 @@ static int bench_shares(const char *dev, uint32_t dev_id,
 	printf("window %.1f ms, %u jobs, %llu ns of device time; interactive: "
 	       "%u jobs, wait p50 %.3f ms p99 %.3f ms\n", (hi - lo) / 1e6, nwin,
 	       (unsigned long long)total, nw,
-	       waits ? percentile(waits, nw, 0.5) / 1e6 : 0,
-	       waits ? percentile(waits, nw, 0.99) / 1e6 : 0);
-	*p99_ms = waits ? percentile(waits, nw, 0.99) / 1e6 : 0;
+	       waits ? bench_percentile(waits, nw, 0.5) / 1e6 : 0,
+	       waits ? bench_percentile(waits, nw, 0.99) / 1e6 : 0);
+	*p99_ms = waits ? bench_percentile(waits, nw, 0.99) / 1e6 : 0;
 	free(waits);
 	munmap(sh, sizeof(*sh));
 	return 0;

@@ -1,0 +1,974 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * multiprogram.c - qpu-bench --multiprogram: what running several
+ * tenants' small circuits side by side buys in waiting time, and what it
+ * costs in fidelity. Figures only: nothing here passes or fails on them
+ * (a job that cannot be placed, loaded or run is an error, exit 1).
+ *
+ * For each device spec of --devices (default heavyhex:27,heavyhex:127) a
+ * device is created through /sys/class/qpu/new_device, set to noise
+ * "calibrated", and the same workload runs under three policies:
+ *   (a) exclusive FIFO: workers 1 (one job on the device at a time),
+ *       placement "fidelity", tenants' isolation shared;
+ *   (b) multiprogramming, noise-unaware: workers W (--workers, default 8),
+ *       placement "compact", isolation shared;
+ *   (c) multiprogramming, fidelity- and crosstalk-aware: workers W,
+ *       placement "fidelity" with the circuit's interaction graph as
+ *       placement hint (mp_region(): the one place to switch on the hint
+ *       once libqpu has it), tenants' isolation "guard".
+ * The workload: --jobs jobs, all arriving at once, drawn (seeded) from 20
+ * circuits of 3 to 10 qubits whose two-qubit gates follow a path 0-1-..:
+ * GHZ 3-10, a QFT round trip (basis state, QFT, inverse QFT, routed on
+ * the path with SWAPs) 3-5, a VQE-shaped hardware-efficient ansatz 4-8
+ * and a QAOA MaxCut layer on the path 3-6. Job i goes to tenant i mod T
+ * (--tenants, one cgroup each under BENCH_CG_BASE); each tenant runs its
+ * jobs one after another: allocate, load, QPU_IOC_SUBMIT with
+ * %QPU_RUN_PROVENANCE, wait, free. Seeds are the same in every policy.
+ *
+ * Placement without a hint: the allocator hands out a connected region,
+ * which on heavy-hex often has no path through all its qubits; then the
+ * tenant asks for a region up to MP_GROW qubits larger, lays the path out
+ * in it (qpu_circuit_layout()), gives the region back and takes exactly
+ * the path's qubits (QPU_ALLOC_EXACT). "trimmed" counts those jobs.
+ *
+ * Figures per policy, from each job's struct qpu_provenance:
+ *  - wait (arrival to start) mean and p95, and throughput, on two clocks.
+ *    "device": the modelled device time (qpu_ns, Documentation/qpu/
+ *    timing.rst): the run's own start order and placements replayed on
+ *    the modelled clock, a job starting once an executor is free and every
+ *    earlier job on its qubits (or, with a guard, next to them, of another
+ *    tenant) has ended. "wall": the VM's clock. The simulator is not paced
+ *    to the modelled device, so wall time measures the simulator's CPU
+ *    (under TCG one host thread): W executors cannot beat it, while on a
+ *    device they run side by side. The summary line uses device time.
+ *  - queue: start_time - submit_time (the time a submitted job waited).
+ *  - fidelity: the Hellinger fidelity (sum_x sqrt(p_x q_x))^2 of the job's
+ *    counts p to the circuit's exact ideal distribution q (computed once
+ *    per circuit with the simulator core); and the ESP the load returned.
+ *    With finite shots F < 1 even on an ideal device (a bias common to
+ *    the three policies, larger for circuits with spread-out outputs).
+ * The last line per device: "multiprogram DEVICE: wait ratio X, fidelity
+ * loss Y %, aware gain Z %" (X = device-time mean wait (a)/(c), Y = F(a)
+ * - F(c) and Z = F(c) - F(b) in percentage points).
+ *
+ * Every tunable touched (noise, placement, workers, crosstalk_ppm) is
+ * restored and the devices and cgroups removed, also on errors.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <libqpu.h>
+
+#include "bench.h"
+#include "circuit.h"
+#include "qpu_nl.h"
+#include "sim.h"
+
+#define MP_MAX_JOBS	4096
+#define MP_MAX_TENANTS	16
+#define MP_MAX_K	10	/* widest circuit */
+#define MP_GROW		6	/* extra qubits a hint-less region may have */
+#define MP_MAX_OPS	256	/* routed QFT operations */
+#define MP_BACKOFF_NS	(2 * 1000 * 1000)
+#define MP_PLACE_NS	(120ULL * 1000 * 1000 * 1000)	/* give up on a job */
+#define MP_FIRST_ID	8	/* devices are created from /dev/qpu8 on */
+#define QPU_CLASS	"/sys/class/qpu"
+
+enum mp_family { MP_GHZ, MP_QFT, MP_VQE, MP_QAOA, MP_NFAM };
+
+static const char * const mp_fam_names[MP_NFAM] = { "ghz", "qft", "vqe", "qaoa" };
+
+/* Widths of each family: [lo, hi]. */
+static const uint32_t mp_widths[MP_NFAM][2] = {
+	{ 3, 10 }, { 3, 5 }, { 4, 8 }, { 3, 6 },
+};
+
+/**
+ * struct mp_tmpl - one circuit of the workload
+ * @fam: enum mp_family
+ * @k: width; two-qubit gates only on (i, i + 1)
+ * @c: the circuit, qubit i measured into bit i
+ * @ideal: 2^@k exact outcome probabilities
+ */
+struct mp_tmpl {
+	uint32_t fam;
+	uint32_t k;
+	struct qpu_circuit *c;
+	double *ideal;
+};
+
+/**
+ * struct mp_policy - one scheduling policy
+ * @name: its row in the table
+ * @multi: workers W (else 1)
+ * @placement: the "placement" tunable
+ * @isolation: enum qpu_isolation of every tenant
+ * @hint: allocate with the circuit's interaction graph as hint
+ */
+struct mp_policy {
+	const char *name;
+	bool multi;
+	const char *placement;
+	uint32_t isolation;
+	bool hint;
+};
+
+static const struct mp_policy mp_policies[3] = {
+	{ "(a) exclusive", false, "fidelity", QPU_ISOLATION_SHARED, true },
+	{ "(b) compact", true, "compact", QPU_ISOLATION_SHARED, false },
+	{ "(c) aware", true, "fidelity", QPU_ISOLATION_GUARD, true },
+};
+
+/* What a tenant records of one job, in memory shared with the parent. */
+struct mp_rec {
+	int32_t status;
+	uint32_t tenant;
+	uint32_t width;
+	uint32_t trimmed;
+	uint64_t submit;	/* CLOCK_REALTIME ns, from the provenance */
+	uint64_t start;
+	uint64_t end;
+	uint64_t qpu_ns;
+	double fid;
+	double esp;
+	uint16_t phys[MP_MAX_K];
+};
+
+struct mp_shared {
+	uint64_t t0;		/* arrival of every job, CLOCK_REALTIME ns */
+	struct mp_rec rec[MP_MAX_JOBS];
+};
+
+/* One device under test. */
+struct mp_dev {
+	const char *spec;
+	uint32_t id;
+	char path[32];
+	char sysdir[64];
+	uint32_t nq;
+	uint8_t *adj;		/* nq * nq: coupled */
+	char saved[4][32];	/* tunables before the run */
+};
+
+static const char * const mp_tunables[4] = {
+	"noise", "placement", "workers", "crosstalk_ppm",
+};
+
+/* Per policy, what the table shows. */
+struct mp_stats {
+	double dev_wait, dev_p95, dev_tput;
+	double wall_wait, wall_p95, wall_tput;
+	double queue, fid, esp, trimmed;
+	double fam_fid[MP_NFAM];
+};
+
+static uint64_t mp_rng(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double mp_uniform(uint64_t *s, double lo, double hi)
+{
+	return lo + (hi - lo) * (mp_rng(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* ---- the circuits ---------------------------------------------------------- */
+
+static int mp_gate1(struct qpu_circuit *c, uint32_t op, uint32_t q, double th)
+{
+	struct qpu_angle a = qpu_const(th);
+
+	return qpu_circuit_gate(c, op, 0, &q, 1, &a, 1);
+}
+
+/* @op on (@a, @b): nctrl 1 for a controlled gate, else two targets. */
+static int mp_gate2(struct qpu_circuit *c, uint32_t op, uint32_t nctrl,
+		    uint32_t a, uint32_t b, const double *th)
+{
+	uint32_t qs[2] = { a, b };
+	struct qpu_angle an = qpu_const(th ? *th : 0);
+
+	return qpu_circuit_gate(c, op, nctrl, qs, 2, th ? &an : NULL, th ? 1 : 0);
+}
+
+/* A routed operation of the QFT: H, controlled phase or SWAP on the path. */
+struct mp_op {
+	uint8_t op;
+	uint8_t a;
+	uint8_t b;
+	double th;
+};
+
+/*
+ * The QFT on @k qubits of a path: the textbook H and controlled-phase
+ * sequence, each controlled phase between qubits that are not neighbours
+ * preceded by SWAPs that bring them together. Returns the operations.
+ */
+static uint32_t mp_qft_ops(uint32_t k, struct mp_op *ops)
+{
+	uint32_t pos[MP_MAX_K], at[MP_MAX_K], n = 0, j, m, p, q, other;
+
+	for (j = 0; j < k; j++)
+		pos[j] = at[j] = j;
+	for (j = 0; j < k; j++) {
+		ops[n++] = (struct mp_op){ QPU_OP_H, pos[j], 0, 0 };
+		for (m = j + 1; m < k; m++) {
+			while (pos[m] > pos[j] + 1 || pos[m] + 1 < pos[j]) {
+				p = pos[m];
+				q = p > pos[j] ? p - 1 : p + 1;
+				other = at[q];
+				ops[n++] = (struct mp_op){ QPU_OP_SWAP, p, q, 0 };
+				at[p] = other;
+				pos[other] = p;
+				at[q] = m;
+				pos[m] = q;
+			}
+			ops[n++] = (struct mp_op){ QPU_OP_P, pos[m], pos[j],
+						   M_PI / (1u << (m - j)) };
+		}
+	}
+	return n;
+}
+
+static int mp_apply_op(struct qpu_circuit *c, const struct mp_op *o, double sign)
+{
+	double th = sign * o->th;
+
+	if (o->op == QPU_OP_H)
+		return qpu_circuit_h(c, o->a);
+	if (o->op == QPU_OP_SWAP)
+		return mp_gate2(c, QPU_OP_SWAP, 0, o->a, o->b, NULL);
+	return mp_gate2(c, QPU_OP_P, 1, o->a, o->b, &th);
+}
+
+/* The gates of family @fam at width @k (no measurements). */
+static int mp_build(struct qpu_circuit *c, uint32_t fam, uint32_t k, uint64_t seed)
+{
+	struct mp_op ops[MP_MAX_OPS];
+	uint32_t i, l, n;
+	double th;
+	int ret = 0;
+
+	switch (fam) {
+	case MP_GHZ:
+		ret = qpu_circuit_h(c, 0);
+		for (i = 0; i + 1 < k && !ret; i++)
+			ret = qpu_circuit_cx(c, i, i + 1);
+		break;
+	case MP_QFT:
+		/* A basis state through the QFT and back: ideally that state. */
+		for (i = 0; i < k && !ret; i++)
+			if ((0x35u >> i) & 1)
+				ret = qpu_circuit_x(c, i);
+		n = mp_qft_ops(k, ops);
+		for (i = 0; i < n && !ret; i++)
+			ret = mp_apply_op(c, &ops[i], 1);
+		for (i = n; i > 0 && !ret; i--)
+			ret = mp_apply_op(c, &ops[i - 1], -1);
+		break;
+	case MP_VQE:
+		for (l = 0; l < 3 && !ret; l++) {
+			for (i = 0; i < k && !ret; i++)
+				ret = mp_gate1(c, QPU_OP_RY, i,
+					       mp_uniform(&seed, -M_PI / 3, M_PI / 3));
+			for (i = 0; l < 2 && i + 1 < k && !ret; i++)
+				ret = qpu_circuit_cx(c, i, i + 1);
+		}
+		break;
+	case MP_QAOA:
+		for (i = 0; i < k && !ret; i++)
+			ret = qpu_circuit_h(c, i);
+		th = 2 * 0.55;
+		for (i = 0; i + 1 < k && !ret; i++)
+			ret = mp_gate2(c, QPU_OP_RZZ, 0, i, i + 1, &th);
+		for (i = 0; i < k && !ret; i++)
+			ret = mp_gate1(c, QPU_OP_RX, i, 2 * 0.35);
+		break;
+	}
+	return ret;
+}
+
+/* Exact outcome probabilities of @c (no measurements yet) into @p. */
+static int mp_ideal(const struct qpu_circuit *c, double *p)
+{
+	struct qpu_count count;
+	struct qc_circuit qc;
+	struct qc_sim_job sj;
+	struct qc_sim_out out;
+	struct qc_sim *sim;
+	const double *amp;
+	uint32_t x, n = qpu_circuit_num_qubits(c);
+	size_t size;
+	void *arena;
+	int ret = -1;
+
+	if (bench_core_circuit(c, &qc))
+		return -1;
+	sj = (struct qc_sim_job){ .circuit = &qc, .shots = 1, .seed = 1 };
+	out = (struct qc_sim_out){ .counts = &count, .max_counts = 1 };
+	size = qc_sim_mem_size(&sj);
+	arena = size ? aligned_alloc(64, (size + 63) & ~(size_t)63) : NULL;
+	sim = arena ? qc_sim_init(arena, size, &sj, &out) : NULL;
+	if (sim) {
+		while ((ret = qc_sim_step(sim, 1ULL << 30)) > 0)
+			;
+	}
+	if (!ret) {
+		amp = qc_sim_state(sim);
+		for (x = 0; x < (1u << n); x++)
+			p[x] = amp[2 * x] * amp[2 * x] + amp[2 * x + 1] * amp[2 * x + 1];
+	}
+	free(arena);
+	return ret ? -1 : 0;
+}
+
+static void mp_free_tmpls(struct mp_tmpl *t, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; t && i < n; i++) {
+		qpu_circuit_free(t[i].c);
+		free(t[i].ideal);
+	}
+	free(t);
+}
+
+/* Every family at every width of mp_widths, ideal distributions computed. */
+static struct mp_tmpl *mp_make_tmpls(uint64_t seed, uint32_t *nt)
+{
+	struct mp_tmpl *t = calloc(64, sizeof(*t));
+	uint32_t f, k, i, n = 0;
+
+	if (!t)
+		return NULL;
+	for (f = 0; f < MP_NFAM; f++) {
+		for (k = mp_widths[f][0]; k <= mp_widths[f][1]; k++, n++) {
+			t[n].fam = f;
+			t[n].k = k;
+			t[n].c = qpu_circuit_new(k, k);
+			t[n].ideal = calloc(1u << k, sizeof(double));
+			if (!t[n].c || !t[n].ideal ||
+			    mp_build(t[n].c, f, k, seed * 131 + n) ||
+			    mp_ideal(t[n].c, t[n].ideal))
+				goto fail;
+			for (i = 0; i < k; i++)
+				if (qpu_circuit_measure(t[n].c, i, i))
+					goto fail;
+		}
+	}
+	*nt = n;
+	return t;
+fail:
+	fprintf(stderr, "qpu-bench: cannot build circuit %s-%u\n", mp_fam_names[f], k);
+	mp_free_tmpls(t, n + 1);
+	return NULL;
+}
+
+/* ---- placement and one tenant ---------------------------------------------- */
+
+/*
+ * A region of @width qubits for circuit @t. The one place to switch to a
+ * placement hint when libqpu has it (qpu_alloc_qubits_hint(): pass @t's
+ * interaction graph, the path (i, i + 1) for i < t->k - 1, when @hint);
+ * until then every policy allocates without one.
+ */
+static int mp_region(struct qpu_dev *dev, const struct mp_tmpl *t,
+		     uint32_t width, bool hint, struct qpu_qubits **q)
+{
+	(void)t;
+	(void)hint;
+	return qpu_alloc_qubits(dev, width, q);
+}
+
+/*
+ * Qubits for @t on which its path lies in order: a region of t->k qubits
+ * if the path fits it as it is, else (laid out in a region up to MP_GROW
+ * larger) exactly the qubits it was laid out on. Return: 0, or -ENOSPC,
+ * -EBUSY, -EXDEV when it does not fit now (try again later), or -errno.
+ */
+static int mp_place(struct qpu_dev *dev, const struct mp_tmpl *t, bool hint,
+		    uint32_t nq, struct qpu_qubits **out, uint32_t *trimmed)
+{
+	uint32_t map[MP_MAX_K + MP_GROW], phys[MP_MAX_K], w, i;
+	struct qpu_qubits *q;
+	bool ident;
+	int ret;
+
+	for (w = t->k; w <= t->k + MP_GROW && w <= nq; w++) {
+		ret = mp_region(dev, t, w, hint, &q);
+		if (ret)
+			return ret;
+		ret = qpu_circuit_layout(t->c, q, map);
+		if (ret) {
+			qpu_free_qubits(dev, q);
+			if (ret != -EXDEV)
+				return ret;
+			continue;
+		}
+		for (i = 0, ident = w == t->k; i < t->k; i++) {
+			phys[i] = q->phys[map[i]];
+			ident = ident && map[i] == i;
+		}
+		if (ident) {
+			*out = q;
+			*trimmed = 0;
+			return 0;
+		}
+		qpu_free_qubits(dev, q);
+		*trimmed = 1;
+		return qpu_alloc_qubits_exact(dev, phys, t->k, out);
+	}
+	return -EXDEV;
+}
+
+static double mp_fidelity(const double *ideal, uint32_t k, const struct qpu_result *r)
+{
+	const struct qpu_count *c = qpu_result_counts(r);
+	double s = 0;
+	uint32_t i;
+
+	for (i = 0; i < r->num_counts && r->shots; i++)
+		if (c[i].bits < (1ULL << k))
+			s += sqrt((double)c[i].count / r->shots * ideal[c[i].bits]);
+	return s * s;
+}
+
+/* One job of a tenant, start to end: 0 or -errno. */
+static int mp_job(struct qpu_dev *dev, const struct mp_tmpl *t, bool hint,
+		  uint32_t nq, const struct bench_mp_opts *o, uint64_t seed,
+		  struct qpu_buffer *buf, size_t prov_off, struct mp_rec *rec)
+{
+	struct timespec pause = { 0, MP_BACKOFF_NS };
+	const struct qpu_provenance *pv;
+	const struct qpu_result *res;
+	uint64_t give_up = realtime_ns() + MP_PLACE_NS;
+	struct qpu_qubits *q = NULL;
+	struct qpu_loaded l;
+	struct qpu_submit s;
+	struct qpu_wait w;
+	uint32_t i;
+	int ret;
+
+	for (;;) {
+		ret = mp_place(dev, t, hint, nq, &q, &rec->trimmed);
+		if (ret != -ENOSPC && ret != -EBUSY && ret != -EXDEV)
+			break;
+		if (realtime_ns() > give_up)
+			return -ETIMEDOUT;
+		nanosleep(&pause, NULL);
+	}
+	if (ret)
+		return ret;
+	ret = qpu_circuit_load(dev, t->c, q, &l);
+	if (ret)
+		goto out_free;
+	memset(buf->ptr, 0, buf->size);
+	memset(&s, 0, sizeof(s));
+	s.job.circuit = l.handle;
+	s.job.flags = QPU_RUN_SEED | QPU_RUN_PROVENANCE;
+	s.job.seed = seed;
+	s.job.shots = o->shots;
+	s.job.result_buf = buf->handle;
+	s.job.provenance_offset = prov_off;
+	memset(&w, 0, sizeof(w));
+	if (ioctl(qpu_fd(dev), QPU_IOC_SUBMIT, &s))
+		ret = -errno;
+	w.job_id = s.job_id;
+	w.timeout_ns = -1;
+	if (!ret && ioctl(qpu_fd(dev), QPU_IOC_WAIT, &w))
+		ret = -errno;
+	if (!ret)
+		ret = w.status;
+	pv = qpu_provenance_at(buf, prov_off);
+	res = qpu_result_at(buf, 0);
+	if (!ret && (!pv || !res || pv->status || res->status))
+		ret = -EIO;
+	if (!ret) {
+		rec->width = pv->num_phys;
+		rec->submit = pv->submit_time;
+		rec->start = pv->start_time;
+		rec->end = pv->end_time;
+		rec->qpu_ns = pv->qpu_ns;
+		for (i = 0; i < t->k && i < pv->num_phys; i++)
+			rec->phys[i] = pv->phys[i];
+		rec->esp = l.esp;
+		rec->fid = mp_fidelity(t->ideal, t->k, res);
+	}
+	qpu_circuit_unload(dev, l.handle);
+out_free:
+	qpu_free_qubits(dev, q);
+	return ret;
+}
+
+/*
+ * A tenant (a child process in cgroup @cg): jobs @tn, @tn + T, ... of the
+ * workload. Says 'r' (or 'e') on @ready once set up, starts when the
+ * parent writes to @go. Exits 0, or 1 if any job failed.
+ */
+static void mp_tenant(const struct mp_dev *d, const char *cg, uint32_t tn,
+		      const struct mp_policy *pol, const struct bench_mp_opts *o,
+		      const struct mp_tmpl *tm, const uint32_t *job_tmpl,
+		      struct mp_shared *sh, int ready, int go)
+{
+	struct qpu_buffer *buf = NULL;
+	struct qpu_dev *dev = NULL;
+	size_t stride, prov_off, size;
+	uint32_t j;
+	int fail = 0, ret;
+	char c = 'r';
+
+	size = qpu_result_layout(MP_MAX_K, o->shots, 0, 1, &stride, &prov_off);
+	if (bench_cgroup_join(cg) || qpu_open(d->path, &dev) ||
+	    qpu_buffer_new(dev, size, &buf))
+		c = 'e';
+	if (write(ready, &c, 1) != 1 || c == 'e' || read(go, &c, 1) != 1 ||
+	    c != 'g')
+		_exit(1);
+	for (j = tn; j < o->jobs; j += o->tenants) {
+		sh->rec[j].tenant = tn;
+		ret = mp_job(dev, &tm[job_tmpl[j]], pol->hint, d->nq, o,
+			     o->seed * 1000003ULL + j + 1, buf, prov_off,
+			     &sh->rec[j]);
+		sh->rec[j].status = ret;
+		if (ret) {
+			fprintf(stderr, "qpu-bench: job %u (%s-%u) on %s: %s (%s)\n",
+				j, mp_fam_names[tm[job_tmpl[j]].fam],
+				tm[job_tmpl[j]].k, d->spec, strerror(-ret),
+				qpu_errmsg(dev));
+			fail = 1;
+		}
+	}
+	qpu_buffer_free(dev, buf);
+	qpu_close(dev);
+	_exit(fail);
+}
+
+/* ---- the parent: devices, tunables, tenants, figures ----------------------- */
+
+static int mp_read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fgets(buf, len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -EIO;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static int mp_set(const struct mp_dev *d, const char *name, const char *val)
+{
+	char path[128];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", d->sysdir, name);
+	ret = bench_write_text(path, val);
+	if (ret)
+		fprintf(stderr, "qpu-bench: %s = %s: %s\n", path, val, strerror(-ret));
+	return ret;
+}
+
+/* Create a device for @d->spec at the first free id, learn its coupling. */
+static int mp_dev_create(struct mp_dev *d)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	struct qpu_edge *edges = NULL;
+	struct qpu_dev *dev = NULL;
+	struct qpu_info info;
+	uint32_t ne = 0, i, tries;
+	char cmd[96];
+	int ret;
+
+	for (d->id = MP_FIRST_ID; d->id < 64; d->id++) {
+		snprintf(d->sysdir, sizeof(d->sysdir), QPU_CLASS "/qpu%u", d->id);
+		if (access(d->sysdir, F_OK))
+			break;
+	}
+	snprintf(d->path, sizeof(d->path), "/dev/qpu%u", d->id);
+	snprintf(cmd, sizeof(cmd), "%u %s\n", d->id, d->spec);
+	ret = bench_write_text(QPU_CLASS "/new_device", cmd);
+	if (ret) {
+		fprintf(stderr, "qpu-bench: new_device \"%u %s\": %s\n", d->id,
+			d->spec, strerror(-ret));
+		d->id = 0;
+		return ret;
+	}
+	for (tries = 0; (ret = qpu_open(d->path, &dev)) && tries < 100; tries++)
+		nanosleep(&pause, NULL);
+	if (ret)
+		return ret;
+	ret = qpu_get_info(dev, &info);
+	if (!ret)
+		ret = qpu_get_topology(dev, &edges, &ne);
+	if (!ret) {
+		d->nq = info.num_qubits;
+		d->adj = calloc((size_t)d->nq * d->nq, 1);
+		ret = d->adj ? 0 : -ENOMEM;
+	}
+	for (i = 0; !ret && i < ne; i++)
+		d->adj[edges[i].a * d->nq + edges[i].b] =
+			d->adj[edges[i].b * d->nq + edges[i].a] = 1;
+	free(edges);
+	qpu_close(dev);
+	for (i = 0; !ret && i < 4; i++) {
+		snprintf(cmd, sizeof(cmd), "%s/%s", d->sysdir, mp_tunables[i]);
+		ret = mp_read_text(cmd, d->saved[i], sizeof(d->saved[i]));
+	}
+	return ret;
+}
+
+/* Restore the tunables, remove the device. */
+static void mp_dev_remove(struct mp_dev *d)
+{
+	char id[16];
+	uint32_t i;
+
+	if (!d->id)
+		return;
+	for (i = 0; i < 4; i++)
+		if (d->saved[i][0])
+			mp_set(d, mp_tunables[i], d->saved[i]);
+	snprintf(id, sizeof(id), "%u\n", d->id);
+	bench_write_text(QPU_CLASS "/del_device", id);
+	free(d->adj);
+	d->adj = NULL;
+	d->id = 0;
+}
+
+/* Forget the tenants' settings on @d and remove their cgroups. */
+static void mp_tenants_remove(const struct mp_dev *d, uint32_t nt)
+{
+	struct qpu_nl *nl = qpu_nl_open();
+	char path[256];
+	struct stat st;
+	uint32_t t;
+
+	for (t = 0; t < nt; t++) {
+		snprintf(path, sizeof(path), "%s/mp%u", BENCH_CG_BASE, t);
+		if (nl && d->id && !stat(path, &st))
+			qpu_nl_tenant_del(nl, d->id, st.st_ino);
+		rmdir(path);
+	}
+	if (nl)
+		qpu_nl_close(nl);
+}
+
+/*
+ * The run's own start order and placements replayed on the modelled
+ * device clock: job by job in the order they started, each at the
+ * earliest time not before the previous start at which every earlier
+ * job on its qubits (and, with @guard, of another tenant next to them)
+ * has ended and fewer than @workers jobs run. Fills @wait (ns after
+ * arrival) and returns the makespan.
+ */
+static uint64_t mp_replay(const struct mp_dev *d, const struct mp_rec *rec,
+			  uint32_t n, uint32_t workers, bool guard, uint64_t *wait)
+{
+	uint64_t *ve = calloc(n, sizeof(*ve));
+	uint32_t *ord = calloc(n, sizeof(*ord)), i, j, a, b, x, y, running;
+	uint64_t t = 0, span = 0, next;
+	bool conflict;
+
+	if (!ve || !ord)
+		goto out;
+	for (i = 0; i < n; i++)
+		ord[i] = i;
+	for (i = 1; i < n; i++)		/* insertion sort by real start */
+		for (j = i; j > 0 && rec[ord[j]].start < rec[ord[j - 1]].start; j--) {
+			x = ord[j];
+			ord[j] = ord[j - 1];
+			ord[j - 1] = x;
+		}
+	for (i = 0; i < n; i++) {
+		a = ord[i];
+		for (j = 0; j < i; j++) {
+			b = ord[j];
+			conflict = false;
+			for (x = 0; x < rec[a].width && x < MP_MAX_K && !conflict; x++)
+				for (y = 0; y < rec[b].width && y < MP_MAX_K; y++) {
+					uint32_t p = rec[a].phys[x], q = rec[b].phys[y];
+
+					if (p == q || (guard && rec[a].tenant != rec[b].tenant &&
+						       d->adj[p * d->nq + q])) {
+						conflict = true;
+						break;
+					}
+				}
+			if (conflict && ve[b] > t)
+				t = ve[b];
+		}
+		for (;;) {
+			running = 0;
+			next = UINT64_MAX;
+			for (j = 0; j < i; j++)
+				if (ve[ord[j]] > t) {
+					running++;
+					if (ve[ord[j]] < next)
+						next = ve[ord[j]];
+				}
+			if (running < workers)
+				break;
+			t = next;
+		}
+		ve[a] = t + rec[a].qpu_ns;
+		wait[a] = t;
+		if (ve[a] > span)
+			span = ve[a];
+	}
+out:
+	free(ve);
+	free(ord);
+	return span;
+}
+
+static double mp_mean(const uint64_t *v, uint32_t n)
+{
+	double s = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		s += v[i];
+	return n ? s / n : 0;
+}
+
+static void mp_figures(const struct mp_dev *d, const struct mp_shared *sh,
+		       const struct mp_policy *pol, uint32_t workers,
+		       const struct bench_mp_opts *o, const struct mp_tmpl *tm,
+		       const uint32_t *job_tmpl, struct mp_stats *st)
+{
+	uint64_t *wait = calloc(o->jobs, sizeof(*wait)), span, last = sh->t0;
+	uint32_t n = o->jobs, i, fn[MP_NFAM] = { 0 };
+	double q = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (!wait)
+		return;
+	span = mp_replay(d, sh->rec, n, workers,
+			 pol->isolation == QPU_ISOLATION_GUARD, wait);
+	st->dev_wait = mp_mean(wait, n) / 1e6;
+	st->dev_p95 = bench_percentile(wait, n, 0.95) / 1e6;
+	st->dev_tput = span ? n / (span / 1e9) : 0;
+	for (i = 0; i < n; i++) {
+		const struct mp_rec *r = &sh->rec[i];
+
+		wait[i] = r->start - sh->t0;
+		q += r->start - r->submit;
+		last = r->end > last ? r->end : last;
+		st->fid += r->fid;
+		st->esp += r->esp;
+		st->trimmed += r->trimmed;
+		st->fam_fid[tm[job_tmpl[i]].fam] += r->fid;
+		fn[tm[job_tmpl[i]].fam]++;
+	}
+	st->wall_wait = mp_mean(wait, n) / 1e6;
+	st->wall_p95 = bench_percentile(wait, n, 0.95) / 1e6;
+	st->wall_tput = last > sh->t0 ? n / ((last - sh->t0) / 1e9) : 0;
+	st->queue = q / n / 1e6;
+	st->fid /= n;
+	st->esp /= n;
+	st->trimmed = 100.0 * st->trimmed / n;
+	for (i = 0; i < MP_NFAM; i++)
+		st->fam_fid[i] = fn[i] ? st->fam_fid[i] / fn[i] : 0;
+	free(wait);
+}
+
+/* One policy on @d: set it up, run the tenants, collect the figures. */
+static int mp_policy_run(const struct mp_dev *d, const struct mp_policy *pol,
+			 const struct bench_mp_opts *o, const struct mp_tmpl *tm,
+			 const uint32_t *job_tmpl, struct mp_shared *sh,
+			 struct mp_stats *st)
+{
+	uint32_t workers = pol->multi ? o->workers : 1, t, got = 0;
+	struct qpu_nl_limits lim = {
+		.set = QPU_NL_ISOLATION, .isolation = pol->isolation,
+	};
+	pid_t pids[MP_MAX_TENANTS];
+	int ready[2], go[2], status, ret = 0;
+	char cg[MP_MAX_TENANTS][256], wbuf[16], c;
+
+	snprintf(wbuf, sizeof(wbuf), "%u\n", workers);
+	if (mp_set(d, "noise", "calibrated") || mp_set(d, "placement", pol->placement) ||
+	    mp_set(d, "workers", wbuf))
+		return -1;
+	for (t = 0; t < o->tenants; t++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "mp%u", t);
+		if (bench_cgroup_make(name, cg[t], sizeof(cg[t])) ||
+		    bench_tenant_set(d->id, cg[t], &lim)) {
+			fprintf(stderr, "qpu-bench: cannot set up tenant %s\n", cg[t]);
+			return -1;
+		}
+	}
+	memset(sh, 0, sizeof(*sh));
+	if (pipe(ready))
+		return -1;
+	if (pipe(go)) {
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
+	for (t = 0; t < o->tenants; t++) {
+		pids[t] = fork();
+		if (pids[t] < 0) {
+			ret = -1;
+			break;
+		}
+		if (!pids[t]) {
+			close(ready[0]);
+			close(go[1]);
+			mp_tenant(d, cg[t], t, pol, o, tm, job_tmpl, sh, ready[1], go[0]);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (; got < t && read(ready[0], &c, 1) == 1; got++)
+		if (c != 'r')
+			ret = -1;
+	sh->t0 = realtime_ns();
+	for (got = 0; got < t; got++)
+		if (write(go[1], ret ? "s" : "g", 1) != 1)
+			ret = -1;
+	close(go[1]);
+	close(ready[0]);
+	while (t-- > 0) {
+		waitpid(pids[t], &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			ret = -1;
+	}
+	if (!ret)
+		mp_figures(d, sh, pol, workers, o, tm, job_tmpl, st);
+	return ret;
+}
+
+/* One device: the three policies, the table, the summary line. */
+static int mp_device(struct mp_dev *d, const struct bench_mp_opts *o,
+		     const struct mp_tmpl *tm, uint32_t ntm, const uint32_t *job_tmpl,
+		     struct mp_shared *sh)
+{
+	struct mp_stats st[3];
+	uint32_t p, f;
+
+	printf("\nmultiprogram %s (%s): %u jobs of %u shots from %u tenants, %u "
+	       "circuits (ghz 3-10, qft 3-5, vqe 4-8, qaoa 3-6), seed %llu\n",
+	       d->spec, d->path, o->jobs, o->shots, o->tenants, ntm,
+	       (unsigned long long)o->seed);
+	for (p = 0; p < 3; p++) {
+		if (mp_policy_run(d, &mp_policies[p], o, tm, job_tmpl, sh, &st[p])) {
+			fprintf(stderr, "qpu-bench: %s, policy %s failed\n", d->spec,
+				mp_policies[p].name);
+			return -1;
+		}
+	}
+	printf("%-14s %3s | %-24s | %-24s | %8s %8s %6s %5s\n", "", "",
+	       "device time (modelled)", "wall clock (this machine)", "", "", "", "");
+	printf("%-14s %3s | %7s %7s %8s | %7s %7s %8s | %8s %8s %6s %5s\n",
+	       "policy", "W", "wait ms", "p95 ms", "jobs/s", "wait ms", "p95 ms",
+	       "jobs/s", "queue ms", "fidelity", "ESP", "trim%");
+	for (p = 0; p < 3; p++)
+		printf("%-14s %3u | %7.1f %7.1f %8.2f | %7.1f %7.1f %8.2f | %8.1f "
+		       "%8.4f %6.4f %5.1f\n", mp_policies[p].name,
+		       mp_policies[p].multi ? o->workers : 1, st[p].dev_wait,
+		       st[p].dev_p95, st[p].dev_tput, st[p].wall_wait,
+		       st[p].wall_p95, st[p].wall_tput, st[p].queue, st[p].fid,
+		       st[p].esp, st[p].trimmed);
+	for (p = 0; p < 3; p++) {
+		printf("%-14s fidelity by circuit:", mp_policies[p].name);
+		for (f = 0; f < MP_NFAM; f++)
+			printf(" %s %.4f", mp_fam_names[f], st[p].fam_fid[f]);
+		printf("\n");
+	}
+	printf("multiprogram %s: wait ratio %.2f, fidelity loss %.2f %%, aware gain "
+	       "%.2f %%\n", d->spec,
+	       st[2].dev_wait > 0 ? st[0].dev_wait / st[2].dev_wait : 0,
+	       100 * (st[0].fid - st[2].fid), 100 * (st[2].fid - st[1].fid));
+	fflush(stdout);
+	return 0;
+}
+
+/**
+ * bench_multiprogram() - qpu-bench --multiprogram
+ * @o: devices, jobs, tenants, workers, shots, seed
+ *
+ * Return: 0, or -1 on an error (setting up a device, a tenant or a
+ * cgroup, or a job that failed); what was set up is undone either way.
+ */
+int bench_multiprogram(const struct bench_mp_opts *o)
+{
+	struct mp_shared *sh = MAP_FAILED;
+	uint32_t ntm = 0, *job_tmpl = NULL, i;
+	struct mp_tmpl *tm = NULL;
+	struct mp_dev d;
+	char *list = NULL, *tok, *save, self[256];
+	uint64_t rs = o->seed;
+	int ret = -1;
+
+	if (!o->jobs || o->jobs > MP_MAX_JOBS || !o->tenants ||
+	    o->tenants > MP_MAX_TENANTS || !o->shots || !o->workers) {
+		fprintf(stderr, "qpu-bench: --multiprogram takes 1..%u jobs, 1..%u "
+			"tenants, workers and shots > 0\n", MP_MAX_JOBS,
+			MP_MAX_TENANTS);
+		return -1;
+	}
+	tm = mp_make_tmpls(o->seed, &ntm);
+	job_tmpl = calloc(o->jobs, sizeof(*job_tmpl));
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	list = strdup(o->devices);
+	if (!tm || !job_tmpl || sh == MAP_FAILED || !list)
+		goto out;
+	for (i = 0; i < o->jobs; i++)
+		job_tmpl[i] = mp_rng(&rs) % ntm;
+	/* The parent runs from a leaf of its own: cgroup v2 keeps tasks in leaves. */
+	if (bench_cgroup_make("bench", self, sizeof(self)) || bench_cgroup_join(self)) {
+		fprintf(stderr, "qpu-bench: --multiprogram needs root and cgroup2 at "
+			"/sys/fs/cgroup\n");
+		goto out_cg;
+	}
+	ret = 0;
+	for (tok = strtok_r(list, ",", &save); tok && !ret;
+	     tok = strtok_r(NULL, ",", &save)) {
+		memset(&d, 0, sizeof(d));
+		d.spec = tok;
+		ret = mp_dev_create(&d);
+		if (!ret)
+			ret = mp_device(&d, o, tm, ntm, job_tmpl, sh);
+		mp_tenants_remove(&d, o->tenants);
+		mp_dev_remove(&d);
+	}
+out_cg:
+	bench_cgroup_join("/sys/fs/cgroup");
+	rmdir(self);
+	rmdir(BENCH_CG_BASE);
+out:
+	free(list);
+	if (sh != MAP_FAILED)
+		munmap(sh, sizeof(*sh));
+	free(job_tmpl);
+	mp_free_tmpls(tm, ntm);
+	return ret ? -1 : 0;
+}
