@@ -20,36 +20,45 @@
  * circuits of 3 to 10 qubits whose two-qubit gates follow a path 0-1-..:
  * GHZ 3-10, a QFT round trip (basis state, QFT, inverse QFT, routed on
  * the path with SWAPs) 3-5, a VQE-shaped hardware-efficient ansatz 4-8
- * and a QAOA MaxCut layer on the path 3-6. Job i goes to tenant i mod T
- * (--tenants, one cgroup each under BENCH_CG_BASE); each tenant runs its
- * jobs one after another: allocate, load, QPU_IOC_SUBMIT with
- * %QPU_RUN_PROVENANCE, wait, free. Seeds are the same in every policy.
+ * and a QAOA MaxCut layer on the path 3-6. Job i belongs to tenant i mod
+ * T (--tenants): a child process in its own cgroup under BENCH_CG_BASE
+ * that allocates, loads, submits (QPU_IOC_SUBMIT) and frees for its jobs
+ * when the parent asks it to. Job seeds are the same in every policy.
+ *
+ * Time: the simulator is not paced to the device it models (a job takes
+ * what the CPU needs, and under TCG every executor shares one host
+ * thread), so wall-clock waits would measure the simulator, not the
+ * policies. The parent therefore schedules in modelled device time
+ * (qpu_ns: shots x qc_circuit_shot_ns(), Documentation/qpu/timing.rst)
+ * as a discrete-event loop whose placements, loads and runs are the
+ * kernel's: at each event it offers the pending jobs in arrival order
+ * (exclusive: only the first; multiprogrammed: up to MP_SCAN, skipping
+ * those the allocator cannot place now) while fewer than W run; a placed
+ * job holds its qubits until its modelled end, so the allocator sees the
+ * modelled occupancy. At its end the job runs on the device with
+ * %QPU_RUN_CROSSTALK: the crosstalk schedule its modelled neighbours gave
+ * it (qubits coupled to a qubit of another running allocation, changes
+ * at the shot they happen), which is what the kernel applies to jobs
+ * that really run side by side. The figures are deterministic: the same
+ * seed gives the same table.
  *
  * Placement without a hint: the allocator hands out a connected region,
  * which on heavy-hex often has no path through all its qubits; then the
  * tenant asks for a region up to MP_GROW qubits larger, lays the path out
  * in it (qpu_circuit_layout()), gives the region back and takes exactly
- * the path's qubits (QPU_ALLOC_EXACT). "trimmed" counts those jobs.
+ * the path's qubits (QPU_ALLOC_EXACT). "trim%" counts those jobs.
  *
- * Figures per policy, from each job's struct qpu_provenance:
- *  - wait (arrival to start) mean and p95, and throughput, on two clocks.
- *    "device": the modelled device time (qpu_ns, Documentation/qpu/
- *    timing.rst): the run's own start order and placements replayed on
- *    the modelled clock, a job starting once an executor is free and every
- *    earlier job on its qubits (or, with a guard, next to them, of another
- *    tenant) has ended. "wall": the VM's clock. The simulator is not paced
- *    to the modelled device, so wall time measures the simulator's CPU
- *    (under TCG one host thread): W executors cannot beat it, while on a
- *    device they run side by side. The summary line uses device time.
- *  - queue: start_time - submit_time (the time a submitted job waited).
- *  - fidelity: the Hellinger fidelity (sum_x sqrt(p_x q_x))^2 of the job's
- *    counts p to the circuit's exact ideal distribution q (computed once
- *    per circuit with the simulator core); and the ESP the load returned.
- *    With finite shots F < 1 even on an ideal device (a bias common to
- *    the three policies, larger for circuits with spread-out outputs).
+ * Figures per policy: wait (arrival to start, modelled ms) mean and p95,
+ * throughput (jobs per modelled second), mean fidelity, the mean ESP the
+ * loads returned, "xt%" (jobs that received crosstalk), "trim%", and the
+ * wall time the policy took here. Fidelity is the Hellinger fidelity
+ * (sum_x sqrt(p_x q_x))^2 of the job's counts p to the circuit's exact
+ * ideal distribution q, computed once per circuit with the simulator
+ * core. With finite shots F < 1 even on an ideal device (a bias common
+ * to the three policies, larger for circuits with spread-out outputs).
  * The last line per device: "multiprogram DEVICE: wait ratio X, fidelity
- * loss Y %, aware gain Z %" (X = device-time mean wait (a)/(c), Y = F(a)
- * - F(c) and Z = F(c) - F(b) in percentage points).
+ * loss Y %, aware gain Z %" (X = mean wait (a)/(c), Y = F(a) - F(c) and
+ * Z = F(c) - F(b) in percentage points).
  *
  * Every tunable touched (noise, placement, workers, crosstalk_ppm) is
  * restored and the devices and cgroups removed, also on errors.
@@ -60,7 +69,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -77,9 +85,10 @@
 #define MP_MAX_K	10	/* widest circuit */
 #define MP_GROW		6	/* extra qubits a hint-less region may have */
 #define MP_MAX_OPS	256	/* routed QFT operations */
-#define MP_BACKOFF_NS	(2 * 1000 * 1000)
-#define MP_PLACE_NS	(120ULL * 1000 * 1000 * 1000)	/* give up on a job */
 #define MP_FIRST_ID	8	/* devices are created from /dev/qpu8 on */
+#define MP_MAX_WORKERS	16	/* the kernel's QPU_MAX_WORKERS */
+#define MP_SCAN		32	/* pending jobs offered per event */
+#define MP_XT_OFFSET	64	/* the crosstalk schedule in the parameter buffer */
 #define QPU_CLASS	"/sys/class/qpu"
 
 enum mp_family { MP_GHZ, MP_QFT, MP_VQE, MP_QAOA, MP_NFAM };
@@ -127,24 +136,54 @@ static const struct mp_policy mp_policies[3] = {
 	{ "(c) aware", true, "fidelity", QPU_ISOLATION_GUARD, true },
 };
 
-/* What a tenant records of one job, in memory shared with the parent. */
-struct mp_rec {
-	int32_t status;
+enum { MP_PENDING, MP_RUNNING, MP_DONE };
+
+/**
+ * struct mp_job - one job of the workload on the modelled device
+ * @tmpl: its circuit
+ * @tenant: the tenant that submits it
+ * @state: MP_PENDING, MP_RUNNING or MP_DONE
+ * @dur: modelled duration, ns (shots x qc_circuit_shot_ns())
+ * @start: modelled start, ns after the burst arrived
+ * @end: @start + @dur
+ * @phys: the physical qubit behind each circuit qubit
+ * @cur: circuit qubits exposed to crosstalk now
+ * @nseg: entries of @seg
+ * @seg: the crosstalk schedule it received (%QPU_RUN_CROSSTALK)
+ * @trimmed: its region was trimmed to the path (see the file comment)
+ * @esp: the ESP its load returned
+ * @fid: its Hellinger fidelity
+ */
+struct mp_job {
+	uint32_t tmpl;
 	uint32_t tenant;
-	uint32_t width;
-	uint32_t trimmed;
-	uint64_t submit;	/* CLOCK_REALTIME ns, from the provenance */
+	uint32_t state;
+	uint64_t dur;
 	uint64_t start;
 	uint64_t end;
-	uint64_t qpu_ns;
-	double fid;
-	double esp;
 	uint16_t phys[MP_MAX_K];
+	uint64_t cur;
+	uint32_t nseg;
+	struct qpu_xt_seg seg[QPU_MAX_XT_SEGS];
+	uint32_t trimmed;
+	double esp;
+	double fid;
 };
 
-struct mp_shared {
-	uint64_t t0;		/* arrival of every job, CLOCK_REALTIME ns */
-	struct mp_rec rec[MP_MAX_JOBS];
+enum { MP_PLACE, MP_RUN, MP_QUIT };
+
+/* A request to a tenant and its reply: one pipe write each (< PIPE_BUF). */
+struct mp_msg {
+	uint32_t op;		/* MP_PLACE, MP_RUN or MP_QUIT */
+	uint32_t job;
+	int32_t ret;
+	uint32_t trimmed;
+	double esp;
+	double fid;
+	uint64_t qpu_ns;
+	uint16_t phys[MP_MAX_K];
+	uint32_t nseg;
+	struct qpu_xt_seg seg[QPU_MAX_XT_SEGS];
 };
 
 /* One device under test. */
@@ -164,9 +203,8 @@ static const char * const mp_tunables[4] = {
 
 /* Per policy, what the table shows. */
 struct mp_stats {
-	double dev_wait, dev_p95, dev_tput;
-	double wall_wait, wall_p95, wall_tput;
-	double queue, fid, esp, trimmed;
+	double wait, p95, tput;
+	double fid, esp, trimmed, exposed, wall;
 	double fam_fid[MP_NFAM];
 };
 
@@ -453,114 +491,130 @@ static double mp_fidelity(const double *ideal, uint32_t k, const struct qpu_resu
 	return s * s;
 }
 
-/* One job of a tenant, start to end: 0 or -errno. */
-static int mp_job(struct qpu_dev *dev, const struct mp_tmpl *t, bool hint,
-		  uint32_t nq, const struct bench_mp_opts *o, uint64_t seed,
-		  struct qpu_buffer *buf, size_t prov_off, struct mp_rec *rec)
-{
-	struct timespec pause = { 0, MP_BACKOFF_NS };
-	const struct qpu_provenance *pv;
-	const struct qpu_result *res;
-	uint64_t give_up = realtime_ns() + MP_PLACE_NS;
-	struct qpu_qubits *q = NULL;
-	struct qpu_loaded l;
-	struct qpu_submit s;
-	struct qpu_wait w;
-	uint32_t i;
-	int ret;
+/* What a tenant holds for one placed job. */
+struct mp_held {
+	struct qpu_qubits *q;
+	uint32_t handle;
+};
 
-	for (;;) {
-		ret = mp_place(dev, t, hint, nq, &q, &rec->trimmed);
-		if (ret != -ENOSPC && ret != -EBUSY && ret != -EXDEV)
-			break;
-		if (realtime_ns() > give_up)
-			return -ETIMEDOUT;
-		nanosleep(&pause, NULL);
+/* MP_PLACE: qubits for the job and its circuit loaded on them. */
+static void mp_serve_place(struct qpu_dev *dev, const struct mp_tmpl *t, bool hint,
+			   uint32_t nq, struct mp_held *h, struct mp_msg *m)
+{
+	struct qpu_loaded l;
+	uint32_t i;
+
+	m->ret = mp_place(dev, t, hint, nq, &h->q, &m->trimmed);
+	if (m->ret)
+		return;
+	m->ret = qpu_circuit_load(dev, t->c, h->q, &l);
+	if (m->ret) {
+		qpu_free_qubits(dev, h->q);
+		h->q = NULL;
+		return;
 	}
-	if (ret)
-		return ret;
-	ret = qpu_circuit_load(dev, t->c, q, &l);
-	if (ret)
-		goto out_free;
-	memset(buf->ptr, 0, buf->size);
-	memset(&s, 0, sizeof(s));
-	s.job.circuit = l.handle;
-	s.job.flags = QPU_RUN_SEED | QPU_RUN_PROVENANCE;
-	s.job.seed = seed;
-	s.job.shots = o->shots;
-	s.job.result_buf = buf->handle;
-	s.job.provenance_offset = prov_off;
-	memset(&w, 0, sizeof(w));
-	if (ioctl(qpu_fd(dev), QPU_IOC_SUBMIT, &s))
-		ret = -errno;
-	w.job_id = s.job_id;
-	w.timeout_ns = -1;
-	if (!ret && ioctl(qpu_fd(dev), QPU_IOC_WAIT, &w))
-		ret = -errno;
-	if (!ret)
-		ret = w.status;
-	pv = qpu_provenance_at(buf, prov_off);
-	res = qpu_result_at(buf, 0);
-	if (!ret && (!pv || !res || pv->status || res->status))
-		ret = -EIO;
-	if (!ret) {
-		rec->width = pv->num_phys;
-		rec->submit = pv->submit_time;
-		rec->start = pv->start_time;
-		rec->end = pv->end_time;
-		rec->qpu_ns = pv->qpu_ns;
-		for (i = 0; i < t->k && i < pv->num_phys; i++)
-			rec->phys[i] = pv->phys[i];
-		rec->esp = l.esp;
-		rec->fid = mp_fidelity(t->ideal, t->k, res);
-	}
-	qpu_circuit_unload(dev, l.handle);
-out_free:
-	qpu_free_qubits(dev, q);
-	return ret;
+	h->handle = l.handle;
+	m->esp = l.esp;
+	for (i = 0; i < t->k; i++)
+		m->phys[i] = h->q->phys[i];
 }
 
 /*
- * A tenant (a child process in cgroup @cg): jobs @tn, @tn + T, ... of the
- * workload. Says 'r' (or 'e') on @ready once set up, starts when the
- * parent writes to @go. Exits 0, or 1 if any job failed.
+ * MP_RUN: run the placed job with the crosstalk schedule of @m (what its
+ * neighbours on the modelled device did to it), measure, give it back.
  */
-static void mp_tenant(const struct mp_dev *d, const char *cg, uint32_t tn,
+static void mp_serve_run(struct qpu_dev *dev, const struct mp_tmpl *t,
+			 const struct bench_mp_opts *o, struct qpu_buffer *pbuf,
+			 struct qpu_buffer *rbuf, size_t prov_off,
+			 struct mp_held *h, struct mp_msg *m)
+{
+	struct qpu_crosstalk *xt = (void *)((char *)pbuf->ptr + MP_XT_OFFSET);
+	const struct qpu_provenance *pv;
+	const struct qpu_result *res;
+	struct qpu_submit s;
+	struct qpu_wait w;
+
+	xt->num_segs = m->nseg;
+	xt->reserved = 0;
+	memcpy(xt->segs, m->seg, m->nseg * sizeof(m->seg[0]));
+	memset(rbuf->ptr, 0, rbuf->size);
+	memset(&s, 0, sizeof(s));
+	s.job.circuit = h->handle;
+	s.job.flags = QPU_RUN_SEED | QPU_RUN_PROVENANCE | QPU_RUN_CROSSTALK;
+	s.job.seed = o->seed * 1000003ULL + m->job + 1;
+	s.job.shots = o->shots;
+	s.job.param_buf = pbuf->handle;
+	s.job.crosstalk_offset = MP_XT_OFFSET;
+	s.job.result_buf = rbuf->handle;
+	s.job.provenance_offset = prov_off;
+	memset(&w, 0, sizeof(w));
+	m->ret = ioctl(qpu_fd(dev), QPU_IOC_SUBMIT, &s) ? -errno : 0;
+	w.job_id = s.job_id;
+	w.timeout_ns = -1;
+	if (!m->ret)
+		m->ret = ioctl(qpu_fd(dev), QPU_IOC_WAIT, &w) ? -errno : w.status;
+	pv = qpu_provenance_at(rbuf, prov_off);
+	res = qpu_result_at(rbuf, 0);
+	if (!m->ret && (!pv || !res || pv->status || res->status))
+		m->ret = -EIO;
+	if (!m->ret) {
+		m->qpu_ns = pv->qpu_ns;
+		m->fid = mp_fidelity(t->ideal, t->k, res);
+	}
+	qpu_circuit_unload(dev, h->handle);
+	qpu_free_qubits(dev, h->q);
+	h->q = NULL;
+}
+
+/* A placement that may succeed later, when other jobs have ended. */
+static bool mp_retry(int ret)
+{
+	return ret == -ENOSPC || ret == -EBUSY || ret == -EXDEV;
+}
+
+/*
+ * A tenant: a child process in cgroup @cg, serving the parent's requests
+ * from @in with replies on @out (the first reply says whether it is set
+ * up) until MP_QUIT. Closing the device gives back what it still holds.
+ */
+static void mp_tenant(const struct mp_dev *d, const char *cg,
 		      const struct mp_policy *pol, const struct bench_mp_opts *o,
 		      const struct mp_tmpl *tm, const uint32_t *job_tmpl,
-		      struct mp_shared *sh, int ready, int go)
+		      int in, int out)
 {
-	struct qpu_buffer *buf = NULL;
+	struct mp_held *held = calloc(o->jobs, sizeof(*held));
+	struct qpu_buffer *pbuf = NULL, *rbuf = NULL;
 	struct qpu_dev *dev = NULL;
 	size_t stride, prov_off, size;
-	uint32_t j;
-	int fail = 0, ret;
-	char c = 'r';
+	const struct mp_tmpl *t;
+	struct mp_msg m;
 
 	size = qpu_result_layout(MP_MAX_K, o->shots, 0, 1, &stride, &prov_off);
-	if (bench_cgroup_join(cg) || qpu_open(d->path, &dev) ||
-	    qpu_buffer_new(dev, size, &buf))
-		c = 'e';
-	if (write(ready, &c, 1) != 1 || c == 'e' || read(go, &c, 1) != 1 ||
-	    c != 'g')
+	memset(&m, 0, sizeof(m));
+	if (!held || bench_cgroup_join(cg) || qpu_open(d->path, &dev) ||
+	    qpu_buffer_new(dev, size, &rbuf) ||
+	    qpu_buffer_new(dev, MP_XT_OFFSET + sizeof(struct qpu_crosstalk) +
+			   sizeof(m.seg), &pbuf))
+		m.ret = -1;
+	if (write(out, &m, sizeof(m)) != sizeof(m) || m.ret)
 		_exit(1);
-	for (j = tn; j < o->jobs; j += o->tenants) {
-		sh->rec[j].tenant = tn;
-		ret = mp_job(dev, &tm[job_tmpl[j]], pol->hint, d->nq, o,
-			     o->seed * 1000003ULL + j + 1, buf, prov_off,
-			     &sh->rec[j]);
-		sh->rec[j].status = ret;
-		if (ret) {
+	while (read(in, &m, sizeof(m)) == sizeof(m) && m.op != MP_QUIT) {
+		if (m.job >= o->jobs)
+			_exit(1);
+		t = &tm[job_tmpl[m.job]];
+		if (m.op == MP_PLACE)
+			mp_serve_place(dev, t, pol->hint, d->nq, &held[m.job], &m);
+		else
+			mp_serve_run(dev, t, o, pbuf, rbuf, prov_off, &held[m.job], &m);
+		if (m.ret && !(m.op == MP_PLACE && mp_retry(m.ret)))
 			fprintf(stderr, "qpu-bench: job %u (%s-%u) on %s: %s (%s)\n",
-				j, mp_fam_names[tm[job_tmpl[j]].fam],
-				tm[job_tmpl[j]].k, d->spec, strerror(-ret),
-				qpu_errmsg(dev));
-			fail = 1;
-		}
+				m.job, mp_fam_names[t->fam], t->k, d->spec,
+				strerror(-m.ret), qpu_errmsg(dev));
+		if (write(out, &m, sizeof(m)) != sizeof(m))
+			_exit(1);
 	}
-	qpu_buffer_free(dev, buf);
 	qpu_close(dev);
-	_exit(fail);
+	_exit(0);
 }
 
 /* ---- the parent: devices, tunables, tenants, figures ----------------------- */
@@ -677,139 +731,207 @@ static void mp_tenants_remove(const struct mp_dev *d, uint32_t nt)
 		qpu_nl_close(nl);
 }
 
-/*
- * The run's own start order and placements replayed on the modelled
- * device clock: job by job in the order they started, each at the
- * earliest time not before the previous start at which every earlier
- * job on its qubits (and, with @guard, of another tenant next to them)
- * has ended and fewer than @workers jobs run. Fills @wait (ns after
- * arrival) and returns the makespan.
- */
-static uint64_t mp_replay(const struct mp_dev *d, const struct mp_rec *rec,
-			  uint32_t n, uint32_t workers, bool guard, uint64_t *wait)
+/* Circuit qubits of running job @a next to a qubit of another running job. */
+static uint64_t mp_exposure(const struct mp_dev *d, const struct mp_job *jobs,
+			    const uint32_t *run, uint32_t nrun,
+			    const struct mp_tmpl *tm, uint32_t a)
 {
-	uint64_t *ve = calloc(n, sizeof(*ve));
-	uint32_t *ord = calloc(n, sizeof(*ord)), i, j, a, b, x, y, running;
-	uint64_t t = 0, span = 0, next;
-	bool conflict;
+	uint32_t ka = tm[jobs[a].tmpl].k, i, v, u, b;
+	uint64_t m = 0;
 
-	if (!ve || !ord)
-		goto out;
-	for (i = 0; i < n; i++)
-		ord[i] = i;
-	for (i = 1; i < n; i++)		/* insertion sort by real start */
-		for (j = i; j > 0 && rec[ord[j]].start < rec[ord[j - 1]].start; j--) {
-			x = ord[j];
-			ord[j] = ord[j - 1];
-			ord[j - 1] = x;
-		}
-	for (i = 0; i < n; i++) {
-		a = ord[i];
-		for (j = 0; j < i; j++) {
-			b = ord[j];
-			conflict = false;
-			for (x = 0; x < rec[a].width && x < MP_MAX_K && !conflict; x++)
-				for (y = 0; y < rec[b].width && y < MP_MAX_K; y++) {
-					uint32_t p = rec[a].phys[x], q = rec[b].phys[y];
-
-					if (p == q || (guard && rec[a].tenant != rec[b].tenant &&
-						       d->adj[p * d->nq + q])) {
-						conflict = true;
-						break;
-					}
-				}
-			if (conflict && ve[b] > t)
-				t = ve[b];
-		}
-		for (;;) {
-			running = 0;
-			next = UINT64_MAX;
-			for (j = 0; j < i; j++)
-				if (ve[ord[j]] > t) {
-					running++;
-					if (ve[ord[j]] < next)
-						next = ve[ord[j]];
-				}
-			if (running < workers)
-				break;
-			t = next;
-		}
-		ve[a] = t + rec[a].qpu_ns;
-		wait[a] = t;
-		if (ve[a] > span)
-			span = ve[a];
+	for (i = 0; i < nrun; i++) {
+		b = run[i];
+		if (b == a)
+			continue;
+		for (v = 0; v < ka; v++)
+			for (u = 0; u < tm[jobs[b].tmpl].k; u++)
+				if (d->adj[jobs[a].phys[v] * d->nq + jobs[b].phys[u]])
+					m |= 1ULL << v;
 	}
-out:
-	free(ve);
-	free(ord);
-	return span;
+	return m;
 }
 
-static double mp_mean(const uint64_t *v, uint32_t n)
+/*
+ * At modelled time @t the set of running jobs changed: record each running
+ * job's new exposure from the shot it has reached (the kernel's rule,
+ * Documentation/qpu/noise.rst: qubits coupled to a qubit of another
+ * running allocation). Past QPU_MAX_XT_SEGS changes the last one takes
+ * the union of the rest, erring towards more crosstalk.
+ */
+static void mp_track(const struct mp_dev *d, struct mp_job *jobs,
+		     const uint32_t *run, uint32_t nrun, const struct mp_tmpl *tm,
+		     uint32_t shots, uint64_t t)
 {
-	double s = 0;
-	uint32_t i;
+	struct mp_job *j;
+	uint32_t i, shot;
+	uint64_t m;
 
-	for (i = 0; i < n; i++)
-		s += v[i];
-	return n ? s / n : 0;
+	for (i = 0; i < nrun; i++) {
+		j = &jobs[run[i]];
+		m = mp_exposure(d, jobs, run, nrun, tm, run[i]);
+		if (m == j->cur)
+			continue;
+		j->cur = m;
+		shot = j->dur ? (uint32_t)((t - j->start) * shots / j->dur) : 0;
+		if (shot >= shots)
+			continue;
+		if (j->nseg && j->seg[j->nseg - 1].shot == shot)
+			j->seg[j->nseg - 1].exposed = m;
+		else if (j->nseg < QPU_MAX_XT_SEGS)
+			j->seg[j->nseg++] = (struct qpu_xt_seg){ 0, shot, m };
+		else
+			j->seg[j->nseg - 1].exposed |= m;
+	}
 }
 
-static void mp_figures(const struct mp_dev *d, const struct mp_shared *sh,
-		       const struct mp_policy *pol, uint32_t workers,
-		       const struct bench_mp_opts *o, const struct mp_tmpl *tm,
-		       const uint32_t *job_tmpl, struct mp_stats *st)
+/* Send @m to a tenant and read its reply into @m: 0 or -1. */
+static int mp_ask(const int *fds, struct mp_msg *m)
 {
-	uint64_t *wait = calloc(o->jobs, sizeof(*wait)), span, last = sh->t0;
-	uint32_t n = o->jobs, i, fn[MP_NFAM] = { 0 };
-	double q = 0;
+	if (write(fds[1], m, sizeof(*m)) != sizeof(*m) ||
+	    read(fds[0], m, sizeof(*m)) != sizeof(*m))
+		return -1;
+	return 0;
+}
 
-	memset(st, 0, sizeof(*st));
+/*
+ * The workload on the modelled device: a discrete-event schedule in
+ * modelled time whose placements, loads and runs are the kernel's. At
+ * each event the pending jobs are offered in arrival order (exclusive:
+ * only the first; multiprogrammed: up to MP_SCAN of them, skipping those
+ * that do not fit now) while fewer than @workers run; then the clock goes
+ * to the next end, where the ended jobs run on the device with the
+ * crosstalk their neighbours gave them and are freed.
+ */
+static int mp_schedule(const struct mp_dev *d, const struct mp_policy *pol,
+		       uint32_t workers, const struct bench_mp_opts *o,
+		       const struct mp_tmpl *tm, struct mp_job *jobs,
+		       int (*fds)[2])
+{
+	uint32_t run[MP_MAX_WORKERS], nrun = 0, ndone = 0, first = 0, j, i, scanned;
+	uint64_t t = 0, next;
+	struct mp_msg m;
+	bool ended;
+
+	while (ndone < o->jobs) {
+		for (j = first, scanned = 0; j < o->jobs && nrun < workers &&
+		     scanned < MP_SCAN; j++) {
+			if (jobs[j].state != MP_PENDING)
+				continue;
+			scanned++;
+			memset(&m, 0, sizeof(m));
+			m.op = MP_PLACE;
+			m.job = j;
+			if (mp_ask(fds[jobs[j].tenant], &m))
+				return -1;
+			if (m.ret && !mp_retry(m.ret))
+				return -1;
+			if (m.ret) {
+				if (!pol->multi)
+					break;
+				continue;
+			}
+			jobs[j].state = MP_RUNNING;
+			jobs[j].start = t;
+			jobs[j].end = t + jobs[j].dur;
+			jobs[j].trimmed = m.trimmed;
+			jobs[j].esp = m.esp;
+			memcpy(jobs[j].phys, m.phys, sizeof(m.phys));
+			run[nrun++] = j;
+		}
+		if (!nrun) {
+			fprintf(stderr, "qpu-bench: job %u does not fit an idle %s\n",
+				first, d->spec);
+			return -1;
+		}
+		mp_track(d, jobs, run, nrun, tm, o->shots, t);
+		for (i = 0, next = UINT64_MAX; i < nrun; i++)
+			next = jobs[run[i]].end < next ? jobs[run[i]].end : next;
+		t = next;
+		for (i = 0; i < nrun; ) {
+			struct mp_job *e = &jobs[run[i]];
+
+			ended = e->end == t;
+			if (!ended) {
+				i++;
+				continue;
+			}
+			e->state = MP_DONE;
+			memset(&m, 0, sizeof(m));
+			m.op = MP_RUN;
+			m.job = run[i];
+			m.nseg = e->nseg;
+			memcpy(m.seg, e->seg, sizeof(m.seg));
+			run[i] = run[--nrun];
+			if (mp_ask(fds[e->tenant], &m) || m.ret)
+				return -1;
+			if (m.qpu_ns != e->dur)
+				fprintf(stderr, "qpu-bench: job %u: modelled %llu ns, the "
+					"device says %llu\n", m.job,
+					(unsigned long long)e->dur,
+					(unsigned long long)m.qpu_ns);
+			e->fid = m.fid;
+			ndone++;
+		}
+		mp_track(d, jobs, run, nrun, tm, o->shots, t);
+		while (first < o->jobs && jobs[first].state != MP_PENDING)
+			first++;
+	}
+	return 0;
+}
+
+static void mp_figures(const struct bench_mp_opts *o, const struct mp_tmpl *tm,
+		       const struct mp_job *jobs, struct mp_stats *st)
+{
+	uint64_t *wait = calloc(o->jobs, sizeof(*wait)), span = 0;
+	uint32_t n = o->jobs, i, s, fn[MP_NFAM] = { 0 };
+	double sum = 0;
+
 	if (!wait)
 		return;
-	span = mp_replay(d, sh->rec, n, workers,
-			 pol->isolation == QPU_ISOLATION_GUARD, wait);
-	st->dev_wait = mp_mean(wait, n) / 1e6;
-	st->dev_p95 = bench_percentile(wait, n, 0.95) / 1e6;
-	st->dev_tput = span ? n / (span / 1e9) : 0;
 	for (i = 0; i < n; i++) {
-		const struct mp_rec *r = &sh->rec[i];
+		const struct mp_job *j = &jobs[i];
 
-		wait[i] = r->start - sh->t0;
-		q += r->start - r->submit;
-		last = r->end > last ? r->end : last;
-		st->fid += r->fid;
-		st->esp += r->esp;
-		st->trimmed += r->trimmed;
-		st->fam_fid[tm[job_tmpl[i]].fam] += r->fid;
-		fn[tm[job_tmpl[i]].fam]++;
+		wait[i] = j->start;
+		sum += j->start;
+		span = j->end > span ? j->end : span;
+		st->fid += j->fid;
+		st->esp += j->esp;
+		st->trimmed += j->trimmed;
+		for (s = 0; s < j->nseg && !j->seg[s].exposed; s++)
+			;
+		st->exposed += s < j->nseg;
+		st->fam_fid[tm[j->tmpl].fam] += j->fid;
+		fn[tm[j->tmpl].fam]++;
 	}
-	st->wall_wait = mp_mean(wait, n) / 1e6;
-	st->wall_p95 = bench_percentile(wait, n, 0.95) / 1e6;
-	st->wall_tput = last > sh->t0 ? n / ((last - sh->t0) / 1e9) : 0;
-	st->queue = q / n / 1e6;
+	st->wait = sum / n / 1e6;
+	st->p95 = bench_percentile(wait, n, 0.95) / 1e6;
+	st->tput = span ? n / (span / 1e9) : 0;
 	st->fid /= n;
 	st->esp /= n;
 	st->trimmed = 100.0 * st->trimmed / n;
+	st->exposed = 100.0 * st->exposed / n;
 	for (i = 0; i < MP_NFAM; i++)
 		st->fam_fid[i] = fn[i] ? st->fam_fid[i] / fn[i] : 0;
 	free(wait);
 }
 
-/* One policy on @d: set it up, run the tenants, collect the figures. */
+/* One policy on @d: tunables, tenants, the schedule, the figures. */
 static int mp_policy_run(const struct mp_dev *d, const struct mp_policy *pol,
 			 const struct bench_mp_opts *o, const struct mp_tmpl *tm,
-			 const uint32_t *job_tmpl, struct mp_shared *sh,
+			 const uint32_t *job_tmpl, struct mp_job *jobs,
 			 struct mp_stats *st)
 {
-	uint32_t workers = pol->multi ? o->workers : 1, t, got = 0;
+	uint32_t workers = pol->multi ? o->workers : 1, t, j, nt = 0;
 	struct qpu_nl_limits lim = {
 		.set = QPU_NL_ISOLATION, .isolation = pol->isolation,
 	};
+	int fds[MP_MAX_TENANTS][2], cmd[2], rep[2], status, ret = 0;
 	pid_t pids[MP_MAX_TENANTS];
-	int ready[2], go[2], status, ret = 0;
-	char cg[MP_MAX_TENANTS][256], wbuf[16], c;
+	char cg[MP_MAX_TENANTS][256], wbuf[16];
+	struct mp_msg m;
+	uint64_t t0 = realtime_ns();
 
+	memset(st, 0, sizeof(*st));
 	snprintf(wbuf, sizeof(wbuf), "%u\n", workers);
 	if (mp_set(d, "noise", "calibrated") || mp_set(d, "placement", pol->placement) ||
 	    mp_set(d, "workers", wbuf))
@@ -824,51 +946,68 @@ static int mp_policy_run(const struct mp_dev *d, const struct mp_policy *pol,
 			return -1;
 		}
 	}
-	memset(sh, 0, sizeof(*sh));
-	if (pipe(ready))
-		return -1;
-	if (pipe(go)) {
-		close(ready[0]);
-		close(ready[1]);
-		return -1;
+	for (j = 0; j < o->jobs; j++) {
+		const struct qpu_circuit *c = tm[job_tmpl[j]].c;
+
+		memset(&jobs[j], 0, sizeof(jobs[j]));
+		jobs[j].tmpl = job_tmpl[j];
+		jobs[j].tenant = j % o->tenants;
+		jobs[j].dur = o->shots * qc_circuit_shot_ns(qpu_circuit_gates(c),
+							    qpu_circuit_num_gates(c));
 	}
-	for (t = 0; t < o->tenants; t++) {
-		pids[t] = fork();
-		if (pids[t] < 0) {
-			ret = -1;
+	for (nt = 0; nt < o->tenants && !ret; nt++) {
+		if (pipe(cmd))
+			break;
+		if (pipe(rep)) {
+			close(cmd[0]);
+			close(cmd[1]);
 			break;
 		}
-		if (!pids[t]) {
-			close(ready[0]);
-			close(go[1]);
-			mp_tenant(d, cg[t], t, pol, o, tm, job_tmpl, sh, ready[1], go[0]);
+		pids[nt] = fork();
+		if (!pids[nt]) {
+			close(cmd[1]);
+			close(rep[0]);
+			for (t = 0; t < nt; t++) {
+				close(fds[t][0]);
+				close(fds[t][1]);
+			}
+			mp_tenant(d, cg[nt], pol, o, tm, job_tmpl, cmd[0], rep[1]);
+		}
+		close(cmd[0]);
+		close(rep[1]);
+		fds[nt][0] = rep[0];
+		fds[nt][1] = cmd[1];
+		if (pids[nt] < 0 || read(rep[0], &m, sizeof(m)) != sizeof(m) || m.ret)
+			ret = -1;
+	}
+	if (nt < o->tenants)
+		ret = -1;
+	if (!ret)
+		ret = mp_schedule(d, pol, workers, o, tm, jobs, fds);
+	for (t = 0; t < nt; t++) {
+		memset(&m, 0, sizeof(m));
+		m.op = MP_QUIT;
+		if (write(fds[t][1], &m, sizeof(m)) != sizeof(m))
+			ret = -1;
+		close(fds[t][1]);
+		close(fds[t][0]);
+		if (pids[t] > 0) {
+			waitpid(pids[t], &status, 0);
+			if (!WIFEXITED(status) || WEXITSTATUS(status))
+				ret = -1;
 		}
 	}
-	close(ready[1]);
-	close(go[0]);
-	for (; got < t && read(ready[0], &c, 1) == 1; got++)
-		if (c != 'r')
-			ret = -1;
-	sh->t0 = realtime_ns();
-	for (got = 0; got < t; got++)
-		if (write(go[1], ret ? "s" : "g", 1) != 1)
-			ret = -1;
-	close(go[1]);
-	close(ready[0]);
-	while (t-- > 0) {
-		waitpid(pids[t], &status, 0);
-		if (!WIFEXITED(status) || WEXITSTATUS(status))
-			ret = -1;
+	if (!ret) {
+		mp_figures(o, tm, jobs, st);
+		st->wall = (realtime_ns() - t0) / 1e9;
 	}
-	if (!ret)
-		mp_figures(d, sh, pol, workers, o, tm, job_tmpl, st);
 	return ret;
 }
 
 /* One device: the three policies, the table, the summary line. */
 static int mp_device(struct mp_dev *d, const struct bench_mp_opts *o,
 		     const struct mp_tmpl *tm, uint32_t ntm, const uint32_t *job_tmpl,
-		     struct mp_shared *sh)
+		     struct mp_job *jobs)
 {
 	struct mp_stats st[3];
 	uint32_t p, f;
@@ -878,24 +1017,20 @@ static int mp_device(struct mp_dev *d, const struct bench_mp_opts *o,
 	       d->spec, d->path, o->jobs, o->shots, o->tenants, ntm,
 	       (unsigned long long)o->seed);
 	for (p = 0; p < 3; p++) {
-		if (mp_policy_run(d, &mp_policies[p], o, tm, job_tmpl, sh, &st[p])) {
+		if (mp_policy_run(d, &mp_policies[p], o, tm, job_tmpl, jobs, &st[p])) {
 			fprintf(stderr, "qpu-bench: %s, policy %s failed\n", d->spec,
 				mp_policies[p].name);
 			return -1;
 		}
 	}
-	printf("%-14s %3s | %-24s | %-24s | %8s %8s %6s %5s\n", "", "",
-	       "device time (modelled)", "wall clock (this machine)", "", "", "", "");
-	printf("%-14s %3s | %7s %7s %8s | %7s %7s %8s | %8s %8s %6s %5s\n",
-	       "policy", "W", "wait ms", "p95 ms", "jobs/s", "wait ms", "p95 ms",
-	       "jobs/s", "queue ms", "fidelity", "ESP", "trim%");
+	printf("%-14s %3s %9s %9s %7s %9s %7s %5s %5s %7s\n", "policy", "W",
+	       "wait ms", "p95 ms", "jobs/s", "fidelity", "ESP", "xt%", "trim%",
+	       "wall s");
 	for (p = 0; p < 3; p++)
-		printf("%-14s %3u | %7.1f %7.1f %8.2f | %7.1f %7.1f %8.2f | %8.1f "
-		       "%8.4f %6.4f %5.1f\n", mp_policies[p].name,
-		       mp_policies[p].multi ? o->workers : 1, st[p].dev_wait,
-		       st[p].dev_p95, st[p].dev_tput, st[p].wall_wait,
-		       st[p].wall_p95, st[p].wall_tput, st[p].queue, st[p].fid,
-		       st[p].esp, st[p].trimmed);
+		printf("%-14s %3u %9.1f %9.1f %7.2f %9.4f %7.4f %5.1f %5.1f %7.1f\n",
+		       mp_policies[p].name, mp_policies[p].multi ? o->workers : 1,
+		       st[p].wait, st[p].p95, st[p].tput, st[p].fid, st[p].esp,
+		       st[p].exposed, st[p].trimmed, st[p].wall);
 	for (p = 0; p < 3; p++) {
 		printf("%-14s fidelity by circuit:", mp_policies[p].name);
 		for (f = 0; f < MP_NFAM; f++)
@@ -903,8 +1038,7 @@ static int mp_device(struct mp_dev *d, const struct bench_mp_opts *o,
 		printf("\n");
 	}
 	printf("multiprogram %s: wait ratio %.2f, fidelity loss %.2f %%, aware gain "
-	       "%.2f %%\n", d->spec,
-	       st[2].dev_wait > 0 ? st[0].dev_wait / st[2].dev_wait : 0,
+	       "%.2f %%\n", d->spec, st[2].wait > 0 ? st[0].wait / st[2].wait : 0,
 	       100 * (st[0].fid - st[2].fid), 100 * (st[2].fid - st[1].fid));
 	fflush(stdout);
 	return 0;
@@ -919,7 +1053,7 @@ static int mp_device(struct mp_dev *d, const struct bench_mp_opts *o,
  */
 int bench_multiprogram(const struct bench_mp_opts *o)
 {
-	struct mp_shared *sh = MAP_FAILED;
+	struct mp_job *jobs = NULL;
 	uint32_t ntm = 0, *job_tmpl = NULL, i;
 	struct mp_tmpl *tm = NULL;
 	struct mp_dev d;
@@ -928,18 +1062,18 @@ int bench_multiprogram(const struct bench_mp_opts *o)
 	int ret = -1;
 
 	if (!o->jobs || o->jobs > MP_MAX_JOBS || !o->tenants ||
-	    o->tenants > MP_MAX_TENANTS || !o->shots || !o->workers) {
+	    o->tenants > MP_MAX_TENANTS || !o->shots || !o->workers ||
+	    o->workers > MP_MAX_WORKERS) {
 		fprintf(stderr, "qpu-bench: --multiprogram takes 1..%u jobs, 1..%u "
-			"tenants, workers and shots > 0\n", MP_MAX_JOBS,
-			MP_MAX_TENANTS);
+			"tenants, 1..%u workers and shots > 0\n", MP_MAX_JOBS,
+			MP_MAX_TENANTS, MP_MAX_WORKERS);
 		return -1;
 	}
 	tm = mp_make_tmpls(o->seed, &ntm);
 	job_tmpl = calloc(o->jobs, sizeof(*job_tmpl));
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
-		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	jobs = calloc(o->jobs, sizeof(*jobs));
 	list = strdup(o->devices);
-	if (!tm || !job_tmpl || sh == MAP_FAILED || !list)
+	if (!tm || !job_tmpl || !jobs || !list)
 		goto out;
 	for (i = 0; i < o->jobs; i++)
 		job_tmpl[i] = mp_rng(&rs) % ntm;
@@ -956,7 +1090,7 @@ int bench_multiprogram(const struct bench_mp_opts *o)
 		d.spec = tok;
 		ret = mp_dev_create(&d);
 		if (!ret)
-			ret = mp_device(&d, o, tm, ntm, job_tmpl, sh);
+			ret = mp_device(&d, o, tm, ntm, job_tmpl, jobs);
 		mp_tenants_remove(&d, o->tenants);
 		mp_dev_remove(&d);
 	}
@@ -966,8 +1100,7 @@ out_cg:
 	rmdir(BENCH_CG_BASE);
 out:
 	free(list);
-	if (sh != MAP_FAILED)
-		munmap(sh, sizeof(*sh));
+	free(jobs);
 	free(job_tmpl);
 	mp_free_tmpls(tm, ntm);
 	return ret ? -1 : 0;
