@@ -11,12 +11,16 @@
 #define QPU_BENCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Where the benchmark's tenant cgroups live. */
 #define BENCH_CG_BASE	"/sys/fs/cgroup/qpu-bench"
 
 struct qc_circuit;
+struct qc_sim;
+struct qc_sim_job;
+struct qc_sim_out;
 struct qpu_circuit;
 struct qpu_nl_limits;
 struct qpu_qubits;
@@ -42,6 +46,8 @@ struct bench_mp_opts {
 struct qpu_circuit *bench_circuit(const struct qpu_qubits *q, uint32_t nq,
 				  uint32_t gates);
 int bench_core_circuit(const struct qpu_circuit *c, struct qc_circuit *qc);
+struct qc_sim *bench_core_sim(void *arena, size_t size,
+			      const struct qc_sim_job *sj, struct qc_sim_out *out);
 int bench_tenants(const char *dev, const uint32_t *weights, uint32_t nt,
 		  uint32_t jobs);
 int bench_monitor(const char *dev, uint32_t nq, uint32_t gates,

@@ -136,6 +136,26 @@ int bench_core_circuit(const struct qpu_circuit *c, struct qc_circuit *qc)
 	return 0;
 }
 
+/**
+ * bench_core_sim() - run @sj to the end with the simulator core
+ * @arena: qc_sim_mem_size(@sj) bytes, 64-byte aligned
+ * @size: its size
+ * @sj: what to simulate
+ * @out: receives the results
+ * Return: the finished simulation (qc_sim_state() holds its final state),
+ * or NULL if it could not be set up or failed.
+ */
+struct qc_sim *bench_core_sim(void *arena, size_t size,
+			      const struct qc_sim_job *sj, struct qc_sim_out *out)
+{
+	struct qc_sim *sim = qc_sim_init(arena, size, sj, out);
+	int ret = sim ? 1 : -1;
+
+	while (ret > 0)
+		ret = qc_sim_step(sim, 1ULL << 30);
+	return ret ? NULL : sim;
+}
+
 static double bench_inproc(struct bench *b)
 {
 	struct qpu_count *counts;
@@ -160,13 +180,9 @@ static double bench_inproc(struct bench *b)
 		return -1;
 	t0 = now_us();
 	for (i = 0; i < b->ncirc; i++) {
-		struct qc_sim *sim;
-
 		sj.seed = i + 1;
 		out = (struct qc_sim_out) { .counts = counts, .max_counts = b->shots };
-		sim = qc_sim_init(arena, size, &sj, &out);
-		while (sim && qc_sim_step(sim, 1ULL << 30) > 0)
-			;
+		bench_core_sim(arena, size, &sj, &out);
 	}
 	t = (now_us() - t0) / b->ncirc;
 	free(arena);

@@ -65,14 +65,17 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <libqpu.h>
 
 #include "bench.h"
@@ -353,12 +356,11 @@ static int mp_ideal(const struct qpu_circuit *c, double *p)
 	struct qc_circuit qc;
 	struct qc_sim_job sj;
 	struct qc_sim_out out;
-	struct qc_sim *sim;
+	struct qc_sim *sim = NULL;
 	const double *amp;
 	uint32_t x, n = qpu_circuit_num_qubits(c);
 	size_t size;
 	void *arena;
-	int ret = -1;
 
 	if (bench_core_circuit(c, &qc))
 		return -1;
@@ -366,18 +368,15 @@ static int mp_ideal(const struct qpu_circuit *c, double *p)
 	out = (struct qc_sim_out){ .counts = &count, .max_counts = 1 };
 	size = qc_sim_mem_size(&sj);
 	arena = size ? aligned_alloc(64, (size + 63) & ~(size_t)63) : NULL;
-	sim = arena ? qc_sim_init(arena, size, &sj, &out) : NULL;
+	if (arena)
+		sim = bench_core_sim(arena, size, &sj, &out);
 	if (sim) {
-		while ((ret = qc_sim_step(sim, 1ULL << 30)) > 0)
-			;
-	}
-	if (!ret) {
 		amp = qc_sim_state(sim);
 		for (x = 0; x < (1u << n); x++)
 			p[x] = amp[2 * x] * amp[2 * x] + amp[2 * x + 1] * amp[2 * x + 1];
 	}
 	free(arena);
-	return ret ? -1 : 0;
+	return sim ? 0 : -1;
 }
 
 static void mp_free_tmpls(struct mp_tmpl *t, uint32_t n)
@@ -1012,10 +1011,10 @@ static int mp_device(struct mp_dev *d, const struct bench_mp_opts *o,
 	struct mp_stats st[3];
 	uint32_t p, f;
 
-	printf("\nmultiprogram %s (%s): %u jobs of %u shots from %u tenants, %u "
-	       "circuits (ghz 3-10, qft 3-5, vqe 4-8, qaoa 3-6), seed %llu\n",
-	       d->spec, d->path, o->jobs, o->shots, o->tenants, ntm,
-	       (unsigned long long)o->seed);
+	printf("\nmultiprogram %s (%s, crosstalk_ppm %s): %u jobs of %u shots from "
+	       "%u tenants, %u circuits (ghz 3-10, qft 3-5, vqe 4-8, qaoa 3-6), "
+	       "seed %llu\n", d->spec, d->path, d->saved[3], o->jobs, o->shots,
+	       o->tenants, ntm, (unsigned long long)o->seed);
 	for (p = 0; p < 3; p++) {
 		if (mp_policy_run(d, &mp_policies[p], o, tm, job_tmpl, jobs, &st[p])) {
 			fprintf(stderr, "qpu-bench: %s, policy %s failed\n", d->spec,
@@ -1053,9 +1052,11 @@ static int mp_device(struct mp_dev *d, const struct bench_mp_opts *o,
  */
 int bench_multiprogram(const struct bench_mp_opts *o)
 {
+	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);	/* a tenant died */
 	struct mp_job *jobs = NULL;
 	uint32_t ntm = 0, *job_tmpl = NULL, i;
 	struct mp_tmpl *tm = NULL;
+	struct statfs sfs;
 	struct mp_dev d;
 	char *list = NULL, *tok, *save, self[256];
 	uint64_t rs = o->seed;
@@ -1077,6 +1078,16 @@ int bench_multiprogram(const struct bench_mp_opts *o)
 		goto out;
 	for (i = 0; i < o->jobs; i++)
 		job_tmpl[i] = mp_rng(&rs) % ntm;
+	/*
+	 * Nothing is written before both are known to be there: on another
+	 * file system the cgroup helpers would make plain files.
+	 */
+	if (statfs("/sys/fs/cgroup", &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC ||
+	    access(QPU_CLASS "/new_device", W_OK)) {
+		fprintf(stderr, "qpu-bench: --multiprogram needs root, cgroup2 at "
+			"/sys/fs/cgroup and the qpu module\n");
+		goto out;
+	}
 	/* The parent runs from a leaf of its own: cgroup v2 keeps tasks in leaves. */
 	if (bench_cgroup_make("bench", self, sizeof(self)) || bench_cgroup_join(self)) {
 		fprintf(stderr, "qpu-bench: --multiprogram needs root and cgroup2 at "
@@ -1103,5 +1114,6 @@ out:
 	free(jobs);
 	free(job_tmpl);
 	mp_free_tmpls(tm, ntm);
+	signal(SIGPIPE, old_pipe);
 	return ret ? -1 : 0;
 }
