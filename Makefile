@@ -163,7 +163,8 @@ HDRS := uapi/linux/qpu.h uapi/linux/qpu_bpf.h $(wildcard libqpu/include/*.h libq
 	kmod/core/*.h selftests/*.h selftests/host/*.h selftests/vm/*.h)
 
 .PHONY: all module lib tools tests host-tests vm-tests deps check run \
-	vm-shell clean help module-check benches bench bench-tenants bench-monitor fuzz debug-kernel \
+	vm-shell clean help module-check benches bench bench-tenants bench-monitor \
+	bench-multiprogram fuzz debug-kernel \
 	debug-module check-debug
 .DEFAULT_GOAL := all
 # Keep intermediate objects (the host build of the core) between links.
@@ -183,6 +184,8 @@ help:
 	@echo "                 hook's cost per load and per io_uring job)"
 	@echo "make bench-tenants  qpu-bench --tenants in the VM (shares, waits,"
 	@echo "                 submit and pick cost)"
+	@echo "make bench-multiprogram  qpu-bench --multiprogram in the VM (waits,"
+	@echo "                 throughput, fidelity: exclusive vs multiprogrammed)"
 	@echo "make fuzz        hostile-input campaign in the VM"
 	@echo "                 (SEED=1 CALLS=200000 THREADS=4 CLASSES=all)"
 	@echo "make module-check  W=1 and sparse (C=1) builds of the module"
@@ -535,6 +538,11 @@ bench-monitor: all
 # Sharing between tenants: qpu-bench --tenants in the VM.
 bench-tenants: all
 	sh scripts/vm/run.sh --script scripts/vm/bench-tenants.sh \
+		--timeout 3600 --prog-timeout 3600
+
+# What multiprogramming buys: qpu-bench --multiprogram in the VM.
+bench-multiprogram: all
+	sh scripts/vm/run.sh --script scripts/vm/bench-multiprogram.sh \
 		--timeout 3600 --prog-timeout 3600
 
 # A debug guest kernel (lockdep, KASAN, atomic-sleep, hung-task checks)

@@ -13,14 +13,19 @@
  * the ratio to inproc. It is a benchmark: it prints figures and never
  * fails on them. With --tenants it measures instead how the device is
  * shared between tenants (tenants.c), with --monitor what the monitoring
- * hook costs (monitor.c).
+ * hook costs (monitor.c), with --multiprogram what running tenants' jobs
+ * side by side buys in waits and costs in fidelity (multiprogram.c).
  *
  *   qpu-bench [-d DEV] [--qubits 4,8] [--gates 50] [--shots 100]
  *             [--circuits 512] [--csv FILE]
  *   qpu-bench [-d DEV] --tenants [--weights 1,1,2,2,4,4,8,8] [--jobs 16000]
  *   qpu-bench [-d DEV] --monitor [--qubits 4] [--gates 50] [--shots 100]
  *             [--jobs 256]
+ *   qpu-bench --multiprogram [--devices heavyhex:27,heavyhex:127]
+ *             [--jobs 200] [--tenants 8] [--workers 8] [--shots 500]
+ *             [--seed 1]
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -104,19 +109,57 @@ static void fill_job(struct bench *b, struct qpu_job_desc *job, uint32_t slot)
 	job->result_offset = (uint64_t)slot * b->slice;
 }
 
-static double bench_inproc(struct bench *b)
+/**
+ * bench_core_circuit() - @c as the simulator core takes it, validated
+ *	against a fully coupled device
+ * @c: circuit built with libqpu (it must outlive @qc: the gates are shared)
+ * @qc: receives the core's view
+ * Return: 0, or -1 if the validator rejects the circuit.
+ */
+int bench_core_circuit(const struct qpu_circuit *c, struct qc_circuit *qc)
 {
-	const struct qpu_circuit *c = b->c;
-	struct qc_circuit qc = {
+	struct qc_coupling full = { .full = true };
+	struct qc_validation res;
+
+	*qc = (struct qc_circuit) {
 		.gates = qpu_circuit_gates(c),
 		.num_gates = qpu_circuit_num_gates(c),
 		.num_qubits = qpu_circuit_num_qubits(c),
 		.num_clbits = qpu_circuit_num_clbits(c),
 		.num_params = qpu_circuit_num_params(c),
 	};
-	struct qc_coupling full = { .full = true };
-	struct qc_validation res;
+	if (qc_circuit_validate(qc->gates, qc->num_gates, qc->num_qubits,
+				qc->num_clbits, qc->num_params, NULL, 0, &full,
+				NULL, &res))
+		return -1;
+	qc->per_shot = res.per_shot;
+	return 0;
+}
+
+/**
+ * bench_core_sim() - run @sj to the end with the simulator core
+ * @arena: qc_sim_mem_size(@sj) bytes, 64-byte aligned
+ * @size: its size
+ * @sj: what to simulate
+ * @out: receives the results
+ * Return: the finished simulation (qc_sim_state() holds its final state),
+ * or NULL if it could not be set up or failed.
+ */
+struct qc_sim *bench_core_sim(void *arena, size_t size,
+			      const struct qc_sim_job *sj, struct qc_sim_out *out)
+{
+	struct qc_sim *sim = qc_sim_init(arena, size, sj, out);
+	int ret = sim ? 1 : -1;
+
+	while (ret > 0)
+		ret = qc_sim_step(sim, 1ULL << 30);
+	return ret ? NULL : sim;
+}
+
+static double bench_inproc(struct bench *b)
+{
 	struct qpu_count *counts;
+	struct qc_circuit qc;
 	struct qc_sim_out out;
 	struct qc_sim_job sj;
 	double t0, t;
@@ -124,10 +167,8 @@ static double bench_inproc(struct bench *b)
 	void *arena;
 	uint32_t i;
 
-	if (qc_circuit_validate(qc.gates, qc.num_gates, qc.num_qubits, qc.num_clbits,
-				qc.num_params, NULL, 0, &full, NULL, &res))
+	if (bench_core_circuit(b->c, &qc))
 		return -1;
-	qc.per_shot = res.per_shot;
 	sj = (struct qc_sim_job) {
 		.circuit = &qc, .params = (const u64 *)b->params->ptr,
 		.shots = b->shots,
@@ -139,13 +180,9 @@ static double bench_inproc(struct bench *b)
 		return -1;
 	t0 = now_us();
 	for (i = 0; i < b->ncirc; i++) {
-		struct qc_sim *sim;
-
 		sj.seed = i + 1;
 		out = (struct qc_sim_out) { .counts = counts, .max_counts = b->shots };
-		sim = qc_sim_init(arena, size, &sj, &out);
-		while (sim && qc_sim_step(sim, 1ULL << 30) > 0)
-			;
+		bench_core_sim(arena, size, &sj, &out);
 	}
 	t = (now_us() - t0) / b->ncirc;
 	free(arena);
@@ -271,15 +308,23 @@ int main(int argc, char **argv)
 		{ "shots", required_argument, NULL, 's' },
 		{ "circuits", required_argument, NULL, 'n' },
 		{ "csv", required_argument, NULL, 'c' },
-		{ "tenants", no_argument, NULL, 't' },
+		{ "tenants", optional_argument, NULL, 't' },
 		{ "weights", required_argument, NULL, 'w' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "monitor", no_argument, NULL, 'm' },
+		{ "multiprogram", no_argument, NULL, 'M' },
+		{ "devices", required_argument, NULL, 'D' },
+		{ "workers", required_argument, NULL, 'W' },
+		{ "seed", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *weights = "1,1,2,2,4,4,8,8";
 	uint32_t w[16], nw = 0, jobs = 0;
-	bool tenants = false, monitor = false;
+	struct bench_mp_opts mp = {
+		.devices = "heavyhex:27,heavyhex:127", .tenants = 8, .workers = 8,
+		.seed = 1,
+	};
+	bool tenants = false, monitor = false, multi = false, shots_set = false;
 	struct bench b = { .gates = 50, .shots = 100, .ncirc = 512 };
 	const char *path = NULL, *qubits = NULL, *csv = NULL;
 	char *list, *tok, *save;
@@ -290,10 +335,24 @@ int main(int argc, char **argv)
 		case 'd': path = optarg; break;
 		case 'q': qubits = optarg; break;
 		case 'g': b.gates = strtoul(optarg, NULL, 0); break;
-		case 's': b.shots = strtoul(optarg, NULL, 0); break;
+		case 's':
+			b.shots = strtoul(optarg, NULL, 0);
+			shots_set = true;
+			break;
 		case 'n': b.ncirc = strtoul(optarg, NULL, 0); break;
 		case 'c': csv = optarg; break;
-		case 't': tenants = true; break;
+		case 't':
+			/* --tenants T (a count, for --multiprogram) or --tenants=T */
+			tenants = true;
+			if (!optarg && optind < argc && isdigit((unsigned char)argv[optind][0]))
+				optarg = argv[optind++];
+			if (optarg)
+				mp.tenants = strtoul(optarg, NULL, 0);
+			break;
+		case 'M': multi = true; break;
+		case 'D': mp.devices = optarg; break;
+		case 'W': mp.workers = strtoul(optarg, NULL, 0); break;
+		case 'S': mp.seed = strtoull(optarg, NULL, 0); break;
 		case 'm': monitor = true; break;
 		case 'w': weights = optarg; break;
 		case 'j': jobs = strtoul(optarg, NULL, 0); break;
@@ -303,9 +362,17 @@ int main(int argc, char **argv)
 				"       qpu-bench [-d DEV] --tenants [--weights "
 				"1,1,2,2,4,4,8,8] [--jobs N]\n"
 				"       qpu-bench [-d DEV] --monitor [--qubits Q] "
-				"[--gates G] [--shots S] [--jobs N]\n");
+				"[--gates G] [--shots S] [--jobs N]\n"
+				"       qpu-bench --multiprogram [--devices SPEC,...] "
+				"[--jobs N] [--tenants T] [--workers W] [--shots S] "
+				"[--seed S]\n");
 			return 2;
 		}
+	}
+	if (multi) {
+		mp.jobs = jobs ?: 200;
+		mp.shots = shots_set ? b.shots : 500;
+		return bench_multiprogram(&mp) ? 1 : 0;
 	}
 	if (monitor) {
 		qubits = qubits ?: "4";

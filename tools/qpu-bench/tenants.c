@@ -40,7 +40,7 @@
 #include "bench.h"
 #include "qpu_nl.h"
 
-#define CG_BASE		"/sys/fs/cgroup/qpu-bench"
+#define CG_BASE		BENCH_CG_BASE
 #define MAX_TENANTS	16
 #define LANES		2	/* allocations per flooding tenant */
 #define INFLIGHT	1024	/* jobs each flooder keeps queued: none runs dry */
@@ -143,16 +143,14 @@ static int rig_wait(struct rig *r, uint32_t id, struct qpu_wait *w)
 	return ioctl(qpu_fd(r->dev), QPU_IOC_WAIT, w) ? -errno : 0;
 }
 
-/* Weight and latency class of the cgroup at @path on device @dev_id. */
-static int bench_tenant_config(uint32_t dev_id, const char *path,
-			       uint32_t weight, bool interactive)
+/**
+ * bench_tenant_set() - TENANT_SET @cfg for the cgroup at @path on device
+ *	@dev_id
+ * Return: 0 or -errno.
+ */
+int bench_tenant_set(uint32_t dev_id, const char *path,
+		     const struct qpu_nl_limits *cfg)
 {
-	struct qpu_nl_limits cfg = {
-		.set = QPU_NL_WEIGHT | QPU_NL_LATENCY,
-		.weight = weight,
-		.latency = interactive ? QPU_LATENCY_INTERACTIVE :
-					 QPU_LATENCY_BATCH,
-	};
 	struct stat st;
 	struct qpu_nl *t;
 	int ret;
@@ -163,12 +161,33 @@ static int bench_tenant_config(uint32_t dev_id, const char *path,
 	if (!t)
 		return -errno;
 	/* On cgroup2 a directory's inode number is the cgroup id. */
-	ret = qpu_nl_tenant_set(t, dev_id, st.st_ino, &cfg);
+	ret = qpu_nl_tenant_set(t, dev_id, st.st_ino, cfg);
 	qpu_nl_close(t);
 	return ret;
 }
 
-static int cgroup_make(const char *name, char *path, size_t len)
+/* Weight and latency class of the cgroup at @path on device @dev_id. */
+static int bench_tenant_config(uint32_t dev_id, const char *path,
+			       uint32_t weight, bool interactive)
+{
+	struct qpu_nl_limits cfg = {
+		.set = QPU_NL_WEIGHT | QPU_NL_LATENCY,
+		.weight = weight,
+		.latency = interactive ? QPU_LATENCY_INTERACTIVE :
+					 QPU_LATENCY_BATCH,
+	};
+
+	return bench_tenant_set(dev_id, path, &cfg);
+}
+
+/**
+ * bench_cgroup_make() - make the cgroup CG_BASE/@name (and CG_BASE)
+ * @name: leaf name
+ * @path: receives its path
+ * @len: room at @path
+ * Return: 0 or -errno.
+ */
+int bench_cgroup_make(const char *name, char *path, size_t len)
 {
 	snprintf(path, len, "%s/%s", CG_BASE, name);
 	if (mkdir(CG_BASE, 0755) && errno != EEXIST)
@@ -179,7 +198,7 @@ static int cgroup_make(const char *name, char *path, size_t len)
 }
 
 /* @text into the file @path (cgroupfs, sysfs): 0 or -errno. */
-static int write_text(const char *path, const char *text)
+int bench_write_text(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
 
@@ -189,13 +208,14 @@ static int write_text(const char *path, const char *text)
 	return fclose(f) ? -errno : 0;
 }
 
-static int cgroup_join(const char *path)
+/* Move the calling process into the cgroup at @path: 0 or -errno. */
+int bench_cgroup_join(const char *path)
 {
 	char procs[300], pid[24];
 
 	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
 	snprintf(pid, sizeof(pid), "%d\n", getpid());
-	return write_text(procs, pid);
+	return bench_write_text(procs, pid);
 }
 
 static void log_add(struct tenant_log *log, const struct qpu_wait *w)
@@ -261,7 +281,11 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double percentile(uint64_t *v, uint32_t n, double p)
+/**
+ * bench_percentile() - the @p quantile (0..1) of @v[0..@n), sorting @v
+ * Return: it, or 0 for no values.
+ */
+double bench_percentile(uint64_t *v, uint32_t n, double p)
 {
 	if (!n)
 		return 0;
@@ -289,7 +313,7 @@ static int bench_shares(const char *dev, uint32_t dev_id,
 	memset(sh, 0, sizeof(*sh));
 	for (t = 0; t <= nt; t++) {
 		snprintf(name, sizeof(name), t < nt ? "t%u" : "interactive", t);
-		if (cgroup_make(name, path, sizeof(path)) ||
+		if (bench_cgroup_make(name, path, sizeof(path)) ||
 		    bench_tenant_config(dev_id, path,
 					t < nt ? weights[t] : QPU_WEIGHT_DEFAULT,
 					t == nt)) {
@@ -300,7 +324,7 @@ static int bench_shares(const char *dev, uint32_t dev_id,
 		if (pids[t] < 0)
 			return -1;
 		if (!pids[t]) {
-			if (cgroup_join(path))
+			if (bench_cgroup_join(path))
 				_exit(1);
 			if (t < nt)
 				flooder(dev, sh, t, jobs);
@@ -356,9 +380,9 @@ static int bench_shares(const char *dev, uint32_t dev_id,
 	printf("window %.1f ms, %u jobs, %llu ns of device time; interactive: "
 	       "%u jobs, wait p50 %.3f ms p99 %.3f ms\n", (hi - lo) / 1e6, nwin,
 	       (unsigned long long)total, nw,
-	       waits ? percentile(waits, nw, 0.5) / 1e6 : 0,
-	       waits ? percentile(waits, nw, 0.99) / 1e6 : 0);
-	*p99_ms = waits ? percentile(waits, nw, 0.99) / 1e6 : 0;
+	       waits ? bench_percentile(waits, nw, 0.5) / 1e6 : 0,
+	       waits ? bench_percentile(waits, nw, 0.99) / 1e6 : 0);
+	*p99_ms = waits ? bench_percentile(waits, nw, 0.99) / 1e6 : 0;
 	free(waits);
 	munmap(sh, sizeof(*sh));
 	return 0;
@@ -385,7 +409,7 @@ static int set_paused(uint32_t dev_id, bool paused)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/sys/class/qpu/qpu%u/paused", dev_id);
-	return write_text(path, paused ? "1\n" : "0\n");
+	return bench_write_text(path, paused ? "1\n" : "0\n");
 }
 
 /* Jobs queued on device @dev_id now (DEV_GET), or -1. */
@@ -470,7 +494,7 @@ static int bench_flood(const char *dev)
 	uint32_t i, id;
 	pid_t pid;
 
-	if (cgroup_make("victim", path, sizeof(path)) || pipe(up) || pipe(down))
+	if (bench_cgroup_make("victim", path, sizeof(path)) || pipe(up) || pipe(down))
 		return -1;
 	pid = fork();
 	if (pid < 0)
@@ -479,7 +503,7 @@ static int bench_flood(const char *dev)
 		/* The victim: ready before the flood, in its own cgroup. */
 		uint64_t t0;
 
-		if (cgroup_join(path) || rig_open(&v, dev, 1, 2, 1))
+		if (bench_cgroup_join(path) || rig_open(&v, dev, 1, 2, 1))
 			_exit(1);
 		t0 = mono_ns();
 		if (rig_submit(&v, 0, &id) || rig_wait(&v, id, &w))
@@ -525,7 +549,7 @@ static void bench_cleanup(uint32_t dev_id, uint32_t nt)
 	struct qpu_nl *t = qpu_nl_open();
 	uint32_t i;
 
-	cgroup_join("/sys/fs/cgroup");
+	bench_cgroup_join("/sys/fs/cgroup");
 	for (i = 0; i <= nt + 2; i++) {
 		snprintf(name, sizeof(name), i < nt ? "t%u" : i == nt ?
 			 "interactive" : i == nt + 1 ? "victim" : "bench", i);
@@ -562,7 +586,7 @@ int bench_tenants(const char *dev, const uint32_t *weights, uint32_t nt,
 	if (dev && sscanf(dev, "/dev/qpu%u", &dev_id) != 1)
 		return -1;
 	/* The parent runs from a leaf of its own: cgroup v2 keeps tasks in leaves. */
-	if (cgroup_make("bench", self, sizeof(self)) || cgroup_join(self))
+	if (bench_cgroup_make("bench", self, sizeof(self)) || bench_cgroup_join(self))
 		return -1;
 	if (bench_shares(dev, dev_id, weights, nt, jobs, &err, &p99))
 		return -1;
