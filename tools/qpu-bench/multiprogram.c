@@ -14,8 +14,8 @@
  *       placement "compact", isolation shared;
  *   (c) multiprogramming, fidelity- and crosstalk-aware: workers W,
  *       placement "fidelity" with the circuit's interaction graph as
- *       placement hint (mp_region(): the one place to switch on the hint
- *       once libqpu has it), tenants' isolation "guard".
+ *       placement hint (mp_region(): the circuit's interaction graph,
+ *       qpu_alloc_qubits_hint()), tenants' isolation "guard".
  * The workload: --jobs jobs, all arriving at once, drawn (seeded) from 20
  * circuits of 3 to 10 qubits whose two-qubit gates follow a path 0-1-..:
  * GHZ 3-10, a QFT round trip (basis state, QFT, inverse QFT, routed on
@@ -432,9 +432,16 @@ fail:
 static int mp_region(struct qpu_dev *dev, const struct mp_tmpl *t,
 		     uint32_t width, bool hint, struct qpu_qubits **q)
 {
-	(void)t;
-	(void)hint;
-	return qpu_alloc_qubits(dev, width, q);
+	struct qpu_edge pairs[QPU_ALLOC_MAX_HINT];
+	uint32_t n;
+
+	if (!hint)
+		return qpu_alloc_qubits(dev, width, q);
+	/* the circuit's own interactions: what fidelity placement weighs */
+	n = qpu_circuit_interactions(t->c, pairs, QPU_ALLOC_MAX_HINT);
+	if (n > QPU_ALLOC_MAX_HINT)
+		n = QPU_ALLOC_MAX_HINT;
+	return qpu_alloc_qubits_hint(dev, width, pairs, n, q);
 }
 
 /*
