@@ -15,7 +15,9 @@
  * (a per-shot circuit with the most shots) is submitted on one
  * allocation and known to be running from DEV_GET's running count
  * before the probe job runs on another, and known to be still in flight
- * after it (WAIT with timeout 0 is -EAGAIN); it is cancelled after.
+ * after it (WAIT with timeout 0 is -EAGAIN); it is cancelled after. A
+ * long neighbour started after the hog must show up in the hog's own
+ * record too, from a later shot on (tracked between FPU sections).
  *
  * Tests that need the trajectory simulator (noisy counts, ESP below 1)
  * skip while qpu_circuit_load.esp is exactly 1.0 on a calibrated device:
@@ -41,6 +43,7 @@
 #define MAX_RECS	64
 #define MAX_XT		QPU_MAX_XT_SEGS
 #define PROBE_SHOTS	512
+#define LATE_SHOTS	20000	/* per-shot: hundreds of FPU sections */
 #define XT_PPM_MARK	12345	/* a crosstalk_ppm no default has */
 
 /* ---- tunables -------------------------------------------------------------- */
@@ -355,21 +358,27 @@ struct hog {
 	struct mbuf res;
 };
 
-static void hog_start(struct hog *h, struct nlq *q)
+/* The hog's circuit on @alloc. */
+static uint32_t per_shot_load(int fd, uint32_t alloc)
 {
 	const struct qpu_gate g[] = {
 		gate_1q(QPU_OP_H, 0), gate_measure(0, 0), gate_1q(QPU_OP_RESET, 0),
 		gate_1q(QPU_OP_H, 0), gate_2q(QPU_OP_X, 1, 0, 1),
 		gate_measure(0, 0), gate_measure(1, 1),
 	};
-	struct circ_spec s = { .alloc = h->alloc, .num_qubits = 2,
-			       .num_clbits = 2, .gates = g,
-			       .num_gates = ARRAY_LEN(g) };
+	struct circ_spec s = { .alloc = alloc, .num_qubits = 2, .num_clbits = 2,
+			       .gates = g, .num_gates = ARRAY_LEN(g) };
+
+	return circ_load_ok(fd, &s, NULL);
+}
+
+static void hog_start(struct hog *h, struct nlq *q)
+{
 	struct qpu_submit sb;
 	struct nlq_dev d;
 	int i, ret;
 
-	h->circ = circ_load_ok(h->fd, &s, NULL);
+	h->circ = per_shot_load(h->fd, h->alloc);
 	mbuf_new_ok(h->fd, 4096, &h->res);
 	memset(&sb, 0, sizeof(sb));
 	sb.job = job_seeded(h->circ, QPU_MAX_SHOTS, h->res.handle, 99);
@@ -789,12 +798,49 @@ static void xt_body(void *arg)
 	probe_run(fd, cb, &res, 1);
 	hog_assert_running(&h);
 	QT_ASSERT_EQ(probe_xts(&a, 3, x), 0);
-	hog_stop(&h);
 
-	/* the hog saw its neighbours come and go; printed, not asserted */
+	/*
+	 * A neighbour that starts after the hog and runs for many of the
+	 * hog's FPU sections: the hog records it between two sections, from
+	 * a later shot on, on its virtual qubit 1 (physical 1, next to 2).
+	 * (The short probes above may start and end between two of the
+	 * hog's checkpoints: the hog need not see them.)
+	 */
+	circ_free_ok(fd, cb);
+	free_ok(fd, b);
+	b = exact_ok(fd, (const uint32_t[]){ 2, 3 }, 2);
+	cb = per_shot_load(fd, b);
+	{
+		struct qpu_job_desc j = job_seeded(cb, LATE_SHOTS, res.handle, 4);
+
+		run_ok(fd, &j, NULL);
+	}
+	hog_assert_running(&h);
+	n = probe_xts(&a, 2, x);
+	QT_ASSERT_EQ(n, 1);
+	QT_ASSERT_EQ(x[0].shot, 0);
+	QT_ASSERT_EQ(x[0].exposed, 1);
+	hog_stop(&h);
 	aud_collect(&a);
-	printf("# the hog recorded %d crosstalk changes\n",
-	       assert_calibrated_job(aud_job_on(&a, 0), XT_DEV, x));
+	n = assert_calibrated_job(aud_job_on(&a, 0), XT_DEV, x);
+	{
+		bool seen = false;
+		int i;
+
+		for (i = 0; i < n; i++) {
+			printf("# hog change %d: sweep %u shot %u exposed %#" PRIx64
+			       ", %u neighbours\n", i, x[i].sweep, x[i].shot,
+			       x[i].exposed, x[i].nnbr);
+			QT_ASSERT_EQ(x[i].sweep, 0);
+			QT_ASSERT_GT(x[i].shot, 0);
+			QT_ASSERT_EQ(x[i].exposed & ~2ULL, 0);
+			if (x[i].exposed == 2 && xt_names(&x[i], 2))
+				seen = true;
+		}
+		if (!seen)
+			QT_FAIL("the hog never recorded its neighbour on qubit 2 "
+				"(%d changes)", n);
+	}
 	circ_free_ok(fd, cb);
 	free_ok(fd, b);
 	mbuf_free_ok(fd, &res);
