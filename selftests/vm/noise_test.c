@@ -1230,7 +1230,10 @@ static void job_record_of(const struct nlq_rec *r, struct qpu_job_record *rec)
 						  .exposed = x[i].exposed };
 }
 
-/* Replay @rec; expect @want (0 or -EBADMSG) and @differs. */
+/*
+ * Replay @rec; expect @want (0 or -EBADMSG) and @differs. A rerun must
+ * give @orig's counts, or other ones when the results are to differ.
+ */
 static void replay_expect(struct qpu_dev *dev, const struct qpu_job_record *rec,
 			  int want, uint32_t differs, const struct qpu_result *orig)
 {
@@ -1250,8 +1253,9 @@ static void replay_expect(struct qpu_dev *dev, const struct qpu_job_record *rec,
 
 		QT_ASSERT(out.ran && again != NULL);
 		QT_ASSERT_EQ(out.prov.noise, rec->noise);
-		if (!slices_same_counts(orig, again))
-			QT_FAIL("replayed counts differ from the original's");
+		if (slices_same_counts(orig, again) != !(differs & QPU_REPLAY_RESULT))
+			QT_FAIL("replayed counts %s the original's",
+				differs ? "equal" : "differ from");
 	}
 	qpu_replay_release(dev, &out);
 	qpu_circuit_free(c);
@@ -1260,7 +1264,7 @@ static void replay_expect(struct qpu_dev *dev, const struct qpu_job_record *rec,
 static void replay_body(void *arg)
 {
 	struct hog h = { .dev = XT_DEV };
-	struct qpu_job_record rec;
+	struct qpu_job_record rec, bare;
 	struct qpu_result *orig;
 	struct qpu_buffer *rb;
 	struct qpu_job_desc j;
@@ -1311,6 +1315,20 @@ static void replay_body(void *arg)
 	QT_ASSERT_EQ(qpu_free_qubits(dev, q), 0);
 
 	replay_expect(dev, &rec, 0, 0, orig);
+	/*
+	 * Without the crosstalk it received it is another job: with the
+	 * trajectory simulator the extra error (crosstalk_ppm on the CX of
+	 * the exposed qubit, 8000 ppm by default) changes some of the 2000
+	 * trajectories (about 16 expected; all equal with probability about
+	 * e^-16), so the counts differ. The placeholder core ignores noise.
+	 */
+	bare = rec;
+	bare.num_xt = 0;
+	if (l.esp == 1.0)
+		printf("# placeholder noise core: replay without crosstalk not "
+		       "checked\n");
+	else
+		replay_expect(dev, &bare, 0, QPU_REPLAY_RESULT, orig);
 	/* the device in another mode, or with another crosstalk_ppm */
 	set_noise_ok(XT_DEV, "ideal");
 	replay_expect(dev, &rec, -EBADMSG, QPU_REPLAY_NOISE, NULL);
