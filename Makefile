@@ -438,6 +438,13 @@ $(BUILD)/vm-tests/tenant_%: selftests/vm/tenant_%.c $(QPU_NL_OBJ) $(QPU_NL_HDR) 
 	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -Iselftests -o $@ $< $(QPU_NL_OBJ) \
 		$(LIB_A) $(NL_LIBS_STATIC) $(LDLIBS_STATIC)
 
+# noise_test: the audit stream (nl_util.h) and tenant limits (qpu_nl).
+$(BUILD)/vm-tests/noise_test: selftests/vm/noise_test.c $(QPU_NL_OBJ) \
+		$(QPU_NL_HDR) $(LIB_A) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(QPU_NL_CFLAGS) -Iselftests -o $@ $< $(QPU_NL_OBJ) \
+		$(LIB_A) $(NL_LIBS_STATIC) $(LDLIBS_STATIC)
+
 # auditd_test runs qpu-auditd and reads its lines with json-c; DEV_GET
 # through the qpu_nl client (static).
 $(BUILD)/vm-tests/auditd_test: selftests/vm/auditd_test.c $(QPU_NL_OBJ) \

@@ -16,7 +16,9 @@
  * (class bpf: -EPERM is then an allowed outcome of any call, but only
  * while such a policy may be attached). To reach deep states
  * it mostly builds valid call sequences (alloc, load, buffers, run/submit/
- * wait) and mutates one field.
+ * wait) and mutates one field; some jobs carry a QPU_RUN_CROSSTALK
+ * schedule (valid or garbage) in their parameter buffer, and the sysfs
+ * writer also flips qpu0's noise, placement and crosstalk_ppm.
  *
  * Every call states what the uAPI allows it to return; anything else (a
  * call with a non-zero reserved field that succeeds, a valid call that
@@ -165,7 +167,12 @@ struct fz_session {
 	uint32_t jobs[32];
 	uint64_t job_ud[32];
 	uint32_t njobs;
+	/* the crosstalk schedule at the end of pbuf (xt_fill()) */
+	uint32_t xt_state;		/* enum xt_state */
+	uint32_t xt_sweeps, xt_shots;	/* a job it fits has at least these */
 };
+
+enum xt_state { XT_NONE, XT_VALID, XT_GARBAGE };
 
 /* Per call name (the "what" of a check): calls and successes. */
 #define MAX_NAMES	128
@@ -1028,6 +1035,7 @@ static bool session_setup(struct fz_thread *t, struct fz_session *s, int dev,
 			return false;
 		s->pmap = map_buf(s->fd, s->psize, s->poff);
 		fz_check(t, s, s->pmap ? 0 : errno, EM_OK, "mmap (valid)");
+		s->xt_state = XT_NONE;
 		if (s->pmap) {
 			double *p = s->pmap;
 			unsigned int i;
@@ -1056,8 +1064,77 @@ static uint32_t slice_size(uint32_t clbits, uint32_t shots, uint32_t nexpect)
 	return (QPU_RESULT_SLICE_SIZE(outcomes, nexpect) + 7) & ~7ULL;
 }
 
-/* A cheap, valid job for the session. */
-static void job_fill(struct fz_thread *t, const struct fz_session *s,
+/* A crosstalk schedule of QPU_MAX_XT_SEGS, at the end of the parameter page. */
+#define XT_SCHED_SIZE	(sizeof(struct qpu_crosstalk) + \
+			 QPU_MAX_XT_SEGS * sizeof(struct qpu_xt_seg))
+
+/*
+ * Sometimes give @j a QPU_RUN_CROSSTALK schedule at the end of the
+ * session's parameter buffer (past every parameter vector job_fill()
+ * uses): mostly a valid one (ordered, within the job's sweeps, shots and
+ * width), sometimes garbage. A queued job reads its schedule again when
+ * it starts, so the schedule is rewritten only while none of the
+ * session's jobs is in flight; otherwise the one there is reused if it
+ * fits @j. Return: true if @j may be refused (EINVAL) for its schedule.
+ */
+static bool xt_fill(struct fz_thread *t, struct fz_session *s,
+		    struct qpu_job_desc *j)
+{
+	uint32_t nsweeps = j->num_sweeps ? j->num_sweeps : 1, n = 0, sw, sh, i;
+	uint64_t off = (s->psize - XT_SCHED_SIZE) & ~7ULL;
+	uint64_t mask = s->k < 64 ? (1ULL << s->k) - 1 : ~0ULL;
+	struct qpu_crosstalk *xt;
+
+	if (!s->pmap || s->psize < 2 * XT_SCHED_SIZE || !chance(t, 15))
+		return false;
+	xt = (struct qpu_crosstalk *)((char *)s->pmap + off);
+	if (!s->njobs && !t->ring_inflight) {
+		if (chance(t, 20)) {
+			xt->num_segs = chance(t, 70) ? below(t, QPU_MAX_XT_SEGS + 1) :
+				       (uint32_t)boundary(t, 4);
+			xt->reserved = chance(t, 15) ? (uint32_t)rnd(t) : 0;
+			for (i = 0; i < QPU_MAX_XT_SEGS; i++)
+				xt->segs[i] = (struct qpu_xt_seg){
+					.sweep = (uint32_t)boundary(t, 4) % 8,
+					.shot = (uint32_t)boundary(t, 4),
+					.exposed = chance(t, 50) ? rnd(t) & mask :
+						   boundary(t, 8),
+				};
+			s->xt_state = XT_GARBAGE;
+		} else {
+			s->xt_sweeps = s->xt_shots = 0;
+			for (sw = 0; sw < nsweeps; sw++) {
+				for (sh = 0; sh < j->shots && n < QPU_MAX_XT_SEGS; sh++) {
+					if (!chance(t, 8))
+						continue;
+					xt->segs[n++] = (struct qpu_xt_seg){
+						.sweep = sw, .shot = sh,
+						.exposed = rnd(t) & mask,
+					};
+					s->xt_sweeps = sw + 1;
+					if (sh + 1 > s->xt_shots)
+						s->xt_shots = sh + 1;
+				}
+			}
+			xt->num_segs = n;
+			xt->reserved = 0;
+			s->xt_state = XT_VALID;
+		}
+	} else if (s->xt_state == XT_NONE ||
+		   (s->xt_state == XT_VALID &&
+		    (nsweeps < s->xt_sweeps || j->shots < s->xt_shots))) {
+		return false;
+	}
+	j->flags |= QPU_RUN_CROSSTALK;
+	j->crosstalk_offset = off;
+	return s->xt_state == XT_GARBAGE;
+}
+
+/*
+ * A cheap, valid job for the session. Return: true if its crosstalk
+ * schedule may get it refused with EINVAL (xt_fill()).
+ */
+static bool job_fill(struct fz_thread *t, struct fz_session *s,
 		     struct qpu_job_desc *j)
 {
 	uint32_t sweeps = below(t, 4), nexp;
@@ -1085,6 +1162,7 @@ static void job_fill(struct fz_thread *t, const struct fz_session *s,
 		j->provenance_offset = (s->rsize - sizeof(struct qpu_provenance)) &
 				       ~7ULL;
 	}
+	return xt_fill(t, s, j);
 }
 
 /* Values of a job field that make a valid synchronous RUN expensive. */
@@ -1161,15 +1239,18 @@ static void deep_run(struct fz_thread *t, struct fz_session *s)
 	struct qpu_run r;
 	struct mutation m = { 0 };
 	emask_t allow;
+	bool xt_bad;
 	int err;
 
 	memset(&r, 0, sizeof(r));
-	job_fill(t, s, &r.job);
+	xt_bad = job_fill(t, s, &r.job);
 	if (chance(t, 60)) {
 		mutate(t, &r, f_run, ARRAY_LEN(f_run), &m);
 		job_cheapen(&m, &r.job);
 	}
 	allow = mutated_allow(&m, EM_OK, EM_RUN);
+	if (xt_bad)
+		allow |= EM(EINVAL);
 	/* A seed without QPU_RUN_SEED is rejected. */
 	if (m.field && !strcmp(m.field->name, "job.flags") &&
 	    !(r.job.flags & QPU_RUN_SEED) && r.job.seed)
@@ -1187,12 +1268,13 @@ static void deep_submit(struct fz_thread *t, struct fz_session *s)
 	struct mutation m = { 0 };
 	uint64_t ud = rnd(t);
 	emask_t allow;
+	bool xt_bad;
 	int err;
 
 	if (s->njobs >= ARRAY_LEN(s->jobs))
 		return;
 	memset(&sb, 0, sizeof(sb));
-	job_fill(t, s, &sb.job);
+	xt_bad = job_fill(t, s, &sb.job);
 	sb.user_data = ud;
 	if (chance(t, 60))
 		mutate(t, &sb, f_submit, ARRAY_LEN(f_submit), &m);
@@ -1203,13 +1285,16 @@ static void deep_submit(struct fz_thread *t, struct fz_session *s)
 		ud = sb.user_data;	/* in, returned by WAIT */
 	if (!m.field && chance(t, 5)) {
 		fz_ioctl(t, s, s->fd, QPU_IOC_SUBMIT, ro_copy(t, &sb, sizeof(sb)),
-			 EM(EFAULT) | EM(EAGAIN), "SUBMIT (read-only arg)");
+			 EM(EFAULT) | EM(EAGAIN) | (xt_bad ? EM(EINVAL) : 0),
+			 "SUBMIT (read-only arg)");
 		ro_reset(t);
 		return;
 	}
 	allow = mutated_allow(&m, EM_OK | EM(EAGAIN), EM_SUBMIT);
 	if (m.field && !strcmp(m.field->name, "job.flags") &&
 	    !(sb.job.flags & QPU_RUN_SEED) && sb.job.seed)
+		allow |= EM(EINVAL);
+	if (xt_bad)
 		allow |= EM(EINVAL);
 	err = fz_ioctl(t, s, s->fd, QPU_IOC_SUBMIT, &sb, allow, "SUBMIT");
 	if (!err) {
@@ -2014,7 +2099,7 @@ static void op_uring(struct fz_thread *t)
 	unsigned int n, i, r, slot;
 	emask_t allow;
 	int fd, ret, pipefd[2] = { -1, -1 };
-	bool dead = false;
+	bool dead = false, xt_bad;
 
 	/*
 	 * Now and then on the hotplug session: commands in flight when its
@@ -2071,7 +2156,7 @@ static void op_uring(struct fz_thread *t)
 			break;
 		memset(sqe, 0, 128);
 		fd = s->fd;
-		job_fill(t, s, &j);
+		xt_bad = job_fill(t, s, &j);
 		memset(&m, 0, sizeof(m));
 		allow = EM_OK;
 		r = below(t, 100);
@@ -2092,6 +2177,8 @@ static void op_uring(struct fz_thread *t)
 				((uint8_t *)&j)[b] = chance(t, 60) ? 0 : rnd(t);
 			allow = EM_SUBMIT;
 		}
+		if (xt_bad)
+			allow |= EM(EINVAL);
 		io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, NULL, 0, 0);
 		sqe->cmd_op = QPU_URING_CMD_RUN;
 		r = dead ? 100 : below(t, 100);
@@ -2337,6 +2424,7 @@ static const char *const dev_attrs[] = {
 	"dev_id", "num_qubits", "num_edges", "topology", "coupling_map",
 	"calibration", "calibration_epoch", "free_qubits", "max_ctx_qubits",
 	"max_sim_qubits", "workers", "paused", "max_tenants",
+	"noise", "placement", "crosstalk_ppm",
 	"uevent",	/* uevent: read only */
 };
 
@@ -2524,6 +2612,19 @@ static void op_sysfs(struct fz_thread *t)
 	} else if (!strcmp(attr, "max_ctx_qubits") && chance(t, 40)) {
 		len = snprintf(buf, sizeof(buf), "%u\n", 8 + below(t, 20));
 		ok_valid = !hp;
+	} else if (!strcmp(attr, "noise") && chance(t, 50)) {
+		len = snprintf(buf, sizeof(buf), "%s%s",
+			       chance(t, 50) ? "ideal" : "calibrated",
+			       chance(t, 50) ? "\n" : "");
+		ok_valid = true;
+	} else if (!strcmp(attr, "placement") && chance(t, 50)) {
+		len = snprintf(buf, sizeof(buf), "%s\n",
+			       chance(t, 50) ? "fidelity" : "compact");
+		ok_valid = true;
+	} else if (!strcmp(attr, "crosstalk_ppm") && chance(t, 50)) {
+		len = snprintf(buf, sizeof(buf), "%u\n",
+			       chance(t, 20) ? 1000000 : below(t, 100000));
+		ok_valid = true;
 	} else {
 		len = garbage(t, buf, sizeof(buf) - 64);
 	}
@@ -2551,6 +2652,10 @@ static void op_sysfs(struct fz_thread *t)
 	else if (!strcmp(attr, "paused"))
 		allow = EM_OK | EM(EINVAL);
 	else if (!strcmp(attr, "max_tenants"))
+		allow = EM_OK | EM(EINVAL) | EM(ERANGE);
+	else if (!strcmp(attr, "noise") || !strcmp(attr, "placement"))
+		allow = EM_OK | EM(EINVAL);
+	else if (!strcmp(attr, "crosstalk_ppm"))
 		allow = EM_OK | EM(EINVAL) | EM(ERANGE);
 	else if (!strcmp(attr, "uevent"))
 		allow = EM_OK | EM(EINVAL);
