@@ -321,17 +321,29 @@ QPU_EXPORT int qpu_replay_describe(const struct qpu_job_record *rec,
 }
 
 /*
- * Place @c on @q as qpu-run does and load it; the hash into @out. A
- * circuit that does not fit is a difference, not a failure: its errno
- * goes to @out->load_error.
+ * Load @c on @q as the recorded job had it: as given, if that is what was
+ * loaded (a program that placed it itself), else placed as qpu-run places
+ * it (qpu_circuit_layout_dev(): the same circuit, qubits and calibration
+ * give the same placement) and remapped. The hash into @out. A circuit
+ * that does not fit is a difference, not a failure: its errno goes to
+ * @out->load_error.
  */
-static int qpu_replay_load(struct qpu_dev *dev, struct qpu_circuit *c,
-			   const struct qpu_qubits *q, struct qpu_loaded *l,
-			   struct qpu_replay *out)
+static int qpu_replay_load(struct qpu_dev *dev, const struct qpu_job_record *rec,
+			   struct qpu_circuit *c, const struct qpu_qubits *q,
+			   struct qpu_loaded *l, struct qpu_replay *out)
 {
 	uint32_t *map;
 	int ret;
 
+	ret = qpu_circuit_load(dev, c, q, l);
+	if (!ret && !memcmp(l->hash, rec->circuit_hash, 32)) {
+		memcpy(out->circuit_hash, l->hash, 32);
+		return 0;
+	}
+	if (!ret) {
+		qpu_circuit_unload(dev, l->handle);
+		memset(l, 0, sizeof(*l));
+	}
 	map = calloc(q->num_qubits, sizeof(*map));
 	if (!map)
 		return qpu_set_error(dev, -ENOMEM, "out of memory");
@@ -490,7 +502,7 @@ QPU_EXPORT int qpu_replay_job(struct qpu_dev *dev,
 	ret = qpu_alloc_qubits_exact(dev, rec->phys, rec->num_phys, &q);
 	if (ret)
 		return ret;
-	ret = qpu_replay_load(dev, c, q, &l, out);
+	ret = qpu_replay_load(dev, rec, c, q, &l, out);
 	if (ret)
 		goto out;
 	/* (c) the calibration it will run on */

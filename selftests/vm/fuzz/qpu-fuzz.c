@@ -2424,8 +2424,17 @@ static const char *const dev_attrs[] = {
 	"dev_id", "num_qubits", "num_edges", "topology", "coupling_map",
 	"calibration", "calibration_epoch", "free_qubits", "max_ctx_qubits",
 	"max_sim_qubits", "workers", "paused", "max_tenants",
-	"noise", "placement", "crosstalk_ppm",
+	"noise", "placement", "crosstalk_ppm", "crosstalk_defer_ppm", "drift",
 	"uevent",	/* uevent: read only */
+};
+
+/* What the noise tunables go back to after each write (their defaults). */
+static const struct {
+	const char *attr, *val;
+} noise_defaults[] = {
+	{ "noise", "ideal\n" }, { "placement", "fidelity\n" },
+	{ "crosstalk_ppm", "8000\n" }, { "crosstalk_defer_ppm", "10000\n" },
+	{ "drift", "0\n" },
 };
 
 static const char *const garbage_words[] = {
@@ -2541,7 +2550,7 @@ static void op_sysfs(struct fz_thread *t)
 	const char *attr;
 	unsigned int r = below(t, 100), id;
 	bool hp = chance(t, 30), ok_valid = false;
-	size_t len;
+	size_t len, i;
 	emask_t allow;
 	int err, fd;
 
@@ -2655,7 +2664,8 @@ static void op_sysfs(struct fz_thread *t)
 		allow = EM_OK | EM(EINVAL) | EM(ERANGE);
 	else if (!strcmp(attr, "noise") || !strcmp(attr, "placement"))
 		allow = EM_OK | EM(EINVAL);
-	else if (!strcmp(attr, "crosstalk_ppm"))
+	else if (!strcmp(attr, "crosstalk_ppm") ||
+		 !strcmp(attr, "crosstalk_defer_ppm") || !strcmp(attr, "drift"))
 		allow = EM_OK | EM(EINVAL) | EM(ERANGE);
 	else if (!strcmp(attr, "uevent"))
 		allow = EM_OK | EM(EINVAL);
@@ -2675,6 +2685,17 @@ static void op_sysfs(struct fz_thread *t)
 		fz_check(t, NULL, write_file(path, "4096\n", 5, false),
 			 EM_OK | (hp ? EM(ENOENT) | EM(ENODEV) : 0),
 			 "max_tenants (restore)");
+	/*
+	 * The noise tunables are pulses too: jobs starting meanwhile ran in
+	 * the mode written, and the tests after this one find the defaults.
+	 */
+	for (i = 0; i < ARRAY_LEN(noise_defaults); i++)
+		if (!strcmp(attr, noise_defaults[i].attr))
+			fz_check(t, NULL, write_file(path, noise_defaults[i].val,
+						     strlen(noise_defaults[i].val),
+						     false),
+				 EM_OK | (hp ? EM(ENOENT) | EM(ENODEV) : 0),
+				 "noise tunable (restore)");
 	/* (garbage below 1000 was turned into a non-number above) */
 }
 
