@@ -106,7 +106,7 @@ static void qpu_circuit_hash(struct qpu_circuit *circ)
 static int qpu_circuit_check_args(struct qpu_device *qdev,
 				  const struct qpu_circuit_load *arg)
 {
-	if (arg->flags || arg->pad ||
+	if (arg->flags || arg->pad || arg->pad2 ||
 	    !qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
 		return -EINVAL;
 	if (!arg->num_qubits || !arg->num_gates || !arg->gates_ptr)
@@ -184,6 +184,7 @@ int qpu_circuit_load(struct qpu_ctx *ctx, struct qpu_circuit_load *arg)
 	arg->error_index = 0;
 	arg->reason = 0;
 	arg->esp = 0;
+	arg->xt_loss_ppm = 0;
 	ret = qpu_circuit_check_args(qdev, arg);
 	if (ret)
 		return ret;
@@ -235,6 +236,7 @@ int qpu_circuit_load(struct qpu_ctx *ctx, struct qpu_circuit_load *arg)
 	ret = qpu_noise_load_esp(qdev, circ, a, &arg->esp);
 	if (ret)
 		goto err_unlock;
+	arg->xt_loss_ppm = circ->xt_loss_ppm;
 	qpu_circuit_hash(circ);
 	memcpy(arg->hash, circ->hash, sizeof(arg->hash));
 

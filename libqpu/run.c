@@ -108,6 +108,7 @@ QPU_EXPORT int qpu_circuit_load(struct qpu_dev *dev, const struct qpu_circuit *c
 		memcpy(&out->esp, &l.esp, sizeof(out->esp));
 	else
 		out->esp = 1.0;
+	out->xt_loss_ppm = l.xt_loss_ppm;
 	return 0;
 }
 

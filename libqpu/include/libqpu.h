@@ -449,12 +449,15 @@ const char *qpu_op_name(uint32_t op, uint32_t nctrl);
  * @esp: the circuit's estimated success probability on its qubits, from
  *	the device's calibration (qpu_circuit_load.esp): 1.0 on an ideal
  *	device or a driver without %QPU_FEAT_NOISE
+ * @xt_loss_ppm: the share of @esp crosstalk on every qubit would cost it
+ *	(qpu_circuit_load.xt_loss_ppm): 0 on an ideal device
  */
 struct qpu_loaded {
 	uint32_t handle;
 	uint32_t num_params;
 	uint8_t hash[32];
 	double esp;
+	uint32_t xt_loss_ppm;
 };
 
 /**

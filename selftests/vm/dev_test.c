@@ -450,7 +450,7 @@ static const struct ioc_case ioc_cases[] = {
 	{ "CIRCUIT_LOAD", QPU_IOC_CIRCUIT_LOAD, setup_circuit_load, 0, {
 		FLAGS(struct qpu_circuit_load, flags),
 		RSVD(struct qpu_circuit_load, reserved[0]),
-		RSVD(struct qpu_circuit_load, reserved[1]),
+		RSVD(struct qpu_circuit_load, pad2),
 		RSVD(struct qpu_circuit_load, pad),
 	} },
 	{ "CIRCUIT_FREE", QPU_IOC_CIRCUIT_FREE, setup_circuit_free, 0, {

@@ -581,9 +581,12 @@ static struct qpu_circuit *cx_chain(uint32_t depth)
 	return c;
 }
 
-/* @c loaded by libqpu and by the raw ioctl on the same qubits: one ESP. */
+/*
+ * @c loaded by libqpu and by the raw ioctl on the same qubits: one ESP,
+ * and one crosstalk loss (into *@loss).
+ */
 static double esp_both_ways(struct qpu_dev *dev, const struct qpu_qubits *q,
-			    const struct qpu_circuit *c)
+			    const struct qpu_circuit *c, uint32_t *loss)
 {
 	struct circ_spec s = { .alloc = q->handle, .num_qubits = 2,
 			       .num_clbits = 2, .gates = qpu_circuit_gates(c),
@@ -598,6 +601,8 @@ static double esp_both_ways(struct qpu_dev *dev, const struct qpu_qubits *q,
 	if (bits != raw.esp)
 		QT_FAIL("libqpu's esp %a (%#" PRIx64 "), the ioctl's %#llx",
 			l.esp, bits, (unsigned long long)raw.esp);
+	QT_ASSERT_EQ(l.xt_loss_ppm, raw.xt_loss_ppm);
+	*loss = l.xt_loss_ppm;
 	QT_ASSERT_EQ(qpu_circuit_unload(dev, l.handle), 0);
 	circ_free_ok(qpu_fd(dev), raw.handle);
 	return l.esp;
@@ -608,6 +613,7 @@ static void esp_calibrated_body(void *arg)
 	struct qpu_circuit *shallow, *deep;
 	struct qpu_qubits *q;
 	struct qpu_dev *dev;
+	uint32_t x1, x2;
 	double e1, e2;
 
 	(void)arg;
@@ -618,15 +624,20 @@ static void esp_calibrated_body(void *arg)
 	QT_ASSERT(q->num_edges >= 1);
 	shallow = cx_chain(1);
 	deep = cx_chain(21);
-	e1 = esp_both_ways(dev, q, shallow);
-	e2 = esp_both_ways(dev, q, deep);
-	printf("# ESP on qubits %u,%u: %.6f (1 CX), %.6f (21 CX)\n", q->phys[0],
-	       q->phys[1], e1, e2);
+	e1 = esp_both_ways(dev, q, shallow, &x1);
+	e2 = esp_both_ways(dev, q, deep, &x2);
+	printf("# ESP on qubits %u,%u: %.6f (1 CX), %.6f (21 CX); crosstalk "
+	       "would cost %u and %u ppm of it\n", q->phys[0], q->phys[1], e1,
+	       e2, x1, x2);
 	QT_ASSERT(e1 > 0.0 && e1 < 1.0);
 	QT_ASSERT(e2 > 0.0 && e2 < e1);
-	/* ideal again: 1.0 for the same circuit on the same qubits */
+	/* crosstalk_ppm 8000 per CX on exposed qubits: 1 CX, 21 CX */
+	QT_ASSERT(x1 >= 7000 && x1 < 20000);
+	QT_ASSERT(x2 > 10 * x1 && x2 < 1000000);
+	/* ideal again: 1.0 for the same circuit on the same qubits, no loss */
 	set_noise_ok(QPU0_ID, "ideal");
-	QT_ASSERT(esp_both_ways(dev, q, deep) == 1.0);
+	QT_ASSERT(esp_both_ways(dev, q, deep, &x2) == 1.0);
+	QT_ASSERT_EQ(x2, 0);
 	qpu_circuit_free(shallow);
 	qpu_circuit_free(deep);
 	QT_ASSERT_EQ(qpu_free_qubits(dev, q), 0);

@@ -580,6 +580,11 @@ enum qpu_circuit_error {
  *	of idle qubits, from the calibration current at load (crosstalk not
  *	included: it depends on what runs beside it). 1.0 on a device whose
  *	noise mode is ideal (Documentation/qpu/noise.rst)
+ * @xt_loss_ppm: out: the share of @esp (parts per million) the circuit
+ *	would lose to crosstalk with every qubit next to a running
+ *	neighbour: what the scheduler's crosstalk rule weighs against the
+ *	device's crosstalk_defer_ppm. 0 on an ideal device
+ * @pad2: must be 0
  * @reserved: must be 0
  *
  * Errors: -EINVAL (bad flags or reserved bits, @num_qubits or @num_gates
@@ -609,7 +614,9 @@ struct qpu_circuit_load {
 	__u32 reason;
 	__u32 pad;
 	__u64 esp;
-	__u64 reserved[2];
+	__u32 xt_loss_ppm;
+	__u32 pad2;
+	__u64 reserved[1];
 };
 
 /**

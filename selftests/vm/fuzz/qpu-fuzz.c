@@ -622,6 +622,9 @@ static const struct field f_load[] = {
 	FLD(struct qpu_circuit_load, hash, F_OUT),
 	FLD(struct qpu_circuit_load, reason, F_OUT),
 	FLD(struct qpu_circuit_load, pad, F_RES),
+	FLD(struct qpu_circuit_load, esp, F_OUT),
+	FLD(struct qpu_circuit_load, xt_loss_ppm, F_OUT),
+	FLD(struct qpu_circuit_load, pad2, F_RES),
 	FLD(struct qpu_circuit_load, reserved, F_RES),
 };
 
