@@ -118,31 +118,6 @@ struct qc_alloc {
 	u32 *adj_edge;
 };
 
-/* Index of edge (@x, @y), x != y, in @t->edges (sorted); num_edges if none. */
-static u32 qc_alloc_find_edge(const struct qc_topology *t, u32 x, u32 y)
-{
-	u32 lo = 0, hi = t->num_edges, mid, ea, eb;
-
-	if (x > y) {
-		mid = x;
-		x = y;
-		y = mid;
-	}
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		ea = t->edges[2 * mid];
-		eb = t->edges[2 * mid + 1];
-		if (ea < x || (ea == x && eb < y))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < t->num_edges && t->edges[2 * lo] == x &&
-	    t->edges[2 * lo + 1] == y)
-		return lo;
-	return t->num_edges;
-}
-
 struct qc_alloc *qc_alloc_create(const struct qc_topology *t)
 {
 	struct qc_alloc *a;
@@ -198,7 +173,7 @@ struct qc_alloc *qc_alloc_create(const struct qc_topology *t)
 	if (!complete)
 		for (q = 0; q < n; q++)
 			for (j = t->adj_off[q]; j < t->adj_off[q + 1]; j++)
-				a->adj_edge[j] = qc_alloc_find_edge(t, q, t->adj[j]);
+				a->adj_edge[j] = qc_topology_edge(t, q, t->adj[j]);
 	return a;
 }
 

@@ -211,6 +211,35 @@ static void expect_edges(const char *spec, const uint32_t *ref, uint32_t nref)
 	expect_edges(spec, _ref, sizeof(_ref) / sizeof(_ref[0]) / 2);	\
 } while (0)
 
+/* qc_topology_edge(): every edge's index either way round, nothing else. */
+QPU_TEST(edge_index)
+{
+	static const char *const specs[] = {
+		"line:5", "grid:4x5", "heavyhex:27", "full:9",
+	};
+	unsigned int i;
+	u32 e, a, b, n;
+
+	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct qc_topology *t = mk(specs[i]);
+
+		for (e = 0; e < t->num_edges; e++) {
+			a = t->edges[2 * e];
+			b = t->edges[2 * e + 1];
+			QT_ASSERT_EQ(qc_topology_edge(t, a, b), e);
+			QT_ASSERT_EQ(qc_topology_edge(t, b, a), e);
+		}
+		for (a = 0, n = 0; a < t->num_qubits; a++)
+			for (b = 0; b < t->num_qubits; b++)
+				if (qc_topology_edge(t, a, b) != QC_NO_EDGE)
+					n++;
+				else
+					QT_ASSERT(a == b || !qc_topology_coupled(t, a, b));
+		QT_ASSERT_EQ(n, 2 * t->num_edges);
+		qc_topology_destroy(t);
+	}
+}
+
 QPU_TEST(exact_small_graphs)
 {
 	EXPECT_EDGES("line:4", 0, 1, 1, 2, 2, 3);
