@@ -284,12 +284,8 @@ static void assert_phys(const struct nlq_rec *r, const uint32_t *phys,
 
 static void assert_str(const struct nlq_rec *r, int type, const char *want)
 {
-	struct nlattr *a = r->tb[type];
-
-	QT_ASSERT(a != NULL);
-	if (nla_len(a) != (int)strlen(want) + 1 || strcmp(nla_data(a), want))
-		QT_FAIL("attribute %d: \"%.*s\", want \"%s\"", type, nla_len(a),
-			(char *)nla_data(a), want);
+	if (!nlq_rec_str_is(r, type, want))
+		QT_FAIL("attribute %d is not \"%s\"", type, want);
 }
 
 /* ---- a circuit and its buffers --------------------------------------------- */

@@ -711,4 +711,14 @@ static inline uint32_t nlq_rec_u32(const struct nlq_rec *r, int type)
 	return nlq_u32(r->tb[type]);
 }
 
+/* Whether string attribute @type of @r is @want, NUL included. */
+static inline bool nlq_rec_str_is(const struct nlq_rec *r, int type,
+				  const char *want)
+{
+	struct nlattr *a = r->tb[type];
+
+	return a && nla_len(a) == (int)strlen(want) + 1 &&
+	       !strcmp(nla_data(a), want);
+}
+
 #endif /* QPU_NL_UTIL_H */
