@@ -48,6 +48,7 @@
 #include "qpu_audit.h"
 #include "qpu_calib.h"
 #include "qpu_device.h"
+#include "qpu_sysfs.h"
 #include "core/calib.h"
 
 /**
@@ -502,11 +503,9 @@ static ssize_t drift_store(struct device *dev, struct device_attribute *attr,
 	u32 val;
 	int ret;
 
-	ret = kstrtou32(buf, 0, &val);
+	ret = qpu_sysfs_parse_u32(buf, 0, QPU_CALIB_DRIFT_MAX_S, &val);
 	if (ret)
 		return ret;
-	if (val > QPU_CALIB_DRIFT_MAX_S)
-		return -ERANGE;
 	mutex_lock(&c->lock);
 	WRITE_ONCE(c->drift_s, val);
 	qpu_calib_drift_arm(c);

@@ -19,7 +19,6 @@
  */
 #include <asm/fpu/api.h>
 #include <linux/device.h>
-#include <linux/kstrtox.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -33,6 +32,7 @@
 #include "qpu_ctx.h"
 #include "qpu_device.h"
 #include "qpu_noise.h"
+#include "qpu_sysfs.h"
 
 /* binary64 1.0: the success probability of an ideal device */
 #define QPU_ESP_ONE	0x3ff0000000000000ULL
@@ -483,11 +483,9 @@ static ssize_t qpu_noise_store_ppm(struct device *dev,
 	u32 val;
 	int ret;
 
-	ret = kstrtou32(buf, 0, &val);
+	ret = qpu_sysfs_parse_u32(buf, 0, 1000000, &val);
 	if (ret)
 		return ret;
-	if (val > 1000000)
-		return -ERANGE;
 	WRITE_ONCE(*dst, val);
 	qpu_audit_limit_tunable(to_qpu_device(dev), attr->attr.name, val);
 	return count;

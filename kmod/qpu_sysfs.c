@@ -63,6 +63,24 @@ static ssize_t free_qubits_show(struct device *dev, struct device_attribute *att
 }
 static DEVICE_ATTR_RO(free_qubits);
 
+/**
+ * qpu_sysfs_parse_u32() - a numeric tunable written to sysfs
+ * @buf: what was written (a trailing newline allowed)
+ * @min: smallest value accepted
+ * @max: largest value accepted
+ * @val: out: the value
+ *
+ * Return: 0, -EINVAL if it is not a number, -ERANGE outside @min..@max.
+ */
+int qpu_sysfs_parse_u32(const char *buf, u32 min, u32 max, u32 *val)
+{
+	int ret = kstrtou32(buf, 0, val);
+
+	if (ret)
+		return ret;
+	return *val < min || *val > max ? -ERANGE : 0;
+}
+
 /*
  * The range tunables: @buf must be 1..@max (-EINVAL if not a number,
  * -ERANGE outside); stored into *@dst with WRITE_ONCE (readers take it
@@ -74,11 +92,9 @@ static int qpu_store_range(struct device *dev, struct device_attribute *attr,
 	u32 val;
 	int ret;
 
-	ret = kstrtou32(buf, 0, &val);
+	ret = qpu_sysfs_parse_u32(buf, 1, max, &val);
 	if (ret)
 		return ret;
-	if (!val || val > max)
-		return -ERANGE;
 	WRITE_ONCE(*dst, val);
 	qpu_audit_limit_tunable(to_qpu_device(dev), attr->attr.name, val);
 	return 0;

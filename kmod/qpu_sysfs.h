@@ -9,5 +9,6 @@
 #include <linux/sysfs.h>
 
 extern const struct attribute_group *qpu_device_groups[];
+int qpu_sysfs_parse_u32(const char *buf, u32 min, u32 max, u32 *val);
 
 #endif /* QPU_SYSFS_H */
