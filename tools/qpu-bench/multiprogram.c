@@ -7,7 +7,7 @@
  *
  * For each device spec of --devices (default heavyhex:27,heavyhex:127) a
  * device is created through /sys/class/qpu/new_device, set to noise
- * "calibrated", and the same workload runs under three policies:
+ * "calibrated", and the same workload runs under four policies:
  *   (a) exclusive FIFO: workers 1 (one job on the device at a time),
  *       placement "fidelity", tenants' isolation shared;
  *   (b) multiprogramming, noise-unaware: workers W (--workers, default 8),
@@ -15,7 +15,10 @@
  *   (c) multiprogramming, fidelity- and crosstalk-aware: workers W,
  *       placement "fidelity" with the circuit's interaction graph as
  *       placement hint (mp_region(): the circuit's interaction graph,
- *       qpu_alloc_qubits_hint()), tenants' isolation "guard".
+ *       qpu_alloc_qubits_hint()), tenants' isolation "guard", and the
+ *       scheduler's crosstalk rule (below) with the kernel's head-of-line
+ *       hold ("hold");
+ *   (c') as (c) with the weaker "skip" variant of the rule, for comparison.
  * The workload: --jobs jobs, all arriving at once, drawn (seeded) from 20
  * circuits of 3 to 10 qubits whose two-qubit gates follow a path 0-1-..:
  * GHZ 3-10, a QFT round trip (basis state, QFT, inverse QFT, routed on
@@ -42,6 +45,16 @@
  * that really run side by side. The figures are deterministic: the same
  * seed gives the same table.
  *
+ * The crosstalk rule (Documentation/qpu/noise.rst, qpu_noise_may_start()):
+ * in (c) and (c'), a placed job whose load said crosstalk would cost it
+ * more than the device's crosstalk_defer_ppm (read from sysfs; its
+ * qpu_loaded.xt_loss_ppm) and one of whose qubits is coupled to a qubit of
+ * a running job does not start: its placement is given back and it stays
+ * pending. "hold" (c) then offers nothing after it at this event, as the
+ * kernel's pick stays put on a held job; "skip" (c') offers the later
+ * jobs. Unlike the kernel, a held job does not keep its qubits while it
+ * waits (it is placed again at the next event, perhaps elsewhere).
+ *
  * Placement without a hint: the allocator hands out a connected region,
  * which on heavy-hex often has no path through all its qubits; then the
  * tenant asks for a region up to MP_GROW qubits larger, lays the path out
@@ -50,15 +63,19 @@
  *
  * Figures per policy: wait (arrival to start, modelled ms) mean and p95,
  * throughput (jobs per modelled second), mean fidelity, the mean ESP the
- * loads returned, "xt%" (jobs that received crosstalk), "trim%", and the
- * wall time the policy took here. Fidelity is the Hellinger fidelity
+ * loads returned, "xt%" (jobs that received crosstalk), "trim%", the
+ * rule the policy models ("-", "hold" or "skip"), "held%" (jobs the rule
+ * held back at least once) and "holds" (times it did), and the wall time
+ * the policy took here. Fidelity is the Hellinger fidelity
  * (sum_x sqrt(p_x q_x))^2 of the job's counts p to the circuit's exact
  * ideal distribution q, computed once per circuit with the simulator
  * core. With finite shots F < 1 even on an ideal device (a bias common
  * to the three policies, larger for circuits with spread-out outputs).
- * The last line per device: "multiprogram DEVICE: wait ratio X, fidelity
+ * The last lines per device: "multiprogram DEVICE: wait ratio X, fidelity
  * loss Y %, aware gain Z %" (X = mean wait (a)/(c), Y = F(a) - F(c) and
- * Z = F(c) - F(b) in percentage points).
+ * Z = F(c) - F(b) in percentage points), and "multiprogram DEVICE:
+ * crosstalk rule hold: held H %, wait ratio X, fidelity loss Y %; skip:
+ * ..." (the same figures for (c) and (c')).
  *
  * Every tunable touched (noise, placement, workers, crosstalk_ppm) is
  * restored and the devices and cgroups removed, also on errors.
@@ -124,6 +141,7 @@ struct mp_tmpl {
  * @placement: the "placement" tunable
  * @isolation: enum qpu_isolation of every tenant
  * @hint: allocate with the circuit's interaction graph as hint
+ * @xt_rule: enum mp_xt_rule, the scheduler's crosstalk rule it models
  */
 struct mp_policy {
 	const char *name;
@@ -131,12 +149,27 @@ struct mp_policy {
 	const char *placement;
 	uint32_t isolation;
 	bool hint;
+	uint32_t xt_rule;
 };
 
-static const struct mp_policy mp_policies[3] = {
-	{ "(a) exclusive", false, "fidelity", QPU_ISOLATION_SHARED, true },
-	{ "(b) compact", true, "compact", QPU_ISOLATION_SHARED, false },
-	{ "(c) aware", true, "fidelity", QPU_ISOLATION_GUARD, true },
+/*
+ * The scheduler's crosstalk rule (qpu_noise_may_start()) in the loop: none;
+ * the kernel's head-of-line hold (a held job stops the scan, as the
+ * kernel's pick stays put); or the weaker variant that skips the held job
+ * and offers the later ones.
+ */
+enum mp_xt_rule { MP_XT_NONE, MP_XT_HOLD, MP_XT_SKIP };
+
+static const char * const mp_xt_names[3] = { "-", "hold", "skip" };
+
+#define MP_NPOL		4
+
+/* (c) is the policy the summary line weighs; (c') is its skip variant. */
+static const struct mp_policy mp_policies[MP_NPOL] = {
+	{ "(a) exclusive", false, "fidelity", QPU_ISOLATION_SHARED, true, MP_XT_NONE },
+	{ "(b) compact", true, "compact", QPU_ISOLATION_SHARED, false, MP_XT_NONE },
+	{ "(c) aware", true, "fidelity", QPU_ISOLATION_GUARD, true, MP_XT_HOLD },
+	{ "(c') aware", true, "fidelity", QPU_ISOLATION_GUARD, true, MP_XT_SKIP },
 };
 
 enum { MP_PENDING, MP_RUNNING, MP_DONE };
@@ -154,6 +187,7 @@ enum { MP_PENDING, MP_RUNNING, MP_DONE };
  * @nseg: entries of @seg
  * @seg: the crosstalk schedule it received (%QPU_RUN_CROSSTALK)
  * @trimmed: its region was trimmed to the path (see the file comment)
+ * @held: times the crosstalk rule held it back
  * @esp: the ESP its load returned
  * @fid: its Hellinger fidelity
  */
@@ -169,18 +203,20 @@ struct mp_job {
 	uint32_t nseg;
 	struct qpu_xt_seg seg[QPU_MAX_XT_SEGS];
 	uint32_t trimmed;
+	uint32_t held;
 	double esp;
 	double fid;
 };
 
-enum { MP_PLACE, MP_RUN, MP_QUIT };
+enum { MP_PLACE, MP_RUN, MP_RELEASE, MP_QUIT };
 
 /* A request to a tenant and its reply: one pipe write each (< PIPE_BUF). */
 struct mp_msg {
-	uint32_t op;		/* MP_PLACE, MP_RUN or MP_QUIT */
+	uint32_t op;		/* MP_PLACE, MP_RUN, MP_RELEASE or MP_QUIT */
 	uint32_t job;
 	int32_t ret;
 	uint32_t trimmed;
+	uint32_t xt_loss_ppm;	/* MP_PLACE: qpu_loaded.xt_loss_ppm */
 	double esp;
 	double fid;
 	uint64_t qpu_ns;
@@ -197,6 +233,7 @@ struct mp_dev {
 	char sysdir[64];
 	uint32_t nq;
 	uint8_t *adj;		/* nq * nq: coupled */
+	uint32_t defer_ppm;	/* sysfs crosstalk_defer_ppm */
 	char saved[4][32];	/* tunables before the run */
 };
 
@@ -207,7 +244,8 @@ static const char * const mp_tunables[4] = {
 /* Per policy, what the table shows. */
 struct mp_stats {
 	double wait, p95, tput;
-	double fid, esp, trimmed, exposed, wall;
+	double fid, esp, trimmed, exposed, held, wall;
+	uint32_t holds;
 	double fam_fid[MP_NFAM];
 };
 
@@ -424,10 +462,9 @@ fail:
 /* ---- placement and one tenant ---------------------------------------------- */
 
 /*
- * A region of @width qubits for circuit @t. The one place to switch to a
- * placement hint when libqpu has it (qpu_alloc_qubits_hint(): pass @t's
- * interaction graph, the path (i, i + 1) for i < t->k - 1, when @hint);
- * until then every policy allocates without one.
+ * A region of @width qubits for circuit @t: with @hint, @t's interaction
+ * graph (the path (i, i + 1) for i < t->k - 1) as placement hint
+ * (qpu_alloc_qubits_hint()), else none.
  */
 static int mp_region(struct qpu_dev *dev, const struct mp_tmpl *t,
 		     uint32_t width, bool hint, struct qpu_qubits **q)
@@ -521,8 +558,17 @@ static void mp_serve_place(struct qpu_dev *dev, const struct mp_tmpl *t, bool hi
 	}
 	h->handle = l.handle;
 	m->esp = l.esp;
+	m->xt_loss_ppm = l.xt_loss_ppm;
 	for (i = 0; i < t->k; i++)
 		m->phys[i] = h->q->phys[i];
+}
+
+/* MP_RELEASE, and the end of MP_RUN: unload the job, give its qubits back. */
+static void mp_serve_release(struct qpu_dev *dev, struct mp_held *h)
+{
+	qpu_circuit_unload(dev, h->handle);
+	qpu_free_qubits(dev, h->q);
+	h->q = NULL;
 }
 
 /*
@@ -567,9 +613,7 @@ static void mp_serve_run(struct qpu_dev *dev, const struct mp_tmpl *t,
 		m->qpu_ns = pv->qpu_ns;
 		m->fid = mp_fidelity(t->ideal, t->k, res);
 	}
-	qpu_circuit_unload(dev, h->handle);
-	qpu_free_qubits(dev, h->q);
-	h->q = NULL;
+	mp_serve_release(dev, h);
 }
 
 /* A placement that may succeed later, when other jobs have ended. */
@@ -610,6 +654,8 @@ static void mp_tenant(const struct mp_dev *d, const char *cg,
 		t = &tm[job_tmpl[m.job]];
 		if (m.op == MP_PLACE)
 			mp_serve_place(dev, t, pol->hint, d->nq, &held[m.job], &m);
+		else if (m.op == MP_RELEASE)
+			mp_serve_release(dev, &held[m.job]);
 		else
 			mp_serve_run(dev, t, o, pbuf, rbuf, prov_off, &held[m.job], &m);
 		if (m.ret && !(m.op == MP_PLACE && mp_retry(m.ret)))
@@ -697,6 +743,21 @@ static int mp_dev_create(struct mp_dev *d)
 	for (i = 0; !ret && i < 4; i++) {
 		snprintf(cmd, sizeof(cmd), "%s/%s", d->sysdir, mp_tunables[i]);
 		ret = mp_read_text(cmd, d->saved[i], sizeof(d->saved[i]));
+	}
+	/* the threshold of the crosstalk rule, as the kernel reads it */
+	if (!ret) {
+		char val[32], *end;
+
+		snprintf(cmd, sizeof(cmd), "%s/crosstalk_defer_ppm", d->sysdir);
+		ret = mp_read_text(cmd, val, sizeof(val));
+		if (!ret) {
+			errno = 0;
+			d->defer_ppm = strtoul(val, &end, 10);
+			if (errno || end == val || *end)
+				ret = -EINVAL;
+		}
+		if (ret)
+			fprintf(stderr, "qpu-bench: %s: %s\n", cmd, strerror(-ret));
 	}
 	return ret;
 }
@@ -790,6 +851,20 @@ static void mp_track(const struct mp_dev *d, struct mp_job *jobs,
 	}
 }
 
+/*
+ * The scheduler's crosstalk rule (qpu_noise_may_start()) for placed job @j
+ * about to start beside @run: held back if its load said crosstalk would
+ * cost it more than the device's crosstalk_defer_ppm (0: the rule is off)
+ * and one of its qubits is coupled to a qubit of a running job.
+ */
+static bool mp_xt_hold(const struct mp_dev *d, const struct mp_job *jobs,
+		       const uint32_t *run, uint32_t nrun, const struct mp_tmpl *tm,
+		       uint32_t j, uint32_t xt_loss_ppm)
+{
+	return d->defer_ppm && xt_loss_ppm > d->defer_ppm &&
+	       mp_exposure(d, jobs, run, nrun, tm, j);
+}
+
 /* Send @m to a tenant and read its reply into @m: 0 or -1. */
 static int mp_ask(const int *fds, struct mp_msg *m)
 {
@@ -807,6 +882,13 @@ static int mp_ask(const int *fds, struct mp_msg *m)
  * that do not fit now) while fewer than @workers run; then the clock goes
  * to the next end, where the ended jobs run on the device with the
  * crosstalk their neighbours gave them and are freed.
+ *
+ * With the crosstalk rule (@pol->xt_rule, mp_xt_hold()) a placed job the
+ * kernel would hold back does not start: its placement is given back and
+ * it stays pending. MP_XT_HOLD then ends the scan, as the kernel's pick
+ * stays put on it (nothing queued after it starts until it can: at the
+ * next end at the latest, since only running neighbours hold it);
+ * MP_XT_SKIP goes on with the later jobs.
  */
 static int mp_schedule(const struct mp_dev *d, const struct mp_policy *pol,
 		       uint32_t workers, const struct bench_mp_opts *o,
@@ -836,12 +918,24 @@ static int mp_schedule(const struct mp_dev *d, const struct mp_policy *pol,
 					break;
 				continue;
 			}
+			memcpy(jobs[j].phys, m.phys, sizeof(m.phys));
+			if (pol->xt_rule != MP_XT_NONE &&
+			    mp_xt_hold(d, jobs, run, nrun, tm, j, m.xt_loss_ppm)) {
+				jobs[j].held++;
+				memset(&m, 0, sizeof(m));
+				m.op = MP_RELEASE;
+				m.job = j;
+				if (mp_ask(fds[jobs[j].tenant], &m) || m.ret)
+					return -1;
+				if (pol->xt_rule == MP_XT_HOLD)
+					break;
+				continue;
+			}
 			jobs[j].state = MP_RUNNING;
 			jobs[j].start = t;
 			jobs[j].end = t + jobs[j].dur;
 			jobs[j].trimmed = m.trimmed;
 			jobs[j].esp = m.esp;
-			memcpy(jobs[j].phys, m.phys, sizeof(m.phys));
 			run[nrun++] = j;
 		}
 		if (!nrun) {
@@ -903,6 +997,8 @@ static void mp_figures(const struct bench_mp_opts *o, const struct mp_tmpl *tm,
 		st->fid += j->fid;
 		st->esp += j->esp;
 		st->trimmed += j->trimmed;
+		st->held += j->held > 0;
+		st->holds += j->held;
 		for (s = 0; s < j->nseg && !j->seg[s].exposed; s++)
 			;
 		st->exposed += s < j->nseg;
@@ -916,6 +1012,7 @@ static void mp_figures(const struct bench_mp_opts *o, const struct mp_tmpl *tm,
 	st->esp /= n;
 	st->trimmed = 100.0 * st->trimmed / n;
 	st->exposed = 100.0 * st->exposed / n;
+	st->held = 100.0 * st->held / n;
 	for (i = 0; i < MP_NFAM; i++)
 		st->fam_fid[i] = fn[i] ? st->fam_fid[i] / fn[i] : 0;
 	free(wait);
@@ -1015,29 +1112,32 @@ static int mp_device(struct mp_dev *d, const struct bench_mp_opts *o,
 		     const struct mp_tmpl *tm, uint32_t ntm, const uint32_t *job_tmpl,
 		     struct mp_job *jobs)
 {
-	struct mp_stats st[3];
+	struct mp_stats st[MP_NPOL];
 	uint32_t p, f;
 
-	printf("\nmultiprogram %s (%s, crosstalk_ppm %s): %u jobs of %u shots from "
-	       "%u tenants, %u circuits (ghz 3-10, qft 3-5, vqe 4-8, qaoa 3-6), "
-	       "seed %llu\n", d->spec, d->path, d->saved[3], o->jobs, o->shots,
-	       o->tenants, ntm, (unsigned long long)o->seed);
-	for (p = 0; p < 3; p++) {
+	printf("\nmultiprogram %s (%s, crosstalk_ppm %s, crosstalk_defer_ppm %u): "
+	       "%u jobs of %u shots from %u tenants, %u circuits (ghz 3-10, qft 3-5, "
+	       "vqe 4-8, qaoa 3-6), seed %llu\n", d->spec, d->path, d->saved[3],
+	       d->defer_ppm, o->jobs, o->shots, o->tenants, ntm,
+	       (unsigned long long)o->seed);
+	for (p = 0; p < MP_NPOL; p++) {
 		if (mp_policy_run(d, &mp_policies[p], o, tm, job_tmpl, jobs, &st[p])) {
 			fprintf(stderr, "qpu-bench: %s, policy %s failed\n", d->spec,
 				mp_policies[p].name);
 			return -1;
 		}
 	}
-	printf("%-14s %3s %9s %9s %7s %9s %7s %5s %5s %7s\n", "policy", "W",
-	       "wait ms", "p95 ms", "jobs/s", "fidelity", "ESP", "xt%", "trim%",
-	       "wall s");
-	for (p = 0; p < 3; p++)
-		printf("%-14s %3u %9.1f %9.1f %7.2f %9.4f %7.4f %5.1f %5.1f %7.1f\n",
-		       mp_policies[p].name, mp_policies[p].multi ? o->workers : 1,
-		       st[p].wait, st[p].p95, st[p].tput, st[p].fid, st[p].esp,
-		       st[p].exposed, st[p].trimmed, st[p].wall);
-	for (p = 0; p < 3; p++) {
+	printf("%-14s %3s %4s %9s %9s %7s %9s %7s %5s %5s %5s %6s %7s\n", "policy",
+	       "W", "rule", "wait ms", "p95 ms", "jobs/s", "fidelity", "ESP", "xt%",
+	       "trim%", "held%", "holds", "wall s");
+	for (p = 0; p < MP_NPOL; p++)
+		printf("%-14s %3u %4s %9.1f %9.1f %7.2f %9.4f %7.4f %5.1f %5.1f %5.1f "
+		       "%6u %7.1f\n", mp_policies[p].name,
+		       mp_policies[p].multi ? o->workers : 1,
+		       mp_xt_names[mp_policies[p].xt_rule], st[p].wait, st[p].p95,
+		       st[p].tput, st[p].fid, st[p].esp, st[p].exposed, st[p].trimmed,
+		       st[p].held, st[p].holds, st[p].wall);
+	for (p = 0; p < MP_NPOL; p++) {
 		printf("%-14s fidelity by circuit:", mp_policies[p].name);
 		for (f = 0; f < MP_NFAM; f++)
 			printf(" %s %.4f", mp_fam_names[f], st[p].fam_fid[f]);
@@ -1046,6 +1146,13 @@ static int mp_device(struct mp_dev *d, const struct bench_mp_opts *o,
 	printf("multiprogram %s: wait ratio %.2f, fidelity loss %.2f %%, aware gain "
 	       "%.2f %%\n", d->spec, st[2].wait > 0 ? st[0].wait / st[2].wait : 0,
 	       100 * (st[0].fid - st[2].fid), 100 * (st[2].fid - st[1].fid));
+	printf("multiprogram %s: crosstalk rule", d->spec);
+	for (p = 2; p < MP_NPOL; p++)
+		printf("%s %s: held %.1f %%, wait ratio %.2f, fidelity loss %.2f %%",
+		       p > 2 ? ";" : "", mp_xt_names[mp_policies[p].xt_rule], st[p].held,
+		       st[p].wait > 0 ? st[0].wait / st[p].wait : 0,
+		       100 * (st[0].fid - st[p].fid));
+	printf("\n");
 	fflush(stdout);
 	return 0;
 }
