@@ -168,6 +168,7 @@ static void qpu_calib_snap_seal(struct qpu_calib_snap *s,
 {
 	struct qpu_calib_view v = { .s = s, .t = t };
 	struct sha256_state st;
+	u64 sum = 0;
 	char rec[64];
 	u32 i;
 
@@ -179,8 +180,10 @@ static void qpu_calib_snap_seal(struct qpu_calib_snap *s,
 	for (i = 0; i < s->num_edges; i++) {
 		qpu_calib_fmt_edge(&v, i, rec);
 		sha256_update(&st, rec, QC_CALIB_EREC_LEN);
+		sum += s->gate2q_ppm[i];
 	}
 	sha256_final(&st, s->hash);
+	s->gate2q_mean_ppm = s->num_edges ? div_u64(sum, s->num_edges) : 0;
 	s->epoch = epoch;
 	s->time_ns = ktime_get_real_ns();
 }

@@ -41,6 +41,8 @@ struct qpu_device;
  * @qval: per qubit, %QC_CALIB_QVALS values (enum qc_calib_qval in
  *	core/calib.h), qubit q at [QC_CALIB_QVALS * q]
  * @gate2q_ppm: per edge (indexed like qc_topology.edges), 2q gate error
+ * @gate2q_mean_ppm: the mean of @gate2q_ppm (what a gate on uncoupled
+ *	qubits is charged in calibrated mode)
  */
 struct qpu_calib_snap {
 	struct kref ref;
@@ -53,6 +55,7 @@ struct qpu_calib_snap {
 	u32 num_edges;
 	u32 *qval;
 	u32 *gate2q_ppm;
+	u32 gate2q_mean_ppm;
 };
 
 /**

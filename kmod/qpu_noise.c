@@ -55,7 +55,6 @@ int qpu_noise_init(struct qpu_device *qdev)
 	n->placement = QPU_PLACE_FIDELITY;
 	n->crosstalk_ppm = QPU_DEFAULT_CROSSTALK_PPM;
 	n->defer_ppm = QPU_DEFAULT_DEFER_PPM;
-	spin_lock_init(&n->lock);
 	atomic_set(&n->gen, 0);
 	n->running = kcalloc(qdev->topo->num_qubits, sizeof(*n->running),
 			     GFP_KERNEL);
@@ -82,8 +81,8 @@ bool qpu_noise_fidelity_placement(struct qpu_device *qdev)
 /*
  * The noise of @n circuit qubits on physical qubits @phys, from calibration
  * @s: per qubit its errors and coherence times, per coupled pair its 2q
- * error (pairs the device does not couple get the device's mean, which
- * only a fully connected device's circuits use).
+ * error (a pair the device does not couple, such as the first two operands
+ * of a three-qubit gate may be, gets the device's mean).
  */
 static struct qpu_run_noise *qpu_noise_build(struct qpu_device *qdev,
 					     const struct qpu_calib_snap *s,
@@ -91,7 +90,6 @@ static struct qpu_run_noise *qpu_noise_build(struct qpu_device *qdev,
 {
 	const struct qc_topology *t = qdev->topo;
 	struct qpu_run_noise *rn;
-	u64 sum = 0;
 	u32 v, w, e;
 
 	if (WARN_ON_ONCE(n > QPU_MAX_SIM_QUBITS))
@@ -117,13 +115,11 @@ static struct qpu_run_noise *qpu_noise_build(struct qpu_device *qdev,
 			rn->pair_ppm[w * n + v] = s->gate2q_ppm[e];
 		}
 	}
-	for (e = 0; e < s->num_edges; e++)
-		sum += s->gate2q_ppm[e];
 	rn->nz = (struct qc_noise) {
 		.num_qubits = n,
 		.q = rn->q,
 		.pair_ppm = rn->pair_ppm,
-		.default_pair_ppm = s->num_edges ? div_u64(sum, s->num_edges) : 0,
+		.default_pair_ppm = s->gate2q_mean_ppm,
 		.crosstalk_ppm = READ_ONCE(qdev->noise.crosstalk_ppm),
 		.segs = rn->seg,
 	};
@@ -236,6 +232,12 @@ int qpu_noise_check_schedule(const struct qpu_exec *x)
 	return qpu_noise_read_schedule(x, segs) < 0 ? -EINVAL : 0;
 }
 
+/* The generation of the running marks; the marks it counts are visible. */
+static u32 qpu_noise_gen(struct qpu_device *qdev)
+{
+	return atomic_read_acquire(&qdev->noise.gen);
+}
+
 /* Mark @a's qubits as running (@owner) or not (0). */
 static void qpu_noise_mark(struct qpu_device *qdev,
 			   const struct qpu_allocation *a, u32 owner)
@@ -243,11 +245,11 @@ static void qpu_noise_mark(struct qpu_device *qdev,
 	struct qpu_noise *n = &qdev->noise;
 	u32 i;
 
-	spin_lock(&n->lock);
 	for (i = 0; i < a->k; i++)
 		WRITE_ONCE(n->running[a->phys[i]], owner);
+	/* Whoever sees the new generation sees these marks (qpu_noise_gen()). */
+	smp_mb__before_atomic();
 	atomic_inc(&n->gen);
-	spin_unlock(&n->lock);
 }
 
 /**
@@ -358,8 +360,11 @@ static void qpu_noise_record(struct qpu_run_noise *rn, const struct qpu_exec *x,
 	u8 nnbr = 0;
 	u64 m;
 
+	/* Full: nothing more is recorded, so nothing more is applied. */
+	if (rn->nrec == QPU_MAX_XT_SEGS)
+		return;
 	m = qpu_noise_exposure(x, nbr, &nnbr, false);
-	if (m == rn->cur || rn->nrec == QPU_MAX_XT_SEGS)
+	if (m == rn->cur)
 		return;
 	rn->rec[rn->nrec] = (struct qpu_xt_seg) {
 		.sweep = sweep, .shot = shot, .exposed = m,
@@ -397,7 +402,7 @@ const struct qc_noise *qpu_noise_slice_begin(struct qpu_exec *x, u32 sweep)
 					.exposed = rn->rec[i].exposed,
 				};
 	} else {
-		rn->gen = atomic_read(&x->qdev->noise.gen);
+		rn->gen = qpu_noise_gen(x->qdev);
 		qpu_noise_record(rn, x, sweep, 0);
 	}
 	rn->nz.nsegs = rn->nseg;
@@ -418,7 +423,7 @@ void qpu_noise_slice_track(struct qpu_exec *x, u32 sweep, u32 next_shot)
 
 	if (!rn || rn->forced || next_shot >= x->job.shots)
 		return;
-	gen = atomic_read(&x->qdev->noise.gen);
+	gen = qpu_noise_gen(x->qdev);
 	if (gen == rn->gen)
 		return;
 	rn->gen = gen;

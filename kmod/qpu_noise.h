@@ -8,9 +8,12 @@
  * qpu_run_noise (one per calibrated run). The tunables are plain values
  * written with WRITE_ONCE() by their sysfs attributes and read once with
  * READ_ONCE() where they are used (at allocation, at circuit load, when a
- * run starts); a run keeps the settings it started with. qpu_noise.lock
- * serialises writers of @running and @gen; readers (a run looking for
- * neighbours) read both locklessly: an exposure is a sample, and what a
+ * run starts); a run keeps the settings it started with. @running needs
+ * no lock: a qubit's entry is written only by the runs of the allocation
+ * holding it, which run one at a time, with WRITE_ONCE(), and @gen is
+ * bumped after the writes (release) and read before the entries
+ * (acquire); readers (a run looking for neighbours, the scheduler's
+ * crosstalk rule) read locklessly: an exposure is a sample, and what a
  * run sampled is what it records and applies, so it stays reproducible.
  * A struct qpu_run_noise belongs to its run (one thread, no lock).
  */
@@ -18,7 +21,6 @@
 #define QPU_NOISE_H
 
 #include <linux/atomic.h>
-#include <linux/spinlock.h>
 #include <linux/sysfs.h>
 #include <linux/types.h>
 #include <linux/qpu.h>
@@ -54,7 +56,6 @@ enum qpu_placement {
  * @defer_ppm: the scheduler holds a job back rather than run it beside a
  *	neighbour when crosstalk would cost it more than this share of its
  *	ESP ("crosstalk_defer_ppm"; 0: never)
- * @lock: serialises writers of @running and @gen
  * @running: per physical qubit, the owner tag of the allocation running a
  *	job or run on it, 0 if none
  * @gen: bumped whenever @running changes
@@ -64,7 +65,6 @@ struct qpu_noise {
 	u8 placement;
 	u32 crosstalk_ppm;
 	u32 defer_ppm;
-	spinlock_t lock;
 	u32 *running;
 	atomic_t gen;
 };
