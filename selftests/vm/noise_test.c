@@ -54,6 +54,7 @@ struct tunables {
 	char noise[32];
 	char placement[32];
 	uint32_t crosstalk_ppm;
+	uint32_t defer_ppm;
 	uint32_t workers;
 };
 
@@ -64,6 +65,7 @@ static void tun_save(struct tunables *t, unsigned int dev)
 	dev_attr_str(dev, "noise", t->noise, sizeof(t->noise));
 	dev_attr_str(dev, "placement", t->placement, sizeof(t->placement));
 	t->crosstalk_ppm = dev_attr_u32(dev, "crosstalk_ppm");
+	t->defer_ppm = dev_attr_u32(dev, "crosstalk_defer_ppm");
 	t->workers = dev_attr_u32(dev, "workers");
 }
 
@@ -77,6 +79,8 @@ static void tun_restore(void *arg)
 	write_dev_attr(t->dev, "placement", t->placement);
 	snprintf(num, sizeof(num), "%u", t->crosstalk_ppm);
 	write_dev_attr(t->dev, "crosstalk_ppm", num);
+	snprintf(num, sizeof(num), "%u", t->defer_ppm);
+	write_dev_attr(t->dev, "crosstalk_defer_ppm", num);
 	snprintf(num, sizeof(num), "%u", t->workers);
 	write_dev_attr(t->dev, "workers", num);
 }
@@ -504,6 +508,11 @@ static void tunables_body(void *arg)
 	tunable_refused(&a, "crosstalk_ppm", "x", EINVAL);
 	tunable_refused(&a, "crosstalk_ppm", "-1", EINVAL);
 
+	tunable_ok(&a, "crosstalk_defer_ppm", "0", "0", 0);
+	tunable_ok(&a, "crosstalk_defer_ppm", "1000000\n", "1000000", 1000000);
+	tunable_refused(&a, "crosstalk_defer_ppm", "1000001", ERANGE);
+	tunable_refused(&a, "crosstalk_defer_ppm", "1%", EINVAL);
+
 	tunable_ok(&a, "placement", "compact", "compact", 1);
 	tunable_ok(&a, "placement", "fidelity\n", "fidelity", 0);
 	tunable_refused(&a, "placement", "best", EINVAL);
@@ -521,6 +530,7 @@ QPU_TEST(tunables)
 	dev_attr_str(QPU0_ID, "placement", buf, sizeof(buf));
 	QT_ASSERT(!strcmp(buf, "fidelity") || !strcmp(buf, "compact"));
 	QT_ASSERT_LE(dev_attr_u32(QPU0_ID, "crosstalk_ppm"), 1000000);
+	QT_ASSERT_EQ(dev_attr_u32(QPU0_ID, "crosstalk_defer_ppm"), 10000);
 	with_qpu0_restored(tunables_body);
 }
 
