@@ -285,6 +285,24 @@ static size_t qpu_audit_room(u32 nphys)
 	return nla_total_size(PATH_MAX) + nla_total_size(nphys * sizeof(u32));
 }
 
+/* Room for qpu_audit_put_source(). */
+static size_t qpu_audit_source_room(void)
+{
+	return nla_total_size(32) + nla_total_size_64bit(sizeof(u64)) +
+	       nla_total_size(sizeof(u32));
+}
+
+/* The circuit a routed one came from, as its loader named it. */
+static void qpu_audit_put_source(struct qpu_audit_rec *r,
+				 const struct qpu_circuit *circ)
+{
+	if (!circ->has_source)
+		return;
+	qpu_audit_put_hash(r, QPU_A_AUDIT_SOURCE_HASH, circ->source_hash);
+	qpu_audit_put_u64(r, QPU_A_AUDIT_ROUTE_SEED, circ->route_seed);
+	qpu_audit_put_u32(r, QPU_A_AUDIT_ROUTE_SWAPS, circ->route_swaps);
+}
+
 /* The circuit's shape, as loads and denials report it. */
 static void qpu_audit_put_shape(struct qpu_audit_rec *r, u32 nq, u32 nc,
 				u32 np, u32 ng)
@@ -311,13 +329,15 @@ void qpu_audit_load(struct qpu_device *qdev, const struct qpu_circuit *circ,
 	u64 seq;
 
 	if (!qpu_audit_start(&r, qdev, QPU_CMD_AUDIT_LOAD,
-			     qpu_audit_room(c->num_qubits), GFP_KERNEL, &seq))
+			     qpu_audit_room(c->num_qubits) + qpu_audit_source_room(),
+			     GFP_KERNEL, &seq))
 		return;
 	qpu_audit_put_own_tenant(&r);
 	qpu_audit_put_actor(&r);
 	qpu_audit_put_u32(&r, QPU_A_AUDIT_CIRCUIT, handle);
 	qpu_audit_put_u32(&r, QPU_A_AUDIT_ALLOC, alloc_handle);
 	qpu_audit_put_hash(&r, QPU_A_AUDIT_CIRCUIT_HASH, circ->hash);
+	qpu_audit_put_source(&r, circ);
 	qpu_audit_put_shape(&r, c->num_qubits, c->num_clbits, c->num_params,
 			    c->num_gates);
 	qpu_audit_put_phys(&r, a->phys, min(c->num_qubits, a->k));
@@ -430,7 +450,8 @@ u64 qpu_audit_job(const struct qpu_exec *x, const struct qpu_provenance *p)
 	u64 seq;
 
 	if (!qpu_audit_start(&r, x->qdev, QPU_CMD_AUDIT_JOB,
-			     qpu_audit_room(p->num_phys) + qpu_audit_xt_room(x->noise),
+			     qpu_audit_room(p->num_phys) + qpu_audit_xt_room(x->noise) +
+			     qpu_audit_source_room(),
 			     GFP_KERNEL, &seq))
 		return seq;
 	qpu_audit_put_tenant(&r, x->charge.cgrp);
@@ -440,6 +461,7 @@ u64 qpu_audit_job(const struct qpu_exec *x, const struct qpu_provenance *p)
 	qpu_audit_put_u32(&r, QPU_A_AUDIT_JOB_ID, p->job_id);
 	qpu_audit_put_u32(&r, QPU_A_AUDIT_CIRCUIT, x->job.circuit);
 	qpu_audit_put_hash(&r, QPU_A_AUDIT_CIRCUIT_HASH, p->circuit_hash);
+	qpu_audit_put_source(&r, x->circ);
 	qpu_audit_put_hash(&r, QPU_A_AUDIT_PARAM_HASH, p->param_hash);
 	qpu_audit_put_hash(&r, QPU_A_AUDIT_RESULT_HASH, p->result_hash);
 	qpu_audit_put_u64(&r, QPU_A_AUDIT_SEED, p->seed);

@@ -6,8 +6,13 @@
  *
  * Memory: everything a circuit holds (the struct, its gates, observables
  * and coupling pairs, and its table entry) is charged to the loading
- * process's memory cgroup (GFP_KERNEL_ACCOUNT): a 65536-gate circuit is
- * 6 MiB of kernel memory a user asked for.
+ * process's memory cgroup (GFP_KERNEL_ACCOUNT): a circuit of the default
+ * max_gates (1 Mi gates) is 96 MiB of gates plus 20 MiB of pair scratch,
+ * kernel memory a user asked for and its cgroup's memory.max bounds.
+ *
+ * Time: loading is linear in the gates (copy, validation, pair
+ * compaction, ESP, hash); the monitoring policy's own loop is bounded by
+ * the verifier.
  *
  * Lifetime: the handle table holds one reference and every job one more.
  * ctx->lock protects the table; a loaded circuit is immutable.
@@ -106,14 +111,19 @@ static void qpu_circuit_hash(struct qpu_circuit *circ)
 static int qpu_circuit_check_args(struct qpu_device *qdev,
 				  const struct qpu_circuit_load *arg)
 {
-	if (arg->flags || arg->pad || arg->pad2 ||
-	    !qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
+	if ((arg->flags & ~QPU_LOAD_SOURCE) || arg->pad || arg->pad2 ||
+	    arg->pad3 || !qpu_is_zero(arg->reserved, sizeof(arg->reserved)))
+		return -EINVAL;
+	/* Without the flag the source fields mean nothing: they must be 0. */
+	if (!(arg->flags & QPU_LOAD_SOURCE) &&
+	    (arg->route_seed || arg->route_swaps ||
+	     !qpu_is_zero(arg->source_hash, sizeof(arg->source_hash))))
 		return -EINVAL;
 	if (!arg->num_qubits || !arg->num_gates || !arg->gates_ptr)
 		return -EINVAL;
 	if (arg->num_qubits > READ_ONCE(qdev->max_sim_qubits) ||
 	    arg->num_clbits > QPU_MAX_CLBITS || arg->num_params > QPU_MAX_PARAMS ||
-	    arg->num_gates > QPU_MAX_GATES ||
+	    arg->num_gates > READ_ONCE(qdev->max_gates) ||
 	    arg->num_observables > QPU_MAX_OBSERVABLES)
 		return -E2BIG;
 	if (arg->num_observables && !arg->observables_ptr)
@@ -229,6 +239,12 @@ int qpu_circuit_load(struct qpu_ctx *ctx, struct qpu_circuit_load *arg)
 		goto err_unlock;
 	}
 	circ->core.per_shot = res.per_shot;
+	if (arg->flags & QPU_LOAD_SOURCE) {
+		circ->has_source = true;
+		memcpy(circ->source_hash, arg->source_hash, sizeof(circ->source_hash));
+		circ->route_seed = arg->route_seed;
+		circ->route_swaps = arg->route_swaps;
+	}
 	circ->num_pairs = res.num_pairs;
 	circ->alloc_handle = arg->alloc;
 	circ->alloc_owner = a->owner;

@@ -34,6 +34,11 @@ struct qpu_device;
  * @xt_loss_ppm: share of its ESP crosstalk on every qubit would cost, on
  *	the allocation and calibration of its load (0 when ideal)
  * @hash: SHA-256 of the circuit
+ * @has_source: the loader named the circuit this one was routed from
+ *	(%QPU_LOAD_SOURCE): @source_hash, @route_seed and @route_swaps are set
+ * @source_hash: SHA-256 of that circuit, as the loader gave it
+ * @route_seed: the seed its routing used
+ * @route_swaps: the SWAPs routing inserted
  */
 struct qpu_circuit {
 	struct kref ref;
@@ -47,6 +52,10 @@ struct qpu_circuit {
 	u64 shot_ns;
 	u32 xt_loss_ppm;
 	u8 hash[32];
+	bool has_source;
+	u8 source_hash[32];
+	u64 route_seed;
+	u32 route_swaps;
 };
 
 int qpu_circuit_load(struct qpu_ctx *ctx, struct qpu_circuit_load *arg);

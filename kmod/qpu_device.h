@@ -45,6 +45,12 @@
 
 /** QPU_DEFAULT_SIM_QUBITS - default of the max_sim_qubits tunable */
 #define QPU_DEFAULT_SIM_QUBITS	20
+/**
+ * QPU_DEFAULT_MAX_GATES - default of the max_gates tunable: 1 Mi gates
+ * (96 MiB charged to the loader's memory cgroup), room for the largest
+ * programs of public benchmark suites (an HHL instance has ~190 000)
+ */
+#define QPU_DEFAULT_MAX_GATES	(1U << 20)
 
 struct qpu_backend_ops;
 struct qpu_calib;
@@ -68,6 +74,8 @@ struct qpu_calib;
  *	locklessly (READ_ONCE()) by the monitoring kfuncs (qpu_bpf.c)
  * @max_ctx_qubits: most qubits one context may hold (sysfs tunable)
  * @max_sim_qubits: widest circuit that may be loaded (sysfs tunable)
+ * @max_gates: most gates a circuit may have (sysfs tunable, at most
+ *	%QPU_MAX_GATES)
  * @calib: calibration data (qpu_calib.c)
  * @noise: noise mode, crosstalk and placement tunables (qpu_noise.c)
  * @backend: what executes its jobs and runs (qpu_backend.h)
@@ -92,6 +100,7 @@ struct qpu_device {
 
 	u32 max_ctx_qubits;
 	u32 max_sim_qubits;
+	u32 max_gates;
 	struct qpu_calib *calib;
 	struct qpu_noise noise;
 	const struct qpu_backend_ops *backend;

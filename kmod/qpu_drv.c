@@ -116,6 +116,7 @@ static int qpu_device_create(u32 id, const char *spec)
 	}
 	qdev->max_ctx_qubits = qdev->topo->num_qubits;
 	qdev->max_sim_qubits = QPU_DEFAULT_SIM_QUBITS;
+	qdev->max_gates = QPU_DEFAULT_MAX_GATES;
 	ret = qpu_noise_init(qdev);
 	if (ret)
 		goto err_alloc;

@@ -75,14 +75,15 @@ static int qpu_ioctl_get_info(struct qpu_ctx *ctx, void *data)
 	struct qpu_device *qdev = ctx->qdev;
 	struct qpu_info *info = data;
 
-	if (info->flags || info->pad ||
+	/* max_gates (reserved before v6) is output only, like the others */
+	if (info->flags || info->pad || info->pad2 ||
 	    !qpu_is_zero(info->reserved, sizeof(info->reserved)))
 		return -EINVAL;
 
 	info->api_version = QPU_API_VERSION;
 	info->features = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION | QPU_FEAT_RUN |
 			 QPU_FEAT_ASYNC | QPU_FEAT_TENANTS | QPU_FEAT_AUDIT |
-			 QPU_FEAT_NOISE |
+			 QPU_FEAT_NOISE | QPU_FEAT_SOURCE |
 			 (qpu_bpf_available() ? QPU_FEAT_POLICY : 0);
 	info->dev_id = qdev->id;
 	info->topology = qdev->topo->kind;
@@ -95,6 +96,7 @@ static int qpu_ioctl_get_info(struct qpu_ctx *ctx, void *data)
 	info->calibration_epoch = qpu_calib_epoch(qdev);
 	strscpy(info->topology_name, qdev->topo->name, sizeof(info->topology_name));
 	info->max_sim_qubits = READ_ONCE(qdev->max_sim_qubits);
+	info->max_gates = READ_ONCE(qdev->max_gates);
 	return 0;
 }
 

@@ -137,6 +137,23 @@ static ssize_t max_sim_qubits_store(struct device *dev,
 }
 static DEVICE_ATTR_RW(max_sim_qubits);
 
+static ssize_t max_gates_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	return sysfs_emit(buf, "%u\n", READ_ONCE(to_qpu_device(dev)->max_gates));
+}
+
+static ssize_t max_gates_store(struct device *dev, struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	/* Checked at circuit load; circuits already loaded keep running. */
+	int ret = qpu_store_range(dev, attr, buf, QPU_MAX_GATES,
+				  &to_qpu_device(dev)->max_gates);
+
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(max_gates);
+
 static ssize_t workers_show(struct device *dev, struct device_attribute *attr,
 			    char *buf)
 {
@@ -244,6 +261,7 @@ static struct attribute *qpu_device_attrs[] = {
 	&dev_attr_free_qubits.attr,
 	&dev_attr_max_ctx_qubits.attr,
 	&dev_attr_max_sim_qubits.attr,
+	&dev_attr_max_gates.attr,
 	&dev_attr_workers.attr,
 	&dev_attr_paused.attr,
 	&dev_attr_max_tenants.attr,

@@ -73,10 +73,18 @@ struct qc_validation {
 	u32 num_pairs;
 };
 
+/*
+ * Room for coupling pairs while validating: a gate adds at most 5 (a
+ * spanning tree of 6 operands), and 64 qubits have at most 2016 distinct
+ * pairs, so a scratch of 4096 compacted whenever it could overflow holds
+ * any circuit, however long.
+ */
+#define QC_PAIRS_ROOM		4096U
+
 /** qc_circuit_max_pairs() - room qc_circuit_validate() may need in @pairs */
 static inline u32 qc_circuit_max_pairs(u32 num_gates)
 {
-	return num_gates * 5;	/* a spanning tree of at most 6 operands */
+	return num_gates < QC_PAIRS_ROOM / 5 ? num_gates * 5 : QC_PAIRS_ROOM;
 }
 
 /**

@@ -82,6 +82,7 @@ QPU_TEST(get_info_fields)
 	const uint64_t known = QPU_FEAT_ALLOC | QPU_FEAT_CALIBRATION |
 			       QPU_FEAT_RUN | QPU_FEAT_ASYNC |
 			       QPU_FEAT_TENANTS | QPU_FEAT_AUDIT | QPU_FEAT_NOISE |
+			       QPU_FEAT_SOURCE |
 			       (policy_hook_expected() ? QPU_FEAT_POLICY : 0);
 	struct qpu_info info;
 	int fd = open_dev();
@@ -89,7 +90,7 @@ QPU_TEST(get_info_fields)
 	get_info_ok(fd, &info);
 	QT_ASSERT_EQ(info.flags, 0);
 	QT_ASSERT_EQ(info.api_version, QPU_API_VERSION);
-	QT_ASSERT_EQ(info.api_version, 5);
+	QT_ASSERT_EQ(info.api_version, 6);
 	QT_ASSERT_EQ(info.features & ~(known | QPU_FEAT_POLICY), 0);
 	QT_ASSERT_EQ(info.features & known, known);
 	QT_ASSERT_EQ(info.dev_id, 0);
@@ -106,8 +107,10 @@ QPU_TEST(get_info_fields)
 	QT_ASSERT(info.max_sim_qubits >= 1 &&
 		  info.max_sim_qubits <= QPU_MAX_SIM_QUBITS);
 	QT_ASSERT_EQ(info.max_sim_qubits, dev_attr_u32(0, "max_sim_qubits"));
-	QT_ASSERT_EQ(info.pad, 0);
-	QT_ASSERT_EQ(info.reserved[0] | info.reserved[1] | info.reserved[2], 0);
+	QT_ASSERT_EQ(info.max_gates, dev_attr_u32(0, "max_gates"));
+	QT_ASSERT(info.max_gates >= 1 && info.max_gates <= QPU_MAX_GATES);
+	QT_ASSERT_EQ(info.pad | info.pad2, 0);
+	QT_ASSERT_EQ(info.reserved[0] | info.reserved[1], 0);
 	close_ok(fd);
 }
 
@@ -122,6 +125,7 @@ QPU_TEST(get_info_ignores_output_fields)
 	memset(&dirty, 0xff, sizeof(dirty));
 	dirty.flags = 0;
 	dirty.pad = 0;
+	dirty.pad2 = 0;
 	memset(dirty.reserved, 0, sizeof(dirty.reserved));
 	QT_ASSERT_OK(ioctl(fd, QPU_IOC_GET_INFO, &dirty));
 	/* The name is NUL-terminated; what follows the NUL is unspecified. */
@@ -425,7 +429,7 @@ static const struct ioc_case ioc_cases[] = {
 		FLAGS(struct qpu_info, flags),
 		RSVD(struct qpu_info, reserved[0]),
 		RSVD(struct qpu_info, reserved[1]),
-		RSVD(struct qpu_info, reserved[2]),
+		RSVD(struct qpu_info, pad2),
 	} },
 	{ "GET_TOPOLOGY", QPU_IOC_GET_TOPOLOGY, setup_zero, 0, {
 		FLAGS(struct qpu_topology, flags),
@@ -452,6 +456,9 @@ static const struct ioc_case ioc_cases[] = {
 		RSVD(struct qpu_circuit_load, reserved[0]),
 		RSVD(struct qpu_circuit_load, pad2),
 		RSVD(struct qpu_circuit_load, pad),
+		RSVD(struct qpu_circuit_load, pad3),
+		RSVD(struct qpu_circuit_load, route_seed),
+		RSVD(struct qpu_circuit_load, route_swaps),
 	} },
 	{ "CIRCUIT_FREE", QPU_IOC_CIRCUIT_FREE, setup_circuit_free, 0, {
 		FLAGS(struct qpu_circuit_free, flags),
@@ -769,6 +776,10 @@ QPU_TEST(get_info_nonzero_pad_einval)
 
 	memset(&info, 0, sizeof(info));
 	info.pad = 1;
+	QT_ASSERT_ERRNO(ioctl(fd, QPU_IOC_GET_INFO, &info), EINVAL);
+	/* pad2 (reserved before v6) too; max_gates is output only */
+	memset(&info, 0, sizeof(info));
+	info.pad2 = 1;
 	QT_ASSERT_ERRNO(ioctl(fd, QPU_IOC_GET_INFO, &info), EINVAL);
 	close_ok(fd);
 }

@@ -406,6 +406,7 @@ QPU_TEST_TIMEOUT(workers_shrink_does_not_wait, 180)
 /* ---- memory cgroup accounting of circuits -------------------------------- */
 
 #define MEMCG_CIRCUITS	10
+#define MEMCG_GATES	65536	/* 6 MiB of gates per circuit */
 
 static uint64_t cg_memory_current(void)
 {
@@ -415,7 +416,7 @@ static uint64_t cg_memory_current(void)
 /* In a child moved into CG_TEST: load the circuits, compare the charge. */
 static void memcg_body(void *arg)
 {
-	const size_t gates_bytes = (size_t)QPU_MAX_GATES * sizeof(struct qpu_gate);
+	const size_t gates_bytes = (size_t)MEMCG_GATES * sizeof(struct qpu_gate);
 	struct qpu_gate *g;
 	uint64_t before, after, want;
 	char pid[32];
@@ -429,7 +430,7 @@ static void memcg_body(void *arg)
 	/* The user-space copy is charged too: make it before measuring. */
 	g = malloc(gates_bytes);
 	QT_ASSERT(g != NULL);
-	for (i = 0; i < QPU_MAX_GATES; i++)
+	for (i = 0; i < MEMCG_GATES; i++)
 		g[i] = gate_1q(i & 1 ? QPU_OP_X : QPU_OP_H, 0);
 	fd = open_dev();
 	alloc = alloc_ok(fd, 1, NULL);
@@ -438,7 +439,7 @@ static void memcg_body(void *arg)
 	for (i = 0; i < MEMCG_CIRCUITS; i++)
 		circ_load_ok(fd, &(struct circ_spec){
 			.alloc = alloc, .num_qubits = 1,
-			.gates = g, .num_gates = QPU_MAX_GATES }, NULL);
+			.gates = g, .num_gates = MEMCG_GATES }, NULL);
 	after = cg_memory_current();
 
 	want = (uint64_t)MEMCG_CIRCUITS * gates_bytes;

@@ -619,6 +619,51 @@ QPU_TEST(gate_semantics_deterministic)
 	assert_objs_restored(&before);
 }
 
+/*
+ * A circuit the size of the large programs of public suites (an HHL
+ * instance has ~190 000 gates; the old ceiling was 65536) loads under the
+ * default max_gates and runs: 200 001 X on qubit 0 (odd: it ends in |1>)
+ * and 100 000 H H pairs on qubit 1 (identity), measured.
+ */
+#define BIG_GATES	400003
+
+QPU_TEST(big_circuit_loads_and_runs)
+{
+	const struct qpu_result *res;
+	struct qpu_objs before;
+	struct qpu_job_desc j;
+	struct qpu_gate *g;
+	uint32_t i, n = 0, circ;
+	struct rig r;
+
+	read_objs(&before);
+	rig_open(&r, 2, 4096);
+	g = calloc(BIG_GATES, sizeof(*g));
+	QT_ASSERT(g != NULL);
+	for (i = 0; i < 200001; i++)
+		g[n++] = gate_1q(QPU_OP_X, 0);
+	for (i = 0; i < 200000; i++)
+		g[n++] = gate_1q(QPU_OP_H, 1);
+	g[n++] = gate_measure(0, 0);
+	g[n++] = gate_measure(1, 1);
+	QT_ASSERT_EQ(n, BIG_GATES);
+	QT_ASSERT_GT(n, 65536);
+	circ = circ_load_ok(r.fd, &(struct circ_spec){
+		.alloc = r.alloc, .num_qubits = 2, .num_clbits = 2,
+		.gates = g, .num_gates = n }, NULL);
+	free(g);
+	j = job_seeded(circ, 50, r.res.handle, 3);
+	run_ok(r.fd, &j, NULL);
+	res = slice_at(r.res.ptr, 0);
+	assert_slice_ok(res, 2, 50, 0, 0);
+	QT_ASSERT_EQ(res->num_counts, 1);
+	QT_ASSERT_EQ(slice_counts(res)[0].bits, 0x1);
+	QT_ASSERT_EQ(slice_counts(res)[0].count, 50);
+	circ_free_ok(r.fd, circ);
+	rig_close(&r);
+	assert_objs_restored(&before);
+}
+
 /* ---- parameters and expectation values ----------------------------------- */
 
 QPU_TEST(params_in_mapped_buffer_no_reload)
@@ -1438,15 +1483,27 @@ static void set_field(void *s, size_t off, size_t size, uint64_t v)
 	memcpy((char *)s + off, &v, size);
 }
 
+/* The max_gates this test lowers the device to, and the default. */
+#define LOAD_LIMIT_GATES	70000
+#define LOAD_DEFAULT_MAX_GATES	(1U << 20)
+
 #define LOAD_FIELD(f) offsetof(struct qpu_circuit_load, f), \
 	sizeof(((struct qpu_circuit_load *)0)->f)
 
 static const struct field_case load_cases[] = {
-	{ "flags 1", LOAD_FIELD(flags), 1, EINVAL },
+	{ "flags 1 << 30", LOAD_FIELD(flags), 1U << 30, EINVAL },
 	{ "flags bit 31", LOAD_FIELD(flags), 1U << 31, EINVAL },
 	{ "reserved[0]", LOAD_FIELD(reserved[0]), 1, EINVAL },
 	{ "pad", LOAD_FIELD(pad), 1, EINVAL },
 	{ "pad2", LOAD_FIELD(pad2), 1, EINVAL },
+	{ "pad3", LOAD_FIELD(pad3), 1, EINVAL },
+	{ "flags bit 1", LOAD_FIELD(flags), 2, EINVAL },
+	{ "route_seed without QPU_LOAD_SOURCE", LOAD_FIELD(route_seed), 7, EINVAL },
+	{ "route_swaps without QPU_LOAD_SOURCE", LOAD_FIELD(route_swaps), 1, EINVAL },
+	{ "source_hash[0] without QPU_LOAD_SOURCE", LOAD_FIELD(source_hash[0]), 1,
+	  EINVAL },
+	{ "source_hash[31] without QPU_LOAD_SOURCE", LOAD_FIELD(source_hash[31]),
+	  0x80, EINVAL },
 	{ "reserved[0] high", LOAD_FIELD(reserved[0]), 1ULL << 63, EINVAL },
 	{ "num_qubits 0", LOAD_FIELD(num_qubits), 0, EINVAL },
 	{ "num_gates 0", LOAD_FIELD(num_gates), 0, EINVAL },
@@ -1501,10 +1558,10 @@ QPU_TEST(load_rejects_bad_structs)
 
 	read_objs(&before);
 	rig_open(&r, 2, 4096);
-	g = calloc(QPU_MAX_GATES + 1, sizeof(*g));
+	g = calloc(LOAD_LIMIT_GATES + 1, sizeof(*g));
 	obs = calloc(QPU_MAX_OBSERVABLES, sizeof(*obs));
 	QT_ASSERT(g != NULL && obs != NULL);
-	for (n = 0; n <= QPU_MAX_GATES; n++)
+	for (n = 0; n <= LOAD_LIMIT_GATES; n++)
 		g[n] = gate_1q(QPU_OP_ID, n & 1);
 	circ_load_fill(&l0, &(struct circ_spec){
 		.alloc = r.alloc, .num_qubits = 2, .num_clbits = 2,
@@ -1569,9 +1626,19 @@ QPU_TEST(load_rejects_bad_structs)
 	QT_ASSERT_EQ(qpu_ioc(r.fd, ioc_resize(QPU_IOC_CIRCUIT_LOAD, sizeof(big)),
 			     big), -E2BIG);
 
-	/* The limits themselves are accepted. */
+	/*
+	 * The limits themselves are accepted; the device's max_gates (lowered
+	 * here, so the test does not copy a million gates) is the gate limit.
+	 */
+	QT_ASSERT_EQ(dev_attr_u32(QPU0_ID, "max_gates"), LOAD_DEFAULT_MAX_GATES);
+	QT_ASSERT_EQ(write_dev_attr(QPU0_ID, "max_gates", "70000"), 0);
 	l = l0;
-	l.num_gates = QPU_MAX_GATES;
+	l.num_gates = LOAD_LIMIT_GATES;
+	QT_ASSERT_EQ(qpu_ioc(r.fd, QPU_IOC_CIRCUIT_LOAD, &l), 0);
+	circ_free_ok(r.fd, l.handle);
+	l.num_gates = LOAD_LIMIT_GATES + 1;
+	load_fails(r.fd, &l, E2BIG, "max_gates + 1");
+	QT_ASSERT_EQ(write_dev_attr(QPU0_ID, "max_gates", "1048576"), 0);
 	QT_ASSERT_EQ(qpu_ioc(r.fd, QPU_IOC_CIRCUIT_LOAD, &l), 0);
 	circ_free_ok(r.fd, l.handle);
 	l = l0;

@@ -68,6 +68,7 @@ QPU_TEST(attrs_readable_format)
 	QT_ASSERT_GE(read_canonical_u64("calibration_epoch"), 1);
 	QT_ASSERT_GE(read_canonical_u64("max_sim_qubits"), 1);
 	QT_ASSERT_LE(read_canonical_u64("max_sim_qubits"), QPU_MAX_SIM_QUBITS);
+	QT_ASSERT_EQ(read_canonical_u64("max_gates"), 1U << 20);
 	dev_attr_str(0, "topology", text, sizeof(text));
 	QT_ASSERT(!strcmp(text, QPU0_TOPOLOGY));
 	close_ok(fd);
@@ -737,6 +738,36 @@ QPU_TEST(max_sim_qubits_values)
 	run_with_cleanup(max_sim_body, tunable_restore, &t);
 }
 
+/* max_gates: 1..QPU_MAX_GATES, default 1 Mi, what qpu_info.max_gates says. */
+static void max_gates_body(void *arg)
+{
+	struct qpu_info info;
+	int fd = open_dev();
+
+	(void)arg;
+	get_info_ok(fd, &info);
+	QT_ASSERT_EQ(info.max_gates, 1U << 20);
+	QT_ASSERT_EQ(write_dev_attr(0, "max_gates", "1\n"), 0);
+	get_info_ok(fd, &info);
+	QT_ASSERT_EQ(info.max_gates, 1);
+	QT_ASSERT_EQ(write_dev_attr(0, "max_gates", "4194304\n"), 0);
+	QT_ASSERT_EQ(dev_attr_u32(0, "max_gates"), QPU_MAX_GATES);
+	tunable_write_fails("max_gates", "0\n", ERANGE);
+	tunable_write_fails("max_gates", "4194305\n", ERANGE);
+	tunable_write_fails("max_gates", "4294967296\n", ERANGE);
+	tunable_write_fails("max_gates", "abc\n", EINVAL);
+	tunable_write_fails("max_gates", "-1\n", EINVAL);
+	close_ok(fd);
+}
+
+QPU_TEST(max_gates_values)
+{
+	struct tunable t = { "max_gates", dev_attr_u32(0, "max_gates") };
+
+	QT_ASSERT_EQ(t.saved, 1U << 20);
+	run_with_cleanup(max_gates_body, tunable_restore, &t);
+}
+
 /* ---- permissions ------------------------------------------------------------ */
 
 static void drop_to_nobody(void)
@@ -750,12 +781,13 @@ static void drop_to_nobody(void)
 
 QPU_TEST(unprivileged_writes_denied)
 {
-	char paths[4][128], *calib, *now;
+	char paths[5][128], *calib, *now;
 	const char *writable[] = {
 		attr_path(paths[0], sizeof(paths[0]), 0, "calibration"),
 		attr_path(paths[1], sizeof(paths[1]), 0, "max_ctx_qubits"),
 		attr_path(paths[2], sizeof(paths[2]), 0, "max_sim_qubits"),
 		attr_path(paths[3], sizeof(paths[3]), 0, "drift"),
+		attr_path(paths[4], sizeof(paths[4]), 0, "max_gates"),
 		QPU_NEW_DEVICE,
 		QPU_DEL_DEVICE,
 	};

@@ -43,7 +43,7 @@
  * Bumped when the ABI gains something; it never loses anything, so a driver
  * reporting version N serves every program built against a version <= N.
  */
-#define QPU_API_VERSION		5
+#define QPU_API_VERSION		6
 
 /** QPU_MAX_QUBITS - largest device the driver creates (hard ceiling) */
 #define QPU_MAX_QUBITS		2048
@@ -98,6 +98,13 @@ enum qpu_topology_kind {
  * (Documentation/qpu/noise.rst)
  */
 #define QPU_FEAT_NOISE		(1ULL << 7)
+/**
+ * QPU_FEAT_SOURCE - %QPU_LOAD_SOURCE (a loaded circuit names the circuit it
+ * was routed from: qpu_circuit_load.source_hash, .route_seed and
+ * .route_swaps, recorded in audit records) and the per-device "max_gates"
+ * tunable, reported in qpu_info.max_gates (ABI version 6)
+ */
+#define QPU_FEAT_SOURCE		(1ULL << 8)
 
 /**
  * enum qpu_noise_mode - how a device simulates (its "noise" tunable)
@@ -243,6 +250,10 @@ struct qpu_get_refusal {
  * @max_sim_qubits: out: widest circuit the simulator runs (admin tunable,
  *	at most %QPU_MAX_SIM_QUBITS)
  * @pad: 0
+ * @max_gates: out: most gates one circuit may have on this device (admin
+ *	tunable "max_gates", at most %QPU_MAX_GATES); 0 from a driver
+ *	before %QPU_FEAT_SOURCE, whose limit was 65536
+ * @pad2: must be 0
  * @reserved: must be 0
  */
 struct qpu_info {
@@ -259,7 +270,9 @@ struct qpu_info {
 	char  topology_name[QPU_TOPOLOGY_NAME_LEN];
 	__u32 max_sim_qubits;
 	__u32 pad;
-	__u64 reserved[3];
+	__u32 max_gates;
+	__u32 pad2;
+	__u64 reserved[2];
 };
 
 /**
@@ -397,8 +410,15 @@ struct qpu_free {
  * whole training run: angle = scale * param[slot] + offset.
  */
 
-/** QPU_MAX_GATES - most gates in one circuit */
-#define QPU_MAX_GATES		65536
+/**
+ * QPU_MAX_GATES - the ABI's ceiling on the gates of one circuit (4 Mi,
+ * 384 MiB of struct qpu_gate). Each device has its own limit below it,
+ * the "max_gates" tunable (qpu_info.max_gates, by default 1 Mi): a
+ * circuit over it fails with -E2BIG. Before ABI version 6 this was 65536
+ * and there was no tunable; programs built then keep working, since every
+ * device accepts at least that many unless its administrator lowers it.
+ */
+#define QPU_MAX_GATES		(1U << 22)
 /** QPU_MAX_CLBITS - most classical bits in one circuit */
 #define QPU_MAX_CLBITS		64
 /** QPU_MAX_PARAMS - most parameter slots in one circuit */
@@ -552,15 +572,23 @@ enum qpu_circuit_error {
 };
 
 /**
+ * QPU_LOAD_SOURCE - qpu_circuit_load.source_hash, .route_seed and
+ * .route_swaps describe the circuit this one was routed from
+ * (%QPU_FEAT_SOURCE)
+ */
+#define QPU_LOAD_SOURCE		(1U << 0)
+
+/**
  * struct qpu_circuit_load - load a circuit, %QPU_IOC_CIRCUIT_LOAD
- * @flags: in: must be 0
+ * @flags: in: %QPU_LOAD_* bits
  * @alloc: in: allocation whose coupling map the circuit is validated
  *	against; it is the circuit's default allocation for runs
  * @num_qubits: in: circuit width, 1..k of @alloc and <= the device's
  *	max_sim_qubits (-E2BIG otherwise)
  * @num_clbits: in: classical bits, 0..%QPU_MAX_CLBITS
  * @num_params: in: parameter slots the gates may use, 0..%QPU_MAX_PARAMS
- * @num_gates: in: entries of @gates_ptr, 1..%QPU_MAX_GATES
+ * @num_gates: in: entries of @gates_ptr, 1..the device's max_gates
+ *	(qpu_info.max_gates, at most %QPU_MAX_GATES)
  * @gates_ptr: in: user pointer to struct qpu_gate[num_gates]; never 0
  * @num_observables: in: entries of @observables_ptr, 0..%QPU_MAX_OBSERVABLES
  * @handle: out: circuit handle, > 0
@@ -586,6 +614,20 @@ enum qpu_circuit_error {
  *	device's crosstalk_defer_ppm. 0 on an ideal device
  * @pad2: must be 0
  * @reserved: must be 0
+ * @source_hash: in, with %QPU_LOAD_SOURCE: SHA-256, computed as @hash is,
+ *	of the circuit this one was routed from (what the user submitted,
+ *	before SWAPs were inserted and its qubits placed); recorded in the
+ *	circuit's audit records. Must be 0 without the flag
+ * @route_seed: in, with %QPU_LOAD_SOURCE: the seed routing used, so the
+ *	same routed circuit can be made again; must be 0 without the flag
+ * @route_swaps: in, with %QPU_LOAD_SOURCE: SWAPs routing inserted (for
+ *	audit and monitoring; the driver does not check it against the
+ *	gates); must be 0 without the flag
+ * @pad3: must be 0
+ *
+ * The driver does not check @source_hash against anything: it records
+ * what the loader says, next to @hash, which is always the hash of the
+ * gates actually loaded and run.
  *
  * Errors: -EINVAL (bad flags or reserved bits, @num_qubits or @num_gates
  * 0, @gates_ptr 0, @observables_ptr 0 with @num_observables > 0, or a gate
@@ -617,6 +659,10 @@ struct qpu_circuit_load {
 	__u32 xt_loss_ppm;
 	__u32 pad2;
 	__u64 reserved[1];
+	__u8  source_hash[32];
+	__u64 route_seed;
+	__u32 route_swaps;
+	__u32 pad3;
 };
 
 /**
@@ -1369,6 +1415,9 @@ enum qpu_a_audit {
 	QPU_A_AUDIT_NOISE,		/* u32: enum qpu_noise_mode of a job (v5) */
 	QPU_A_AUDIT_CROSSTALK_PPM,	/* u32: crosstalk_ppm a calibrated job ran with */
 	QPU_A_AUDIT_XT,			/* nest, set "xt", repeated: crosstalk changes */
+	QPU_A_AUDIT_SOURCE_HASH,	/* binary, 32: circuit routed from (v6) */
+	QPU_A_AUDIT_ROUTE_SEED,		/* u64: with SOURCE_HASH */
+	QPU_A_AUDIT_ROUTE_SWAPS,	/* u32: with SOURCE_HASH */
 
 	__QPU_A_AUDIT_MAX,
 	QPU_A_AUDIT_MAX = __QPU_A_AUDIT_MAX - 1,
