@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <endian.h>
+
+#include <openssl/evp.h>
 
 #include "circuit_priv.h"
 #include "circuit.h"
@@ -51,6 +54,10 @@ struct qpu_circuit {
 	uint32_t cond_start;
 	uint32_t cond_width;	/* 0: none */
 	uint64_t cond_value;
+
+	/* The circuit this one was routed or placed from, if any. */
+	bool has_source;
+	struct qpu_circuit_source source;
 };
 
 static bool op_takes_controls(uint32_t op)
@@ -146,13 +153,20 @@ static int grow_array(void **arr, uint32_t *cap, uint32_t used, size_t elem,
 	return 0;
 }
 
+/*
+ * Most gates a circuit may hold: the ABI's ceiling. A device's own limit
+ * (qpu_info.max_gates) is checked when the circuit is loaded. Only the
+ * host tests lower it, to reach it without materializing 4 Mi gates.
+ */
+uint32_t qpu_gate_limit = QPU_MAX_GATES;
+
 /* Append a fully formed gate, giving it the current condition. */
 static int circuit_append(struct qpu_circuit *c, struct qpu_gate *g)
 {
 	int ret;
 
 	ret = grow_array((void **)&c->gates, &c->gates_cap, c->num_gates,
-			 sizeof(*c->gates), QPU_MAX_GATES);
+			 sizeof(*c->gates), qpu_gate_limit);
 	if (ret)
 		return ret;
 	if (c->cond_width) {
@@ -567,5 +581,46 @@ QPU_EXPORT int qpu_circuit_remap(struct qpu_circuit *c, const uint32_t *map,
 		c->obs[i] = m;
 	}
 	c->num_qubits = width;
+	return 0;
+}
+
+QPU_EXPORT int qpu_circuit_hash(const struct qpu_circuit *c, uint8_t *hash)
+{
+	/* The kernel's hash (kmod/qpu_circuit.c): widths, gates, observables. */
+	uint32_t hdr[4] = {
+		htole32(c->num_qubits), htole32(c->num_clbits),
+		htole32(qpu_circuit_num_params(c)), htole32(c->num_gates),
+	};
+	unsigned int n = 0;
+	EVP_MD_CTX *md;
+	int ok;
+
+	md = EVP_MD_CTX_new();
+	if (!md)
+		return qpu_err(-ENOMEM);
+	ok = EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+	     EVP_DigestUpdate(md, hdr, sizeof(hdr)) &&
+	     EVP_DigestUpdate(md, c->gates, (size_t)c->num_gates * sizeof(*c->gates)) &&
+	     EVP_DigestUpdate(md, c->obs, (size_t)c->num_obs * sizeof(*c->obs)) &&
+	     EVP_DigestFinal_ex(md, hash, &n) && n == 32;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : qpu_err(-ENOMEM);
+}
+
+QPU_EXPORT int qpu_circuit_source(const struct qpu_circuit *c,
+				  struct qpu_circuit_source *src)
+{
+	if (!c->has_source)
+		return qpu_err(-ENOENT);
+	*src = c->source;
+	return 0;
+}
+
+QPU_EXPORT int qpu_circuit_set_source(struct qpu_circuit *c,
+				      const struct qpu_circuit_source *src)
+{
+	c->has_source = src != NULL;
+	if (src)
+		c->source = *src;
 	return 0;
 }

@@ -106,6 +106,9 @@ struct qpu_layout_cost {
 	uint32_t *ecost;
 };
 
+/* Most gates of a circuit: QPU_MAX_GATES, lowered by host tests (circuit.c). */
+extern uint32_t qpu_gate_limit;
+
 /* Costs from a calibration file (sysfs text records): 0, -ENOENT, -ENOMEM. */
 int qpu_layout_cost_read(const char *path, const struct qpu_qubits *q,
 			 struct qpu_layout_cost *cost);

@@ -155,7 +155,7 @@ static int emit_err(struct parser *p, int err, const struct qasm_loc *loc)
 {
 	if (err == -E2BIG)
 		return qasm_error(&p->diag, -E2BIG, loc,
-				  "circuit has more than %u gates", QPU_MAX_GATES);
+				  "circuit has more than %u gates", qpu_gate_limit);
 	if (err == -ENOMEM)
 		return oom(p);
 	return qasm_error(&p->diag, err, loc, "cannot add gate: %s",

@@ -59,6 +59,7 @@ static void qpu_gate_text(const struct qpu_gate *g, char *buf, size_t len)
 QPU_EXPORT int qpu_circuit_load(struct qpu_dev *dev, const struct qpu_circuit *c,
 				const struct qpu_qubits *q, struct qpu_loaded *out)
 {
+	struct qpu_circuit_source src;
 	struct qpu_circuit_load l;
 	char text[64];
 	int ret;
@@ -72,10 +73,16 @@ QPU_EXPORT int qpu_circuit_load(struct qpu_dev *dev, const struct qpu_circuit *c
 	l.gates_ptr = (uintptr_t)qpu_circuit_gates(c);
 	l.num_observables = qpu_circuit_num_observables(c);
 	l.observables_ptr = (uintptr_t)qpu_circuit_observables(c);
+	if (qpu_circuit_source(c, &src) == 0) {
+		l.flags |= QPU_LOAD_SOURCE;
+		memcpy(l.source_hash, src.hash, sizeof(l.source_hash));
+		l.route_seed = src.route_seed;
+		l.route_swaps = src.route_swaps;
+	}
 	if (l.num_qubits > q->num_qubits)
 		return qpu_set_error(dev, -E2BIG,
-				     "circuit uses %u qubits but only %u are allocated "
-				     "(routing is not supported)", l.num_qubits,
+				     "circuit uses %u qubits but only %u are allocated",
+				     l.num_qubits,
 				     q->num_qubits);
 	ret = qpu_ioctl(dev, QPU_IOC_CIRCUIT_LOAD, &l);
 	if (ret == -EINVAL && l.error == QPU_CERR_OBSERVABLE)
@@ -90,10 +97,12 @@ QPU_EXPORT int qpu_circuit_load(struct qpu_dev *dev, const struct qpu_circuit *c
 		struct qpu_info info;
 
 		qpu_get_info(dev, &info);
+		/* a driver before QPU_FEAT_SOURCE had the fixed limit 65536 */
 		return qpu_set_error(dev, ret,
 				     "circuit too large (%u qubits, simulator limit %u; "
-				     "%u gates, limit %u)", l.num_qubits,
-				     info.max_sim_qubits, l.num_gates, QPU_MAX_GATES);
+				     "%u gates, device limit max_gates %u)", l.num_qubits,
+				     info.max_sim_qubits, l.num_gates,
+				     info.max_gates ? info.max_gates : 65536);
 	}
 	if (ret == -EPERM)
 		return qpu_set_error(dev, ret, "circuit denied by the device's "

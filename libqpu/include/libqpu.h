@@ -29,6 +29,7 @@
 #define LIBQPU_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <linux/qpu.h>
 
@@ -363,7 +364,8 @@ const char *qpu_circuit_param_name(const struct qpu_circuit *c, uint32_t slot);
  *
  * Return: 0, -EINVAL (syntax or semantic error, message in @err),
  * -ENOENT (an include file other than qelib1.inc not found), -E2BIG (more
- * than QPU_MAX_GATES gates), -ENOMEM.
+ * than QPU_MAX_GATES gates, the ABI's ceiling: a device's own limit,
+ * qpu_info.max_gates, is checked when the circuit is loaded), -ENOMEM.
  */
 int qpu_qasm_parse(const char *text, const char *filename,
 		   struct qpu_circuit **out, char *err, size_t errlen);
@@ -432,6 +434,49 @@ int qpu_circuit_layout_dev(struct qpu_dev *dev, const struct qpu_circuit *c,
 int qpu_circuit_remap(struct qpu_circuit *c, const uint32_t *map, uint32_t width);
 
 /**
+ * qpu_circuit_hash() - the SHA-256 the kernel gives @c when it is loaded
+ *	(qpu_loaded.hash, qpu_provenance.circuit_hash), computed here
+ * @c: circuit
+ * @hash: out: 32 bytes
+ * Return: 0 or -ENOMEM.
+ */
+int qpu_circuit_hash(const struct qpu_circuit *c, uint8_t *hash);
+
+/**
+ * struct qpu_circuit_source - the circuit a transformed circuit came from
+ * @hash: qpu_circuit_hash() of the circuit as the user submitted it (of
+ *	its own source, if it was itself transformed), so a result can be
+ *	matched to the file it came from
+ * @route_seed: the seed routing used (qpu_route_opts.seed), 0 if the
+ *	circuit was only placed
+ * @route_swaps: the SWAPs routing inserted, 0 if it was only placed
+ *
+ * qpu_circuit_load() passes it to the driver (%QPU_LOAD_SOURCE), which
+ * records it in the circuit's audit records next to the hash of what
+ * actually runs (Documentation/qpu/routing.rst).
+ */
+struct qpu_circuit_source {
+	uint8_t hash[32];
+	uint64_t route_seed;
+	uint32_t route_swaps;
+};
+
+/**
+ * qpu_circuit_source() - the circuit @c was routed or placed from
+ * Return: 0, or -ENOENT when @c names none (it runs as submitted).
+ */
+int qpu_circuit_source(const struct qpu_circuit *c,
+		       struct qpu_circuit_source *src);
+
+/**
+ * qpu_circuit_set_source() - name the circuit @c was made from (NULL:
+ *	none); qpu_circuit_route() does it for the circuits it makes
+ * Return: 0.
+ */
+int qpu_circuit_set_source(struct qpu_circuit *c,
+			   const struct qpu_circuit_source *src);
+
+/**
  * qpu_op_name() - OpenQASM name of an opcode with @nctrl controls ("ccx");
  *	"unknown" (never NULL) for a combination no gate has
  */
@@ -466,7 +511,9 @@ struct qpu_loaded {
  * On -EINVAL caused by a gate, qpu_errmsg() names the gate, its index and
  * the reason ("gate 12 (cx 3,7): qubits 3 and 7 are not coupled in this
  * allocation"). A circuit wider than @q fails with -E2BIG and says so
- * (routing onto uncoupled qubits is not done by the library).
+ * (qpu_circuit_route() makes a circuit that fits the allocation). When
+ * @c names a source (qpu_circuit_source()), the driver records it.
+ * A circuit over the device's max_gates fails with -E2BIG, naming the limit.
  */
 int qpu_circuit_load(struct qpu_dev *dev, const struct qpu_circuit *c,
 		     const struct qpu_qubits *q, struct qpu_loaded *out);
@@ -590,6 +637,9 @@ void qpu_hash_hex(const uint8_t *hash, char *out);
  * @xt: the crosstalk it received (calibrated; the audit record has it,
  *	struct qpu_provenance does not: a calibrated job replayed from its
  *	provenance alone is replayed without crosstalk)
+ * @has_source: the circuit was routed or placed from another (%QPU_LOAD_SOURCE)
+ * @source: that circuit's hash and the routing's seed and SWAPs (the audit
+ *	record has them, struct qpu_provenance does not)
  */
 struct qpu_job_record {
 	uint32_t dev_id;
@@ -608,6 +658,8 @@ struct qpu_job_record {
 	uint32_t crosstalk_ppm;
 	uint32_t num_xt;
 	struct qpu_xt_seg xt[QPU_MAX_XT_SEGS];
+	bool has_source;
+	struct qpu_circuit_source source;
 };
 
 /** QPU_REPLAY_PARAMS - the parameter vectors do not hash to param_hash */

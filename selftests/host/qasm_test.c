@@ -18,6 +18,7 @@
 #include <linux/qpu.h>
 #include <libqpu.h>
 
+#include "internal.h"	/* qpu_gate_limit */
 #include "qpu_test.h"
 
 /* Expected gate; zero fields mean zero. */
@@ -284,19 +285,35 @@ QPU_TEST(builder_bad_operands)
 	qpu_circuit_free(c);
 }
 
+/*
+ * The builder's limit is the ABI's ceiling, QPU_MAX_GATES (reached with
+ * the limit lowered, as 4 Mi gates are 384 MiB); the old 65536 is gone.
+ */
 QPU_TEST(builder_gate_limit)
 {
+	const uint32_t lim = 1U << 16;
 	struct qpu_circuit *c = qpu_circuit_new(1, 0);
 	uint32_t i;
 
 	QT_ASSERT(c != NULL);
-	for (i = 0; i < QPU_MAX_GATES; i++)
+	QT_ASSERT_EQ(qpu_gate_limit, QPU_MAX_GATES);
+	QT_ASSERT_EQ(QPU_MAX_GATES, 1U << 22);
+	for (i = 0; i < 200000; i++)
+		QT_ASSERT_EQ(qpu_circuit_h(c, 0), 0);
+	QT_ASSERT_EQ(qpu_circuit_num_gates(c), 200000);
+	qpu_circuit_free(c);
+
+	qpu_gate_limit = lim;
+	c = qpu_circuit_new(1, 0);
+	QT_ASSERT(c != NULL);
+	for (i = 0; i < lim; i++)
 		QT_ASSERT_EQ(qpu_circuit_h(c, 0), 0);
 	QT_ASSERT_NEGERR(qpu_circuit_h(c, 0), E2BIG);
 	QT_ASSERT_NEGERR(qpu_circuit_barrier(c), E2BIG);
-	QT_ASSERT_EQ(qpu_circuit_num_gates(c), QPU_MAX_GATES);
-	QT_ASSERT_EQ(qpu_circuit_gates(c)[QPU_MAX_GATES - 1].op, QPU_OP_H);
+	QT_ASSERT_EQ(qpu_circuit_num_gates(c), lim);
+	QT_ASSERT_EQ(qpu_circuit_gates(c)[lim - 1].op, QPU_OP_H);
 	qpu_circuit_free(c);
+	qpu_gate_limit = QPU_MAX_GATES;
 }
 
 QPU_TEST(builder_conditions)
@@ -1088,14 +1105,23 @@ QPU_TEST(qasm_examples)
 /* Size limits of the expansion. */
 QPU_TEST(qasm_gate_limit)
 {
+	struct qpu_circuit *c;
 	char src[4096];
 	int off, i;
 
-	/* g16 expands to 2^16 = QPU_MAX_GATES gates: fits once, not twice. */
+	/*
+	 * g16 expands to 2^16 gates: with the limit lowered to that, it fits
+	 * once, not twice. At the real limit (QPU_MAX_GATES) twice fits.
+	 */
 	off = snprintf(src, sizeof(src), HDR "qreg q[1];\ngate g0 a { h a; }\n");
 	for (i = 1; i <= 16; i++)
 		off += snprintf(src + off, sizeof(src) - off,
 				"gate g%d a { g%d a; g%d a; }\n", i, i - 1, i - 1);
+	snprintf(src + off, sizeof(src) - off, "g16 q[0];\ng16 q[0];\n");
+	c = parse_ok(src);
+	QT_ASSERT_EQ(qpu_circuit_num_gates(c), 1U << 17);
+	qpu_circuit_free(c);
+	qpu_gate_limit = 1U << 16;
 	snprintf(src + off, sizeof(src) - off, "g16 q[0];\n");
 	qpu_circuit_free(parse_ok(src));
 	snprintf(src + off, sizeof(src) - off, "g16 q[0];\nh q[0];\n");
@@ -1106,6 +1132,7 @@ QPU_TEST(qasm_gate_limit)
 	parse_err_at(src, E2BIG, "4:13",
 		     "circuit has more than 65536 gates (in gate 'g1' applied at <input>:22:1)",
 		     __LINE__);
+	qpu_gate_limit = QPU_MAX_GATES;
 
 	/* Exponentially many empty expansions stop early. */
 	off = snprintf(src, sizeof(src), HDR "qreg q[1];\ngate e0 a { }\n");

@@ -564,6 +564,9 @@ QPU_TEST(alloc_load_free_records)
 	QT_ASSERT_EQ(nlq_rec_u32(r, QPU_A_AUDIT_NUM_PARAMS), 0);
 	QT_ASSERT_EQ(nlq_rec_u32(r, QPU_A_AUDIT_NUM_GATES), 2);
 	assert_phys(r, qphys, 1);
+	/* loaded as submitted: no source */
+	QT_ASSERT(!r->tb[QPU_A_AUDIT_SOURCE_HASH] && !r->tb[QPU_A_AUDIT_ROUTE_SEED] &&
+		  !r->tb[QPU_A_AUDIT_ROUTE_SWAPS]);
 
 	/* Unloading makes no record; freeing does. */
 	circ_free_ok(fd, circ);
@@ -628,6 +631,78 @@ QPU_TEST(job_records_and_provenance)
 	assert_job_record(&a, aud_one(&a, QPU_CMD_AUDIT_JOB), &f, &j,
 			  BY_SUBMIT, 0, QPU_JOB_DONE);
 	QT_ASSERT(mem_is_zero(fix_prov(&f), sizeof(struct qpu_provenance)));
+	fix_down(&f);
+	aud_close(&a);
+}
+
+/* The source fields of a routed circuit's LOAD or JOB record. */
+static void assert_source(const struct nlq_rec *r, const uint8_t *hash,
+			  uint64_t seed, uint32_t swaps)
+{
+	QT_ASSERT(r->tb[QPU_A_AUDIT_SOURCE_HASH] != NULL);
+	assert_hash_eq(rec_hash(r, QPU_A_AUDIT_SOURCE_HASH), hash, "source hash");
+	QT_ASSERT_EQ(nlq_rec_u64(r, QPU_A_AUDIT_ROUTE_SEED), seed);
+	QT_ASSERT_EQ(nlq_rec_u32(r, QPU_A_AUDIT_ROUTE_SWAPS), swaps);
+}
+
+/*
+ * QPU_LOAD_SOURCE: the LOAD record and every JOB record of the circuit
+ * carry the source hash, routing seed and SWAPs as given, next to the
+ * hash of what was loaded (which the source does not change); a circuit
+ * loaded without the flag has none.
+ */
+QPU_TEST(routed_circuit_records_its_source)
+{
+	struct qpu_gate g[] = {
+		gate_1q(QPU_OP_H, 0), gate_1q(QPU_OP_H, 1),
+		gate_rot(QPU_OP_RY, 2, 0, 1.0, 0.0),
+		gate_measure(0, 0), gate_measure(1, 1), gate_measure(2, 2),
+	};
+	struct circ_spec s = { .num_qubits = NQ, .num_clbits = NQ,
+			       .num_params = 1, .gates = g,
+			       .num_gates = ARRAY_LEN(g) };
+	const uint64_t seed = 0x8000000000000001ULL;
+	struct qpu_circuit_load l;
+	uint8_t src[QPU_HASH_LEN];
+	const struct nlq_rec *r;
+	struct qpu_job_desc j;
+	struct aud a;
+	struct fix f;
+	int i;
+
+	for (i = 0; i < QPU_HASH_LEN; i++)
+		src[i] = (uint8_t)(0xa5 ^ i);
+	fix_up(&f);
+	aud_open(&a);
+	s.alloc = f.alloc;
+	circ_load_fill(&l, &s);
+	l.flags = QPU_LOAD_SOURCE;
+	memcpy(l.source_hash, src, sizeof(src));
+	l.route_seed = seed;
+	l.route_swaps = 17;
+	QT_ASSERT_EQ(qpu_ioc(f.fd, QPU_IOC_CIRCUIT_LOAD, &l), 0);
+	assert_hash_eq(l.hash, f.chash, "a routed circuit's own hash");
+	QT_ASSERT_EQ(aud_collect(&a), 1);
+	r = aud_one(&a, QPU_CMD_AUDIT_LOAD);
+	assert_hash_eq(rec_hash(r, QPU_A_AUDIT_CIRCUIT_HASH), f.chash, "LOAD hash");
+	assert_source(r, src, seed, 17);
+
+	j = fix_job(&f, 99);
+	j.circuit = l.handle;
+	QT_ASSERT_EQ(run_path(f.fd, BY_SUBMIT, &j), 0);
+	QT_ASSERT_EQ(aud_collect(&a), 1);
+	r = aud_one(&a, QPU_CMD_AUDIT_JOB);
+	assert_hash_eq(rec_hash(r, QPU_A_AUDIT_CIRCUIT_HASH), f.chash, "JOB hash");
+	assert_source(r, src, seed, 17);
+	assert_prov_matches(fix_prov(&f), r);
+
+	/* The fixture's own circuit was loaded without a source. */
+	j = fix_job(&f, 99);
+	QT_ASSERT_EQ(run_path(f.fd, BY_RUN, &j), 0);
+	QT_ASSERT_EQ(aud_collect(&a), 1);
+	r = aud_one(&a, QPU_CMD_AUDIT_JOB);
+	QT_ASSERT(!r->tb[QPU_A_AUDIT_SOURCE_HASH] && !r->tb[QPU_A_AUDIT_ROUTE_SEED]);
+	circ_free_ok(f.fd, l.handle);
 	fix_down(&f);
 	aud_close(&a);
 }

@@ -167,6 +167,28 @@ static int get_noise(struct json_object *obj, struct qpu_job_record *rec,
 	return ret;
 }
 
+/*
+ * "source_hash", "route_seed" and "route_swaps" of a routed circuit's job
+ * (absent: the circuit ran as submitted).
+ */
+static int get_source(struct json_object *obj, struct qpu_job_record *rec,
+		      char *err, size_t errlen)
+{
+	struct qpu_circuit_source *s = &rec->source;
+	int ret;
+
+	if (!json_object_object_get_ex(obj, "source_hash", NULL))
+		return 0;
+	ret = get_hash(obj, "source_hash", s->hash, err, errlen);
+	if (!ret)
+		ret = get_uint(obj, "route_seed", UINT64_MAX, &s->route_seed,
+			       err, errlen);
+	if (!ret)
+		ret = get_u32(obj, "route_swaps", &s->route_swaps, err, errlen);
+	rec->has_source = !ret;
+	return ret;
+}
+
 static int parse_job(struct json_object *obj, struct qpu_job_record *rec,
 		     char *err, size_t errlen)
 {
@@ -222,6 +244,8 @@ static int parse_job(struct json_object *obj, struct qpu_job_record *rec,
 		ret = get_phys(obj, rec, err, errlen);
 	if (!ret)
 		ret = get_noise(obj, rec, err, errlen);
+	if (!ret)
+		ret = get_source(obj, rec, err, errlen);
 	return ret;
 }
 

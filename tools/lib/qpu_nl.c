@@ -166,6 +166,9 @@ static struct nla_policy audit_policy[QPU_A_AUDIT_MAX + 1] = {
 	[QPU_A_AUDIT_NOISE]		= U32,
 	[QPU_A_AUDIT_CROSSTALK_PPM]	= U32,
 	[QPU_A_AUDIT_XT]		= { .type = NLA_NESTED },
+	[QPU_A_AUDIT_SOURCE_HASH]	= HASH,
+	[QPU_A_AUDIT_ROUTE_SEED]	= U64,
+	[QPU_A_AUDIT_ROUTE_SWAPS]	= U32,
 };
 
 static struct nla_policy xt_policy[QPU_A_XT_MAX + 1] = {
@@ -904,6 +907,7 @@ static int audit_hash_index(int a)
 	case QPU_A_AUDIT_PARAM_HASH: return QPU_NL_H_PARAM;
 	case QPU_A_AUDIT_RESULT_HASH: return QPU_NL_H_RESULT;
 	case QPU_A_AUDIT_CALIB_HASH: return QPU_NL_H_CALIB;
+	case QPU_A_AUDIT_SOURCE_HASH: return QPU_NL_H_SOURCE;
 	default: return -1;
 	}
 }

@@ -186,7 +186,8 @@ struct qpu_nl_xt {
  * @have: bit (1ULL << QPU_A_AUDIT_x) for every attribute present
  * @num: the integer attributes by QPU_A_AUDIT_x, u32 and u64 as they are,
  *	STATUS (s32) sign-extended: read it as (int64_t)
- * @hash: CIRCUIT_HASH, PARAM_HASH, RESULT_HASH, CALIB_HASH by QPU_NL_H_x
+ * @hash: CIRCUIT_HASH, PARAM_HASH, RESULT_HASH, CALIB_HASH, SOURCE_HASH
+ *	by QPU_NL_H_x
  * @phys, @num_phys: PHYS
  * @cgroup_path, @policy, @limit_name: "" if absent
  * @tenant: TENANT, parsed as a TENANT_GET reply (@tenant.have 0 if absent)
@@ -196,7 +197,7 @@ struct qpu_nl_audit {
 	uint8_t cmd;
 	uint64_t have;
 	uint64_t num[QPU_A_AUDIT_MAX + 1];
-	uint8_t hash[4][QPU_HASH_LEN];
+	uint8_t hash[5][QPU_HASH_LEN];
 	uint32_t phys[QPU_MAX_SIM_QUBITS];
 	uint32_t num_phys;
 	char cgroup_path[QPU_NL_AUDIT_STR];
@@ -208,7 +209,10 @@ struct qpu_nl_audit {
 };
 
 /* Index of a hash attribute in qpu_nl_audit.hash. */
-enum { QPU_NL_H_CIRCUIT, QPU_NL_H_PARAM, QPU_NL_H_RESULT, QPU_NL_H_CALIB };
+enum {
+	QPU_NL_H_CIRCUIT, QPU_NL_H_PARAM, QPU_NL_H_RESULT, QPU_NL_H_CALIB,
+	QPU_NL_H_SOURCE,
+};
 
 /*
  * A socket bound to the family: NULL with errno set (ENOENT: the family

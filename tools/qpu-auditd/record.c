@@ -77,6 +77,9 @@ static const struct {
 	[QPU_A_AUDIT_NOISE]		= { "noise", F_NOISE },
 	[QPU_A_AUDIT_CROSSTALK_PPM]	= { "crosstalk_ppm", F_NUM },
 	[QPU_A_AUDIT_XT]		= { "crosstalk", F_XT },
+	[QPU_A_AUDIT_SOURCE_HASH]	= { "source_hash", F_HASH, QPU_NL_H_SOURCE },
+	[QPU_A_AUDIT_ROUTE_SEED]	= { "route_seed", F_NUM },
+	[QPU_A_AUDIT_ROUTE_SWAPS]	= { "route_swaps", F_NUM },
 };
 
 static const char *const types[QPU_CMD_MAX + 1] = {

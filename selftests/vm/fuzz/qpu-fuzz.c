@@ -564,6 +564,8 @@ static const struct field f_info[] = {
 	FLD(struct qpu_info, topology_name, F_OUT),
 	FLD(struct qpu_info, max_sim_qubits, F_OUT),
 	FLD(struct qpu_info, pad, F_RES),
+	FLD(struct qpu_info, max_gates, F_OUT),
+	FLD(struct qpu_info, pad2, F_RES),
 	FLD(struct qpu_info, reserved, F_RES),
 };
 
@@ -607,7 +609,7 @@ static const struct field f_free[] = {
 };
 
 static const struct field f_load[] = {
-	FLAGS(struct qpu_circuit_load, flags, 0),
+	FLAGS(struct qpu_circuit_load, flags, QPU_LOAD_SOURCE),
 	FLD(struct qpu_circuit_load, alloc, F_IN),
 	FLD(struct qpu_circuit_load, num_qubits, F_IN),
 	FLD(struct qpu_circuit_load, num_clbits, F_IN),
@@ -626,6 +628,11 @@ static const struct field f_load[] = {
 	FLD(struct qpu_circuit_load, xt_loss_ppm, F_OUT),
 	FLD(struct qpu_circuit_load, pad2, F_RES),
 	FLD(struct qpu_circuit_load, reserved, F_RES),
+	/* without QPU_LOAD_SOURCE, non-zero source fields are EINVAL */
+	FLD(struct qpu_circuit_load, source_hash, F_IN),
+	FLD(struct qpu_circuit_load, route_seed, F_IN),
+	FLD(struct qpu_circuit_load, route_swaps, F_IN),
+	FLD(struct qpu_circuit_load, pad3, F_RES),
 };
 
 static const struct field f_cfree[] = {
@@ -2426,7 +2433,7 @@ static void op_kill(struct fz_thread *t)
 static const char *const dev_attrs[] = {
 	"dev_id", "num_qubits", "num_edges", "topology", "coupling_map",
 	"calibration", "calibration_epoch", "free_qubits", "max_ctx_qubits",
-	"max_sim_qubits", "workers", "paused", "max_tenants",
+	"max_sim_qubits", "max_gates", "workers", "paused", "max_tenants",
 	"noise", "placement", "crosstalk_ppm", "crosstalk_defer_ppm", "drift",
 	"uevent",	/* uevent: read only */
 };
@@ -2621,6 +2628,10 @@ static void op_sysfs(struct fz_thread *t)
 	} else if (!strcmp(attr, "max_sim_qubits") && chance(t, 40)) {
 		len = snprintf(buf, sizeof(buf), "%u\n", 5 + below(t, 22));
 		ok_valid = true;
+	} else if (!strcmp(attr, "max_gates") && chance(t, 40)) {
+		len = snprintf(buf, sizeof(buf), "%u\n",
+			       chance(t, 20) ? QPU_MAX_GATES : 65536 + below(t, 1U << 20));
+		ok_valid = true;
 	} else if (!strcmp(attr, "max_ctx_qubits") && chance(t, 40)) {
 		len = snprintf(buf, sizeof(buf), "%u\n", 8 + below(t, 20));
 		ok_valid = !hp;
@@ -2650,6 +2661,9 @@ static void op_sysfs(struct fz_thread *t)
 	if ((!strcmp(attr, "max_sim_qubits") || !strcmp(attr, "max_ctx_qubits")) &&
 	    !ok_valid && small_number(buf, len, 5))
 		buf[0] = 'x';
+	/* Nor a gate limit below what the deep classes load. */
+	if (!strcmp(attr, "max_gates") && !ok_valid && small_number(buf, len, 65536))
+		buf[0] = 'x';
 	/* Nor a tenant table the deep classes' cgroups could overflow. */
 	if (!strcmp(attr, "max_tenants") && small_number(buf, len, 1000))
 		buf[0] = 'x';
@@ -2659,7 +2673,7 @@ static void op_sysfs(struct fz_thread *t)
 	else if (!strcmp(attr, "calibration"))
 		allow = EM_OK | EM(EINVAL) | EM(ERANGE) | EM(ENOENT) | EM(E2BIG);
 	else if (!strcmp(attr, "max_ctx_qubits") || !strcmp(attr, "max_sim_qubits") ||
-		 !strcmp(attr, "workers"))
+		 !strcmp(attr, "max_gates") || !strcmp(attr, "workers"))
 		allow = EM_OK | EM(EINVAL) | EM(ERANGE);
 	else if (!strcmp(attr, "paused"))
 		allow = EM_OK | EM(EINVAL);
