@@ -607,6 +607,11 @@ QPU_EXPORT int qpu_circuit_hash(const struct qpu_circuit *c, uint8_t *hash)
 	return ok ? 0 : qpu_err(-ENOMEM);
 }
 
+const struct qpu_circuit_source *qpu__circuit_source(const struct qpu_circuit *c)
+{
+	return c->has_source ? &c->source : NULL;
+}
+
 QPU_EXPORT int qpu_circuit_source(const struct qpu_circuit *c,
 				  struct qpu_circuit_source *src)
 {

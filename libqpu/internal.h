@@ -106,6 +106,9 @@ struct qpu_layout_cost {
 	uint32_t *ecost;
 };
 
+/* The circuit's source, or NULL (qpu_circuit_source() without errno). */
+const struct qpu_circuit_source *qpu__circuit_source(const struct qpu_circuit *c);
+
 /* Most gates of a circuit: QPU_MAX_GATES, lowered by host tests (circuit.c). */
 extern uint32_t qpu_gate_limit;
 

@@ -59,7 +59,7 @@ static void qpu_gate_text(const struct qpu_gate *g, char *buf, size_t len)
 QPU_EXPORT int qpu_circuit_load(struct qpu_dev *dev, const struct qpu_circuit *c,
 				const struct qpu_qubits *q, struct qpu_loaded *out)
 {
-	struct qpu_circuit_source src;
+	const struct qpu_circuit_source *src = qpu__circuit_source(c);
 	struct qpu_circuit_load l;
 	char text[64];
 	int ret;
@@ -73,11 +73,11 @@ QPU_EXPORT int qpu_circuit_load(struct qpu_dev *dev, const struct qpu_circuit *c
 	l.gates_ptr = (uintptr_t)qpu_circuit_gates(c);
 	l.num_observables = qpu_circuit_num_observables(c);
 	l.observables_ptr = (uintptr_t)qpu_circuit_observables(c);
-	if (qpu_circuit_source(c, &src) == 0) {
+	if (src) {
 		l.flags |= QPU_LOAD_SOURCE;
-		memcpy(l.source_hash, src.hash, sizeof(l.source_hash));
-		l.route_seed = src.route_seed;
-		l.route_swaps = src.route_swaps;
+		memcpy(l.source_hash, src->hash, sizeof(l.source_hash));
+		l.route_seed = src->route_seed;
+		l.route_swaps = src->route_swaps;
 	}
 	if (l.num_qubits > q->num_qubits)
 		return qpu_set_error(dev, -E2BIG,

@@ -274,6 +274,47 @@ QPU_TEST(successes_keep_errno_ioctl)
 
 /* ---- refused charges -------------------------------------------------- */
 
+/*
+ * qpu_circuit_hash() is the kernel's hash; a circuit that names a source
+ * loads with it (the driver accepts QPU_LOAD_SOURCE and still hashes what
+ * it loaded), and one without loads as before.
+ */
+QPU_TEST(circuit_hash_and_source)
+{
+	struct qpu_circuit_source src = { .route_seed = 5, .route_swaps = 2 }, got;
+	uint8_t h[32];
+	struct qpu_circuit *c;
+	struct qpu_qubits *q;
+	struct qpu_loaded l, l2;
+	struct qpu_dev *dev;
+
+	QT_ASSERT_EQ(qpu_open(QPU0_PATH, &dev), 0);
+	c = qpu_circuit_new(2, 2);
+	QT_ASSERT(c != NULL);
+	QT_ASSERT_EQ(qpu_circuit_rx(c, 0, qpu_param(0, 0.5, 0.25)), 0);
+	QT_ASSERT_EQ(qpu_circuit_h(c, 1), 0);
+	QT_ASSERT_EQ(qpu_circuit_measure(c, 1, 1), 0);
+	QT_ASSERT_EQ(qpu_alloc_qubits(dev, 2, &q), 0);
+	QT_ASSERT_EQ(qpu_circuit_load(dev, c, q, &l), 0);
+	QT_ASSERT_EQ(qpu_circuit_hash(c, h), 0);
+	QT_ASSERT(!memcmp(h, l.hash, sizeof(h)));
+	QT_ASSERT_NEGERR(qpu_circuit_source(c, &got), ENOENT);
+
+	memset(src.hash, 0x3c, sizeof(src.hash));
+	QT_ASSERT_EQ(qpu_circuit_set_source(c, &src), 0);
+	QT_ASSERT_EQ(qpu_circuit_source(c, &got), 0);
+	QT_ASSERT(!memcmp(&got, &src, sizeof(got)));
+	QT_ASSERT_EQ(qpu_circuit_load(dev, c, q, &l2), 0);
+	QT_ASSERT(!memcmp(l2.hash, l.hash, sizeof(h)));
+	QT_ASSERT_EQ(qpu_circuit_set_source(c, NULL), 0);
+	QT_ASSERT_NEGERR(qpu_circuit_source(c, &got), ENOENT);
+	QT_ASSERT_EQ(qpu_circuit_unload(dev, l2.handle), 0);
+	QT_ASSERT_EQ(qpu_circuit_unload(dev, l.handle), 0);
+	qpu_free_qubits(dev, q);
+	qpu_circuit_free(c);
+	qpu_close(dev);
+}
+
 QPU_TEST(provenance_and_replay)
 {
 	static const double params[3] = { 0.4, 1.3, 2.9 };

@@ -1412,11 +1412,15 @@ static void deep_load(struct fz_thread *t, struct fz_session *s)
 	allow = mutated_allow(&m, EM_OK, EM_LOAD);
 	if (gate_mut && m.kind != F_RES && m.kind != F_FLAGS)
 		allow = EM_OK | EM(EINVAL);
-	/* More gates than the array holds: the copy runs into the guard. */
+	/*
+	 * More gates than the array holds: the copy runs into the guard. Over
+	 * 65536 (the least max_gates the sysfs class leaves) the device's
+	 * max_gates may refuse the count first.
+	 */
 	if (!gate_mut && m.field && !strcmp(m.field->name, "num_gates") &&
 	    m.value <= QPU_MAX_GATES &&
 	    (uintptr_t)(g + m.value) > (uintptr_t)(t->garena + t->garena_size))
-		allow = EM(EFAULT);
+		allow = EM(EFAULT) | (m.value > 65536 ? EM(E2BIG) : 0);
 	err = fz_ioctl(t, s, s->fd, QPU_IOC_CIRCUIT_LOAD, &l, allow,
 		       "CIRCUIT_LOAD");
 	if (err == EINVAL && gate_mut) {
