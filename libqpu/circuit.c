@@ -629,3 +629,33 @@ QPU_EXPORT int qpu_circuit_set_source(struct qpu_circuit *c,
 		c->source = *src;
 	return 0;
 }
+
+struct qpu_circuit *qpu__circuit_like(const struct qpu_circuit *c, uint32_t width)
+{
+	struct qpu_circuit *o = qpu__circuit_alloc(width, c->num_clbits);
+	uint32_t i;
+
+	if (!o)
+		return NULL;
+	for (i = 0; i < c->num_cregs; i++)
+		if (qpu_circuit_add_creg(o, c->cregs[i].name, c->cregs[i].width) < 0)
+			goto fail;
+	o->num_params_set = c->num_params_set;
+	o->num_params = c->num_params;
+	o->params_used = c->params_used;
+	for (i = 0; i < c->param_names_cap; i++)
+		if (c->param_names[i] &&
+		    qpu__circuit_set_param_name(o, i, c->param_names[i]))
+			goto fail;
+	return o;
+fail:
+	qpu_circuit_free(o);
+	return NULL;
+}
+
+int qpu__circuit_append(struct qpu_circuit *c, const struct qpu_gate *g)
+{
+	struct qpu_gate t = *g;
+
+	return circuit_append(c, &t);
+}

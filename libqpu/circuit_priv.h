@@ -26,4 +26,16 @@ int qpu__circuit_grow(struct qpu_circuit *c, uint32_t num_qubits,
 int qpu__circuit_set_param_name(struct qpu_circuit *c, uint32_t slot,
 				const char *name);
 
+/*
+ * qpu__circuit_like() - an empty circuit @width wide with @c's classical
+ * bits, registers and parameter slots (and their names); NULL on -ENOMEM.
+ */
+struct qpu_circuit *qpu__circuit_like(const struct qpu_circuit *c, uint32_t width);
+
+/*
+ * qpu__circuit_append() - append a copy of @g as it is (operands are not
+ * checked: the caller made it from a valid gate). Return: 0, -E2BIG, -ENOMEM.
+ */
+int qpu__circuit_append(struct qpu_circuit *c, const struct qpu_gate *g);
+
 #endif /* LIBQPU_CIRCUIT_PRIV_H */

@@ -427,6 +427,72 @@ int qpu_circuit_layout_dev(struct qpu_dev *dev, const struct qpu_circuit *c,
 			   const struct qpu_qubits *q, uint32_t *map);
 
 /**
+ * struct qpu_route_opts - how qpu_circuit_route() routes
+ * @seed: recorded as the routed circuit's route_seed (its source); the
+ *	greedy router is deterministic and does not draw from it yet
+ * @trials: 0 (for the randomized look-ahead router to come; ignored now)
+ * @flags: 0 (-EINVAL otherwise)
+ */
+struct qpu_route_opts {
+	uint64_t seed;
+	uint32_t trials;
+	uint32_t flags;
+};
+
+/**
+ * struct qpu_route_stats - what qpu_circuit_route() did
+ * @swaps: SWAPs inserted
+ * @gates_2q_before: two-qubit gates of the input, ccx and cswap decomposed
+ * @gates_2q_after: two-qubit gates of the output, an inserted SWAP
+ *	counting 3 (three CX on hardware): @gates_2q_before + 3 * @swaps
+ * @depth_before: depth of the decomposed input (barriers excluded)
+ * @depth_after: depth of the output, an inserted SWAP counting 3 layers
+ * @map_initial: allocation qubit circuit qubit i starts on (the identity)
+ * @map_final: allocation qubit it ends on
+ */
+struct qpu_route_stats {
+	uint32_t swaps;
+	uint32_t gates_2q_before, gates_2q_after;
+	uint32_t depth_before, depth_after;
+	uint32_t map_initial[QPU_MAX_SIM_QUBITS];
+	uint32_t map_final[QPU_MAX_SIM_QUBITS];
+};
+
+/**
+ * qpu_circuit_needs_route() - would @c be refused on @q as it is?
+ * Return: 1 if a gate's operands are not connected in @q (or @c is wider
+ *	than @q), 0 if the kernel's validator would accept it, -E2BIG (@q
+ *	over 64 qubits), -EINVAL, -ENOMEM.
+ */
+int qpu_circuit_needs_route(const struct qpu_circuit *c,
+			    const struct qpu_qubits *q);
+
+/**
+ * qpu_circuit_route() - make @c executable on @q by inserting SWAPs
+ * @dev: the device of @q (not used yet: every coupler costs the same)
+ * @c: circuit, at most @q->num_qubits wide
+ * @q: allocation, at most 64 qubits (its @edges are the coupling)
+ * @opts: NULL for defaults
+ * @out: receives a new circuit @q->num_qubits wide with @c's classical
+ *	bits, registers, parameters and observables (renamed), whose
+ *	source (qpu_circuit_source()) is @c
+ * @stats: may be NULL
+ *
+ * A greedy router (Documentation/qpu/routing.rst): ccx and cswap are
+ * decomposed as qelib1.inc defines them, then each two-qubit gate's first
+ * operand is swapped along a shortest path to its second. Results are in
+ * @c's own classical bits.
+ *
+ * Return: 0, -E2BIG (wider than @q, or @q over 64 qubits), -EXDEV (two
+ * operands in different components of @q), -EOPNOTSUPP (a gate on three
+ * or more qubits other than ccx and cswap), -EINVAL, -ENOMEM.
+ */
+int qpu_circuit_route(struct qpu_dev *dev, const struct qpu_circuit *c,
+		      const struct qpu_qubits *q,
+		      const struct qpu_route_opts *opts,
+		      struct qpu_circuit **out, struct qpu_route_stats *stats);
+
+/**
  * qpu_circuit_remap() - rename qubit i to map[i] in every gate and
  *	observable; the circuit's width becomes @width
  * Return: 0 or -EINVAL (a target outside @width, or an observable past 64).
