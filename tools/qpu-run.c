@@ -53,12 +53,17 @@ struct opts {
 	int verbose;
 	const char *replay;
 	const char *calib_dir;
+	int no_route;
 };
+
+/* What routing did to the circuit that ran, for the results' header. */
+static struct qpu_route_stats route_stats;
+static bool routed;
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: qpu-run [-d DEVICE] [--shots N] [--seed S] "
-		   "[--param V,V,...]... [--json] [-v] FILE.qasm\n"
+		   "[--param V,V,...]... [--no-route] [--json] [-v] FILE.qasm\n"
 		   "       qpu-run --replay RECORD.json [-d DEVICE] "
 		   "[--param V,V,...]... [--restore-calibration[=DIR]] "
 		   "[--json] FILE.qasm\n");
@@ -88,6 +93,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "replay", required_argument, NULL, 'r' },
 		{ "restore-calibration", optional_argument, NULL, 'C' },
+		{ "no-route", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -137,6 +143,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'C':
 			o->calib_dir = optarg ? optarg : CALIB_DIR;
+			break;
+		case 'R':
+			o->no_route = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -350,6 +359,12 @@ static void print_results(const struct opts *o, const struct qpu_circuit *c,
 		print_hash(",circuit_sha256", circuit_hash);
 		if (esp >= 0)
 			printf(", \"esp\": %.6g", esp);
+		if (routed)
+			printf(", \"routing\": {\"swaps\": %u, \"gates_2q_before\": %u, "
+			       "\"gates_2q_after\": %u, \"depth_before\": %u, "
+			       "\"depth_after\": %u}", route_stats.swaps,
+			       route_stats.gates_2q_before, route_stats.gates_2q_after,
+			       route_stats.depth_before, route_stats.depth_after);
 		printf(", \"calibration_epoch\": %" PRIu64 ", \"sim_ns\": %" PRIu64
 		       ", \"qpu_ns\": %" PRIu64 ", \"counts\": {",
 		       (uint64_t)r->calibration_epoch, (uint64_t)r->sim_ns,
@@ -373,6 +388,11 @@ static void print_results(const struct opts *o, const struct qpu_circuit *c,
 		if (esp >= 0)
 			printf(", estimated success probability %.4f", esp);
 		printf("\n");
+		if (routed)
+			printf("# routed: %u SWAPs inserted, two-qubit gates %u -> %u, "
+			       "depth %u -> %u\n", route_stats.swaps,
+			       route_stats.gates_2q_before, route_stats.gates_2q_after,
+			       route_stats.depth_before, route_stats.depth_after);
 		for (i = 0; i < r->num_counts; i++) {
 			format_bits(c, sorted[i].bits, bits);
 			printf("%s %8" PRIu64 "  %.4f\n", bits,
@@ -423,7 +443,8 @@ static int print_slices(const struct opts *o, const struct qpu_circuit *c,
  * circuit's width.
  */
 static int alloc_and_place(struct qpu_dev *dev, struct qpu_circuit *c,
-			   struct qpu_qubits **out)
+			   struct qpu_qubits **out, int no_route,
+			   struct qpu_circuit **run)
 {
 	uint32_t n = qpu_circuit_num_qubits(c), k, *map, npairs;
 	struct qpu_edge *pairs;
@@ -470,15 +491,36 @@ static int alloc_and_place(struct qpu_dev *dev, struct qpu_circuit *c,
 		if (ret != -EXDEV)
 			break;
 	}
-	if (ret == -EXDEV && refused)
+	*run = c;
+	/* No placement fits: insert SWAPs on a region as wide as the circuit. */
+	if (ret == -EXDEV && !refused && !no_route) {
+		ret = qpu_alloc_qubits_hint(dev, n, pairs, npairs, out);
+		if (!ret) {
+			ret = qpu_circuit_route(dev, c, *out, NULL, run, &route_stats);
+			if (ret) {
+				fprintf(stderr, "qpu-run: routing the circuit: %s\n",
+					qpu_strerror(ret));
+				qpu_free_qubits(dev, *out);
+				*out = NULL;
+				*run = c;
+				ret = -1;
+			} else {
+				routed = true;
+			}
+		} else {
+			fprintf(stderr, "qpu-run: %s\n", qpu_errmsg(dev));
+			ret = -1;
+		}
+	} else if (ret == -EXDEV && refused) {
 		fprintf(stderr, "qpu-run: no region of %u to %u qubits on this device "
 			"couples every multi-qubit gate of the circuit, and a "
 			"wider one was refused: %s\n", n, k - 1, qpu_errmsg(dev));
-	else if (ret == -EXDEV)
+	} else if (ret == -EXDEV) {
 		fprintf(stderr, "qpu-run: no region of %u to %u qubits on this device "
 			"couples every multi-qubit gate of the circuit; it needs "
-			"routing, which is not supported\n", n, k - 1);
-	else if (ret && ret != -1 && !*qpu_errmsg(dev))
+			"routing, which --no-route refuses\n", n, k - 1);
+	}
+	if (ret && ret != -1 && ret != -EXDEV && !*qpu_errmsg(dev))
 		fprintf(stderr, "qpu-run: placing the circuit: %s\n",
 			qpu_strerror(ret));
 	free(map);
@@ -509,6 +551,7 @@ static int run_plain(const struct opts *o, struct qpu_circuit *c)
 {
 	struct qpu_buffer *pbuf = NULL, *rbuf = NULL;
 	const struct qpu_provenance *prov = NULL;
+	struct qpu_circuit *run = c;
 	struct qpu_qubits *q = NULL;
 	struct qpu_dev *dev = NULL;
 	struct plain_run pr;
@@ -530,9 +573,9 @@ static int run_plain(const struct opts *o, struct qpu_circuit *c)
 	if (qpu_get_info(dev, &info))
 		goto fail;
 	want_prov = o->verbose || o->json;
-	if (alloc_and_place(dev, c, &q))
+	if (alloc_and_place(dev, c, &q, o->no_route, &run))
 		goto out;
-	if (qpu_circuit_load(dev, c, q, &l))
+	if (qpu_circuit_load(dev, run, q, &l))
 		goto fail;
 	if (l.num_params) {
 		if (qpu_buffer_new(dev, (size_t)nv * l.num_params * sizeof(double),
@@ -582,6 +625,8 @@ out:
 		qpu_free_qubits(dev, q);
 		qpu_close(dev);
 	}
+	if (run != c)
+		qpu_circuit_free(run);
 	free(vectors);
 	return ret;
 }

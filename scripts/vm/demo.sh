@@ -70,9 +70,16 @@ for f in bell ghz; do
 	qpu-run --shots 1000 --seed 1 "/examples/$f.qasm"
 done
 
-section "qpu-run examples/qft.qasm on heavy-hex: all-to-all gates need routing"
-if qpu-run --shots 1000 /examples/qft.qasm; then
-	echo "demo: expected qft.qasm to be rejected on heavyhex:27" >&2
+section "qpu-run examples/toffoli.qasm on heavy-hex: routed (SWAPs inserted)"
+qpu-run --shots 1000 --seed 1 /examples/toffoli.qasm
+qpu-run --shots 1000 --seed 1 /examples/toffoli.qasm | grep -q '^1001     1000 ' || {
+	echo "demo: the routed adder should read 1001 on every shot" >&2
+	exit 1
+}
+
+section "qpu-run --no-route examples/qft.qasm on heavy-hex: refused"
+if qpu-run --no-route --shots 1000 /examples/qft.qasm; then
+	echo "demo: expected qft.qasm to be refused with --no-route" >&2
 	exit 1
 fi
 

@@ -263,6 +263,43 @@ QPU_TEST(qpu_run_ghz5)
 	assert_objs_restored(&before);
 }
 
+/*
+ * A full adder of three Toffolis fits no heavy-hex placement: qpu-run
+ * routes it on qpu0 (heavyhex:27), says so, and every shot reads the sum;
+ * --no-route refuses it, naming routing.
+ */
+QPU_TEST(qpu_run_routes_toffoli_adder)
+{
+	static const char *const argv[] = {
+		"qpu-run", "--shots", "500", "--seed", "3", "/examples/toffoli.qasm", NULL,
+	};
+	static const char *const norte[] = {
+		"qpu-run", "--no-route", "--shots", "10", "/examples/toffoli.qasm", NULL,
+	};
+	struct qpu_objs before;
+	struct cmd_out o;
+	struct hist h;
+
+	need("qpu-run", "/examples/toffoli.qasm");
+	read_objs(&before);
+	run_capture(argv, &o);
+	printf("%s", o.out);
+	if (o.status)
+		QT_FAIL("qpu-run exited %d: %s", o.status, o.err);
+	QT_ASSERT(strstr(o.out, "# routed: ") != NULL);
+	QT_ASSERT(strstr(o.out, "# routed: 0 SWAPs") == NULL);
+	parse_text_hist(o.out, 500, &h);
+	QT_ASSERT_EQ(h.n, 1);
+	QT_ASSERT(!strcmp(h.bits[0], "1001"));
+	QT_ASSERT_EQ(h.count[0], 500);
+	cmd_free(&o);
+	run_capture(norte, &o);
+	QT_ASSERT_EQ(o.status, 1);
+	QT_ASSERT(strstr(o.err, "--no-route") != NULL);
+	cmd_free(&o);
+	assert_objs_restored(&before);
+}
+
 /* qpu-run on @file must fail: non-zero status, nothing on stdout. */
 static void run_fails_on(const char *file, struct cmd_out *o)
 {
