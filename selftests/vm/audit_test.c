@@ -304,21 +304,31 @@ struct fix {
 
 static const double fix_param = 0.7;
 
+#define FIX_GATES	6
+
+/* The fixture's circuit, its gates in @g, on allocation @alloc. */
+static struct circ_spec fix_circuit(struct qpu_gate *g, uint32_t alloc)
+{
+	g[0] = gate_1q(QPU_OP_H, 0);
+	g[1] = gate_1q(QPU_OP_H, 1);
+	g[2] = gate_rot(QPU_OP_RY, 2, 0, 1.0, 0.0);
+	g[3] = gate_measure(0, 0);
+	g[4] = gate_measure(1, 1);
+	g[5] = gate_measure(2, 2);
+	return (struct circ_spec){ .alloc = alloc, .num_qubits = NQ,
+				   .num_clbits = NQ, .num_params = 1,
+				   .gates = g, .num_gates = FIX_GATES };
+}
+
 static void fix_up(struct fix *f)
 {
-	struct qpu_gate g[] = {
-		gate_1q(QPU_OP_H, 0), gate_1q(QPU_OP_H, 1),
-		gate_rot(QPU_OP_RY, 2, 0, 1.0, 0.0),
-		gate_measure(0, 0), gate_measure(1, 1), gate_measure(2, 2),
-	};
-	struct circ_spec s = { .num_qubits = NQ, .num_clbits = NQ,
-			       .num_params = 1, .gates = g,
-			       .num_gates = ARRAY_LEN(g) };
+	struct qpu_gate g[FIX_GATES];
+	struct circ_spec s;
 
 	memset(f, 0, sizeof(*f));
 	f->fd = open_dev();
 	f->alloc = alloc_ok(f->fd, NQ, f->phys);
-	s.alloc = f->alloc;
+	s = fix_circuit(g, f->alloc);
 	f->circ = circ_load_ok(f->fd, &s, f->chash);
 	mbuf_new_ok(f->fd, 4096, &f->p);
 	mbuf_new_ok(f->fd, 8192, &f->r);
@@ -653,15 +663,9 @@ static void assert_source(const struct nlq_rec *r, const uint8_t *hash,
  */
 QPU_TEST(routed_circuit_records_its_source)
 {
-	struct qpu_gate g[] = {
-		gate_1q(QPU_OP_H, 0), gate_1q(QPU_OP_H, 1),
-		gate_rot(QPU_OP_RY, 2, 0, 1.0, 0.0),
-		gate_measure(0, 0), gate_measure(1, 1), gate_measure(2, 2),
-	};
-	struct circ_spec s = { .num_qubits = NQ, .num_clbits = NQ,
-			       .num_params = 1, .gates = g,
-			       .num_gates = ARRAY_LEN(g) };
 	const uint64_t seed = 0x8000000000000001ULL;
+	struct qpu_gate g[FIX_GATES];
+	struct circ_spec s;
 	struct qpu_circuit_load l;
 	uint8_t src[QPU_HASH_LEN];
 	const struct nlq_rec *r;
@@ -674,7 +678,7 @@ QPU_TEST(routed_circuit_records_its_source)
 		src[i] = (uint8_t)(0xa5 ^ i);
 	fix_up(&f);
 	aud_open(&a);
-	s.alloc = f.alloc;
+	s = fix_circuit(g, f.alloc);
 	circ_load_fill(&l, &s);
 	l.flags = QPU_LOAD_SOURCE;
 	memcpy(l.source_hash, src, sizeof(src));
